@@ -1,0 +1,55 @@
+// Byte helpers shared by the codecs: strict hex (the `0x` JSON form of SPEC §4), concat, compare.
+// Strict means: even length, only hex digits, and the `0x` prefix exactly where the caller says.
+
+const HEX = '0123456789abcdef';
+
+export function toHex(bytes: Uint8Array, prefix = true): string {
+  let s = prefix ? '0x' : '';
+  for (const b of bytes) s += HEX[b >> 4]! + HEX[b & 15]!;
+  return s;
+}
+
+/** Parses hex; `prefix` says whether `0x` is required (true), forbidden (false). Throws TypeError. */
+export function fromHex(hex: string, prefix: boolean, name = 'hex'): Uint8Array {
+  if (typeof hex !== 'string') throw new TypeError(`${name} must be a string`);
+  let s = hex;
+  if (prefix) {
+    if (!/^0[xX]/.test(s)) throw new TypeError(`${name} must start with 0x`);
+    s = s.slice(2);
+  } else if (/^0[xX]/.test(s)) {
+    throw new TypeError(`${name} must not start with 0x`);
+  }
+  if (s.length % 2 !== 0) throw new TypeError(`${name} has an odd number of hex digits`);
+  if (!/^[0-9a-fA-F]*$/.test(s)) throw new TypeError(`${name} is not hex`);
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Constant-time comparison for MACs and tags: time depends only on the lengths. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+export const isAllZero = (b: Uint8Array): boolean => b.every((x) => x === 0);

@@ -1,0 +1,74 @@
+// The Whisper v6 envelope (SPEC §1): RLP list [expiry, ttl, topic, data, nonce], its hash and size.
+// Decoding is strict (canonical integers, a 4-byte topic, exactly five items, no trailing bytes) and
+// copies out of the input, so a decoded envelope never aliases a caller's buffer.
+
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { ENVELOPE_HEADER_LENGTH, MAX_UINT32, TOPIC_LENGTH } from './constants.ts';
+import { WhisperError } from './errors.ts';
+import { bytesToUint, decodeRlp, encodeRlp, uintToBytes } from './rlp.ts';
+
+/** What a sender fixes before sealing: everything but the nonce. */
+export interface EnvelopeParams {
+  readonly expiry: number; // uint32 seconds
+  readonly ttl: number; // uint32 seconds
+  readonly topic: Uint8Array; // 4 bytes
+  readonly data: Uint8Array; // the encrypted payload (SPEC §2)
+}
+
+export interface Envelope extends EnvelopeParams {
+  readonly nonce: bigint; // uint64
+}
+
+const bad = (why: string): never => {
+  throw new WhisperError('bad-envelope', `envelope: ${why}`);
+};
+
+function checkParams(e: EnvelopeParams): void {
+  if (!Number.isInteger(e.expiry) || e.expiry < 0 || e.expiry > MAX_UINT32)
+    throw new RangeError('expiry must be a uint32');
+  if (!Number.isInteger(e.ttl) || e.ttl < 0 || e.ttl > MAX_UINT32) throw new RangeError('ttl must be a uint32');
+  if (!(e.topic instanceof Uint8Array) || e.topic.length !== TOPIC_LENGTH)
+    throw new RangeError('topic must be 4 bytes');
+  if (!(e.data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
+}
+
+/** RLP of [expiry, ttl, topic, data]: the part the proof of work covers (SPEC §1 `short`). */
+export function encodeShort(e: EnvelopeParams): Uint8Array {
+  checkParams(e);
+  return encodeRlp([uintToBytes(e.expiry), uintToBytes(e.ttl), e.topic, e.data]);
+}
+
+export function encodeEnvelope(e: Envelope): Uint8Array {
+  checkParams(e);
+  if (typeof e.nonce !== 'bigint' || e.nonce < 0n || e.nonce > 0xffff_ffff_ffff_ffffn)
+    throw new RangeError('nonce must be a uint64 bigint');
+  return encodeRlp([uintToBytes(e.expiry), uintToBytes(e.ttl), e.topic, e.data, uintToBytes(e.nonce)]);
+}
+
+/** Strictly decodes one envelope's RLP. Throws WhisperError 'bad-rlp' or 'bad-envelope'. */
+export function decodeEnvelope(rlp: Uint8Array): Envelope {
+  if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
+  const item = decodeRlp(rlp);
+  if (!Array.isArray(item)) return bad('not a list');
+  if (item.length !== 5) return bad(`expected 5 items, got ${item.length}`);
+  const [expiry, ttl, topic, data, nonce] = item;
+  for (const x of item) if (!(x instanceof Uint8Array)) return bad('items must be byte strings');
+  const t = topic as Uint8Array;
+  if (t.length !== TOPIC_LENGTH) return bad(`topic must be ${TOPIC_LENGTH} bytes, got ${t.length}`);
+  return {
+    expiry: Number(bytesToUint(expiry as Uint8Array, 4, 'expiry')),
+    ttl: Number(bytesToUint(ttl as Uint8Array, 4, 'ttl')),
+    topic: t,
+    data: data as Uint8Array,
+    nonce: bytesToUint(nonce as Uint8Array, 8, 'nonce'),
+  };
+}
+
+/** keccak256 of the full RLP: the envelope's identity everywhere (SPEC §1). */
+export const envelopeHash = (rlp: Uint8Array): Uint8Array => keccak_256(rlp);
+
+/** Size as geth counts it for the size limit and PoW policy: header 20 + len(data). */
+export const envelopeSize = (e: EnvelopeParams): number => ENVELOPE_HEADER_LENGTH + e.data.length;
+
+/** The time the envelope was sent: expiry - ttl (SPEC §1). */
+export const envelopeTimestamp = (e: EnvelopeParams): number => e.expiry - e.ttl;
