@@ -55,3 +55,7 @@ export const ECIES_OVERHEAD = PUBLIC_KEY_LENGTH + ECIES_IV_LENGTH + ECIES_TAG_LE
 
 /** PBKDF2 iterations for shh_generateSymKeyFromPassword: 65356, a typo in geth kept for compatibility. */
 export const PBKDF2_ITERATIONS = 65_356;
+
+// Network (SPEC §3).
+/** The gossipsub topic carrying envelopes: message data is one envelope's RLP, nothing else. */
+export const GOSSIP_TOPIC = '/shh/6/envelopes/rlp';
