@@ -53,3 +53,6 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export const isAllZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
+
+/** A Map key for a hash or id: lowercase hex without prefix. */
+export const bytesToKey = (b: Uint8Array): string => toHex(b, false);

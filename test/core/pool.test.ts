@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { isWhisperError } from '../../src/core/errors.ts';
+import { EnvelopePool } from '../../src/core/pool.ts';
+import type { VerifiedEnvelope } from '../../src/core/validate.ts';
+import { makeVerified, testBytes } from './fixtures.ts';
+
+const T = 1_700_000_000;
+
+function clock(start = T * 1000) {
+  let t = start;
+  return { now: () => t, advance: (s: number) => (t += s * 1000) };
+}
+
+const events = (pool: EnvelopePool, type: string) => {
+  const seen: VerifiedEnvelope[] = [];
+  pool.addEventListener(type, (e) => seen.push((e as CustomEvent<VerifiedEnvelope>).detail));
+  return seen;
+};
+
+describe('EnvelopePool', () => {
+  it('keys by hash, de-duplicates and accounts bytes', () => {
+    const pool = new EnvelopePool({ now: clock().now });
+    const a = makeVerified({ now: T, data: testBytes(1)(100) });
+    const b = makeVerified({ now: T, data: testBytes(2)(50) });
+    const added = events(pool, 'added');
+    expect(pool.add(a)).toBe(true);
+    expect(pool.add(a)).toBe(false);
+    expect(pool.add(b)).toBe(true);
+    expect(pool.size).toBe(2);
+    expect(pool.bytes).toBe(a.rlp.length + b.rlp.length);
+    expect(pool.has(a.hash)).toBe(true);
+    expect(pool.get(b.hash)).toBe(b);
+    expect(added).toEqual([a, b]);
+  });
+
+  it('drops envelopes once their expiry has passed, soonest first, and emits them', () => {
+    const c = clock();
+    const pool = new EnvelopePool({ now: c.now });
+    const short = makeVerified({ now: T, ttl: 10 });
+    const long = makeVerified({ now: T, ttl: 100 });
+    pool.add(long);
+    pool.add(short);
+    const expired = events(pool, 'expired');
+    c.advance(10);
+    expect(pool.expire()).toEqual([]); // expiry second itself is still live
+    c.advance(1);
+    expect(pool.expire()).toEqual([short]);
+    expect(pool.has(short.hash)).toBe(false);
+    expect(pool.bytes).toBe(long.rlp.length);
+    c.advance(100);
+    pool.expire();
+    expect(expired).toEqual([short, long]);
+    expect(pool.size).toBe(0);
+    expect(pool.bytes).toBe(0);
+  });
+
+  it('refuses an envelope that is already expired', () => {
+    const c = clock();
+    const pool = new EnvelopePool({ now: c.now });
+    const e = makeVerified({ now: T, ttl: 5 });
+    c.advance(6);
+    expect(pool.add(e)).toBe(false);
+    expect(pool.size).toBe(0);
+  });
+
+  it('when full, evicts the lowest PoW first and refuses a newcomer that outranks nothing', () => {
+    const low = makeVerified({ now: T, target: 0.05, data: testBytes(3)(200) });
+    const mid = makeVerified({ now: T, target: 1, data: testBytes(4)(200) });
+    const high = makeVerified({ now: T, target: 4, data: testBytes(5)(200) });
+    expect(low.pow).toBeLessThan(mid.pow);
+    expect(mid.pow).toBeLessThan(high.pow);
+    const pool = new EnvelopePool({ now: clock().now, maxBytes: low.rlp.length + mid.rlp.length });
+    const evicted = events(pool, 'evicted');
+    pool.add(low);
+    pool.add(mid);
+    pool.add(high);
+    expect(evicted).toEqual([low]);
+    expect([...pool.values()]).toEqual([mid, high]);
+    const lower = makeVerified({ now: T, target: 0.01, data: testBytes(6)(200) });
+    let err: unknown;
+    try {
+      pool.add(lower);
+    } catch (e) {
+      err = e;
+    }
+    expect(isWhisperError(err, 'pool-full')).toBe(true);
+    expect([...pool.values()]).toEqual([mid, high]); // nothing lost by the refusal
+    expect(pool.bytes).toBe(mid.rlp.length + high.rlp.length);
+  });
+
+  it('start() expires on a timer and stop() cancels it', async () => {
+    const now = Date.now();
+    const pool = new EnvelopePool();
+    const e = makeVerified({ now: Math.floor(now / 1000) - 1, ttl: 1 });
+    pool.add(e);
+    const expired = events(pool, 'expired');
+    pool.start();
+    await new Promise((r) => setTimeout(r, 1100));
+    pool.stop();
+    expect(expired).toEqual([e]);
+  });
+
+  it('keeps size and bytes exact under churn', () => {
+    const c = clock();
+    const pool = new EnvelopePool({ now: c.now });
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 100; i++) pool.add(makeVerified({ now: T + round * 10, ttl: 5, target: 0.01, data: testBytes(round * 1000 + i + 1)(8) }));
+      expect(pool.size).toBe(100);
+      c.advance(10);
+      expect(pool.expire()).toHaveLength(100);
+      expect(pool.bytes).toBe(0);
+    }
+    expect(pool.size).toBe(0);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { encodeEnvelope } from '../../src/core/envelope.ts';
+import { validateEnvelope, type ValidationPolicy } from '../../src/core/validate.ts';
+import { makeEnvelope, testBytes } from './fixtures.ts';
+
+const T = 1_700_000_000;
+const policy: ValidationPolicy = { minPow: 0.2, maxSize: 64 * 1024, now: T };
+const rlpOf = (o: Parameters<typeof makeEnvelope>[0]) => encodeEnvelope(makeEnvelope(o));
+
+// Each row: what is sent, when it is checked, and the verdict SPEC §1 requires.
+const cases: [string, Parameters<typeof makeEnvelope>[0], Partial<ValidationPolicy>, string][] = [
+  ['fresh envelope', { now: T }, {}, 'accept'],
+  ['sent 10 s in the future: tolerated', { now: T + 10 }, {}, 'accept'],
+  ['sent 11 s in the future', { now: T + 11 }, {}, 'reject:future'],
+  ['expires this second: still live', { now: T - 60, ttl: 60 }, {}, 'accept'],
+  ['expired 1 s ago: dropped quietly', { now: T - 61, ttl: 60 }, {}, 'ignore:expired'],
+  ['expired 20 s ago: dropped quietly', { now: T - 80, ttl: 60 }, {}, 'ignore:expired'],
+  ['expired 21 s ago: invalid', { now: T - 81, ttl: 60 }, {}, 'reject:expired'],
+  ['size exactly at the maximum', { now: T, data: testBytes(1)(1004) }, { maxSize: 1024 }, 'accept'],
+  ['size one byte over the maximum', { now: T, data: testBytes(1)(1005) }, { maxSize: 1024 }, 'reject:too-large'],
+  ['PoW below the minimum', { now: T, target: 0.001 }, { minPow: 50 }, 'reject:low-pow'],
+  ['PoW at a higher target accepted', { now: T, target: 2 }, { minPow: 2 }, 'accept'],
+];
+
+describe('validateEnvelope: SPEC §1 rules and tolerances', () => {
+  it.each(cases)('%s', (_name, make, pol, want) => {
+    const v = validateEnvelope(rlpOf(make), { ...policy, ...pol });
+    const got = v.kind === 'accept' ? 'accept' : v.kind === 'ignore' ? `ignore:${v.reason}` : `reject:${v.error.code}`;
+    expect(got).toBe(want);
+  });
+
+  it('a known envelope is a duplicate, and the verified one carries rlp, hash and pow', () => {
+    const rlp = rlpOf({ now: T });
+    const v = validateEnvelope(rlp, policy);
+    expect(v.kind).toBe('accept');
+    if (v.kind !== 'accept') return;
+    expect(v.envelope.rlp).toEqual(rlp);
+    expect(v.envelope.pow).toBeGreaterThanOrEqual(0.2);
+    const d = validateEnvelope(rlp, policy, (h) => h.every((b, i) => b === v.envelope.hash[i]));
+    expect(d).toEqual({ kind: 'ignore', reason: 'duplicate' });
+  });
+
+  it('ttl larger than expiry wraps into the future, as geth computes it in uint32', () => {
+    const e = makeEnvelope({ now: T });
+    const v = validateEnvelope(encodeEnvelope({ ...e, ttl: e.expiry + 1 }), policy);
+    expect(v.kind === 'reject' && v.error.code).toBe('future');
+  });
+
+  it('malformed bytes are rejected, never thrown', () => {
+    for (const bad of [new Uint8Array(0), Uint8Array.of(0xc0), testBytes(9)(300)]) {
+      const v = validateEnvelope(bad, policy);
+      expect(v.kind).toBe('reject');
+    }
+  });
+
+  it('input far larger than the maximum is refused before decoding', () => {
+    const v = validateEnvelope(new Uint8Array(64 * 1024 + 100), policy);
+    expect(v.kind === 'reject' && v.error.code).toBe('too-large');
+  });
+
+  it('the verified envelope does not alias the input buffer', () => {
+    const rlp = rlpOf({ now: T });
+    const v = validateEnvelope(rlp, policy);
+    const copy = rlp.slice();
+    rlp.fill(0);
+    expect(v.kind === 'accept' && v.envelope.rlp).toEqual(copy);
+  });
+});
