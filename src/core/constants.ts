@@ -59,3 +59,19 @@ export const PBKDF2_ITERATIONS = 65_356;
 // Network (SPEC §3).
 /** The gossipsub topic carrying envelopes: message data is one envelope's RLP, nothing else. */
 export const GOSSIP_TOPIC = '/shh/6/envelopes/rlp';
+
+// Catch-up sync (SPEC §3; wire format in docs/SYNC.md, after hoytech/negentropy protocol v1).
+/** Stream protocol of range-based set reconciliation between two pools. */
+export const SYNC_PROTOCOL = '/shh/6/sync/1.0.0';
+/** First byte of every sync frame; a peer answering another version is refused. */
+export const SYNC_VERSION = 1;
+/** Fingerprint length: sha256(sum of ids mod 2^256 ‖ varint count) truncated (negentropy). */
+export const SYNC_FINGERPRINT_LENGTH = 16;
+/** A mismatching range splits into this many sub-ranges (negentropy: buckets). */
+export const SYNC_BUCKETS = 16;
+/** Largest reconciliation frame either side sends or accepts: both must agree, so it is not a tunable. */
+export const SYNC_MAX_MESSAGE_BYTES = 512 * 1024;
+/** Largest number of ranges one reconciliation message may carry. */
+export const SYNC_MAX_RANGES = 8192;
+/** Largest number of ids one message (an id list or a want list) may carry: 500 000 bytes of ids. */
+export const SYNC_MAX_IDS = 15_625;
