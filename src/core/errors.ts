@@ -17,7 +17,9 @@ export type WhisperErrorCode =
   | 'duplicate'
   | 'pow-timeout' // sealing ran out of its time budget
   | 'aborted'
-  | 'pool-full';
+  | 'pool-full'
+  | 'bad-sync' // malformed, out-of-order or over-cap catch-up sync frame (SPEC §3)
+  | 'sync-limit'; // a sync session hit a bound: rounds, envelopes, rejects, time
 
 export class WhisperError extends Error {
   override readonly name = 'WhisperError';
