@@ -52,6 +52,10 @@ export const HASH_LENGTH = 32;
 export const ECIES_IV_LENGTH = 16;
 export const ECIES_TAG_LENGTH = 32;
 export const ECIES_OVERHEAD = PUBLIC_KEY_LENGTH + ECIES_IV_LENGTH + ECIES_TAG_LENGTH;
+/** ECIES AES-128 key length Ke; Km is sha256 of the next 16 KDF bytes (geth: ECIES_AES128_SHA256 KeyLen). */
+export const ECIES_KEY_LENGTH = 16;
+/** Payloads are shorter than 2^24 bytes: the size field's length (1-3) lives in flag bits 0-1 (geth: message.go). */
+export const MAX_PAYLOAD_LENGTH = 0xff_ffff;
 
 /** PBKDF2 iterations for shh_generateSymKeyFromPassword: 65356, a typo in geth kept for compatibility. */
 export const PBKDF2_ITERATIONS = 65_356;
