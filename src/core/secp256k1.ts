@@ -1,0 +1,111 @@
+// The secp256k1 backend behind SPEC §2's signatures and ECIES: libsecp256k1 compiled to WebAssembly
+// (tiny-secp256k1) when it loads, @noble/curves otherwise. Both give the same bytes (RFC 6979 low-S
+// signatures, uncompressed keys); every operation returns null instead of throwing on bad input.
+
+import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
+import { PUBLIC_KEY_LENGTH } from './constants.ts';
+
+export interface RecoverableSignature {
+  readonly signature: Uint8Array; // r ‖ s, 64 bytes, low S
+  readonly recovery: number; // 0 or 1 in practice, 0..3 in theory
+}
+
+export interface Secp256k1Backend {
+  readonly name: 'wasm' | 'noble';
+  isPrivateKey(k: Uint8Array): boolean;
+  /** 65-byte 0x04 ‖ x ‖ y and on the curve. */
+  isPublicKey(p: Uint8Array): boolean;
+  /** Uncompressed public key of a valid private key, null otherwise. */
+  publicKey(privateKey: Uint8Array): Uint8Array | null;
+  /** ECDH: the 32-byte x coordinate of privateKey · publicKey, null if either is invalid. */
+  sharedX(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null;
+  sign(hash: Uint8Array, privateKey: Uint8Array): RecoverableSignature | null;
+  /** Uncompressed public key that made `signature` over `hash`, null if none. */
+  recover(hash: Uint8Array, signature: Uint8Array, recovery: number): Uint8Array | null;
+}
+
+const attempt = <T>(f: () => T | null): T | null => {
+  try {
+    return f();
+  } catch {
+    return null;
+  }
+};
+const uncompressedShape = (p: Uint8Array): boolean => p.length === PUBLIC_KEY_LENGTH && p[0] === 0x04;
+
+export const nobleBackend: Secp256k1Backend = Object.freeze({
+  name: 'noble' as const,
+  isPrivateKey: (k: Uint8Array) => k.length === 32 && noble.utils.isValidSecretKey(k),
+  isPublicKey: (p: Uint8Array) => uncompressedShape(p) && noble.utils.isValidPublicKey(p, false),
+  publicKey: (k: Uint8Array) => attempt(() => noble.getPublicKey(k, false)),
+  sharedX: (k: Uint8Array, p: Uint8Array) =>
+    uncompressedShape(p) ? attempt(() => noble.getSharedSecret(k, p, true).subarray(1)) : null,
+  sign: (hash: Uint8Array, k: Uint8Array) =>
+    attempt(() => {
+      // noble's "recovered" layout is recovery ‖ r ‖ s.
+      const s = noble.sign(hash, k, { prehash: false, format: 'recovered' });
+      return { signature: s.subarray(1), recovery: s[0]! };
+    }),
+  recover: (hash: Uint8Array, sig: Uint8Array, recovery: number) =>
+    attempt(() => {
+      if (sig.length !== 64 || hash.length !== 32) return null;
+      const rs = new Uint8Array(65);
+      rs[0] = recovery;
+      rs.set(sig, 1);
+      return noble.Signature.fromBytes(rs, 'recovered').recoverPublicKey(hash).toBytes(false);
+    }),
+});
+
+type Tiny = typeof import('tiny-secp256k1');
+
+function wasmBackend(t: Tiny): Secp256k1Backend {
+  return Object.freeze({
+    name: 'wasm' as const,
+    isPrivateKey: (k: Uint8Array) => k.length === 32 && t.isPrivate(k),
+    isPublicKey: (p: Uint8Array) => uncompressedShape(p) && t.isPoint(p),
+    publicKey: (k: Uint8Array) => attempt(() => t.pointFromScalar(k, false)),
+    sharedX: (k: Uint8Array, p: Uint8Array) =>
+      uncompressedShape(p) && k.length === 32 && t.isPrivate(k)
+        ? attempt(() => t.pointMultiply(p, k, true)?.subarray(1) ?? null)
+        : null,
+    sign: (hash: Uint8Array, k: Uint8Array) =>
+      attempt(() => {
+        const s = t.signRecoverable(hash, k);
+        return { signature: s.signature, recovery: s.recoveryId };
+      }),
+    recover: (hash: Uint8Array, sig: Uint8Array, recovery: number) =>
+      recovery >= 0 && recovery <= 3
+        ? attempt(() => t.recover(hash, sig, recovery as 0 | 1 | 2 | 3, false))
+        : null,
+  });
+}
+
+/** Loads libsecp256k1 as WebAssembly. Rejects where WebAssembly cannot compile (CSP, no bundler support). */
+export async function loadWasmBackend(): Promise<Secp256k1Backend> {
+  const b = wasmBackend(await import('tiny-secp256k1'));
+  // A backend that loads but computes wrong answers must never replace the working one.
+  const k = new Uint8Array(32).fill(7);
+  const want = nobleBackend.publicKey(k)!;
+  const got = b.publicKey(k);
+  if (!got || got.length !== want.length || !got.every((x, i) => x === want[i]))
+    throw new Error('secp256k1 wasm backend failed its self-test');
+  return b;
+}
+
+let current: Secp256k1Backend = nobleBackend;
+
+export const secp256k1Backend = (): Secp256k1Backend => current;
+
+export function setSecp256k1Backend(b: Secp256k1Backend): void {
+  current = b;
+}
+
+/** Switches to the WebAssembly backend if it loads here; returns the backend in use afterwards. */
+export async function useFastestSecp256k1(): Promise<'wasm' | 'noble'> {
+  try {
+    current = await loadWasmBackend();
+  } catch {
+    current = nobleBackend;
+  }
+  return current.name;
+}
