@@ -13,17 +13,18 @@ export const RULES = {
   'src/net': { layers: ['src/core', 'src/net'], packages: null },
   'src/store': { layers: ['src/core', 'src/store'], packages: null },
   'src/rpc': { layers: ['src/core', 'src/rpc'], packages: null },
-  'src/peer': { layers: ['src/core', 'src/net', 'src/store', 'src/rpc', 'src/peer'], packages: null },
+  'src/peer': { layers: ['src/core', 'src/net', 'src/api', 'src/store', 'src/rpc', 'src/peer'], packages: null },
   'src/background': {
-    layers: ['src/core', 'src/net', 'src/store', 'src/rpc', 'src/background'],
+    layers: ['src/core', 'src/net', 'src/api', 'src/store', 'src/rpc', 'src/background'],
     packages: null,
   },
   'src/content': { layers: ['src/rpc', 'src/content'], packages: null },
   'src/inpage': { layers: ['src/rpc', 'src/inpage'], packages: null },
   'src/popup': { layers: ['src/rpc', 'src/popup'], packages: null },
-  relay: { layers: ['src/core', 'src/net', 'relay'], packages: null },
+  'src/api': { layers: ['src/core', 'src/api'], packages: null },
+  relay: { layers: ['src/core', 'src/net', 'src/api', 'relay'], packages: null },
 };
-const SHARED = ['src/core', 'src/net'];
+const SHARED = ['src/core', 'src/net', 'src/api'];
 const BROWSER_GLOBALS = /\b(chrome|browser|window|document|indexedDB|localStorage|navigator)\s*\./;
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
