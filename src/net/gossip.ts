@@ -1,0 +1,141 @@
+// Envelope dissemination over gossipsub (SPEC §3): topic /shh/6/envelopes/rlp, data = one envelope's
+// RLP, message id = the envelope hash, StrictNoSign so nothing names an envelope's origin. The topic
+// validator maps SPEC §1's verdicts onto gossipsub: accept, ignore (duplicate, quietly expired: no
+// penalty), reject (invalid: counts against the sending peer through peer scoring P4).
+
+import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipsubOpts, type TopicValidatorFn } from '@libp2p/gossipsub';
+import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@libp2p/gossipsub/score';
+import type { PeerId } from '@libp2p/interface';
+import { GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
+import { envelopeHash } from '../core/envelope.ts';
+import { isWhisperError } from '../core/errors.ts';
+import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope, type Verdict } from '../core/validate.ts';
+
+/**
+ * Largest gossipsub RPC we read. The default (4 MiB) already fits a ceiling-sized envelope (1 MiB)
+ * plus protobuf framing, but an IWANT reply bundles several messages into one RPC, so leave room for
+ * four ceiling-sized envelopes and their framing rather than have a legitimate reply kill the stream.
+ */
+export const MAX_RPC_BYTES = 4 * MAX_MESSAGE_SIZE_CEILING + 64 * 1024;
+
+// Scoring (gossipsub v1.1). One invalid envelope makes a peer's score negative (-10): it is pruned
+// from our mesh at the next heartbeat and gets no gossip. The penalty is the square of a decaying
+// counter, so 3 invalid envelopes (-90) fall below the publish threshold and 4 (-160) below the
+// graylist, where every RPC of the peer is dropped unread. Honest peers never reject-forward, so
+// their score stays >= 0; the counter halves in about 70 s (decay 0.99 per 1 s interval), so a peer
+// with a transient fault (a clock off by more than the tolerance) recovers.
+export const SCORE_THRESHOLDS: PeerScoreThresholds = {
+  gossipThreshold: -10,
+  publishThreshold: -50,
+  graylistThreshold: -100,
+  acceptPXThreshold: 100,
+  opportunisticGraftThreshold: 1,
+};
+
+export const TOPIC_SCORE: TopicScoreParams = {
+  topicWeight: 1,
+  // P1, P2: a little credit for staying in the mesh and delivering first, capped far below one
+  // invalid envelope's penalty so credit cannot buy a spammer room.
+  timeInMeshWeight: 0.01,
+  timeInMeshQuantum: 1000,
+  timeInMeshCap: 100,
+  firstMessageDeliveriesWeight: 0.1,
+  firstMessageDeliveriesDecay: 0.99,
+  firstMessageDeliveriesCap: 10,
+  // P3, P3b off: Whisper traffic is sparse and bursty, so "too few mesh deliveries" says nothing
+  // about a peer's honesty and would prune honest peers in quiet hours.
+  meshMessageDeliveriesWeight: 0,
+  meshMessageDeliveriesDecay: 0.5,
+  meshMessageDeliveriesCap: 100,
+  meshMessageDeliveriesThreshold: 1,
+  meshMessageDeliveriesWindow: 10,
+  meshMessageDeliveriesActivation: 5000,
+  meshFailurePenaltyWeight: 0,
+  meshFailurePenaltyDecay: 0.5,
+  // P4: invalid envelopes.
+  invalidMessageDeliveriesWeight: -10,
+  invalidMessageDeliveriesDecay: 0.99,
+};
+
+export interface WhisperGossipInit {
+  /** Gossipsub heartbeat in ms (default 1000; tests speed it up). */
+  heartbeatInterval?: number;
+  /** P5, application score per peer id string, e.g. a bonus for peers marked trusted. */
+  appSpecificScore?: (peerId: string) => number;
+  /** Anything else gossipsub accepts; applied last (tests, operators). */
+  options?: Partial<GossipsubOpts>;
+}
+
+/** Message id = envelope hash (SPEC §1): the same id the pool, sync and shh_post use. */
+export const envelopeMessageId = (msg: { data: Uint8Array }): Uint8Array => envelopeHash(msg.data);
+
+export function scoreParams(init: WhisperGossipInit = {}): Partial<PeerScoreParams> {
+  return {
+    topics: { [GOSSIP_TOPIC]: TOPIC_SCORE },
+    topicScoreCap: 2,
+    appSpecificScore: init.appSpecificScore ?? (() => 0),
+    appSpecificWeight: 1,
+    // Browsers reach each other through relays and share NATs: IP colocation would punish honest
+    // browsers for sitting behind the same relay or router.
+    IPColocationFactorWeight: 0,
+  };
+}
+
+/** The gossipsub service factory configured for Whisper. */
+export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeof gossipsub> {
+  return gossipsub({
+    globalSignaturePolicy: StrictNoSign,
+    msgIdFn: envelopeMessageId,
+    // A post made while alone still enters the local pool; catch-up sync spreads it later.
+    allowPublishToZeroTopicPeers: true,
+    ignoreDuplicatePublishError: true,
+    allowedTopics: [GOSSIP_TOPIC],
+    maxInboundDataLength: MAX_RPC_BYTES,
+    fallbackToFloodsub: false,
+    heartbeatInterval: init.heartbeatInterval ?? 1000,
+    scoreParams: scoreParams(init),
+    scoreThresholds: SCORE_THRESHOLDS,
+    ...init.options,
+  });
+}
+
+export interface EnvelopeValidatorInit {
+  /** The local policy at the moment of validation (minimum PoW, maximum size, now in seconds). */
+  policy: () => ValidationPolicy;
+  /** Whether the pool already holds this hash (catch-up sync may have delivered it first). */
+  isKnown: (hash: Uint8Array) => boolean;
+  /**
+   * Takes an accepted envelope into the pool before gossipsub forwards it; false (lost a race to a
+   * duplicate, pool full of higher PoW) turns the verdict into Ignore. May be async (a durable store).
+   */
+  accept: (envelope: VerifiedEnvelope, from: PeerId) => boolean | Promise<boolean>;
+  /** Sees every verdict (metrics, logs, tests). */
+  observe?: (verdict: Verdict, from: PeerId) => void;
+}
+
+export function envelopeValidator(init: EnvelopeValidatorInit): TopicValidatorFn {
+  return async (from, message) => {
+    const verdict = validateEnvelope(message.data, init.policy(), init.isKnown);
+    init.observe?.(verdict, from);
+    if (verdict.kind === 'reject') return TopicValidatorResult.Reject;
+    if (verdict.kind === 'ignore') return TopicValidatorResult.Ignore;
+    try {
+      return (await init.accept(verdict.envelope, from)) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
+    } catch (e) {
+      // A full pool is our limit, not the sender's fault.
+      if (isWhisperError(e, 'pool-full')) return TopicValidatorResult.Ignore;
+      throw e;
+    }
+  };
+}
+
+/** Registers the validator and subscribes to the Whisper topic. */
+export function joinTopic(pubsub: GossipSub, validator: TopicValidatorFn): void {
+  pubsub.topicValidators.set(GOSSIP_TOPIC, validator);
+  pubsub.subscribe(GOSSIP_TOPIC);
+}
+
+export function leaveTopic(pubsub: GossipSub): void {
+  pubsub.unsubscribe(GOSSIP_TOPIC);
+  pubsub.topicValidators.delete(GOSSIP_TOPIC);
+}

@@ -1,0 +1,179 @@
+// The libp2p node a Whisper peer runs on (SPEC §3), in three roles: 'relay' (Node.js: WebSockets
+// listener, circuit relay v2 server for WebRTC signalling), 'browser' (dials relays over WebSockets,
+// WebRTC to other browsers) and 'test' (memory transport, many nodes in one process). Noise, yamux,
+// identify, ping and gossipsub always. Nothing Node-only is imported here: TCP comes in through `transports`.
+
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import type { GossipSub } from '@libp2p/gossipsub';
+import { identify, type Identify } from '@libp2p/identify';
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface';
+import { memory } from '@libp2p/memory';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { ping, type Ping } from '@libp2p/ping';
+import { isPrivate } from '@libp2p/utils';
+import { webRTC } from '@libp2p/webrtc';
+import { webSockets } from '@libp2p/websockets';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2pOptions } from 'libp2p';
+import { whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
+
+export type WhisperNodeRole = 'relay' | 'browser' | 'test';
+
+/** The public GossipSub interface plus the scoring and mesh accessors its implementation has. */
+export type WhisperGossipSub = GossipSub & {
+  getMeshPeers(topic: string): string[];
+  getScore(peerId: string): number;
+};
+
+// A type alias, not an interface: libp2p's ServiceMap needs the implicit index signature.
+export type WhisperServices = {
+  identify: Identify;
+  ping: Ping;
+  pubsub: WhisperGossipSub;
+  relay?: CircuitRelayService;
+};
+
+export type WhisperLibp2p = Libp2p<WhisperServices>;
+
+/** Limits of the relay's circuit relay v2 server; see DEFAULT_RELAY_LIMITS for why these values. */
+export interface RelayLimits {
+  maxReservations: number;
+  reservationTtlMs: number;
+  durationLimitMs: number;
+  dataLimitBytes: bigint;
+  maxConnections: number;
+}
+
+// libp2p's defaults (15 reservations, 2 min and 128 KiB per relayed connection) suit a relay that
+// helps a few peers punch holes. Ours is the rendezvous of every browser of a deployment: each
+// browser holds one reservation for as long as it is online, so reservations must number in the
+// thousands and the connection manager must admit as many connections. A relayed connection only
+// carries the WebRTC SDP offer/answer and ICE candidates (a few KiB), but candidate trickling on
+// slow networks and identify/ping on top can outlast 2 min and 128 KiB; 10 min and 1 MiB leave room
+// without letting two browsers use the relay as a free data pipe (gossipsub refuses limited
+// connections, so envelopes never travel over them).
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  maxReservations: 1024,
+  reservationTtlMs: 2 * 60 * 60 * 1000,
+  durationLimitMs: 10 * 60 * 1000,
+  dataLimitBytes: 1n << 20n,
+  maxConnections: 2048,
+};
+
+type TransportFactory = NonNullable<Libp2pOptions['transports']>[number];
+
+export interface WhisperNodeInit {
+  role: WhisperNodeRole;
+  /** The node's identity; the relay passes its persisted key. A fresh Ed25519 key otherwise. */
+  privateKey?: PrivateKey;
+  /** Listen addresses; defaults per role (relay: `/ip4/<host>/tcp/<port>/ws`, browser: circuit + webrtc). */
+  listen?: string[];
+  /** relay: WebSocket listen host and port (defaults 0.0.0.0 and 9090, SPEC §5). */
+  host?: string;
+  port?: number;
+  /** Extra transports from the caller, e.g. `tcp()` on the relay (Node-only, so not imported here). */
+  transports?: TransportFactory[];
+  /**
+   * browser: relay addresses (e.g. `/ip4/127.0.0.1/tcp/9090/ws`) the node may dial although the
+   * browser default refuses plain `ws` and private or loopback IPs. Circuit addresses through these
+   * relays are allowed too; every other address keeps the browser's default.
+   */
+  allowedRelays?: string[];
+  /** relay: circuit relay server limits. */
+  relayLimits?: Partial<RelayLimits>;
+  /** Gossipsub tuning (heartbeat, scoring, max message size). */
+  gossip?: WhisperGossipInit;
+}
+
+/** Builds (does not start) the libp2p node for a role. */
+export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperLibp2p> {
+  const privateKey = init.privateKey ?? (await generateKeyPair('Ed25519'));
+  const transports: TransportFactory[] = [];
+  let listen: string[];
+  let connectionGater: ConnectionGater | undefined;
+  let maxConnections: number | undefined;
+  const services: Record<string, unknown> = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: whisperGossipsub(init.gossip),
+  };
+  switch (init.role) {
+    case 'relay': {
+      const limits = { ...DEFAULT_RELAY_LIMITS, ...init.relayLimits };
+      transports.push(webSockets());
+      listen = init.listen ?? [`/ip4/${init.host ?? '0.0.0.0'}/tcp/${init.port ?? 9090}/ws`];
+      maxConnections = limits.maxConnections;
+      services.relay = circuitRelayServer({
+        reservations: {
+          maxReservations: limits.maxReservations,
+          reservationTtl: limits.reservationTtlMs,
+          defaultDurationLimit: limits.durationLimitMs,
+          defaultDataLimit: limits.dataLimitBytes,
+        },
+      });
+      break;
+    }
+    case 'browser':
+      transports.push(webSockets(), webRTC(), circuitRelayTransport());
+      listen = init.listen ?? ['/p2p-circuit', '/webrtc'];
+      connectionGater = relayDialGater(init.allowedRelays ?? []);
+      break;
+    case 'test':
+      transports.push(memory());
+      // The peer id is unique per node, so it names the in-process memory address without randomness.
+      listen = init.listen ?? [`/memory/${peerIdFromPrivateKey(privateKey).toString()}`];
+      break;
+    default:
+      throw new TypeError(`unknown role ${String((init as { role: unknown }).role)}`);
+  }
+  transports.push(...(init.transports ?? []));
+  return createLibp2p({
+    start: false,
+    privateKey,
+    addresses: { listen },
+    transports,
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    ...(connectionGater ? { connectionGater } : {}),
+    ...(maxConnections ? { connectionManager: { maxConnections } } : {}),
+    services: services as never,
+  }) as unknown as Promise<WhisperLibp2p>;
+}
+
+/** Everything of an address before its first `/p2p` or `/p2p-circuit`: how it is reached. */
+function transportHead(ma: Multiaddr): string {
+  let head = '';
+  for (const c of ma.getComponents()) {
+    if (c.name === 'p2p' || c.name === 'p2p-circuit') break;
+    head += `/${c.name}${c.value === undefined ? '' : `/${c.value}`}`;
+  }
+  return head;
+}
+
+/** Plain (not TLS) WebSockets in the transport part of an address. */
+function isPlainWs(ma: Multiaddr): boolean {
+  const names: string[] = [];
+  for (const c of ma.getComponents()) {
+    if (c.name === 'p2p' || c.name === 'p2p-circuit') break;
+    names.push(c.name);
+  }
+  return names.includes('ws') && !names.includes('tls');
+}
+
+/**
+ * The browser's connection gater with a narrow exception. libp2p's browser default refuses plain
+ * `ws` and private IPs; setting `denyDialMultiaddr` replaces that default, so it is restated here,
+ * and only addresses whose transport part equals one of `allowedRelays` (direct or as circuit relay) pass.
+ */
+export function relayDialGater(allowedRelays: readonly string[]): ConnectionGater {
+  const allowed = new Set(allowedRelays.map((a) => transportHead(multiaddr(a))));
+  return {
+    denyDialMultiaddr: (ma: Multiaddr): boolean => {
+      if (allowed.has(transportHead(ma))) return false;
+      return isPlainWs(ma) || isPrivate(ma);
+    },
+  };
+}

@@ -1,0 +1,231 @@
+// The Whisper peer (SPEC §3): a libp2p node, the gossipsub envelope topic and the envelope pool as
+// one service with start() / stop(). Only envelopes that pass validateEnvelope enter the pool, and
+// every envelope newly added to the pool, whoever added it, is emitted exactly once as 'envelope'.
+
+import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
+import { WhisperError } from '../core/errors.ts';
+import { EnvelopePool } from '../core/pool.ts';
+import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
+import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
+import { createWhisperNode, type WhisperLibp2p, type WhisperNodeInit } from './node.ts';
+
+export interface EnvelopeEventDetail {
+  envelope: VerifiedEnvelope;
+  /** The neighbour gossipsub received it from (not its author: StrictNoSign names none); undefined
+   * for local posts and envelopes another component (catch-up sync, a store) put in the pool. */
+  from?: PeerId;
+}
+
+export interface WhisperPeerEvents {
+  envelope: CustomEvent<EnvelopeEventDetail>;
+  'peer:connect': CustomEvent<PeerId>;
+  'peer:disconnect': CustomEvent<PeerId>;
+  /** Every gossip validation outcome, for metrics and tests. */
+  verdict: CustomEvent<{ verdict: Verdict; from: PeerId }>;
+}
+
+export interface WhisperPeerInit {
+  /** A node built by the caller (the caller starts/stops it), or init to build one here. */
+  node?: WhisperLibp2p;
+  nodeInit?: WhisperNodeInit;
+  /** A pool owned by the caller (e.g. loaded from a store); otherwise one is created and run here. */
+  pool?: EnvelopePool;
+  /** Clock in ms since the epoch; defaults to Date.now. Shared with the pool this peer creates. */
+  now?: () => number;
+  minPow?: number;
+  maxSize?: number;
+  /**
+   * Seam for catch-up sync (src/net/sync/): called for every new connection to a peer, after the
+   * event. Errors are the hook's business; they are reported to `onError`, never thrown here.
+   */
+  onPeerConnected?: (peerId: PeerId) => void | Promise<void>;
+  /**
+   * Awaited after an envelope from the network entered the pool and before gossipsub forwards it:
+   * the relay makes it durable here (SPEC §5). A throw stops the forward (the verdict becomes Ignore).
+   */
+  beforeForward?: (envelope: VerifiedEnvelope) => void | Promise<void>;
+  onError?: (error: unknown) => void;
+}
+
+export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
+  readonly node: WhisperLibp2p;
+  readonly pool: EnvelopePool;
+  readonly #now: () => number;
+  readonly #ownsNode: boolean;
+  readonly #ownsPool: boolean;
+  readonly #init: WhisperPeerInit;
+  #minPow: number;
+  #maxSize: number;
+  #started = false;
+  #adding: PeerId | undefined;
+
+  /** Builds the node from `init.nodeInit` when no node is given. */
+  static async create(init: WhisperPeerInit): Promise<WhisperPeer> {
+    if (init.node) return new WhisperPeer(init.node, init);
+    if (!init.nodeInit) throw new TypeError('WhisperPeer.create needs init.node or init.nodeInit');
+    return new WhisperPeer(await createWhisperNode(init.nodeInit), init, true);
+  }
+
+  constructor(node: WhisperLibp2p, init: WhisperPeerInit = {}, ownsNode = false) {
+    super();
+    this.node = node;
+    this.#init = init;
+    this.#now = init.now ?? Date.now;
+    this.#ownsNode = ownsNode;
+    this.#ownsPool = init.pool === undefined;
+    this.pool = init.pool ?? new EnvelopePool({ now: this.#now });
+    this.#minPow = DEFAULT_MIN_POW;
+    this.#maxSize = DEFAULT_MAX_MESSAGE_SIZE;
+    if (init.minPow !== undefined) this.minPow = init.minPow;
+    if (init.maxSize !== undefined) this.maxSize = init.maxSize;
+  }
+
+  get peerId(): PeerId {
+    return this.node.peerId;
+  }
+
+  get minPow(): number {
+    return this.#minPow;
+  }
+
+  set minPow(value: number) {
+    if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError('minPow must be a finite number >= 0');
+    this.#minPow = value;
+  }
+
+  get maxSize(): number {
+    return this.#maxSize;
+  }
+
+  set maxSize(value: number) {
+    if (!Number.isInteger(value) || value <= 0 || value > MAX_MESSAGE_SIZE_CEILING)
+      throw new RangeError(`maxSize must be an integer in 1..${MAX_MESSAGE_SIZE_CEILING}`);
+    this.#maxSize = value;
+  }
+
+  /** The policy validation applies now (SPEC §1), with the injected clock in unix seconds. */
+  policy(): ValidationPolicy {
+    return { minPow: this.#minPow, maxSize: this.#maxSize, now: Math.floor(this.#now() / 1000) };
+  }
+
+  /** Connected peers (net_peerCount). */
+  get peerCount(): number {
+    return this.node.getPeers().length;
+  }
+
+  get connectionCount(): number {
+    return this.node.getConnections().length;
+  }
+
+  /** Peers in our gossipsub mesh for the envelope topic. */
+  get meshPeerCount(): number {
+    return this.node.services.pubsub.getMeshPeers(GOSSIP_TOPIC).length;
+  }
+
+  /** The gossipsub score we hold for a peer (negative: misbehaving). */
+  score(peerId: PeerId): number {
+    return this.node.services.pubsub.getScore(peerId.toString());
+  }
+
+  getMultiaddrs(): Multiaddr[] {
+    return this.node.getMultiaddrs();
+  }
+
+  async dial(addr: Multiaddr | PeerId, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.node.dial(addr, options);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.pool.addEventListener('added', this.#onAdded);
+    if (this.#ownsPool) this.pool.start();
+    if (this.#ownsNode) await this.node.start();
+    this.node.addEventListener('peer:connect', this.#onConnect);
+    this.node.addEventListener('peer:disconnect', this.#onDisconnect);
+    joinTopic(
+      this.node.services.pubsub,
+      envelopeValidator({
+        policy: () => this.policy(),
+        isKnown: (hash) => this.pool.has(hash),
+        accept: (envelope, from) => this.#acceptFromNetwork(envelope, from),
+        observe: (verdict, from) => this.safeDispatchEvent('verdict', { detail: { verdict, from } }),
+      }),
+    );
+    this.#started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.node.removeEventListener('peer:connect', this.#onConnect);
+    this.node.removeEventListener('peer:disconnect', this.#onDisconnect);
+    if (this.node.status === 'started') leaveTopic(this.node.services.pubsub);
+    if (this.#ownsNode) await this.node.stop();
+    if (this.#ownsPool) this.pool.stop();
+    this.pool.removeEventListener('added', this.#onAdded);
+  }
+
+  /**
+   * Posts one sealed envelope: validates it against the local policy, adds it to the pool, then
+   * gossips it. Throws WhisperError: the validation error, 'duplicate' if the pool has it, or
+   * 'expired' if it expired within the tolerance. Returns the verified envelope (its hash is the result of shh_post).
+   */
+  async publish(rlp: Uint8Array): Promise<VerifiedEnvelope> {
+    if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
+    if (!this.#started) throw new Error('WhisperPeer is not started');
+    const verdict = validateEnvelope(rlp, this.policy(), (hash) => this.pool.has(hash));
+    if (verdict.kind === 'reject') throw verdict.error;
+    if (verdict.kind === 'ignore')
+      throw verdict.reason === 'duplicate'
+        ? new WhisperError('duplicate', 'failed to add envelope: already known')
+        : new WhisperError('expired', 'failed to add envelope: expired');
+    if (!this.pool.add(verdict.envelope)) throw new WhisperError('duplicate', 'failed to add envelope');
+    await this.node.services.pubsub.publish(GOSSIP_TOPIC, verdict.envelope.rlp);
+    return verdict.envelope;
+  }
+
+  async #acceptFromNetwork(envelope: VerifiedEnvelope, from: PeerId): Promise<boolean> {
+    this.#adding = from;
+    let added: boolean;
+    try {
+      added = this.pool.add(envelope);
+    } finally {
+      this.#adding = undefined;
+    }
+    if (!added) return false;
+    if (this.#init.beforeForward) {
+      try {
+        await this.#init.beforeForward(envelope);
+      } catch (e) {
+        this.#init.onError?.(e);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The pool dispatches 'added' synchronously inside add(), so #adding names the source of exactly
+  // the add() this peer made; adds by anyone else (sync, a store) arrive with no source.
+  readonly #onAdded = (evt: Event): void => {
+    const envelope = (evt as CustomEvent<VerifiedEnvelope>).detail;
+    const detail: EnvelopeEventDetail = this.#adding ? { envelope, from: this.#adding } : { envelope };
+    this.safeDispatchEvent('envelope', { detail });
+  };
+
+  readonly #onConnect = (evt: CustomEvent<PeerId>): void => {
+    this.safeDispatchEvent('peer:connect', { detail: evt.detail });
+    const hook = this.#init.onPeerConnected;
+    if (!hook) return;
+    try {
+      Promise.resolve(hook(evt.detail)).catch((e: unknown) => this.#init.onError?.(e));
+    } catch (e) {
+      this.#init.onError?.(e);
+    }
+  };
+
+  readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    this.safeDispatchEvent('peer:disconnect', { detail: evt.detail });
+  };
+}
