@@ -1,0 +1,139 @@
+// Source of the PoW kernel (SPEC §1): a generator that writes the WebAssembly text of a Keccak-256
+// nonce search. The state lives in 25 i64 locals (the engine allocates registers from them), the
+// theta/rho/pi/chi/iota step is written out in full, and the nonce loop runs inside the module, so
+// one nonce costs one or two permutations and no calls. scripts/build-pow-kernel.mjs compiles it.
+//
+// Memory layout (all offsets fixed; JS in src/core/pow-kernel.ts mirrors them):
+//   STATE0 (0, 200 bytes)   state after absorbing the prefix blocks that do not hold the nonce
+//   BEST   (200, 8 bytes)   best nonce of the last search, little-endian u64
+//   TAIL   (256, 272 bytes) the last one or two blocks, padded, with the nonce bytes left to the loop
+//   RC     (768, 192 bytes) round constants (data segment, used when rounds are not unrolled)
+//   INPUT  (1024, ...)      prefix blocks to absorb; JS grows memory to fit
+
+export const LAYOUT = { STATE0: 0, BEST: 200, TAIL: 256, RC: 768, INPUT: 1024, RATE: 136 };
+
+const RC = [
+  0x0000000000000001n, 0x0000000000008082n, 0x800000000000808an, 0x8000000080008000n,
+  0x000000000000808bn, 0x0000000080000001n, 0x8000000080008081n, 0x8000000000008009n,
+  0x000000000000008an, 0x0000000000000088n, 0x0000000080008009n, 0x000000008000000an,
+  0x000000008000808bn, 0x800000000000008bn, 0x8000000000008089n, 0x8000000000008003n,
+  0x8000000000008002n, 0x8000000000000080n, 0x000000000000800an, 0x800000008000000an,
+  0x8000000080008081n, 0x8000000000008080n, 0x0000000080000001n, 0x8000000080008008n,
+];
+// rho offsets, indexed x + 5y
+const ROT = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14];
+
+const i64 = (v) => `(i64.const ${BigInt.asIntN(64, v)})`;
+const get = (n) => `(local.get $${n})`;
+const xor = (a, b) => `(i64.xor ${a} ${b})`;
+const rotl = (a, r) => (r === 0 ? a : `(i64.rotl ${a} (i64.const ${r}))`);
+const A = (i) => `a${i}`;
+const lanes = (p) => Array.from({ length: 25 }, (_, i) => p + i);
+const decl = (names, t = 'i64') => names.map((n) => `(local $${n} ${t})`).join(' ');
+
+/** One Keccak-f[1600] round on locals a0..a24; `rc` is an i64 expression. */
+function round(rc) {
+  const out = [];
+  for (let x = 0; x < 5; x++)
+    out.push(`(local.set $c${x} ${[5, 10, 15, 20].reduce((e, o) => xor(e, get(A(x + o))), get(A(x)))})`);
+  for (let x = 0; x < 5; x++)
+    out.push(`(local.set $d${x} ${xor(get(`c${(x + 4) % 5}`), rotl(get(`c${(x + 1) % 5}`), 1))})`);
+  // rho and pi: b[y + 5((2x + 3y) % 5)] = rotl(a[x + 5y] ^ d[x], ROT[x + 5y])
+  for (let y = 0; y < 5; y++)
+    for (let x = 0; x < 5; x++) {
+      const i = x + 5 * y;
+      out.push(`(local.set $b${y + 5 * ((2 * x + 3 * y) % 5)} ${rotl(xor(get(A(i)), get(`d${x}`)), ROT[i])})`);
+    }
+  // chi, with iota folded into lane 0
+  for (let y = 0; y < 5; y++)
+    for (let x = 0; x < 5; x++) {
+      const b = (k) => get(`b${((x + k) % 5) + 5 * y}`);
+      let e = xor(b(0), `(i64.and (i64.xor ${b(1)} (i64.const -1)) ${b(2)})`);
+      if (x === 0 && y === 0) e = xor(e, rc);
+      out.push(`(local.set $${A(x + 5 * y)} ${e})`);
+    }
+  return out.join('\n');
+}
+
+/** 24 rounds: `unroll` of them written out per loop iteration (24 = no loop). */
+function permute(unroll) {
+  if (unroll === 24) return RC.map((rc) => round(i64(rc))).join('\n');
+  if (24 % unroll !== 0) throw new RangeError('unroll must divide 24');
+  const body = Array.from({ length: unroll }, (_, j) => round(`(i64.load offset=${LAYOUT.RC + 8 * j} (local.get $r))`));
+  return `(local.set $r (i32.const 0))
+(loop $rounds
+${body.join('\n')}
+(local.set $r (i32.add (local.get $r) (i32.const ${8 * unroll})))
+(br_if $rounds (i32.lt_u (local.get $r) (i32.const 192))))`;
+}
+
+const loadState = () => lanes(0).map((i) => `(local.set $${A(i)} (i64.load offset=${LAYOUT.STATE0 + 8 * i} (i32.const 0)))`).join('\n');
+const storeState = () => lanes(0).map((i) => `(i64.store offset=${LAYOUT.STATE0 + 8 * i} (i32.const 0) ${get(A(i))})`).join('\n');
+const xorBlock = (ptr) =>
+  Array.from({ length: 17 }, (_, i) => `(local.set $${A(i)} ${xor(get(A(i)), `(i64.load offset=${8 * i} ${get(ptr)})`)})`).join('\n');
+
+// Byte swap: the hash is read as a big-endian number, the lanes are little-endian.
+const bswap = (e) => `(call $bswap ${e})`;
+
+/** The module's text; `unroll` rounds are written out per loop iteration (1, 2, 3, 4, 6, 8, 12 or 24). */
+export function kernelWat({ unroll = 1 } = {}) {
+  const locals = `${decl(lanes(0).map(A))} ${decl(lanes(0).map((i) => `b${i}`))} ${decl([0, 1, 2, 3, 4].flatMap((i) => [`c${i}`, `d${i}`]))} (local $r i32)`;
+  const rcData = RC.map((v) => {
+    let s = '';
+    for (let k = 0n; k < 8n; k++) s += '\\' + ((v >> (8n * k)) & 0xffn).toString(16).padStart(2, '0');
+    return s;
+  }).join('');
+  return `(module
+(memory (export "memory") 1)
+(data (i32.const ${LAYOUT.RC}) "${rcData}")
+(func $bswap (param $x i64) (result i64)
+  (local.set $x (i64.or (i64.shl (i64.and (local.get $x) (i64.const 0x00ff00ff00ff00ff)) (i64.const 8))
+                        (i64.and (i64.shr_u (local.get $x) (i64.const 8)) (i64.const 0x00ff00ff00ff00ff))))
+  (local.set $x (i64.or (i64.shl (i64.and (local.get $x) (i64.const 0x0000ffff0000ffff)) (i64.const 16))
+                        (i64.and (i64.shr_u (local.get $x) (i64.const 16)) (i64.const 0x0000ffff0000ffff))))
+  (i64.rotl (local.get $x) (i64.const 32)))
+;; leading zero bits of the 256-bit big-endian hash whose first lanes are l0..l3
+(func $zeros (param $l0 i64) (param $l1 i64) (param $l2 i64) (param $l3 i64) (result i32)
+  (if (i64.ne (local.get $l0) (i64.const 0)) (then (return (i32.wrap_i64 (i64.clz ${bswap(get('l0'))})))))
+  (if (i64.ne (local.get $l1) (i64.const 0)) (then (return (i32.add (i32.const 64) (i32.wrap_i64 (i64.clz ${bswap(get('l1'))}))))))
+  (if (i64.ne (local.get $l2) (i64.const 0)) (then (return (i32.add (i32.const 128) (i32.wrap_i64 (i64.clz ${bswap(get('l2'))}))))))
+  (i32.add (i32.const 192) (i32.wrap_i64 (i64.clz ${bswap(get('l3'))}))))
+;; absorb(src, n): STATE0 ^= n full blocks at src, one permutation each
+(func (export "absorb") (param $p i32) (param $n i32) ${locals}
+  ${loadState()}
+  (block $done (loop $blocks
+    (br_if $done (i32.eqz (local.get $n)))
+    ${xorBlock('p')}
+    ${permute(unroll)}
+    (local.set $p (i32.add (local.get $p) (i32.const ${LAYOUT.RATE})))
+    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+    (br $blocks)))
+  ${storeState()})
+;; search(start, count >= 1, target, blocks, nonceOff) -> best zeros; best nonce at BEST.
+;; Returns as soon as a nonce reaches target zero bits.
+(func (export "search") (param $nonce i64) (param $count i32) (param $target i32) (param $blocks i32) (param $off i32) (result i32)
+  (local $best i32) (local $z i32) (local $p i32) (local $k i32) ${locals}
+  (local.set $best (i32.const -1))
+  (loop $nonces
+    (i64.store offset=${LAYOUT.TAIL} (local.get $off) ${bswap(get('nonce'))})
+    ${loadState()}
+    (local.set $p (i32.const ${LAYOUT.TAIL}))
+    (local.set $k (local.get $blocks))
+    (loop $blocks
+      ${xorBlock('p')}
+      ${permute(unroll)}
+      (local.set $p (i32.add (local.get $p) (i32.const ${LAYOUT.RATE})))
+      (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+      (br_if $blocks (local.get $k)))
+    (local.set $z (call $zeros ${get('a0')} ${get('a1')} ${get('a2')} ${get('a3')}))
+    (if (i32.gt_s (local.get $z) (local.get $best)) (then
+      (local.set $best (local.get $z))
+      (i64.store offset=${LAYOUT.BEST} (i32.const 0) (local.get $nonce))
+      (if (i32.ge_s (local.get $z) (local.get $target)) (then (return (local.get $best))))))
+    (local.set $nonce (i64.add (local.get $nonce) (i64.const 1)))
+    (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+    (br_if $nonces (local.get $count)))
+  (local.get $best))
+)
+`;
+}
