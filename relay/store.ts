@@ -1,0 +1,175 @@
+// The relay's durable envelope store (SPEC §5: an accepted envelope is on disk before it is
+// forwarded, and survives kill -9 until it expires). SQLite through node:sqlite, WAL with
+// synchronous=FULL, so a put() that returned has been fsynced; a put() that cannot write throws.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+
+/** What the store keeps of an envelope: its identity, when it may go, and its wire bytes. */
+export interface StoredEnvelope {
+  hash: Uint8Array;
+  expiry: number; // unix seconds
+  rlp: Uint8Array;
+}
+
+export interface EnvelopeStoreInit {
+  /** Milliseconds since the epoch; defaults to Date.now. */
+  now?: () => number;
+  /** Upper bound on the database file in bytes (SQLite max_page_count); a put beyond it throws. */
+  maxBytes?: number;
+  /** How often expired rows are deleted once start() ran; default one minute. */
+  sweepIntervalMs?: number;
+}
+
+/** Any failure to open or write the store: the relay refuses the envelope rather than lose it. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export const DB_FILE = 'envelopes.sqlite';
+
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export class EnvelopeStore {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #now: () => number;
+  readonly #sweepMs: number;
+  readonly #put: StatementSync;
+  readonly #get: StatementSync;
+  readonly #live: StatementSync;
+  readonly #expire: StatementSync;
+  readonly #count: StatementSync;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #open = true;
+
+  /** Opens (creating the folder and schema) the store in `dir`. Throws StoreError. */
+  static open(dir: string, init: EnvelopeStoreInit = {}): EnvelopeStore {
+    const path = join(dir, DB_FILE);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new StoreError(`cannot create data folder ${dir}: ${reason(e)}`, { cause: e });
+    }
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(path, { timeout: 5000 });
+    } catch (e) {
+      throw new StoreError(`cannot open ${path}: ${reason(e)}`, { cause: e });
+    }
+    try {
+      return new EnvelopeStore(db, path, init);
+    } catch (e) {
+      db.close();
+      throw e instanceof StoreError ? e : new StoreError(`cannot initialise ${path}: ${reason(e)}`, { cause: e });
+    }
+  }
+
+  private constructor(db: DatabaseSync, path: string, init: EnvelopeStoreInit) {
+    this.#db = db;
+    this.path = path;
+    this.#now = init.now ?? Date.now;
+    this.#sweepMs = init.sweepIntervalMs ?? 60_000;
+    // WAL: one fsync per commit, readers never block the writer. FULL: the WAL is synced at every
+    // commit, so a returned put survives power loss, not only a process crash.
+    const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
+    if (mode.journal_mode.toLowerCase() !== 'wal') throw new StoreError(`${path}: WAL mode refused (${mode.journal_mode})`);
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS envelopes (hash BLOB PRIMARY KEY, expiry INTEGER NOT NULL, rlp BLOB NOT NULL) WITHOUT ROWID',
+    );
+    db.exec('CREATE INDEX IF NOT EXISTS envelopes_expiry ON envelopes (expiry)');
+    if (init.maxBytes !== undefined) {
+      if (!(init.maxBytes > 0)) throw new RangeError('maxBytes must be positive');
+      const { page_size } = db.prepare('PRAGMA page_size').get() as { page_size: number };
+      db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(init.maxBytes / page_size))}`);
+    }
+    this.#put = db.prepare('INSERT OR IGNORE INTO envelopes (hash, expiry, rlp) VALUES (?, ?, ?)');
+    this.#get = db.prepare('SELECT rlp FROM envelopes WHERE hash = ?');
+    this.#live = db.prepare('SELECT hash, expiry, rlp FROM envelopes WHERE expiry >= ? ORDER BY expiry');
+    this.#expire = db.prepare('DELETE FROM envelopes WHERE expiry < ?');
+    this.#count = db.prepare('SELECT count(*) AS n FROM envelopes');
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  #check(): void {
+    if (!this.#open) throw new StoreError('store is closed');
+  }
+
+  /**
+   * Writes one envelope durably; returns false if it was already stored. Throws StoreError when the
+   * write fails (full disk, read-only folder, size cap): the caller must then refuse the envelope.
+   */
+  put(e: StoredEnvelope): boolean {
+    this.#check();
+    if (!Number.isInteger(e.expiry) || e.expiry < 0) throw new RangeError('expiry must be a non-negative integer');
+    try {
+      return Number(this.#put.run(e.hash, e.expiry, e.rlp).changes) > 0;
+    } catch (err) {
+      throw new StoreError(`cannot store envelope: ${reason(err)}`, { cause: err });
+    }
+  }
+
+  get(hash: Uint8Array): Uint8Array | undefined {
+    this.#check();
+    const row = this.#get.get(hash) as { rlp: Uint8Array } | undefined;
+    return row?.rlp;
+  }
+
+  has(hash: Uint8Array): boolean {
+    return this.get(hash) !== undefined;
+  }
+
+  /** Every envelope not yet expired, soonest expiry first: what the relay re-validates at start. */
+  *live(): IterableIterator<StoredEnvelope> {
+    this.#check();
+    for (const row of this.#live.iterate(this.#nowSeconds())) yield row as unknown as StoredEnvelope;
+  }
+
+  get count(): number {
+    this.#check();
+    return Number((this.#count.get() as { n: number }).n);
+  }
+
+  /** Deletes every row whose expiry has passed; returns how many. */
+  deleteExpired(): number {
+    this.#check();
+    try {
+      return Number(this.#expire.run(this.#nowSeconds()).changes);
+    } catch (err) {
+      throw new StoreError(`cannot delete expired envelopes: ${reason(err)}`, { cause: err });
+    }
+  }
+
+  /** Sweeps expired rows on a schedule until stop(); a failing sweep is reported, never thrown. */
+  start(onError?: (e: unknown) => void): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => {
+      try {
+        this.deleteExpired();
+      } catch (e) {
+        onError?.(e);
+      }
+    }, this.#sweepMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.stop();
+    this.#open = false;
+    this.#db.close();
+  }
+}
