@@ -84,7 +84,7 @@ describe.each([nobleBackend, wasm])('ecies with the $name backend', (backend) =>
   const data = eciesEncrypt(new Uint8Array(256).fill(3), publicKeyOf(recipient), queue(ephemeral, iv));
   const flip = (i: number) => {
     const t = data.slice();
-    t[i] ^= 0x01;
+    t[i] = t[i]! ^ 0x01;
     return t;
   };
   const offCurve = data.slice();

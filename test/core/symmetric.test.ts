@@ -41,7 +41,7 @@ describe('symmetric: AES-256-GCM, data = ciphertext ‖ tag ‖ nonce', () => {
     const data = encryptSymmetric(new Uint8Array(40).fill(1), key, randomBytes);
     for (let i = 0; i < data.length * 8; i += 3) {
       const t = data.slice();
-      t[i >> 3] ^= 1 << (i & 7);
+      t[i >> 3] = t[i >> 3]! ^ (1 << (i & 7));
       expect(code(() => decryptSymmetric(t, key))).toBe('decrypt-failed');
     }
   });
