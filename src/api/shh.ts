@@ -1,0 +1,301 @@
+// The shh_* and net_* methods with geth 1.9 whisperv6 semantics (SPEC §4, §5): parameter checks,
+// key and filter ids, post (encrypt, sign, seal, send) and message watchers. One ShhApi serves one
+// scope of keys and watchers: the relay has one for its operator, the extension one per origin.
+
+import { toHex } from '../core/bytes.ts';
+import { BLOOM_SIZE, DEFAULT_TTL, MAX_MESSAGE_SIZE_CEILING, PROTOCOL_VERSION } from '../core/constants.ts';
+import { envelopeSize } from '../core/envelope.ts';
+import type { FilterCriteria } from '../core/filter.ts';
+import { sealAsymmetric, sealSymmetric, type PayloadParams } from '../core/message.ts';
+import { symKeyFromPassword } from '../core/password.ts';
+import { isValidPublicKey, publicKeyOf } from '../core/signature.ts';
+import { isZeroTopic } from '../core/topic.ts';
+import { checkSymKey, MemoryKeyStore, newKeyId, type KeyStore } from './keys.ts';
+import { messageToJson } from './message-json.ts';
+import type { ShhNode } from './node.ts';
+import { args, bool, bytes, field, float, object, required, str, topic, uint32 } from './params.ts';
+import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from './rpc-error.ts';
+import { FILTER_IDLE_MS, Watchers } from './watchers.ts';
+
+// geth's error texts (whisperv6/api.go), which DApps match on.
+export const ERR = {
+  symAsym: 'specify either a symmetric or an asymmetric key',
+  invalidSymKey: 'invalid symmetric key',
+  invalidPublicKey: 'invalid public key',
+  invalidSigningPubKey: 'invalid signing public key',
+  tooLowPow: 'message rejected, PoW too low',
+  noTopics: 'missing topic(s)',
+  privateKeyNotFound: 'invalid id',
+  symKeyNotFound: 'non-existent key ID',
+  filterNotFound: 'filter not found',
+  subscriptionNotFound: 'subscription not found',
+  notificationsUnsupported: 'notifications not supported',
+  tooLarge: 'huge messages are not allowed',
+} as const;
+
+export interface CallContext {
+  session: string;
+  /** Present on transports that can push (WebSocket, the extension's port); needed by shh_subscribe. */
+  notify?: (method: string, params: unknown) => void;
+}
+
+export interface ShhApiInit {
+  node: ShhNode;
+  keys?: KeyStore;
+  randomBytes: (n: number) => Uint8Array;
+  now?: () => number; // ms
+  /** Node settings (shh_setMinPoW & co.) are allowed: the relay's operator, never a page. */
+  admin?: boolean;
+  /** net_version: there is no Ethereum chain under Whisper; see docs/API.md. */
+  netVersion?: string;
+}
+
+type Handler = (a: unknown[], ctx: CallContext) => Promise<unknown>;
+
+export const SHH_METHODS = [
+  'shh_version', 'shh_info', 'shh_setMaxMessageSize', 'shh_setMinPoW', 'shh_markTrustedPeer', 'shh_setBloomFilter',
+  'shh_newKeyPair', 'shh_addPrivateKey', 'shh_deleteKeyPair', 'shh_hasKeyPair', 'shh_getPublicKey', 'shh_getPrivateKey',
+  'shh_newSymKey', 'shh_addSymKey', 'shh_generateSymKeyFromPassword', 'shh_hasSymKey', 'shh_getSymKey', 'shh_deleteSymKey',
+  'shh_post', 'shh_subscribe', 'shh_unsubscribe', 'shh_newMessageFilter', 'shh_getFilterMessages', 'shh_deleteMessageFilter',
+  'net_version', 'net_listening', 'net_peerCount',
+] as const;
+export type ShhMethod = (typeof SHH_METHODS)[number];
+export const ADMIN_METHODS: readonly ShhMethod[] = ['shh_setMaxMessageSize', 'shh_setMinPoW', 'shh_markTrustedPeer', 'shh_setBloomFilter'];
+
+export class ShhApi {
+  readonly #node: ShhNode;
+  readonly #keys: KeyStore;
+  readonly #random: (n: number) => Uint8Array;
+  readonly #now: () => number;
+  readonly #admin: boolean;
+  readonly #netVersion: string;
+  readonly #watchers: Watchers;
+  readonly #methods: Record<ShhMethod, Handler>;
+  #unlisten: (() => void) | undefined;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+
+  constructor(init: ShhApiInit) {
+    this.#node = init.node;
+    this.#random = init.randomBytes;
+    this.#keys = init.keys ?? new MemoryKeyStore(init.randomBytes);
+    this.#now = init.now ?? Date.now;
+    this.#admin = init.admin ?? false;
+    this.#netVersion = init.netVersion ?? '0';
+    this.#watchers = new Watchers({ now: this.#now, envelopes: () => this.#node.envelopes() });
+    this.#methods = this.#table();
+  }
+
+  start(): void {
+    this.#unlisten ??= this.#node.onEnvelope((e, p2p) => this.#watchers.dispatch(e, p2p));
+    this.#sweeper ??= setInterval(() => this.#watchers.sweep(), FILTER_IDLE_MS / 5);
+  }
+
+  stop(): void {
+    this.#unlisten?.();
+    this.#unlisten = undefined;
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+  }
+
+  /** Runs one method; resolves to its JSON result or rejects with an RpcError. */
+  async call(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
+    if (!Object.hasOwn(this.#methods, method)) throw new RpcError(RPC.methodNotFound, `the method ${String(method)} does not exist/is not available`);
+    if (!this.#admin && (ADMIN_METHODS as readonly string[]).includes(method))
+      throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the node's user`);
+    try {
+      return await this.#methods[method as ShhMethod](args(params, 2), ctx);
+    } catch (e) {
+      throw toRpcError(e);
+    }
+  }
+
+  endSession(session: string): void {
+    this.#watchers.endSession(session);
+  }
+
+  #table(): Record<ShhMethod, Handler> {
+    const keys = this.#keys;
+    const node = this.#node;
+    const id = (a: unknown[]) => str(required(a, 0), '0');
+    return {
+      shh_version: async () => PROTOCOL_VERSION,
+      shh_info: async () => ({ ...node.info(), minPow: node.minPow(), maxMessageSize: node.maxMessageSize() }),
+      shh_setMaxMessageSize: async (a) => {
+        const size = uint32(required(a, 0), '0');
+        if (size > MAX_MESSAGE_SIZE_CEILING) throw whisperFailure(`message size too large [${size}>${MAX_MESSAGE_SIZE_CEILING}]`);
+        await node.setMaxMessageSize(size);
+        return true;
+      },
+      shh_setMinPoW: async (a) => {
+        const pow = float(required(a, 0), '0');
+        if (pow < 0) throw whisperFailure(`invalid PoW: ${pow}`);
+        await node.setMinPow(pow);
+        return true;
+      },
+      shh_markTrustedPeer: async (a) => {
+        await node.markTrustedPeer(id(a));
+        return true;
+      },
+      shh_setBloomFilter: async (a) => {
+        const bloom = bytes(required(a, 0), '0');
+        if (bloom.length !== BLOOM_SIZE) throw whisperFailure(`invalid bloom filter size: ${bloom.length}`);
+        await node.setBloomFilter(bloom);
+        return true;
+      },
+      shh_newKeyPair: () => keys.newKeyPair(),
+      shh_addPrivateKey: (a) => keys.addPrivateKey(bytes(required(a, 0), '0')),
+      shh_deleteKeyPair: async (a) => {
+        const k = id(a);
+        if (await keys.deleteKeyPair(k)) return true;
+        throw whisperFailure(`key pair ${k} not found`);
+      },
+      shh_hasKeyPair: (a) => keys.hasKeyPair(id(a)),
+      shh_getPublicKey: async (a) => toHex(publicKeyOf(await this.#privateKey(id(a)))),
+      shh_getPrivateKey: async (a) => {
+        const k = await keys.exportPrivateKey(id(a));
+        if (!k) throw whisperFailure(ERR.privateKeyNotFound);
+        return toHex(k);
+      },
+      shh_newSymKey: () => keys.addSymKey(this.#random(32)),
+      shh_addSymKey: (a) => keys.addSymKey(bytes(required(a, 0), '0')),
+      shh_generateSymKeyFromPassword: async (a) => keys.addSymKey(symKeyFromPassword(str(required(a, 0), '0'))),
+      shh_hasSymKey: (a) => keys.hasSymKey(id(a)),
+      shh_getSymKey: async (a) => toHex(await this.#symKey(id(a))),
+      shh_deleteSymKey: (a) => keys.deleteSymKey(id(a)),
+      shh_post: (a) => this.#post(object(required(a, 0), '0')),
+      shh_subscribe: async (a, ctx) => {
+        const kind = str(required(a, 0), '0');
+        if (kind !== 'messages') throw new RpcError(RPC.methodNotFound, `no "${kind}" subscription in shh namespace`);
+        if (!ctx.notify) throw whisperFailure(ERR.notificationsUnsupported);
+        const criteria = await this.#criteria(object(required(a, 1), '1'));
+        const subId = toHex(this.#random(16));
+        const notify = ctx.notify;
+        this.#watchers.subscribe(subId, ctx.session, criteria, (m) =>
+          notify('shh_subscription', { subscription: subId, result: messageToJson(m) }),
+        );
+        return subId;
+      },
+      shh_unsubscribe: async (a) => {
+        if (this.#watchers.remove(id(a), 'subscription')) return true;
+        throw whisperFailure(ERR.subscriptionNotFound);
+      },
+      shh_newMessageFilter: async (a, ctx) => {
+        const criteria = await this.#criteria(object(required(a, 0), '0'));
+        const filterId = newKeyId(this.#random);
+        this.#watchers.newFilter(filterId, ctx.session, criteria);
+        return filterId;
+      },
+      shh_getFilterMessages: async (a) => {
+        const messages = this.#watchers.take(id(a));
+        if (!messages) throw whisperFailure(ERR.filterNotFound);
+        return messages.map(messageToJson);
+      },
+      shh_deleteMessageFilter: async (a) => {
+        const f = id(a);
+        if (this.#watchers.remove(f, 'filter')) return true;
+        throw whisperFailure(`failed to unsubscribe: invalid ID '${f}'`);
+      },
+      net_version: async () => this.#netVersion,
+      net_listening: async () => node.listening(),
+      net_peerCount: async () => `0x${node.peerCount().toString(16)}`,
+    };
+  }
+
+  async #privateKey(id: string): Promise<Uint8Array> {
+    const k = await this.#keys.privateKey(id);
+    if (!k) throw whisperFailure(ERR.privateKeyNotFound);
+    return k;
+  }
+
+  async #symKey(id: string): Promise<Uint8Array> {
+    const k = await this.#keys.symKey(id);
+    if (!k) throw whisperFailure(ERR.symKeyNotFound);
+    return k;
+  }
+
+  /** geth's Criteria: exactly one key, topics required with a symmetric key. */
+  async #criteria(o: Record<string, unknown>): Promise<FilterCriteria> {
+    const symKeyId = optionalId(field(o, 'symKeyID'), 'symKeyID');
+    const privateKeyId = optionalId(field(o, 'privateKeyID'), 'privateKeyID');
+    if ((symKeyId === undefined) === (privateKeyId === undefined)) throw whisperFailure(ERR.symAsym);
+    const sigField = field(o, 'sig');
+    const minPowField = field(o, 'minPow');
+    const topicsField = field(o, 'topics');
+    const allowField = field(o, 'allowP2P');
+    let signer: Uint8Array | undefined;
+    if (sigField !== undefined) {
+      signer = bytes(sigField, 'sig');
+      if (signer.length === 0) signer = undefined;
+      else if (!isValidPublicKey(signer)) throw whisperFailure(ERR.invalidSigningPubKey);
+    }
+    if (topicsField !== undefined && !Array.isArray(topicsField)) throw invalidParams('invalid argument topics: want an array');
+    const topics = ((topicsField as unknown[] | undefined) ?? []).map((t, i) => topic(t, `topics[${i}]`));
+    const minPow = minPowField === undefined ? 0 : float(minPowField, 'minPow');
+    const allowP2P = allowField === undefined ? false : bool(allowField, 'allowP2P');
+    const base = { topics, minPow, allowP2P, ...(signer ? { signer } : {}) };
+    if (symKeyId !== undefined) {
+      if (topics.length === 0) throw whisperFailure(ERR.noTopics);
+      const symKey = await this.#symKey(symKeyId);
+      return { ...base, symKey };
+    }
+    const privateKey = await this.#keys.privateKey(privateKeyId!);
+    if (!privateKey) throw whisperFailure(ERR.invalidPublicKey);
+    return { ...base, privateKey };
+  }
+
+  /** geth's Post: checks in geth's order, but the node's minimum PoW is checked before sealing, not after. */
+  async #post(o: Record<string, unknown>): Promise<string> {
+    const symKeyId = optionalId(field(o, 'symKeyID'), 'symKeyID');
+    const pubKeyField = field(o, 'pubKey');
+    const pubKey = pubKeyField === undefined ? undefined : bytes(pubKeyField, 'pubKey');
+    const hasPub = pubKey !== undefined && pubKey.length > 0;
+    if ((symKeyId === undefined) === !hasPub) throw whisperFailure(ERR.symAsym);
+    const ttlField = field(o, 'ttl');
+    const ttl = (ttlField === undefined ? 0 : uint32(ttlField, 'ttl')) || DEFAULT_TTL;
+    const topicField = field(o, 'topic');
+    const t = topicField === undefined ? new Uint8Array(4) : topic(topicField, 'topic');
+    const payloadField = field(o, 'payload');
+    const payload = payloadField === undefined ? new Uint8Array(0) : bytes(payloadField, 'payload');
+    const paddingField = field(o, 'padding');
+    const padding = paddingField === undefined ? undefined : bytes(paddingField, 'padding');
+    const powTimeField = field(o, 'powTime');
+    const powTime = powTimeField === undefined ? 0 : uint32(powTimeField, 'powTime');
+    const powTargetField = field(o, 'powTarget');
+    const powTarget = powTargetField === undefined ? 0 : float(powTargetField, 'powTarget');
+    if (field(o, 'targetPeer') !== undefined && field(o, 'targetPeer') !== '')
+      throw whisperFailure('targetPeer is not supported: every envelope goes to the whole network');
+    const sigId = optionalId(field(o, 'sig'), 'sig');
+    const p: PayloadParams = {
+      payload,
+      ...(padding && padding.length > 0 ? { padding } : {}),
+      ...(sigId !== undefined ? { signer: await this.#privateKey(sigId) } : {}),
+    };
+    let data: Uint8Array;
+    if (symKeyId !== undefined) {
+      if (isZeroTopic(t)) throw whisperFailure(ERR.noTopics);
+      const key = await this.#symKey(symKeyId);
+      try {
+        checkSymKey(key);
+      } catch {
+        throw whisperFailure(ERR.invalidSymKey);
+      }
+      data = sealSymmetric(p, key, this.#random);
+    } else {
+      if (!isValidPublicKey(pubKey!)) throw whisperFailure(ERR.invalidPublicKey);
+      data = sealAsymmetric(p, pubKey!, this.#random);
+    }
+    if (powTarget < this.#node.minPow()) throw whisperFailure(ERR.tooLowPow);
+    const expiry = Math.floor(this.#now() / 1000) + ttl;
+    const params = { expiry, ttl, topic: t, data };
+    if (envelopeSize(params) > this.#node.maxMessageSize()) throw whisperFailure(ERR.tooLarge);
+    const envelope = await this.#node.seal(params, { target: powTarget, timeMs: powTime * 1000 });
+    const verified = await this.#node.post(envelope);
+    return toHex(verified.hash);
+  }
+}
+
+/** geth treats an empty id string as absent. */
+function optionalId(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  return str(v, name);
+}

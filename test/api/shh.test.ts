@@ -1,0 +1,210 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { ShhApi, SHH_METHODS, type CallContext } from '../../src/api/shh.ts';
+import { RpcError } from '../../src/api/rpc-error.ts';
+import { MemoryNode } from './memory-node.ts';
+
+let node: MemoryNode;
+let api: ShhApi;
+let pushed: { method: string; params: { subscription: string; result: Record<string, unknown> } }[];
+let ctx: CallContext;
+const call = (m: string, ...p: unknown[]) => api.call(m, p, ctx);
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+async function rpcError(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(RpcError);
+    return e as RpcError;
+  }
+  throw new Error('expected an RpcError');
+}
+
+beforeEach(() => {
+  node = new MemoryNode();
+  api = new ShhApi({ node, randomBytes, admin: true });
+  api.start();
+  pushed = [];
+  ctx = { session: 's1', notify: (method, params) => pushed.push({ method, params: params as never }) };
+});
+afterEach(() => api.stop());
+
+describe('ShhApi: keys (geth semantics)', () => {
+  it('key pairs: ids are 64 hex characters, public key 65 bytes, delete, has', async () => {
+    const id = (await call('shh_newKeyPair')) as string;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(await call('shh_hasKeyPair', id)).toBe(true);
+    expect(await call('shh_getPublicKey', id)).toMatch(/^0x04[0-9a-f]{128}$/);
+    const priv = (await call('shh_getPrivateKey', id)) as string;
+    const again = (await call('shh_addPrivateKey', priv)) as string;
+    expect(await call('shh_getPublicKey', again)).toBe(await call('shh_getPublicKey', id));
+    expect(await call('shh_deleteKeyPair', id)).toBe(true);
+    expect(await call('shh_hasKeyPair', id)).toBe(false);
+    expect((await rpcError(call('shh_deleteKeyPair', id))).message).toBe(`key pair ${id} not found`);
+    expect((await rpcError(call('shh_getPublicKey', id))).toJSON()).toEqual({ code: -32000, message: 'invalid id' });
+  });
+  it('symmetric keys, including the PBKDF2 password key of SPEC §6', async () => {
+    const id = (await call('shh_generateSymKeyFromPassword', 'Never use this password - password!')) as string;
+    expect(await call('shh_getSymKey', id)).toBe('0xc36ac432123558109d20283d9b03a7911bd2f9b21e5794309c8a8f9531a78133');
+    const added = (await call('shh_addSymKey', '0x' + '11'.repeat(32))) as string;
+    expect(await call('shh_hasSymKey', added)).toBe(true);
+    expect(await call('shh_deleteSymKey', added)).toBe(true);
+    expect(await call('shh_deleteSymKey', added)).toBe(false);
+    expect((await rpcError(call('shh_getSymKey', added))).message).toBe('non-existent key ID');
+    expect((await rpcError(call('shh_addSymKey', '0x1122'))).message).toBe('wrong key size: 2');
+  });
+  it('bad private keys get geth texts', async () => {
+    expect((await rpcError(call('shh_addPrivateKey', '0x1234'))).message).toBe('invalid length, need 256 bits');
+    expect((await rpcError(call('shh_addPrivateKey', '0x' + '00'.repeat(32)))).message).toBe('invalid private key');
+  });
+});
+
+describe('ShhApi: post and receive', () => {
+  it('symmetric, signed: the subscription gets one notification in geth JSON', async () => {
+    const sym = await call('shh_newSymKey');
+    const signer = await call('shh_newKeyPair');
+    const signerPub = await call('shh_getPublicKey', signer);
+    const sub = (await call('shh_subscribe', 'messages', { symKeyID: sym, topics: ['0x01020304'] })) as string;
+    expect(sub).toMatch(/^0x[0-9a-f]{32}$/);
+    const hash = await call('shh_post', { symKeyID: sym, sig: signer, ttl: 30, topic: '0x01020304', payload: '0xc0ffee', powTime: 2, powTarget: 0.2 });
+    expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
+    await tick();
+    expect(pushed).toHaveLength(1);
+    const { method, params } = pushed[0]!;
+    expect(method).toBe('shh_subscription');
+    expect(params.subscription).toBe(sub);
+    const m = params.result;
+    expect(Object.keys(m).sort()).toEqual(['hash', 'padding', 'payload', 'pow', 'sig', 'timestamp', 'topic', 'ttl']);
+    expect(m).toMatchObject({ sig: signerPub, ttl: 30, topic: '0x01020304', payload: '0xc0ffee', hash });
+    expect(typeof m.timestamp).toBe('number');
+    expect(m.pow as number).toBeGreaterThanOrEqual(0.2);
+    expect(((m.padding as string).length - 2) / 2 + 1 + 1 + 3 + 65).toBe(256);
+  });
+  it('asymmetric to a key pair: recipientPublicKey set, no sig; a polled filter drains once', async () => {
+    const kp = await call('shh_newKeyPair');
+    const pub = await call('shh_getPublicKey', kp);
+    const filter = (await call('shh_newMessageFilter', { privateKeyID: kp })) as string;
+    expect(filter).toMatch(/^[0-9a-f]{64}$/);
+    await call('shh_post', { pubKey: pub, ttl: 60, topic: '0xdeadbeef', payload: '0x01', powTime: 2, powTarget: 0.2 });
+    const msgs = (await call('shh_getFilterMessages', filter)) as Record<string, unknown>[];
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ recipientPublicKey: pub, payload: '0x01', topic: '0xdeadbeef' });
+    expect(msgs[0]).not.toHaveProperty('sig');
+    expect(await call('shh_getFilterMessages', filter)).toEqual([]);
+    expect(await call('shh_deleteMessageFilter', filter)).toBe(true);
+    expect((await rpcError(call('shh_getFilterMessages', filter))).message).toBe('filter not found');
+  });
+  it('a new subscription or filter is back-filled with live envelopes, then gets new ones, each once', async () => {
+    const sym = await call('shh_newSymKey');
+    const post = (payload: string) => call('shh_post', { symKeyID: sym, ttl: 60, topic: '0x0a0b0c0d', payload, powTime: 2, powTarget: 0.2 });
+    await post('0x01');
+    await post('0x02');
+    const filter = await call('shh_newMessageFilter', { symKeyID: sym, topics: ['0x0a0b0c0d'] });
+    await call('shh_subscribe', 'messages', { symKeyID: sym, topics: ['0x0a0b0c0d'] });
+    await post('0x03'); // arrives before the subscription's back-fill is flushed
+    await tick();
+    expect(pushed.map((p) => p.params.result.payload).sort()).toEqual(['0x01', '0x02', '0x03']);
+    const polled = (await call('shh_getFilterMessages', filter)) as { payload: string }[];
+    expect(polled.map((m) => m.payload).sort()).toEqual(['0x01', '0x02', '0x03']);
+  });
+  it('criteria: topics, minPow, sig and allowP2P narrow what matches', async () => {
+    const sym = await call('shh_newSymKey');
+    const a = await call('shh_newKeyPair');
+    const b = await call('shh_newKeyPair');
+    const aPub = await call('shh_getPublicKey', a);
+    const onlyA = await call('shh_newMessageFilter', { symKeyID: sym, topics: ['0x00000001'], sig: aPub });
+    const highPow = await call('shh_newMessageFilter', { symKeyID: sym, topics: ['0x00000001'], minPow: 1e6 });
+    const otherTopic = await call('shh_newMessageFilter', { symKeyID: sym, topics: ['0x00000002'] });
+    await call('shh_post', { symKeyID: sym, sig: a, topic: '0x00000001', payload: '0xaa', powTime: 2, powTarget: 0.2 });
+    await call('shh_post', { symKeyID: sym, sig: b, topic: '0x00000001', payload: '0xbb', powTime: 2, powTarget: 0.2 });
+    expect(((await call('shh_getFilterMessages', onlyA)) as { payload: string }[]).map((m) => m.payload)).toEqual(['0xaa']);
+    expect(await call('shh_getFilterMessages', highPow)).toEqual([]);
+    expect(await call('shh_getFilterMessages', otherTopic)).toEqual([]);
+  });
+  it('ending a session drops its subscriptions', async () => {
+    const sym = await call('shh_newSymKey');
+    const sub = await call('shh_subscribe', 'messages', { symKeyID: sym, topics: ['0x01020304'] });
+    api.endSession('s1');
+    expect((await rpcError(call('shh_unsubscribe', sub))).message).toBe('subscription not found');
+  });
+});
+
+describe('ShhApi: errors', () => {
+  const rows: [string, string, unknown[], number, string | RegExp][] = [
+    ['unknown method', 'shh_nope', [], -32601, /does not exist/],
+    ['eth method', 'eth_accounts', [], -32601, /does not exist/],
+    ['both keys', 'shh_post', [{ symKeyID: 'a', pubKey: '0x04' }], -32000, 'specify either a symmetric or an asymmetric key'],
+    ['no key', 'shh_post', [{ topic: '0x01020304' }], -32000, 'specify either a symmetric or an asymmetric key'],
+    ['unknown sym key', 'shh_post', [{ symKeyID: 'ab', topic: '0x01020304', powTarget: 1 }], -32000, 'non-existent key ID'],
+    ['unknown signing key', 'shh_post', [{ symKeyID: 'ab', sig: 'cd', topic: '0x01020304' }], -32000, 'invalid id'],
+    ['bad public key', 'shh_post', [{ pubKey: '0x0401', powTarget: 1 }], -32000, 'invalid public key'],
+    ['bad topic', 'shh_post', [{ pubKey: '0x0401', topic: '0x010203' }], -32602, /topic/],
+    ['payload without 0x', 'shh_post', [{ pubKey: '0x0401', payload: 'abcd' }], -32602, /0x/],
+    ['ttl not an integer', 'shh_post', [{ pubKey: '0x0401', ttl: 1.5 }], -32602, /ttl/],
+    ['params not an array', 'shh_post', { symKeyID: 'x' } as never, -32602, 'non-array args'],
+    ['missing argument', 'shh_getPublicKey', [], -32602, 'missing value for required argument 0'],
+    ['too many arguments', 'shh_hasSymKey', ['a', 'b', 'c'], -32602, /too many/],
+    ['wrong type', 'shh_hasKeyPair', [42], -32602, /want a string/],
+    ['subscribe: no key', 'shh_subscribe', ['messages', { topics: [] }], -32000, 'specify either a symmetric or an asymmetric key'],
+    ['subscribe: sym needs topics', 'shh_newMessageFilter', [{ symKeyID: 'x' }], -32000, 'missing topic(s)'],
+    ['subscribe: unknown kind', 'shh_subscribe', ['envelopes', {}], -32601, /no "envelopes" subscription/],
+    ['filter: unknown private key', 'shh_newMessageFilter', [{ privateKeyID: 'x' }], -32000, 'invalid public key'],
+    ['filter: bad signer', 'shh_newMessageFilter', [{ privateKeyID: 'x', sig: '0x0401' }], -32000, 'invalid signing public key'],
+    ['setMinPoW negative', 'shh_setMinPoW', [-1], -32000, /invalid PoW/],
+    ['setMaxMessageSize above 1 MiB', 'shh_setMaxMessageSize', [2 ** 20 + 1], -32000, /too large/],
+    ['bloom of the wrong size', 'shh_setBloomFilter', ['0x00'], -32000, 'invalid bloom filter size: 1'],
+  ];
+  it.each(rows)('%s', async (_n, method, params, code, message) => {
+    const e = await rpcError(api.call(method, params, ctx));
+    expect(e.code).toBe(code);
+    if (typeof message === 'string') expect(e.message).toBe(message);
+    else expect(e.message).toMatch(message);
+  });
+  it('PoW target below the node minimum is refused before any work', async () => {
+    const sym = await call('shh_newSymKey');
+    const e = await rpcError(call('shh_post', { symKeyID: sym, topic: '0x01020304', powTarget: 0.1, powTime: 1 }));
+    expect(e.message).toBe('message rejected, PoW too low');
+    expect(node.pool.size).toBe(0);
+  });
+  it('symmetric post needs a non-zero topic', async () => {
+    const sym = await call('shh_newSymKey');
+    expect((await rpcError(call('shh_post', { symKeyID: sym, powTarget: 1 }))).message).toBe('missing topic(s)');
+  });
+  it('an envelope above the maximum size is refused', async () => {
+    await call('shh_setMaxMessageSize', 300);
+    const sym = await call('shh_newSymKey');
+    const e = await rpcError(call('shh_post', { symKeyID: sym, topic: '0x01020304', payload: '0x' + '00'.repeat(400), powTarget: 1, powTime: 1 }));
+    expect(e.message).toBe('huge messages are not allowed');
+  });
+  it('subscriptions need a transport that can push', async () => {
+    const sym = await call('shh_newSymKey');
+    const e = await rpcError(api.call('shh_subscribe', ['messages', { symKeyID: sym, topics: ['0x01020304'] }], { session: 'http' }));
+    expect(e.message).toBe('notifications not supported');
+  });
+  it('node settings are reserved to an admin API (a page gets 4100)', async () => {
+    const page = new ShhApi({ node, randomBytes });
+    for (const m of ['shh_setMinPoW', 'shh_setMaxMessageSize', 'shh_markTrustedPeer', 'shh_setBloomFilter'])
+      expect((await rpcError(page.call(m, [1], ctx))).code).toBe(4100);
+    expect(await page.call('shh_version', [], ctx)).toBe('6.0');
+  });
+  it('every method of the set answers something for well-formed input, never an internal error', async () => {
+    for (const m of SHH_METHODS) {
+      try {
+        await api.call(m, [], { session: 'x' });
+      } catch (e) {
+        expect((e as RpcError).code).not.toBe(-32603);
+      }
+    }
+  });
+});
+
+describe('ShhApi: net_* and info', () => {
+  it('answers like geth', async () => {
+    expect(await call('shh_version')).toBe('6.0');
+    expect(await call('net_peerCount')).toBe('0x3');
+    expect(await call('net_listening')).toBe(true);
+    expect(await call('net_version')).toBe('0');
+    expect(await call('shh_info')).toEqual({ memory: 0, messages: 0, minPow: 0.2, maxMessageSize: 65536 });
+  });
+});
