@@ -6,9 +6,8 @@ import { PowPool, type PowWorkerPort } from '../src/core/pow-pool.ts';
 
 const ENTRY = new URL('./pow-worker-node.ts', import.meta.url);
 
-/** Wraps a worker_threads Worker running `entry` as a PowWorkerPort. */
-export function spawnNodePowWorker(entry: URL = ENTRY): PowWorkerPort {
-  const worker = new Worker(entry);
+/** Wraps a worker_threads Worker (running pow-worker-node.ts or alike) as a PowWorkerPort. */
+export function wrapNodeWorker(worker: Worker): PowWorkerPort {
   let terminated = false;
   return {
     postMessage: (m) => worker.postMessage(m),
@@ -25,6 +24,8 @@ export function spawnNodePowWorker(entry: URL = ENTRY): PowWorkerPort {
     },
   };
 }
+
+export const spawnNodePowWorker = (): PowWorkerPort => wrapNodeWorker(new Worker(ENTRY));
 
 export interface NodePowPoolInit {
   readonly size?: number;

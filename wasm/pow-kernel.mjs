@@ -6,11 +6,12 @@
 // Memory layout (all offsets fixed; JS in src/core/pow-kernel.ts mirrors them):
 //   STATE0 (0, 200 bytes)   state after absorbing the prefix blocks that do not hold the nonce
 //   BEST   (200, 8 bytes)   best nonce of the last search, little-endian u64
+//   HASH   (208, 32 bytes)  its keccak256, so callers can check the kernel hash for hash
 //   TAIL   (256, 272 bytes) the last one or two blocks, padded, with the nonce bytes left to the loop
 //   RC     (768, 192 bytes) round constants (data segment, used when rounds are not unrolled)
 //   INPUT  (1024, ...)      prefix blocks to absorb; JS grows memory to fit
 
-export const LAYOUT = { STATE0: 0, BEST: 200, TAIL: 256, RC: 768, INPUT: 1024, RATE: 136 };
+export const LAYOUT = { STATE0: 0, BEST: 200, HASH: 208, TAIL: 256, RC: 768, INPUT: 1024, RATE: 136 };
 
 const RC = [
   0x0000000000000001n, 0x0000000000008082n, 0x800000000000808an, 0x8000000080008000n,
@@ -109,7 +110,7 @@ export function kernelWat({ unroll = 1 } = {}) {
     (local.set $n (i32.sub (local.get $n) (i32.const 1)))
     (br $blocks)))
   ${storeState()})
-;; search(start, count >= 1, target, blocks, nonceOff) -> best zeros; best nonce at BEST.
+;; search(start, count >= 1, target, blocks, nonceOff) -> best zeros; best nonce at BEST, its hash at HASH.
 ;; Returns as soon as a nonce reaches target zero bits.
 (func (export "search") (param $nonce i64) (param $count i32) (param $target i32) (param $blocks i32) (param $off i32) (result i32)
   (local $best i32) (local $z i32) (local $p i32) (local $k i32) ${locals}
@@ -129,6 +130,7 @@ export function kernelWat({ unroll = 1 } = {}) {
     (if (i32.gt_s (local.get $z) (local.get $best)) (then
       (local.set $best (local.get $z))
       (i64.store offset=${LAYOUT.BEST} (i32.const 0) (local.get $nonce))
+      ${[0, 1, 2, 3].map((i) => `(i64.store offset=${LAYOUT.HASH + 8 * i} (i32.const 0) ${get(A(i))})`).join(' ')}
       (if (i32.ge_s (local.get $z) (local.get $target)) (then (return (local.get $best))))))
     (local.set $nonce (i64.add (local.get $nonce) (i64.const 1)))
     (local.set $count (i32.sub (local.get $count) (i32.const 1)))

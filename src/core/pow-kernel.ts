@@ -12,6 +12,8 @@ export interface PowSearchResult {
   readonly nonce: bigint;
   readonly zeros: number;
   readonly found: boolean;
+  /** keccak256(short ‖ nonce): lets tests hold a kernel to the reference hash for hash. */
+  readonly hash: Uint8Array;
 }
 
 export interface PowKernel {
@@ -28,6 +30,7 @@ export interface PowKernel {
 // Mirrors LAYOUT in wasm/pow-kernel.mjs.
 const STATE0 = 0;
 const BEST = 200;
+const HASH = 208;
 const TAIL = 256;
 const INPUT = 1024;
 const RATE = 136;
@@ -90,7 +93,8 @@ export function createWasmKernel(): PowKernel {
       if (!loaded) throw new Error('pow kernel: search before load');
       const zeros = x.search(start, count, Math.min(targetZeros, 257), blocks, nonceOffset);
       const nonce = new DataView(x.memory.buffer, BEST, 8).getBigUint64(0, true);
-      return { nonce, zeros, found: zeros >= targetZeros };
+      const hash = new Uint8Array(x.memory.buffer, HASH, 32).slice();
+      return { nonce, zeros, found: zeros >= targetZeros, hash };
     },
   };
 }
@@ -116,12 +120,15 @@ export function createNobleKernel(): PowKernel {
       let lo = Number(start & 0xffff_ffffn);
       let best = -1;
       let bestNonce = start;
+      let bestHash = new Uint8Array(32);
       for (let i = 0; i < count; i++) {
         view.setUint32(at, hi);
         view.setUint32(at + 4, lo);
-        const z = leadingZeroBits(keccak_256(buf));
+        const h = keccak_256(buf);
+        const z = leadingZeroBits(h);
         if (z > best) {
           best = z;
+          bestHash = h;
           bestNonce = (BigInt(hi) << 32n) | BigInt(lo);
           if (z >= targetZeros) break;
         }
@@ -130,7 +137,7 @@ export function createNobleKernel(): PowKernel {
           hi = (hi + 1) % 0x1_0000_0000;
         }
       }
-      return { nonce: bestNonce, zeros: best, found: best >= targetZeros };
+      return { nonce: bestNonce, zeros: best, found: best >= targetZeros, hash: bestHash };
     },
   };
 }
