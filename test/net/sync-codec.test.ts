@@ -16,7 +16,7 @@ import { toHex } from '../../src/core/bytes.ts';
 const V = SYNC_VERSION;
 const id = (b: number) => new Uint8Array(32).fill(b);
 const frame = (...parts: (number | Uint8Array)[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + (typeof p === 'number' ? 1 : p.length), 0));
+  const out = new Uint8Array(parts.reduce<number>((n, p) => n + (typeof p === 'number' ? 1 : p.length), 0));
   let o = 0;
   for (const p of parts) {
     if (typeof p === 'number') out[o++] = p;

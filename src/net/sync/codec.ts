@@ -18,6 +18,7 @@ export const FRAME_RECONCILE = 0;
 export const FRAME_WANT = 1;
 export const FRAME_ENVELOPE = 2;
 export const FRAME_END = 3;
+export const FRAME_MARK = 4;
 
 const MODE_SKIP = 0;
 const MODE_FINGERPRINT = 1;
@@ -32,7 +33,8 @@ export type Frame =
   | { readonly type: 'reconcile'; readonly ranges: readonly Range[] }
   | { readonly type: 'want'; readonly ids: readonly Uint8Array[] }
   | { readonly type: 'envelope'; readonly rlp: Uint8Array }
-  | { readonly type: 'end' };
+  | { readonly type: 'end' }
+  | { readonly type: 'mark' };
 
 const bad = (msg: string): WhisperError => new WhisperError('bad-sync', msg);
 
@@ -131,6 +133,8 @@ export function encodeEnvelopeFrame(rlp: Uint8Array): Uint8Array {
 }
 
 export const encodeEnd = (): Uint8Array => Uint8Array.of(SYNC_VERSION, FRAME_END);
+/** Batch boundary of an envelope stream: the receiver answers with a mark once it has processed the batch. */
+export const encodeMark = (): Uint8Array => Uint8Array.of(SYNC_VERSION, FRAME_MARK);
 
 /** Reads `count` ids as views into `buf`, after checking they fit in what is left. */
 function readIds(buf: Uint8Array, pos: number, count: number, what: string): [Uint8Array[], number] {
@@ -212,9 +216,9 @@ export function decodeFrame(buf: Uint8Array, maxEnvelopeBytes: number): Frame {
     if (end !== buf.length) throw bad('trailing bytes after want list');
     return { type: 'want', ids };
   }
-  if (type === FRAME_END) {
-    if (buf.length !== 2) throw bad('trailing bytes after end');
-    return { type: 'end' };
+  if (type === FRAME_END || type === FRAME_MARK) {
+    if (buf.length !== 2) throw bad('trailing bytes after end or mark');
+    return { type: type === FRAME_END ? 'end' : 'mark' };
   }
   throw bad(`unknown frame type ${type}`);
 }

@@ -1,0 +1,224 @@
+// The libp2p side of catch-up sync (SPEC §3): handles `/shh/6/sync/1.0.0` streams as responder and
+// runs `syncWith(peer)` as initiator, over varint length-prefixed frames. Invariants: every read and
+// write has a deadline, every session a total deadline, frames and buffers a byte cap; stop() aborts
+// every running session. A peer that sends malformed frames or too many invalid envelopes is reported.
+import type { AbortOptions, Libp2p, PeerId, Stream } from '@libp2p/interface';
+import { lpStream } from '@libp2p/utils';
+import { MAX_MESSAGE_SIZE_CEILING, SYNC_MAX_MESSAGE_BYTES, SYNC_PROTOCOL } from '../../core/constants.ts';
+import { isWhisperError, WhisperError } from '../../core/errors.ts';
+import { decodeFrame } from './codec.ts';
+import type { SyncItems } from './items.ts';
+import { runInitiator, runResponder, type FrameChannel, type ReceiveVerdict, type SessionConfig, type SyncResult } from './session.ts';
+
+export type { SyncResult, ReceiveVerdict };
+
+/** What the service needs of a libp2p node. */
+export type SyncNode = Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>;
+
+export interface SyncInit {
+  /** The live pool in sync order. */
+  items: SyncItems;
+  getEnvelope(hash: Uint8Array): Uint8Array | undefined;
+  /** Validates and stores an envelope like gossip does (SPEC §1). */
+  receive(rlp: Uint8Array, from: PeerId): Promise<ReceiveVerdict>;
+  /** Milliseconds since the epoch; defaults to Date.now. */
+  now?: () => number;
+  /** Called when a session with the peer failed with 'bad-sync' (broken protocol) or 'sync-limit'. */
+  onMisbehaviour?(peer: PeerId, error: WhisperError): void;
+  /** Largest reconciliation frame written (default and ceiling SYNC_MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number;
+  /** Largest envelope RLP accepted in a frame (default: the 1 MiB ceiling plus RLP headers). */
+  maxEnvelopeBytes?: number;
+  /** Envelopes sent or received per session, each way (default 10 000). */
+  maxEnvelopes?: number;
+  /** Reconciliation round trips per session (default 64). */
+  maxRounds?: number;
+  /** Invalid envelopes tolerated per session before it is aborted (default 3). */
+  maxRejects?: number;
+  /** Envelope bytes sent before waiting for the receiver's acknowledgement (default 1 MiB). */
+  batchBytes?: number;
+  /** Deadline of one read or write, ms (default 10 s). */
+  ioTimeout?: number;
+  /** Deadline of a whole session, ms (default 2 min). */
+  sessionTimeout?: number;
+  /** Concurrent inbound sync streams per connection (default 2). */
+  maxInboundStreams?: number;
+  /** Sync over relayed, data-limited connections too (default false: they would eat the relay's budget). */
+  runOnLimitedConnection?: boolean;
+}
+
+export const SYNC_DEFAULTS = {
+  maxEnvelopeBytes: MAX_MESSAGE_SIZE_CEILING + 64,
+  maxEnvelopes: 10_000,
+  maxRounds: 64,
+  maxRejects: 3,
+  batchBytes: 1024 * 1024,
+  ioTimeout: 10_000,
+  sessionTimeout: 120_000,
+  maxInboundStreams: 2,
+} as const;
+
+const isPositiveInt = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
+
+export class SyncService {
+  readonly #node: SyncNode;
+  readonly #init: SyncInit;
+  readonly #cfg: Omit<SessionConfig, 'receive'>;
+  readonly #maxEnvelopeBytes: number;
+  readonly #ioTimeout: number;
+  readonly #sessionTimeout: number;
+  readonly #running = new Map<string, Promise<SyncResult>>();
+  #stop = new AbortController();
+  #started = false;
+
+  constructor(node: SyncNode, init: SyncInit) {
+    if (typeof init?.getEnvelope !== 'function' || typeof init.receive !== 'function' || init.items === undefined)
+      throw new TypeError('init needs items, getEnvelope and receive');
+    const d = { ...SYNC_DEFAULTS, ...stripUndefined(init) };
+    for (const k of ['maxEnvelopeBytes', 'maxEnvelopes', 'maxRounds', 'batchBytes', 'ioTimeout', 'sessionTimeout', 'maxInboundStreams'] as const)
+      if (!isPositiveInt(d[k])) throw new RangeError(`init.${k} must be a positive integer`);
+    if (!Number.isSafeInteger(d.maxRejects) || d.maxRejects < 0) throw new RangeError('init.maxRejects must be a non-negative integer');
+    this.#node = node;
+    this.#init = init;
+    this.#maxEnvelopeBytes = d.maxEnvelopeBytes;
+    this.#ioTimeout = d.ioTimeout;
+    this.#sessionTimeout = d.sessionTimeout;
+    this.#cfg = {
+      items: init.items,
+      getEnvelope: (h) => init.getEnvelope(h),
+      now: init.now ?? Date.now,
+      maxMessageBytes: init.maxMessageBytes ?? SYNC_MAX_MESSAGE_BYTES,
+      maxEnvelopes: d.maxEnvelopes,
+      maxRounds: d.maxRounds,
+      maxRejects: d.maxRejects,
+      batchBytes: d.batchBytes,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#stop = new AbortController();
+    await this.#node.handle(SYNC_PROTOCOL, (stream, connection) => this.#respond(stream, connection.remotePeer), {
+      maxInboundStreams: this.#init.maxInboundStreams ?? SYNC_DEFAULTS.maxInboundStreams,
+      runOnLimitedConnection: this.#init.runOnLimitedConnection ?? false,
+    });
+    this.#started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#stop.abort(new WhisperError('aborted', 'sync service stopped'));
+    await this.#node.unhandle(SYNC_PROTOCOL);
+    await Promise.allSettled(this.#running.values());
+  }
+
+  /** Catches up with `peer`: both end with the union of their live envelopes. One session per peer at a time. */
+  syncWith(peer: PeerId, options: AbortOptions = {}): Promise<SyncResult> {
+    if (!this.#started) return Promise.reject(new WhisperError('aborted', 'sync service not started'));
+    const key = peer.toString();
+    const running = this.#running.get(key);
+    if (running) return running;
+    const p = this.#initiate(peer, options).finally(() => this.#running.delete(key));
+    this.#running.set(key, p);
+    return p;
+  }
+
+  async #initiate(peer: PeerId, options: AbortOptions): Promise<SyncResult> {
+    const { signal, deadline } = this.#sessionSignal(options.signal);
+    let stream: Stream | undefined;
+    try {
+      stream = await this.#node.dialProtocol(peer, SYNC_PROTOCOL, {
+        signal,
+        runOnLimitedConnection: this.#init.runOnLimitedConnection ?? false,
+      });
+      const result = await runInitiator(this.#channel(stream, signal, deadline), this.#config(peer));
+      await stream.close({ signal });
+      return result;
+    } catch (e) {
+      throw this.#fail(peer, stream, mapError(e, signal, deadline));
+    }
+  }
+
+  async #respond(stream: Stream, peer: PeerId): Promise<void> {
+    const { signal, deadline } = this.#sessionSignal();
+    const done = (async () => {
+      try {
+        const result = await runResponder(this.#channel(stream, signal, deadline), this.#config(peer));
+        await stream.close({ signal });
+        return result;
+      } catch (e) {
+        throw this.#fail(peer, stream, mapError(e, signal, deadline));
+      }
+    })();
+    const key = `in:${peer.toString()}:${stream.id}`;
+    this.#running.set(key, done);
+    try {
+      await done;
+    } catch {
+      // already reported through onMisbehaviour; the handler has nobody to tell
+    } finally {
+      this.#running.delete(key);
+    }
+  }
+
+  #config(peer: PeerId): SessionConfig {
+    return { ...this.#cfg, receive: (rlp) => this.#init.receive(rlp, peer) };
+  }
+
+  #sessionSignal(outer?: AbortSignal): { signal: AbortSignal; deadline: AbortSignal } {
+    const deadline = AbortSignal.timeout(this.#sessionTimeout);
+    const signals = [this.#stop.signal, deadline];
+    if (outer) signals.push(outer);
+    return { signal: AbortSignal.any(signals), deadline };
+  }
+
+  #channel(stream: Stream, session: AbortSignal, deadline: AbortSignal): FrameChannel {
+    const maxData = Math.max(SYNC_MAX_MESSAGE_BYTES, this.#maxEnvelopeBytes + 2);
+    // One batch, one frame in flight and one reconciliation message: the most an honest peer queues.
+    const lp = lpStream(stream, { maxDataLength: maxData, maxBufferSize: this.#cfg.batchBytes + 2 * maxData + 64 * 1024 });
+    const io = (): AbortSignal => AbortSignal.any([session, AbortSignal.timeout(this.#ioTimeout)]);
+    const run = async <T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+      const signal = io();
+      try {
+        return await f(signal);
+      } catch (e) {
+        throw mapError(e, session, deadline, signal);
+      }
+    };
+    return {
+      read: () => run(async (signal) => decodeFrame((await lp.read({ signal })).subarray(), this.#maxEnvelopeBytes)),
+      write: (frame) => run((signal) => lp.write(frame, { signal })),
+    };
+  }
+
+  #fail(peer: PeerId, stream: Stream | undefined, err: unknown): unknown {
+    stream?.abort(err instanceof Error ? err : new Error(String(err)));
+    // Timeouts are reported too: the caller weighs a slow peer against a broken one by the message.
+    if (isWhisperError(err, 'bad-sync') || isWhisperError(err, 'sync-limit')) this.#init.onMisbehaviour?.(peer, err);
+    return err;
+  }
+}
+
+/** Turns stream and timeout failures into WhisperErrors the caller can act on. */
+function mapError(e: unknown, session: AbortSignal, deadline: AbortSignal, io?: AbortSignal): unknown {
+  if (isWhisperError(e)) return e;
+  if (deadline.aborted) return new WhisperError('sync-limit', 'sync session timed out');
+  if (session.aborted) return isWhisperError(session.reason) ? session.reason : new WhisperError('aborted', 'sync aborted');
+  if (io?.aborted) return new WhisperError('sync-limit', 'sync peer too slow: read or write timed out');
+  const name = (e as { name?: string } | null)?.name ?? '';
+  if (/InvalidDataLength|InvalidMessageLength|StreamBuffer|UnexpectedEOF/.test(name))
+    return new WhisperError('bad-sync', `sync stream: ${(e as Error).message}`);
+  return e;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Creates and starts the sync service on `node`. */
+export async function registerSync(node: SyncNode, init: SyncInit): Promise<SyncService> {
+  const service = new SyncService(node, init);
+  await service.start();
+  return service;
+}
