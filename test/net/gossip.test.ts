@@ -64,12 +64,17 @@ describe('gossip: interop with a plain libp2p + gossipsub node (StrictNoSign)', 
     plain.services.pubsub.addEventListener('message', (e) => received.push({ type: e.detail.type, data: e.detail.data }));
 
     const theirs = envelopeRlp(21);
+    const ids: string[] = [];
+    peers[2]!.node.services.pubsub.addEventListener('gossipsub:message', (e) => ids.push(e.detail.msgId));
     const arrived = new Promise<void>((resolve) =>
       peers[2]!.addEventListener('envelope', () => resolve(), { once: true }),
     );
     await plain.services.pubsub.publish(GOSSIP_TOPIC, theirs);
     await arrived;
     for (const p of peers) expect(p.pool.has(envelopeHash(theirs))).toBe(true);
+    // gossipsub's own id for it is the envelope hash (base64 in its string form), not its sha256 default
+    await waitFor(() => ids.length > 0, 2000, 'gossipsub:message');
+    expect(ids).toEqual([Buffer.from(envelopeHash(theirs)).toString('base64').replace(/=+$/, '')]);
 
     const ours = await peers[2]!.publish(envelopeRlp(22));
     await waitFor(() => received.length > 0, 5000, 'delivery to the plain node');
