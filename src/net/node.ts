@@ -69,8 +69,13 @@ export interface WhisperNodeInit {
   role: WhisperNodeRole;
   /** The node's identity; the relay passes its persisted key. A fresh Ed25519 key otherwise. */
   privateKey?: PrivateKey;
-  /** Listen addresses; defaults per role (relay: `/ip4/<host>/tcp/<port>/ws`, browser: circuit + webrtc). */
+  /**
+   * Listen addresses, replacing the role's defaults (relay: `/ip4/<host>/tcp/<port>/ws`, browser:
+   * `/p2p-circuit` and `/webrtc`); a relay adding TCP passes both its ws and tcp addresses here.
+   */
   listen?: string[];
+  /** Addresses to announce instead of the listen addresses (a relay behind NAT or a proxy). */
+  announce?: string[];
   /** relay: WebSocket listen host and port (defaults 0.0.0.0 and 9090, SPEC §5). */
   host?: string;
   port?: number;
@@ -82,6 +87,8 @@ export interface WhisperNodeInit {
    * relays are allowed too; every other address keeps the browser's default.
    */
   allowedRelays?: string[];
+  /** browser: WebRTC options, e.g. `rtcConfiguration` with the deployment's STUN/TURN servers. */
+  webrtc?: Parameters<typeof webRTC>[0];
   /** relay: circuit relay server limits. */
   relayLimits?: Partial<RelayLimits>;
   /** Gossipsub tuning (heartbeat, scoring, max message size). */
@@ -117,7 +124,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
       break;
     }
     case 'browser':
-      transports.push(webSockets(), webRTC(), circuitRelayTransport());
+      transports.push(webSockets(), webRTC(init.webrtc), circuitRelayTransport());
       listen = init.listen ?? ['/p2p-circuit', '/webrtc'];
       connectionGater = relayDialGater(init.allowedRelays ?? []);
       break;
@@ -133,7 +140,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   return createLibp2p({
     start: false,
     privateKey,
-    addresses: { listen },
+    addresses: { listen, ...(init.announce ? { announce: init.announce } : {}) },
     transports,
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

@@ -46,6 +46,13 @@ describe('createWhisperNode', () => {
     expect(node.status).toBe('stopped'); // built, not started: WhisperPeer starts it
   });
 
+  it('announces the configured addresses instead of the listen addresses', async () => {
+    const node = await createWhisperNode({ role: 'test', announce: ['/dns4/relay.example.org/tcp/443/wss'] });
+    running.push(node);
+    await node.start();
+    expect(node.getMultiaddrs().map((a) => a.toString().split('/p2p/')[0])).toEqual(['/dns4/relay.example.org/tcp/443/wss']);
+  });
+
   it('rejects an unknown role', async () => {
     await expect(createWhisperNode({ role: 'miner' as never })).rejects.toThrow(TypeError);
   });
