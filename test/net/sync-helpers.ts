@@ -1,7 +1,12 @@
-// Deterministic item sets for the sync tests: a seeded PRNG (tests must be reproducible) and the
-// symmetric-difference bookkeeping the reconciliation results are checked against.
+// Helpers of the sync tests: seeded item sets (reproducible), the symmetric-difference bookkeeping,
+// and, self-contained on purpose, a bare libp2p node on the memory transport plus an in-memory pool.
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { memory } from '@libp2p/memory';
+import { createLibp2p } from 'libp2p';
 import { toHex } from '../../src/core/bytes.ts';
-import type { SyncItem } from '../../src/net/sync/items.ts';
+import { decodeEnvelope, encodeEnvelope, envelopeHash } from '../../src/core/envelope.ts';
+import { SortedItems, type SyncItem } from '../../src/net/sync/items.ts';
 
 export function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -29,3 +34,55 @@ export function randomItems(n: number, rand: () => number, expiryFrom: number, s
 
 export const keys = (ids: Iterable<Uint8Array>): string[] => [...ids].map((h) => toHex(h, false)).sort();
 export const itemKeys = (items: Iterable<SyncItem>): string[] => keys([...items].map((i) => i.hash));
+
+/** A stock libp2p 3 node on the memory transport, nothing else: the sync tests bring their own protocol. */
+let nodeCount = 0;
+export async function createSyncNode() {
+  const node = await createLibp2p({
+    addresses: { listen: [`/memory/sync-test-${Date.now()}-${nodeCount++}`] },
+    transports: [memory()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+  });
+  await node.start();
+  return node;
+}
+export type SyncTestNode = Awaited<ReturnType<typeof createSyncNode>>;
+
+/** An in-memory envelope pool exposing what sync needs; `receive` stores anything it has not seen. */
+export class TestPool {
+  readonly items = new SortedItems();
+  readonly rlps = new Map<string, Uint8Array>();
+  /** Envelopes whose first data byte is 0xbad... are answered 'reject', as validation would. */
+  rejectMarked = true;
+
+  add(rlp: Uint8Array): boolean {
+    const env = decodeEnvelope(rlp);
+    const hash = envelopeHash(rlp);
+    const key = toHex(hash, false);
+    if (this.rlps.has(key)) return false;
+    this.rlps.set(key, rlp);
+    this.items.add({ expiry: env.expiry, hash });
+    return true;
+  }
+
+  readonly getEnvelope = (hash: Uint8Array): Uint8Array | undefined => this.rlps.get(toHex(hash, false));
+
+  readonly receive = async (rlp: Uint8Array): Promise<'accept' | 'ignore' | 'reject'> => {
+    const env = decodeEnvelope(rlp);
+    if (this.rejectMarked && env.data[0] === 0xba && env.data[1] === 0xd0) return 'reject';
+    return this.add(rlp) ? 'accept' : 'ignore';
+  };
+
+  keys(): string[] {
+    return [...this.rlps.keys()].sort();
+  }
+}
+
+/** An envelope RLP, distinct per seed (no PoW: the test pools do not check it). */
+export function testEnvelope(seed: number, expiry: number, bad = false): Uint8Array {
+  const data = new Uint8Array(40);
+  new DataView(data.buffer).setUint32(4, seed);
+  if (bad) data.set([0xba, 0xd0]);
+  return encodeEnvelope({ expiry, ttl: 60, topic: Uint8Array.of(1, 2, 3, 4), data, nonce: BigInt(seed) });
+}
