@@ -1,0 +1,153 @@
+// The relay as one service (SPEC §5): data folder, durable store, persisted libp2p identity, the
+// WhisperPeer (WebSockets, circuit relay server), catch-up sync, PoW pool, shh_* JSON-RPC. start()
+// loads and re-validates stored envelopes before the network opens; stop() undoes it in reverse.
+
+import type { PeerId } from '@libp2p/interface';
+import { availableParallelism } from 'node:os';
+import { ShhApi } from '../src/api/shh.ts';
+import { EnvelopePool } from '../src/core/pool.ts';
+import type { PowPool } from '../src/core/pow-pool.ts';
+import { validateEnvelope, type VerifiedEnvelope } from '../src/core/validate.ts';
+import { WhisperPeer } from '../src/net/peer.ts';
+import { CatchUp } from './catch-up.ts';
+import { DEFAULT_OPTIONS, type RelayOptions } from './cli.ts';
+import { loadOrCreatePrivateKey } from './identity.ts';
+import { createNodePowPool } from './pow-pool-node.ts';
+import { Redialer } from './redial.ts';
+import { RpcServer } from './rpc-server.ts';
+import { RelayShhNode } from './shh-node.ts';
+import { EnvelopeStore } from './store.ts';
+
+export interface RelayInit extends Partial<RelayOptions> {
+  /** Host of the libp2p WebSocket listener; SPEC §5 fixes 0.0.0.0, tests use 127.0.0.1. */
+  host?: string;
+  powWorkers?: number;
+  now?: () => number;
+  randomBytes?: (n: number) => Uint8Array;
+  /** Redial backoff bounds (tests shorten them). */
+  redialMinMs?: number;
+  redialMaxMs?: number;
+  /** Failures that do not stop the relay (a peer's bad sync, a failed dial, a store write). */
+  onError?: (e: unknown) => void;
+}
+
+const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
+
+export class Relay {
+  readonly options: RelayOptions;
+  readonly #init: RelayInit;
+  #store: EnvelopeStore | undefined;
+  #pow: PowPool | undefined;
+  #peer: WhisperPeer | undefined;
+  #catchUp: CatchUp | undefined;
+  #redial: Redialer | undefined;
+  #api: ShhApi | undefined;
+  #rpc: RpcServer | undefined;
+  #loaded = 0;
+
+  constructor(init: RelayInit = {}) {
+    this.#init = init;
+    const pick = stripUndefined({ port: init.port, rpcPort: init.rpcPort, data: init.data, peers: init.peers, minPow: init.minPow, maxSize: init.maxSize });
+    this.options = { ...DEFAULT_OPTIONS, peers: [], ...pick };
+  }
+
+  get peer(): WhisperPeer {
+    if (!this.#peer) throw new Error('relay not started');
+    return this.#peer;
+  }
+
+  get peerId(): PeerId {
+    return this.peer.peerId;
+  }
+
+  /** Listen addresses with /p2p/<id>: what browsers and other relays dial. */
+  multiaddrs(): string[] {
+    return this.peer.getMultiaddrs().map((m) => m.toString());
+  }
+
+  get rpcUrl(): string {
+    if (!this.#rpc) throw new Error('relay not started');
+    return this.#rpc.url;
+  }
+
+  /** Envelopes re-validated from disk at the last start. */
+  get loaded(): number {
+    return this.#loaded;
+  }
+
+  async start(): Promise<void> {
+    if (this.#peer) return;
+    try {
+      await this.#start();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async #start(): Promise<void> {
+    const o = this.options;
+    const now = this.#init.now ?? Date.now;
+    const onError = this.#init.onError ?? (() => {});
+    const store = (this.#store = EnvelopeStore.open(o.data, { now }));
+    const privateKey = await loadOrCreatePrivateKey(o.data);
+    const pool = new EnvelopePool({ now });
+    const persist = (e: VerifiedEnvelope): void => void store.put(e);
+    const peer = (this.#peer = await WhisperPeer.create({
+      nodeInit: { role: 'relay', privateKey, host: this.#init.host ?? '0.0.0.0', port: o.port },
+      pool,
+      now,
+      minPow: o.minPow,
+      maxSize: o.maxSize,
+      beforeForward: persist,
+      onPeerConnected: (id) => this.#onPeerConnected(id),
+      onError,
+    }));
+    this.#loaded = 0;
+    const policy = peer.policy();
+    for (const row of store.live()) {
+      const v = validateEnvelope(row.rlp, policy, (h) => pool.has(h));
+      if (v.kind === 'accept' && pool.add(v.envelope)) this.#loaded++;
+    }
+    pool.start();
+    store.start(onError);
+    this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()) });
+    this.#pow.start();
+    this.#catchUp = new CatchUp({ node: peer.node, pool, policy: () => peer.policy(), persist, now, onError });
+    await this.#catchUp.start();
+    await peer.start();
+    const node = new RelayShhNode(peer, store, this.#pow);
+    this.#api = new ShhApi({ node, randomBytes: this.#init.randomBytes ?? webRandom, now, admin: true });
+    this.#api.start();
+    this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort });
+    await this.#rpc.start();
+    this.#redial = new Redialer(peer.node, o.peers, {
+      ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
+      ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
+      onError: (_addr, e) => onError(e),
+    });
+    this.#redial.start();
+  }
+
+  // The side that dialled runs the sync session; inbound peers (browsers, relays dialling us) run theirs.
+  #onPeerConnected(id: PeerId): void {
+    const conns = this.#peer?.node.getConnections(id) ?? [];
+    if (conns.some((c) => c.direction === 'outbound' && !c.limits)) void this.#catchUp?.syncWith(id);
+  }
+
+  async stop(): Promise<void> {
+    await this.#redial?.stop();
+    await this.#rpc?.stop();
+    this.#api?.stop();
+    await this.#catchUp?.stop();
+    await this.#peer?.stop();
+    this.#peer?.pool.stop();
+    this.#pow?.stop();
+    this.#store?.close();
+    this.#redial = this.#rpc = this.#api = this.#catchUp = this.#peer = this.#pow = this.#store = undefined;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
