@@ -1,0 +1,49 @@
+// The page channel (SPEC §4): window.shh (MAIN world) <-> isolated content script <-> background.
+// Page to content travels over a private MessageChannel the content script hands to the MAIN world
+// once; content to background over a runtime Port named PAGE_PORT. Frames are the same on both hops:
+// the content script relays them unchanged, and the background adds the origin from the browser.
+
+import { isErrorShape, isObject, isSafeId, isString, oneOf } from './guards.ts';
+
+/** Name of the runtime Port a content script opens to the background. */
+export const PAGE_PORT = 'shh-page';
+/** `data.type` of the one window.postMessage that hands the MessageChannel port to the MAIN world. */
+export const PORT_HANDOVER = 'shh:port-handover/1';
+/** A request's JSON size is bounded so a page cannot make the extension buffer without limit. */
+export const MAX_PAGE_REQUEST_BYTES = 2 * 1024 * 1024;
+
+export interface PageRequest {
+  kind: 'request';
+  id: number;
+  method: string;
+  params?: unknown;
+}
+
+export type PageResponse =
+  | { kind: 'response'; id: number; result: unknown }
+  | { kind: 'response'; id: number; error: { code: number; message: string; data?: unknown } };
+
+export const PAGE_EVENTS = ['connect', 'disconnect', 'identitiesChanged', 'shh_subscription'] as const;
+export type PageEventName = (typeof PAGE_EVENTS)[number];
+
+/** Events the provider emits: `shh_subscription` carries {subscription, result}. */
+export interface PageEvent {
+  kind: 'event';
+  event: PageEventName;
+  data: unknown;
+}
+
+export type ToPage = PageResponse | PageEvent;
+
+export function isPageRequest(x: unknown): x is PageRequest {
+  return isObject(x) && x.kind === 'request' && isSafeId(x.id) && isString(x.method) && x.method.length <= 128;
+}
+
+const isPageEventName = oneOf(PAGE_EVENTS);
+
+export function isToPage(x: unknown): x is ToPage {
+  if (!isObject(x)) return false;
+  if (x.kind === 'event') return isPageEventName(x.event);
+  if (x.kind !== 'response' || !isSafeId(x.id)) return false;
+  return 'error' in x ? isErrorShape(x.error) : 'result' in x;
+}

@@ -1,0 +1,101 @@
+// The peer channel: background (keys, permissions, routing) <-> the peer host (the libp2p node,
+// envelope store and PoW workers). Chrome: the offscreen document connects a runtime Port named
+// PEER_PORT to the service worker and reconnects whenever the worker restarts. Firefox: both live in
+// the background page and the channel is an in-process object with the same interface.
+// Bytes are 0x hex: Chrome's runtime messaging serialises to JSON.
+
+import { isHex, isNumber, isObject, isSafeId, isString, isStringArray } from './guards.ts';
+
+export const PEER_PORT = 'shh-peer';
+
+export interface PeerStatus {
+  started: boolean;
+  peerId: string;
+  peers: number; // connected libp2p peers
+  relays: { addr: string; connected: boolean }[];
+  envelopes: number;
+  bytes: number;
+  minPow: number;
+  maxSize: number;
+}
+
+export interface SealRequest {
+  expiry: number;
+  ttl: number;
+  topic: string; // 0x + 8 hex
+  data: string; // hex
+  target: number;
+  timeMs: number;
+}
+
+/** Requests the background sends and what each resolves to. */
+export interface PeerRequests {
+  /** Validate, store durably, publish. Resolves to the envelope hash; rejects with {code, message}. */
+  post: { params: { rlp: string }; result: { hash: string } };
+  /** Seal in web workers; `sealId` lets the background cancel it. */
+  seal: { params: SealRequest & { sealId: string }; result: { nonce: string } };
+  cancelSeal: { params: { sealId: string }; result: null };
+  /** Every live envelope (for back-fill and to rebuild the background's view after a restart). */
+  envelopes: { params: Record<string, never>; result: { rlps: string[] } };
+  status: { params: Record<string, never>; result: PeerStatus };
+  configure: { params: { relays?: string[]; minPow?: number; maxSize?: number }; result: PeerStatus };
+}
+export type PeerOp = keyof PeerRequests;
+
+/** Events the peer host pushes to the background. */
+export interface PeerEvents {
+  /** A newly accepted envelope (from the network, a sync or a local post). */
+  envelope: { rlp: string; p2p: boolean };
+  status: PeerStatus;
+  sealProgress: { sealId: string; hashes: number; bestPow: number; elapsedMs: number };
+}
+export type PeerEventName = keyof PeerEvents;
+
+/** What the background programs against, whichever browser it runs in. */
+export interface PeerChannel {
+  request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']>;
+  on<K extends PeerEventName>(event: K, listener: (data: PeerEvents[K]) => void): () => void;
+}
+
+// Frames on the Port.
+export type PeerFrame =
+  | { kind: 'request'; id: number; op: PeerOp; params: unknown }
+  | { kind: 'response'; id: number; result?: unknown; error?: { code: number; message: string } }
+  | { kind: 'event'; event: PeerEventName; data: unknown }
+  | { kind: 'hello'; peerId: string }
+  | { kind: 'keepalive' };
+
+const OPS: readonly PeerOp[] = ['post', 'seal', 'cancelSeal', 'envelopes', 'status', 'configure'];
+const EVENTS: readonly PeerEventName[] = ['envelope', 'status', 'sealProgress'];
+
+export function isPeerFrame(x: unknown): x is PeerFrame {
+  if (!isObject(x)) return false;
+  switch (x.kind) {
+    case 'request':
+      return isSafeId(x.id) && OPS.includes(x.op as PeerOp) && isObject(x.params);
+    case 'response':
+      return isSafeId(x.id);
+    case 'event':
+      return EVENTS.includes(x.event as PeerEventName) && isObject(x.data);
+    case 'hello':
+      return isString(x.peerId);
+    case 'keepalive':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Per-op parameter guards, so a handler table can rely on its input. */
+export const peerParamGuards: { [K in PeerOp]: (p: unknown) => p is PeerRequests[K]['params'] } = {
+  post: (p): p is { rlp: string } => isObject(p) && isHex(p.rlp),
+  seal: (p): p is SealRequest & { sealId: string } =>
+    isObject(p) && isSafeId(p.expiry) && isSafeId(p.ttl) && isHex(p.topic) && (p.topic as string).length === 10 &&
+    isHex(p.data) && isNumber(p.target) && isNumber(p.timeMs) && isString(p.sealId),
+  cancelSeal: (p): p is { sealId: string } => isObject(p) && isString(p.sealId),
+  envelopes: (p): p is Record<string, never> => isObject(p),
+  status: (p): p is Record<string, never> => isObject(p),
+  configure: (p): p is { relays?: string[]; minPow?: number; maxSize?: number } =>
+    isObject(p) && (p.relays === undefined || isStringArray(p.relays)) &&
+    (p.minPow === undefined || isNumber(p.minPow)) && (p.maxSize === undefined || isNumber(p.maxSize)),
+};
