@@ -26,6 +26,8 @@ export interface PowPoolInit {
   readonly batchMs?: number;
   /** A seal fails after this many worker crashes while it runs. */
   readonly maxCrashes?: number;
+  /** A worker that has not answered a batch after this long counts as crashed (hung). */
+  readonly stallMs?: number;
 }
 
 export interface PoolSealOptions {
@@ -47,6 +49,7 @@ interface Job {
   readonly retry: Array<{ start: bigint; count: number }>;
   readonly cleanup: () => void;
   started?: number;
+  timer?: ReturnType<typeof setTimeout>;
   next: bigint;
   inFlight: number;
   hashes: number;
@@ -65,6 +68,7 @@ interface Batch {
 interface Slot {
   readonly port: PowWorkerPort;
   batch?: Batch;
+  watchdog?: ReturnType<typeof setTimeout>;
   loadedKey?: number;
   count: number;
 }
@@ -87,6 +91,7 @@ export class PowPool {
       now: init.now ?? (() => performance.now()),
       batchMs: init.batchMs ?? 30,
       maxCrashes: init.maxCrashes ?? 3,
+      stallMs: init.stallMs ?? Math.max(5000, 50 * (init.batchMs ?? 30)),
     };
   }
 
@@ -104,7 +109,10 @@ export class PowPool {
   stop(): void {
     if (!this.#running) return;
     this.#running = false;
-    for (const s of this.#slots) s.port.terminate();
+    for (const s of this.#slots) {
+      clearTimeout(s.watchdog);
+      s.port.terminate();
+    }
     this.#slots.clear();
     for (const job of [...this.#queue]) this.#finish(job, abortedError());
   }
@@ -153,6 +161,7 @@ export class PowPool {
     if (job.done) return;
     job.done = true;
     job.cleanup();
+    clearTimeout(job.timer);
     const i = this.#queue.indexOf(job);
     if (i >= 0) this.#queue.splice(i, 1);
     if (outcome instanceof Error) job.reject(outcome);
@@ -165,7 +174,12 @@ export class PowPool {
     const job = this.#queue[0];
     if (!this.#running || !job) return;
     const now = this.#init.now();
-    job.started ??= now;
+    if (job.started === undefined) {
+      job.started = now;
+      // Replies settle the seal once the budget is spent; this bounds the wait on a hung worker.
+      const grace = 2 * this.#init.batchMs;
+      job.timer = setTimeout(() => this.#finish(job, powTimeoutError(job.opts.timeMs)), job.opts.timeMs + grace);
+    }
     if (now - job.started >= job.opts.timeMs) {
       if (job.inFlight === 0) this.#finish(job, powTimeoutError(job.opts.timeMs));
       return;
@@ -181,6 +195,10 @@ export class PowPool {
       const first = slot.loadedKey !== job.key;
       slot.batch = batch;
       slot.loadedKey = job.key;
+      slot.watchdog = setTimeout(
+        () => this.#onCrash(slot, new Error(`pow worker did not answer within ${this.#init.stallMs} ms`)),
+        this.#init.stallMs,
+      );
       job.inFlight++;
       slot.port.postMessage({
         type: 'batch',
@@ -198,6 +216,7 @@ export class PowPool {
     const batch = slot.batch;
     if (!batch || !isPowWorkerReply(m) || m.id !== batch.id) return;
     slot.batch = undefined;
+    clearTimeout(slot.watchdog);
     const job = batch.job;
     job.inFlight--;
     if (job.done) return this.#pump();
@@ -216,6 +235,7 @@ export class PowPool {
 
   #onCrash(slot: Slot, error: Error): void {
     if (!this.#slots.delete(slot)) return;
+    clearTimeout(slot.watchdog);
     try {
       slot.port.terminate();
     } catch {

@@ -15,7 +15,7 @@ const kernels: Array<[string, () => PowKernel]> = [
 
 /** What search(start, count, target) must return, by the reference powHash. */
 function referenceSearch(short: Uint8Array, start: bigint, count: number, target: number) {
-  let best = { nonce: start, zeros: -1, hash: new Uint8Array() };
+  let best = { nonce: start, zeros: -1, hash: new Uint8Array() as Uint8Array };
   for (let i = 0n; i < BigInt(count); i++) {
     const nonce = (start + i) & U64;
     const hash = powHash(short, nonce);
