@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { lpStream } from '@libp2p/utils';
 import type { PeerId } from '@libp2p/interface';
 import { SYNC_PROTOCOL, SYNC_VERSION } from '../../src/core/constants.ts';
+import { toHex } from '../../src/core/bytes.ts';
+import { envelopeHash } from '../../src/core/envelope.ts';
 import { isWhisperError, type WhisperError } from '../../src/core/errors.ts';
 import { encodeEnd, encodeEnvelopeFrame } from '../../src/net/sync/codec.ts';
 import { Reconciler } from '../../src/net/sync/reconciler.ts';
@@ -15,7 +17,8 @@ const services: SyncService[] = [];
 
 afterEach(async () => {
   await Promise.all(services.splice(0).map((s) => s.stop()));
-  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+  // one at a time: stopping both ends of a connection at once waits out a close timeout
+  for (const n of nodes.splice(0)) await n.stop();
 });
 
 async function pair() {
@@ -77,8 +80,8 @@ describe('sync over libp2p (memory transport, noise, yamux)', () => {
     expect(r).toMatchObject({ sent: 40, received: 70, accepted: 70, rejected: 0, complete: true });
     expect(r.rounds).toBeGreaterThanOrEqual(1);
     await poll(() => pb.rlps.size === 300 + 40 + 70 + 1, 'responder got the initiator envelopes');
-    const live = (p: TestPool) => p.keys().filter((k) => k !== [...pb.rlps.entries()].find(([, v]) => v === expiredOnB)![0]);
-    expect(live(pa)).toEqual(live(pb));
+    const expiredKey = toHex(envelopeHash(expiredOnB), false);
+    expect(pa.keys()).toEqual(pb.keys().filter((k) => k !== expiredKey));
     expect(pa.rlps.size).toBe(410); // the expired one did not travel
 
     // Already in sync: one round trip, nothing moves.
@@ -90,12 +93,12 @@ describe('sync over libp2p (memory transport, noise, yamux)', () => {
     const { a, b } = await pair();
     const pa = new TestPool();
     const pb = new TestPool();
-    for (let i = 0; i < 1500; i++) pb.add(testEnvelope(i, T0 + 1000 + i));
+    for (let i = 0; i < 800; i++) pb.add(testEnvelope(i, T0 + 1000 + i));
     const { service } = await withSync(a, pa, { batchBytes: 4096, maxMessageBytes: 4096 });
     await withSync(b, pb, { batchBytes: 4096, maxMessageBytes: 4096 });
     const r = await service.syncWith(b.peerId);
-    expect(r).toMatchObject({ received: 1500, accepted: 1500, complete: true });
-    expect(r.rounds).toBeGreaterThan(1); // 48 000 bytes of ids do not fit one 4 KiB frame
+    expect(r).toMatchObject({ received: 800, accepted: 800, complete: true });
+    expect(r.rounds).toBeGreaterThan(1); // 25 600 bytes of ids do not fit one 4 KiB frame
     expect(pa.keys()).toEqual(pb.keys());
   });
 
