@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Reconciler, type ReconcilerInit } from '../../src/net/sync/reconciler.ts';
-import { SortedItems, type SyncItem } from '../../src/net/sync/items.ts';
+import { INFINITE_BOUND, INFINITY, SortedItems, type SyncItem } from '../../src/net/sync/items.ts';
+import { decodeFrame, ReconcileWriter } from '../../src/net/sync/codec.ts';
+import { SYNC_MAX_IDS, SYNC_MAX_MESSAGE_BYTES, SYNC_MAX_RANGES, SYNC_VERSION } from '../../src/core/constants.ts';
+import { isWhisperError } from '../../src/core/errors.ts';
 import { itemKeys, keys, prng, randomItems } from './sync-helpers.ts';
 
 const NOW_MS = 1_700_000_000_000;
@@ -144,5 +147,43 @@ describe('sync reconciliation: misuse', () => {
   it('budget outside the allowed range', () => {
     expect(() => new Reconciler(new SortedItems(), { maxMessageBytes: 100 })).toThrow(RangeError);
     expect(() => new Reconciler(new SortedItems(), { maxMessageBytes: 1 << 30 })).toThrow(RangeError);
+  });
+});
+
+describe('sync reconciliation: a hostile initiator cannot make the responder exceed its budget', () => {
+  it('8192 mismatching fingerprint ranges get an answer within the frame budget', () => {
+    const rand = prng(77);
+    const items = new SortedItems(randomItems(20_000, rand, NOW, 20_000));
+    const w = new ReconcileWriter();
+    for (let i = 1; i < SYNC_MAX_RANGES; i++) w.fingerprint({ expiry: NOW + i * 2, prefix: new Uint8Array(0) }, new Uint8Array(16).fill(0xee));
+    w.fingerprint(INFINITE_BOUND, new Uint8Array(16).fill(0xee));
+    const responder = new Reconciler(items, { ...init, maxMessageBytes: 8192 });
+    const reply = responder.respond(w.finish());
+    expect(reply.length).toBeLessThanOrEqual(8192);
+    const f = decodeFrame(reply, 0);
+    if (f.type !== 'reconcile') throw new Error(f.type);
+    // the unanswered tail comes back as one fingerprint of "the rest", so an honest peer still converges
+    expect(f.ranges.at(-1)).toMatchObject({ mode: 'fingerprint', upper: { expiry: INFINITY } });
+  });
+
+  it('an id list naming 15 625 unknown ids is answered within budget and the ids are not kept', () => {
+    const items = new SortedItems(randomItems(30_000, prng(4), NOW));
+    const w = new ReconcileWriter();
+    w.ids(INFINITE_BOUND, Array.from({ length: SYNC_MAX_IDS }, (_, i) => new Uint8Array(32).fill(i & 0xff)));
+    const responder = new Reconciler(items, init);
+    const reply = responder.respond(w.finish());
+    expect(reply.length).toBeLessThanOrEqual(SYNC_MAX_MESSAGE_BYTES);
+    expect(responder.have).toEqual([]);
+    expect(responder.need).toEqual([]);
+  });
+
+  it('refuses a frame that is not a reconcile frame, with bad-sync', () => {
+    const responder = new Reconciler(new SortedItems(), init);
+    try {
+      responder.respond(Uint8Array.of(SYNC_VERSION, 3));
+      throw new Error('accepted');
+    } catch (e) {
+      expect(isWhisperError(e, 'bad-sync')).toBe(true);
+    }
   });
 });
