@@ -15,7 +15,7 @@ export const RULES = {
   'src/rpc': { layers: ['src/core', 'src/rpc'], packages: null },
   'src/peer': { layers: ['src/core', 'src/net', 'src/api', 'src/store', 'src/rpc', 'src/peer'], packages: null },
   'src/background': {
-    layers: ['src/core', 'src/net', 'src/api', 'src/store', 'src/rpc', 'src/background'],
+    layers: ['src/core', 'src/net', 'src/api', 'src/store', 'src/rpc', 'src/peer', 'src/background'],
     packages: null,
   },
   'src/content': { layers: ['src/rpc', 'src/content'], packages: null },
