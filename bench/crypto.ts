@@ -21,20 +21,21 @@ import { publicKeyOf } from '../src/core/signature.ts';
 
 const GOAL_ASYM = 4000; // asymmetric trial decryptions/s per core with the wasm backend (the issue's goal)
 
-/** Best of three timed runs of about `ms` each, in operations per second. */
+/** Operations per CPU-second of this process (best of three runs of about `ms` wall time each).
+ * CPU time, not wall time: the machine is shared, and per-core throughput is what the goal names. */
 function rate(f: () => void, ms = 400): number {
   for (let i = 0; i < 50; i++) f();
   let best = 0;
   for (let run = 0; run < 3; run++) {
     let n = 0;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < ms) {
+    while (performance.now() - t0 < ms) {
       for (let i = 0; i < 20; i++) f();
       n += 20;
-      t = performance.now();
     }
-    best = Math.max(best, (n * 1000) / (t - t0));
+    const c = process.cpuUsage(c0);
+    best = Math.max(best, (n * 1e6) / (c.user + c.system));
   }
   return best;
 }
@@ -58,7 +59,7 @@ const NATIVE_C = String.raw`
 static int copy_x(unsigned char *out, const unsigned char *x, const unsigned char *y, void *data) {
   (void)y; (void)data; memcpy(out, x, 32); return 1;
 }
-static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+static double now(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 int main(void) {
   secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
   unsigned char sk[32], other[32], ser[65], out[32];
@@ -134,8 +135,8 @@ const rlp = encodeEnvelope({ expiry: 1_700_000_050, ttl: 50, topic: randomBytes(
 rows.push(['envelope decode + PoW (decodeEnvelope + envelopePow, 400-byte data)', rate(() => envelopePow(decodeEnvelope(rlp))), '']);
 
 const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : 'n/a');
-console.log(`# Payload crypto on ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}, one core\n`);
-console.log('| operation | ops/s | note |\n| --- | ---: | --- |');
+console.log(`# Payload crypto on ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}, ops per CPU-second (one core)\n`);
+console.log('| operation | ops/CPU-s | note |\n| --- | ---: | --- |');
 for (const [name, v, note] of rows) console.log(`| ${name} | ${fmt(v)} | ${note} |`);
 console.log('\n| ratio | value |\n| --- | ---: |');
 console.log(`| ECDH wasm / native | ${ratio(ecdh.wasm!, native)} |`);
