@@ -7,13 +7,12 @@ export const VARINT_MAX_BYTES = 5;
 
 export function encodeVarint(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0 || n >= 2 ** 35) throw new RangeError('varint value out of range');
-  const digits: number[] = [];
-  do {
-    digits.push(n % 128);
+  const len = varintLength(n);
+  const out = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = (n % 128) | (i < len - 1 ? 0x80 : 0);
     n = Math.floor(n / 128);
-  } while (n > 0);
-  const out = new Uint8Array(digits.length);
-  for (let i = 0; i < digits.length; i++) out[i] = digits[digits.length - 1 - i]! | (i < digits.length - 1 ? 0x80 : 0);
+  }
   return out;
 }
 
