@@ -19,6 +19,19 @@ export interface PageRequest {
   params?: unknown;
 }
 
+/**
+ * First frame a content script sends on each new Port: a random id for its document, kept for the
+ * document's life, so after a service-worker restart the background re-attaches that document's
+ * subscriptions to the new Port. 16 to 64 characters of [0-9a-f].
+ */
+export interface PageHello {
+  kind: 'hello';
+  session: string;
+}
+
+/** Frames from the content script to the background. */
+export type FromPage = PageHello | PageRequest;
+
 export type PageResponse =
   | { kind: 'response'; id: number; result: unknown }
   | { kind: 'response'; id: number; error: { code: number; message: string; data?: unknown } };
@@ -38,6 +51,12 @@ export type ToPage = PageResponse | PageEvent;
 export function isPageRequest(x: unknown): x is PageRequest {
   return isObject(x) && x.kind === 'request' && isSafeId(x.id) && isString(x.method) && x.method.length <= 128;
 }
+
+export function isPageHello(x: unknown): x is PageHello {
+  return isObject(x) && x.kind === 'hello' && isString(x.session) && /^[0-9a-f]{16,64}$/.test(x.session);
+}
+
+export const isFromPage = (x: unknown): x is FromPage => isPageHello(x) || isPageRequest(x);
 
 const isPageEventName = oneOf(PAGE_EVENTS);
 
