@@ -58,13 +58,23 @@ export function checkCriteria(c: FilterCriteria): void {
 /** Tries one filter on one envelope; null when it does not match. Used alone for back-fill. */
 export function matchFilter(c: FilterCriteria, e: VerifiedEnvelope, p2p = false): ReceivedMessage | null {
   const f = makeFilter('', c);
-  return matchWith(f, e, p2p, new Map());
+  return matchWith(f, e, p2p, new Map(), openWith);
 }
 
+/** Opens `data` with the filter's key; throws WhisperError when it is not for that key. */
+export type Opener = (c: FilterCriteria, data: Uint8Array) => OpenedPayload;
+
+const openWith: Opener = (c, data) => (c.symKey ? openSymmetric(data, c.symKey) : openAsymmetric(data, c.privateKey!));
+
 export class Filters {
+  readonly #open: Opener;
   readonly #byId = new Map<string, Filter>();
   readonly #byTopic = new Map<number, Set<Filter>>();
   readonly #allTopics = new Set<Filter>();
+
+  constructor(init: { open?: Opener } = {}) {
+    this.#open = init.open ?? openWith;
+  }
 
   get size(): number {
     return this.#byId.size;
@@ -112,7 +122,7 @@ export class Filters {
     const opened = new Map<string, OpenedPayload | null>();
     const out: FilterMatch[] = [];
     for (const f of candidates) {
-      const message = matchWith(f, e, p2p, opened);
+      const message = matchWith(f, e, p2p, opened, this.#open);
       if (message) out.push({ id: f.id, message });
     }
     return out;
@@ -126,14 +136,20 @@ function makeFilter(id: string, c: FilterCriteria): Filter {
   return { id, criteria: c, keyId: 'a' + bytesToKey(priv), recipientPublicKey: publicKeyOf(priv) };
 }
 
-function matchWith(f: Filter, e: VerifiedEnvelope, p2p: boolean, opened: Map<string, OpenedPayload | null>): ReceivedMessage | null {
+function matchWith(
+  f: Filter,
+  e: VerifiedEnvelope,
+  p2p: boolean,
+  opened: Map<string, OpenedPayload | null>,
+  open: Opener,
+): ReceivedMessage | null {
   const c = f.criteria;
   if (p2p && !c.allowP2P) return null;
   if (c.minPow > 0 && e.pow < c.minPow) return null;
   if (c.topics.length > 0 && !c.topics.some((t) => equalBytes(t, e.topic))) return null;
   let payload = opened.get(f.keyId);
   if (payload === undefined) {
-    payload = tryOpen(c, e.data);
+    payload = tryOpen(open, c, e.data);
     opened.set(f.keyId, payload);
   }
   if (!payload) return null;
@@ -151,9 +167,9 @@ function matchWith(f: Filter, e: VerifiedEnvelope, p2p: boolean, opened: Map<str
   };
 }
 
-function tryOpen(c: FilterCriteria, data: Uint8Array): OpenedPayload | null {
+function tryOpen(open: Opener, c: FilterCriteria, data: Uint8Array): OpenedPayload | null {
   try {
-    return c.symKey ? openSymmetric(data, c.symKey) : openAsymmetric(data, c.privateKey!);
+    return open(c, data);
   } catch (err) {
     // Not for us (wrong key), or garbage from a peer: both are simply no match.
     if (isWhisperError(err)) return null;
