@@ -1,0 +1,61 @@
+// The peer's durable envelope pool (SPEC §1 pool, §5 "on disk before forwarded", for the browser):
+// object store `envelopes` of src/store/db.ts, keyed by the hash in 0x hex, indexed by expiry.
+// put() resolves only once its transaction committed with strict durability; rows are raw wire bytes
+// that the loader re-validates, so nothing read back is trusted more than a network envelope.
+
+import { toHex } from '../core/bytes.ts';
+import type { EnvelopeRow, WhisperDatabase } from './db.ts';
+
+/** What a row is made from: any envelope with its wire bytes, hash and expiry. */
+export interface StorableEnvelope {
+  readonly rlp: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly expiry: number;
+}
+
+export class EnvelopeStore {
+  readonly #db: WhisperDatabase;
+
+  constructor(db: WhisperDatabase) {
+    this.#db = db;
+  }
+
+  /** Writes one envelope; resolves once it is committed. A second put of the same hash is a no-op overwrite. */
+  async put(e: StorableEnvelope): Promise<void> {
+    if (!(e.rlp instanceof Uint8Array) || !(e.hash instanceof Uint8Array) || e.hash.length !== 32)
+      throw new TypeError('envelope must carry rlp bytes and a 32-byte hash');
+    if (!Number.isSafeInteger(e.expiry) || e.expiry < 0) throw new RangeError('expiry must be a non-negative integer');
+    const tx = this.#db.transaction('envelopes', 'readwrite', { durability: 'strict' });
+    const row: EnvelopeRow = { hash: toHex(e.hash), expiry: e.expiry, rlp: e.rlp.slice() };
+    await Promise.all([tx.store.put(row), tx.done]);
+  }
+
+  /** Removes one envelope (expired or evicted from the pool); unknown hashes are ignored. */
+  async remove(hash: Uint8Array): Promise<void> {
+    const tx = this.#db.transaction('envelopes', 'readwrite');
+    await Promise.all([tx.store.delete(toHex(hash)), tx.done]);
+  }
+
+  /** Rows whose expiry is at or after `nowSeconds` (the pool keeps an envelope through its expiry second). */
+  async live(nowSeconds: number): Promise<EnvelopeRow[]> {
+    return this.#db.getAllFromIndex('envelopes', 'expiry', IDBKeyRange.lowerBound(nowSeconds));
+  }
+
+  /** Deletes every row that expired before `nowSeconds`; returns how many. */
+  async deleteExpired(nowSeconds: number): Promise<number> {
+    const tx = this.#db.transaction('envelopes', 'readwrite');
+    let n = 0;
+    let cursor = await tx.store.index('expiry').openCursor(IDBKeyRange.upperBound(nowSeconds, true));
+    while (cursor) {
+      await cursor.delete();
+      n++;
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+    return n;
+  }
+
+  async count(): Promise<number> {
+    return this.#db.count('envelopes');
+  }
+}
