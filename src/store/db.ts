@@ -16,6 +16,8 @@ export interface EnvelopeRow {
 
 export interface WhisperDB extends DBSchema {
   envelopes: { key: string; value: EnvelopeRow; indexes: { expiry: number } };
+  /** The peer host's libp2p private key (protobuf bytes), under the key 'libp2p' (src/store/peer-identity.ts). */
+  peerIdentity: { key: string; value: Uint8Array };
 }
 
 export type WhisperDatabase = IDBPDatabase<WhisperDB>;
@@ -27,6 +29,7 @@ export function openWhisperDb(name: string = DB_NAME): Promise<WhisperDatabase> 
       if (oldVersion < 1) {
         const envelopes = db.createObjectStore('envelopes', { keyPath: 'hash' });
         envelopes.createIndex('expiry', 'expiry');
+        db.createObjectStore('peerIdentity');
       }
     },
     // Another context (worker or offscreen document) wants a newer schema: let it have the database.
