@@ -4,8 +4,6 @@
 // DEBUG contains shh:relay.
 
 import { parseArgs, USAGE, USAGE_EXIT_CODE, UsageError } from './cli.ts';
-import { Relay } from './relay.ts';
-import { StoreError } from './store.ts';
 
 const debug = /(^|,)shh:(relay|\*)|^\*$/.test(process.env.DEBUG ?? '');
 
@@ -26,6 +24,9 @@ if (parsed.help) {
   process.exit(0);
 }
 
+// Loaded only now: the libp2p stack takes seconds to import, a usage error should not wait for it.
+const { Relay } = await import('./relay.ts');
+const { StoreError } = await import('./store.ts');
 const relay = new Relay({
   ...parsed.options,
   onError: (e) => {
