@@ -32,8 +32,13 @@ export class EnvelopeStore {
 
   /** Removes one envelope (expired or evicted from the pool); unknown hashes are ignored. */
   async remove(hash: Uint8Array): Promise<void> {
+    await this.removeRow(toHex(hash));
+  }
+
+  /** Removes a row by its stored key (a row the loader refused may not even decode). */
+  async removeRow(key: string): Promise<void> {
     const tx = this.#db.transaction('envelopes', 'readwrite');
-    await Promise.all([tx.store.delete(toHex(hash)), tx.done]);
+    await Promise.all([tx.store.delete(key), tx.done]);
   }
 
   /** Rows whose expiry is at or after `nowSeconds` (the pool keeps an envelope through its expiry second). */

@@ -1,0 +1,298 @@
+// The peer host (ext design, SPEC §1 and §3): the browser's Whisper peer. A WhisperPeer in the
+// 'browser' role over a pool loaded (re-validated) from IndexedDB, catch-up sync on every outbound
+// direct connection, relays kept dialled. Invariant: an envelope is in IndexedDB before it counts as
+// posted or is forwarded; rows whose envelope left the pool are deleted, and a sweep catches the rest.
+
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
+import { TypedEventEmitter, type Connection } from '@libp2p/interface';
+import { RPC, RpcError } from '../api/rpc-error.ts';
+import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW } from '../core/constants.ts';
+import { WhisperError } from '../core/errors.ts';
+import { EnvelopePool } from '../core/pool.ts';
+import type { PoolSealOptions, PowPool } from '../core/pow-pool.ts';
+import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
+import type { WhisperNodeInit } from '../net/node.ts';
+import { WhisperPeer } from '../net/peer.ts';
+import type { PeerStatus } from '../rpc/peer.ts';
+import type { WhisperDatabase } from '../store/db.ts';
+import { EnvelopeStore } from '../store/envelopes.ts';
+import { loadOrCreateIdentity } from '../store/peer-identity.ts';
+import { CatchUp } from './catch-up.ts';
+import { parseRelays, RelayDialer } from './relay-dialer.ts';
+
+export interface PeerHostInit {
+  db: WhisperDatabase;
+  /** Relay multiaddrs to keep dialled (the build-time default until the background configures). */
+  relays: string[];
+  /** PoW workers; the host starts and stops them. */
+  pow: PowPool;
+  now?: () => number;
+  minPow?: number;
+  maxSize?: number;
+  /** Replaces parts of the node init ('browser' role); tests pass `{role: 'test'}`. */
+  nodeInit?: Partial<WhisperNodeInit>;
+  redialMinMs?: number;
+  redialMaxMs?: number;
+  /** Period of the IndexedDB expiry sweep (default 10 min; the pool's own expiry deletes promptly). */
+  sweepMs?: number;
+  /** Failures that do not stop the peer (a write, a dial, a peer's bad sync). */
+  onError?: (e: unknown) => void;
+}
+
+export interface PeerHostEvents {
+  /** An envelope newly accepted into the pool (network, sync, or a local post). */
+  envelope: CustomEvent<VerifiedEnvelope>;
+  status: CustomEvent<PeerStatus>;
+}
+
+export type ConfigureParams = { relays?: string[]; minPow?: number; maxSize?: number };
+
+export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
+  readonly #init: PeerHostInit;
+  readonly #now: () => number;
+  readonly #store: EnvelopeStore;
+  readonly #onError: (e: unknown) => void;
+  #relays: string[];
+  #pool: EnvelopePool | undefined;
+  #peer: WhisperPeer | undefined;
+  #catchUp: CatchUp | undefined;
+  #dialer: RelayDialer | undefined;
+  #sweep: ReturnType<typeof setInterval> | undefined;
+  #privateKey: Uint8Array | undefined;
+  #minPow: number | undefined;
+  #maxSize: number | undefined;
+  #statusQueued = false;
+
+  constructor(init: PeerHostInit) {
+    super();
+    parseRelays(init.relays);
+    this.#init = init;
+    this.#now = init.now ?? Date.now;
+    this.#store = new EnvelopeStore(init.db);
+    this.#relays = [...init.relays];
+    this.#minPow = init.minPow;
+    this.#maxSize = init.maxSize;
+    this.#onError = init.onError ?? (() => {});
+  }
+
+  get started(): boolean {
+    return this.#peer !== undefined;
+  }
+
+  /** The running Whisper peer (for inspection and tests). */
+  get peer(): WhisperPeer {
+    if (!this.#peer) throw new Error('peer host not started');
+    return this.#peer;
+  }
+
+  get store(): EnvelopeStore {
+    return this.#store;
+  }
+
+  async start(): Promise<void> {
+    if (this.#pool) return;
+    const keyBytes = await loadOrCreateIdentity(this.#init.db, async () => privateKeyToProtobuf(await generateKeyPair('Ed25519')));
+    this.#privateKey = keyBytes;
+    const pool = (this.#pool = new EnvelopePool({ now: this.#now }));
+    try {
+      await this.#load(pool);
+      pool.addEventListener('added', this.#onAdded);
+      pool.addEventListener('expired', this.#onGone);
+      pool.addEventListener('evicted', this.#onGone);
+      pool.start();
+      this.#init.pow.start();
+      await this.#startNetwork();
+      this.#sweep = setInterval(() => void this.#sweepStore(), this.#init.sweepMs ?? 600_000);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
+    await this.#stopNetwork();
+    this.#init.pow.stop();
+    const pool = this.#pool;
+    if (pool) {
+      pool.stop();
+      pool.removeEventListener('added', this.#onAdded);
+      pool.removeEventListener('expired', this.#onGone);
+      pool.removeEventListener('evicted', this.#onGone);
+    }
+    this.#pool = undefined;
+  }
+
+  /**
+   * Validates one sealed envelope against the local policy, writes it to IndexedDB, then pools and
+   * gossips it. Throws WhisperError (invalid, 'duplicate', 'expired'), or RpcError -32603 when the
+   * write failed (then nothing was sent).
+   */
+  async post(rlp: Uint8Array): Promise<VerifiedEnvelope> {
+    const peer = this.peer;
+    const verdict = validateEnvelope(rlp, peer.policy(), (h) => peer.pool.has(h));
+    if (verdict.kind === 'reject') throw verdict.error;
+    if (verdict.kind === 'ignore')
+      throw verdict.reason === 'duplicate'
+        ? new WhisperError('duplicate', 'failed to add envelope: already known')
+        : new WhisperError('expired', 'failed to add envelope: expired');
+    try {
+      await this.#store.put(verdict.envelope);
+    } catch (e) {
+      throw new RpcError(RPC.internal, `envelope not stored, not sent: ${(e as Error)?.message ?? String(e)}`);
+    }
+    return peer.publish(rlp);
+  }
+
+  /** Seals in the PoW workers; rejects with WhisperError 'pow-timeout' or 'aborted'. */
+  seal(params: EnvelopeParams, opts: PoolSealOptions): Promise<Envelope> {
+    if (!this.#pool) return Promise.reject(new Error('peer host not started'));
+    return this.#init.pow.seal(params, opts);
+  }
+
+  envelopes(): VerifiedEnvelope[] {
+    return this.#pool ? [...this.#pool.values()] : [];
+  }
+
+  status(): PeerStatus {
+    const peer = this.#peer;
+    const dialer = this.#dialer?.state();
+    return {
+      started: peer !== undefined,
+      peerId: peer?.peerId.toString() ?? '',
+      peers: peer?.peerCount ?? 0,
+      relays: dialer ?? this.#relays.map((addr) => ({ addr, connected: false })),
+      envelopes: this.#pool?.size ?? 0,
+      bytes: this.#pool?.bytes ?? 0,
+      minPow: peer?.minPow ?? this.#minPow ?? 0,
+      maxSize: peer?.maxSize ?? this.#maxSize ?? 0,
+    };
+  }
+
+  /**
+   * Applies settings. Limits are checked first (RangeError) and take effect at once; a new relay
+   * list (TypeError if an address is not a multiaddr) restarts the network part, because the
+   * connection gater that lets those relays through is fixed when the node is built. The pool stays.
+   */
+  async configure(c: ConfigureParams): Promise<PeerStatus> {
+    const relays = c.relays === undefined ? undefined : (parseRelays(c.relays), [...new Set(c.relays)]);
+    const peer = this.#peer;
+    if (peer) {
+      const old = { minPow: peer.minPow, maxSize: peer.maxSize };
+      try {
+        if (c.minPow !== undefined) peer.minPow = c.minPow;
+        if (c.maxSize !== undefined) peer.maxSize = c.maxSize;
+      } catch (e) {
+        peer.minPow = old.minPow;
+        peer.maxSize = old.maxSize;
+        throw e;
+      }
+    }
+    if (c.minPow !== undefined) this.#minPow = c.minPow;
+    if (c.maxSize !== undefined) this.#maxSize = c.maxSize;
+    if (relays && !sameList(relays, this.#relays)) {
+      this.#relays = relays;
+      if (this.#peer) {
+        await this.#stopNetwork();
+        await this.#startNetwork();
+      }
+    }
+    this.#queueStatus();
+    return this.status();
+  }
+
+  async #load(pool: EnvelopePool): Promise<void> {
+    const now = Math.floor(this.#now() / 1000);
+    // The policy the peer will apply, so the pool holds nothing the network would refuse.
+    const policy = { minPow: this.#minPow ?? DEFAULT_MIN_POW, maxSize: this.#maxSize ?? DEFAULT_MAX_MESSAGE_SIZE, now };
+    for (const row of await this.#store.live(now)) {
+      const v = row.rlp instanceof Uint8Array ? validateEnvelope(row.rlp, policy, (h) => pool.has(h)) : undefined;
+      // A row that no longer passes (damaged, or quietly expired) has no reason to stay on disk.
+      if (v?.kind !== 'accept' || !pool.add(v.envelope)) await this.#store.removeRow(row.hash).catch(this.#onError);
+    }
+    await this.#sweepStore();
+  }
+
+  async #startNetwork(): Promise<void> {
+    const pool = this.#pool!;
+    const store = this.#store;
+    const privateKey = privateKeyFromProtobuf(this.#privateKey!);
+    const peer = await WhisperPeer.create({
+      nodeInit: { role: 'browser', allowedRelays: this.#relays, ...this.#init.nodeInit, privateKey },
+      pool,
+      now: this.#now,
+      ...(this.#minPow !== undefined ? { minPow: this.#minPow } : {}),
+      ...(this.#maxSize !== undefined ? { maxSize: this.#maxSize } : {}),
+      beforeForward: (e) => store.put(e),
+      onError: this.#onError,
+    });
+    const catchUp = new CatchUp({ node: peer.node, pool, policy: () => peer.policy(), persist: (e) => store.put(e), now: this.#now, onError: this.#onError });
+    await catchUp.start();
+    await peer.start();
+    this.#peer = peer;
+    this.#catchUp = catchUp;
+    peer.node.addEventListener('connection:open', this.#onConnection);
+    peer.addEventListener('peer:connect', this.#queueStatus);
+    peer.addEventListener('peer:disconnect', this.#queueStatus);
+    this.#dialer = new RelayDialer(peer.node, this.#relays, {
+      ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
+      ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
+      onChange: this.#queueStatus,
+      onError: (_addr, e) => this.#onError(e),
+    });
+    this.#dialer.start();
+    this.#queueStatus();
+  }
+
+  async #stopNetwork(): Promise<void> {
+    const peer = this.#peer;
+    await this.#dialer?.stop();
+    await this.#catchUp?.stop();
+    if (peer) {
+      peer.node.removeEventListener('connection:open', this.#onConnection);
+      peer.removeEventListener('peer:connect', this.#queueStatus);
+      peer.removeEventListener('peer:disconnect', this.#queueStatus);
+      await peer.stop();
+    }
+    this.#peer = this.#catchUp = this.#dialer = undefined;
+  }
+
+  // The dialling side runs the session, on direct connections only: a relayed (limited) connection
+  // would spend the relay's small data budget, and the WebRTC connection that follows it is direct.
+  readonly #onConnection = (evt: CustomEvent<Connection>): void => {
+    const conn = evt.detail;
+    if (conn.direction === 'outbound' && !conn.limits) void this.#catchUp?.syncWith(conn.remotePeer);
+  };
+
+  readonly #onAdded = (evt: Event): void => {
+    this.safeDispatchEvent('envelope', { detail: (evt as CustomEvent<VerifiedEnvelope>).detail });
+    this.#queueStatus();
+  };
+
+  readonly #onGone = (evt: Event): void => {
+    const e = (evt as CustomEvent<VerifiedEnvelope>).detail;
+    this.#store.remove(e.hash).catch(this.#onError);
+  };
+
+  async #sweepStore(): Promise<void> {
+    try {
+      await this.#store.deleteExpired(Math.floor(this.#now() / 1000));
+    } catch (e) {
+      this.#onError(e);
+    }
+  }
+
+  // Many envelopes or connections can change the status in one tick; the background needs one event.
+  readonly #queueStatus = (): void => {
+    if (this.#statusQueued) return;
+    this.#statusQueued = true;
+    queueMicrotask(() => {
+      this.#statusQueued = false;
+      this.safeDispatchEvent('status', { detail: this.status() });
+    });
+  };
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -1,0 +1,149 @@
+// Serves the PeerChannel (src/rpc/peer.ts) over a PeerHost: checks every frame and its parameters
+// with the rpc guards (the background is not trusted blindly), runs the op, answers {code, message}
+// on failure, and turns the host's events into event frames. Transport-free: the offscreen Port and
+// Firefox's in-process channel both sit on top of it.
+
+import { RpcError, RPC, toRpcError } from '../api/rpc-error.ts';
+import { fromHex, toHex } from '../core/bytes.ts';
+import { MAX_MESSAGE_SIZE_CEILING, MAX_UINT32 } from '../core/constants.ts';
+import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
+import type { PoolSealOptions } from '../core/pow-pool.ts';
+import type { VerifiedEnvelope } from '../core/validate.ts';
+import { isPeerFrame, peerParamGuards, type PeerEvents, type PeerFrame, type PeerOp, type PeerRequests, type PeerStatus } from '../rpc/peer.ts';
+import type { ConfigureParams, PeerHostEvents } from './peer-host.ts';
+import type { TypedEventTarget } from '@libp2p/interface';
+
+/** What the server needs of the peer host (PeerHost implements it; tests pass fakes). */
+export interface PeerService extends TypedEventTarget<PeerHostEvents> {
+  post(rlp: Uint8Array): Promise<{ hash: Uint8Array }>;
+  seal(params: EnvelopeParams, opts: PoolSealOptions): Promise<Envelope>;
+  envelopes(): Iterable<{ rlp: Uint8Array }>;
+  status(): PeerStatus;
+  configure(c: ConfigureParams): Promise<PeerStatus>;
+}
+
+export interface PeerServerInit {
+  /** Delivers an event frame to the background (queued by the transport while it is away). */
+  emit: (frame: Extract<PeerFrame, { kind: 'event' }>) => void;
+  /** Least time between two sealProgress events of one seal (default 250 ms). */
+  progressMs?: number;
+  now?: () => number;
+}
+
+type Handlers = { [K in PeerOp]: (p: PeerRequests[K]['params']) => Promise<PeerRequests[K]['result']> };
+
+export class PeerServer {
+  readonly #service: PeerService;
+  readonly #init: PeerServerInit;
+  readonly #now: () => number;
+  readonly #seals = new Map<string, AbortController>();
+  #started = false;
+
+  constructor(service: PeerService, init: PeerServerInit) {
+    this.#service = service;
+    this.#init = init;
+    this.#now = init.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#service.addEventListener('envelope', this.#onEnvelope);
+    this.#service.addEventListener('status', this.#onStatus);
+  }
+
+  stop(): void {
+    this.#started = false;
+    this.#service.removeEventListener('envelope', this.#onEnvelope);
+    this.#service.removeEventListener('status', this.#onStatus);
+    for (const c of this.#seals.values()) c.abort();
+    this.#seals.clear();
+  }
+
+  /**
+   * Handles one frame from the background. Requests resolve to their response frame; other valid
+   * frames (keepalive, hello) and frames without a usable id resolve to undefined (nothing to answer).
+   */
+  async handle(frame: unknown): Promise<PeerFrame | undefined> {
+    if (!isPeerFrame(frame)) {
+      const id = (frame as { id?: unknown } | null)?.id;
+      return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0
+        ? { kind: 'response', id, error: { code: RPC.invalidRequest, message: 'invalid peer frame' } }
+        : undefined;
+    }
+    if (frame.kind !== 'request') return undefined;
+    try {
+      return { kind: 'response', id: frame.id, result: await this.request(frame.op, frame.params) };
+    } catch (e) {
+      const err = toRpcError(e);
+      return { kind: 'response', id: frame.id, error: { code: err.code, message: err.message } };
+    }
+  }
+
+  /** Runs one op after checking its parameters; throws what toRpcError maps (the in-process channel). */
+  async request<K extends PeerOp>(op: K, params: unknown): Promise<PeerRequests[K]['result']> {
+    if (!this.#started) throw new RpcError(RPC.disconnected, 'peer host stopped');
+    const guard = peerParamGuards[op] as ((p: unknown) => boolean) | undefined;
+    if (!guard || !Object.hasOwn(this.#handlers, op)) throw new RpcError(RPC.methodNotFound, `unknown op ${String(op)}`);
+    if (!guard(params)) throw new RpcError(RPC.invalidParams, `invalid params for ${op}`);
+    const handler = this.#handlers[op] as (p: unknown) => Promise<PeerRequests[K]['result']>;
+    return handler(params);
+  }
+
+  readonly #handlers: Handlers = {
+    post: async ({ rlp }) => ({ hash: toHex((await this.#service.post(fromHex(rlp, true, 'rlp'))).hash) }),
+    seal: async (p) => {
+      const params = sealParams(p);
+      if (this.#seals.has(p.sealId)) throw new RpcError(RPC.invalidParams, `seal ${p.sealId} is already running`);
+      const abort = new AbortController();
+      this.#seals.set(p.sealId, abort);
+      let last = -Infinity;
+      try {
+        const env = await this.#service.seal(params, {
+          target: p.target,
+          timeMs: p.timeMs,
+          signal: abort.signal,
+          onProgress: (pr) => {
+            const t = this.#now();
+            if (t - last < (this.#init.progressMs ?? 250)) return;
+            last = t;
+            this.#emit('sealProgress', { sealId: p.sealId, hashes: pr.hashes, bestPow: pr.bestPow, elapsedMs: pr.elapsedMs });
+          },
+        });
+        return { nonce: nonceHex(env.nonce) };
+      } finally {
+        if (this.#seals.get(p.sealId) === abort) this.#seals.delete(p.sealId);
+      }
+    },
+    cancelSeal: async ({ sealId }) => {
+      this.#seals.get(sealId)?.abort();
+      return null;
+    },
+    envelopes: async () => ({ rlps: [...this.#service.envelopes()].map((e) => toHex(e.rlp)) }),
+    status: async () => this.#service.status(),
+    configure: async (p) => this.#service.configure(p),
+  };
+
+  #emit<K extends keyof PeerEvents>(event: K, data: PeerEvents[K]): void {
+    if (this.#started) this.#init.emit({ kind: 'event', event, data });
+  }
+
+  readonly #onEnvelope = (evt: CustomEvent<VerifiedEnvelope>): void => {
+    this.#emit('envelope', { rlp: toHex(evt.detail.rlp), p2p: false });
+  };
+
+  readonly #onStatus = (evt: CustomEvent<PeerStatus>): void => {
+    this.#emit('status', evt.detail);
+  };
+}
+
+/** The nonce on the channel: 0x and 16 hex digits, the uint64 big-endian. */
+export const nonceHex = (n: bigint): string => `0x${n.toString(16).padStart(16, '0')}`;
+
+function sealParams(p: PeerRequests['seal']['params']): EnvelopeParams {
+  if (p.expiry > MAX_UINT32 || p.ttl > MAX_UINT32) throw new RangeError('expiry and ttl must be uint32');
+  if (p.ttl === 0) throw new RangeError('ttl must be positive');
+  // Hex doubles the bytes: refuse before decoding what no policy could ever accept.
+  if (p.data.length > 2 + 2 * MAX_MESSAGE_SIZE_CEILING) throw new RangeError('data is larger than any envelope may be');
+  return { expiry: p.expiry, ttl: p.ttl, topic: fromHex(p.topic, true, 'topic'), data: fromHex(p.data, true, 'data') };
+}

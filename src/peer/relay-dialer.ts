@@ -1,0 +1,116 @@
+// Keeps the browser peer connected to its relays (ext design): dials each configured address and,
+// after a failed dial or a disconnect, dials again with exponential backoff (1 s doubling to 30 s,
+// reset on success). Reports each relay's state so the popup and the background can show it.
+
+import type { Libp2p, PeerId } from '@libp2p/interface';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+
+export interface RelayDialerInit {
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  onChange?: () => void;
+  onError?: (addr: string, error: unknown) => void;
+}
+
+type DialNode = Pick<Libp2p, 'dial' | 'addEventListener' | 'removeEventListener'>;
+
+/** Parses relay addresses; throws TypeError naming the first that is not a multiaddr. */
+export function parseRelays(addrs: readonly string[]): Multiaddr[] {
+  return addrs.map((a) => {
+    try {
+      return multiaddr(a);
+    } catch (e) {
+      throw new TypeError(`relay ${a}: ${(e as Error).message}`);
+    }
+  });
+}
+
+export class RelayDialer {
+  readonly #node: DialNode;
+  readonly #addrs: Multiaddr[];
+  readonly #min: number;
+  readonly #max: number;
+  readonly #init: RelayDialerInit;
+  readonly #connected = new Map<string, PeerId | undefined>();
+  #stop = new AbortController();
+  #loops: Promise<void>[] = [];
+
+  constructor(node: DialNode, addrs: readonly string[], init: RelayDialerInit = {}) {
+    this.#node = node;
+    this.#addrs = parseRelays(addrs);
+    this.#min = init.minDelayMs ?? 1000;
+    this.#max = init.maxDelayMs ?? 30_000;
+    this.#init = init;
+  }
+
+  /** Each configured address (as given) and whether a connection to it is up. */
+  state(): { addr: string; connected: boolean }[] {
+    return this.#addrs.map((a) => ({ addr: a.toString(), connected: this.#connected.get(a.toString()) !== undefined }));
+  }
+
+  start(): void {
+    if (this.#loops.length) return;
+    this.#stop = new AbortController();
+    this.#loops = this.#addrs.map((a) => this.#keep(a, this.#stop.signal));
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await Promise.allSettled(this.#loops);
+    this.#loops = [];
+    this.#connected.clear();
+  }
+
+  async #keep(addr: Multiaddr, signal: AbortSignal): Promise<void> {
+    const key = addr.toString();
+    let delay = this.#min;
+    while (!signal.aborted) {
+      try {
+        const conn = await this.#node.dial(addr, { signal });
+        delay = this.#min;
+        this.#set(key, conn.remotePeer);
+        await this.#disconnected(conn.remotePeer, signal);
+        this.#set(key, undefined);
+      } catch (e) {
+        if (signal.aborted) return;
+        this.#init.onError?.(key, e);
+      }
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, this.#max);
+    }
+  }
+
+  #set(key: string, peer: PeerId | undefined): void {
+    this.#connected.set(key, peer);
+    this.#init.onChange?.();
+  }
+
+  #disconnected(peer: PeerId, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#node.removeEventListener('peer:disconnect', onDisconnect);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const onDisconnect = (evt: CustomEvent<PeerId>): void => {
+        if (evt.detail.equals(peer)) done();
+      };
+      this.#node.addEventListener('peer:disconnect', onDisconnect);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
