@@ -121,8 +121,8 @@ export class RpcServer {
       server: this.#http,
       path: '/',
       maxPayload: this.#init.maxBodyBytes,
-      verifyClient: ({ origin }: { origin?: string }) =>
-        this.#init.allowOrigin === '*' || origin === undefined || origin === this.#init.allowOrigin,
+      verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) =>
+        this.#hostAllowed(req) && (this.#init.allowOrigin === '*' || origin === undefined || origin === this.#init.allowOrigin),
     });
     this.#wss.on('connection', (ws) => this.#onSocket(ws));
     this.#wss.on('error', () => {}); // errors of the shared HTTP server surface there
@@ -172,8 +172,17 @@ export class RpcServer {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) }).end(json);
   }
 
+  // DNS rebinding: a page on evil.example whose name later resolves to 127.0.0.1 reaches this port with
+  // its own Host header; geth refuses such requests (--http.vhosts), so do we.
+  #hostAllowed(req: IncomingMessage): boolean {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+    return name === '127.0.0.1' || name === 'localhost' || name === '[::1]' || name === this.#init.host;
+  }
+
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
     this.#cors(res);
+    if (!this.#hostAllowed(req)) return this.#send(res, 403, errorResponse(null, RPC.invalidRequest, 'invalid host specified'));
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/') return this.#send(res, 404, errorResponse(null, RPC.invalidRequest, 'not found: JSON-RPC is served on /'));
     if (req.method === 'OPTIONS') return this.#send(res, 204);

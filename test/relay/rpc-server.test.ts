@@ -124,6 +124,23 @@ describe('RpcServer over HTTP', () => {
     expect((await post(rpc('echo', [1]))).json.result.params).toEqual([1]); // still serving
   });
 
+  it('refuses a foreign Host header (DNS rebinding), HTTP and WebSocket', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/', headers: { host: 'evil.example:80' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(rpc('echo'));
+    });
+    expect(status).toBe(403);
+    await expect(open(`ws://127.0.0.1:${server.port}/`, { host: 'evil.example' })).rejects.toThrow(/401/);
+    expect(handler.calls).toEqual([]);
+    const ok = await open(`ws://localhost:${server.port}/`);
+    ok.close();
+  });
+
   it('non-UTF-8 body, preflight, other verbs and paths', async () => {
     const bad = await post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) as unknown as string);
     expect(bad.json.error.code).toBe(-32700);
