@@ -179,6 +179,36 @@ describe('sync over libp2p (memory transport, noise, yamux)', () => {
     expect(Date.now() - t).toBeLessThan(1500);
   });
 
+  it('a slow drip inside one frame hits the per-read deadline', async () => {
+    const { a, b } = await pair();
+    let dripping = true;
+    await b.handle(SYNC_PROTOCOL, async (stream) => {
+      stream.send(Uint8Array.of(100)); // announces a 100-byte frame, then sends it a byte at a time
+      while (dripping && stream.status === 'open') {
+        stream.send(Uint8Array.of(SYNC_VERSION));
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    });
+    const { service } = await withSync(a, new TestPool(), { ioTimeout: 300 });
+    const t = Date.now();
+    await expectCode(service.syncWith(b.peerId), 'sync-limit', /timed out/);
+    dripping = false;
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+
+  it('both ends starting a session at once still end with the union', async () => {
+    const { a, b } = await pair();
+    const pa = new TestPool();
+    const pb = new TestPool();
+    for (let i = 0; i < 30; i++) pa.add(testEnvelope(i, T0 + 100));
+    for (let i = 100; i < 150; i++) pb.add(testEnvelope(i, T0 + 200));
+    const { service: sa } = await withSync(a, pa);
+    const { service: sb } = await withSync(b, pb);
+    await Promise.all([sa.syncWith(b.peerId), sb.syncWith(a.peerId)]);
+    await poll(() => pa.rlps.size === 80 && pb.rlps.size === 80, 'both hold the union');
+    expect(pa.keys()).toEqual(pb.keys());
+  });
+
   it('an initiator sending hostile frames is refused by the responder and reported', async () => {
     const { a, b } = await pair();
     const { misbehaved } = await withSync(b, new TestPool());
