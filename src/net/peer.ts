@@ -27,7 +27,7 @@ export interface WhisperPeerEvents {
 }
 
 export interface WhisperPeerInit {
-  /** A node built by the caller (the caller starts/stops it), or init to build one here. */
+  /** A node built by the caller, who starts it before start() and stops it after stop(); or init to build one here. */
   node?: WhisperLibp2p;
   nodeInit?: WhisperNodeInit;
   /** A pool owned by the caller (e.g. loaded from a store); otherwise one is created and run here. */
