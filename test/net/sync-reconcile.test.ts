@@ -142,7 +142,11 @@ describe('sync reconciliation: misuse', () => {
   it('one reconciler plays one role', () => {
     const r = new Reconciler(new SortedItems(), init);
     r.initiate();
+    expect(() => r.initiate()).toThrow(TypeError);
     expect(() => r.respond(new Uint8Array([1, 0]))).toThrow(TypeError);
+    const responder = new Reconciler(new SortedItems(), init);
+    responder.respond(new Uint8Array([1, 0]));
+    expect(() => responder.initiate()).toThrow(TypeError);
   });
   it('budget outside the allowed range', () => {
     expect(() => new Reconciler(new SortedItems(), { maxMessageBytes: 100 })).toThrow(RangeError);

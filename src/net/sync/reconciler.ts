@@ -73,8 +73,8 @@ export class Reconciler {
 
   /** Initiator: the first frame, which splits the whole live set as negentropy does. */
   initiate(): Uint8Array {
+    if (this.#role !== undefined) throw new TypeError('initiate() must be the first call, and only once');
     this.#claim('initiator');
-    if (this.have.length + this.need.length > 0) throw new TypeError('initiate() called twice');
     const out = new ReconcileWriter();
     const start = this.#items.lowerBound(this.#cutoff);
     this.#split(out, start, this.#items.size(), INFINITE_BOUND);
