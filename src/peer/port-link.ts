@@ -1,0 +1,144 @@
+// The offscreen document's end of the PeerChannel Port (ext design, Chrome): connects a runtime
+// Port PEER_PORT to the service worker and reconnects whenever it drops. Connecting is what wakes a
+// stopped worker, so a restart costs one reconnect. Events are queued while no Port is up and flushed
+// after the `hello` frame, so the background misses nothing; answers go back on the Port that asked.
+
+import type { PeerFrame } from '../rpc/peer.ts';
+
+/** The part of chrome.runtime.Port this link uses. */
+export interface RuntimePort {
+  postMessage(message: unknown): void;
+  disconnect(): void;
+  onMessage: { addListener(fn: (message: unknown) => void): void };
+  onDisconnect: { addListener(fn: () => void): void };
+}
+
+export interface PortLinkInit {
+  /** chrome.runtime.connect({name: PEER_PORT}); may throw while the extension reloads. */
+  connect: () => RuntimePort;
+  /** One frame from the background; `reply` answers on the Port it came from. */
+  onFrame: (frame: unknown, reply: (frame: PeerFrame) => void) => void;
+  /** The first frame on every new Port. */
+  hello: () => PeerFrame;
+  /**
+   * Keepalive period. An MV3 service worker is stopped after 30 s without extension events; a
+   * message arriving on a Port is such an event. The peer may have envelopes to report at any
+   * moment (to subscriptions pages hold open), so a frame every 20 s keeps the worker that routes
+   * them alive instead of letting it die and restart between envelopes, dropping every page's Port.
+   */
+  keepaliveMs?: number;
+  /** Reconnect backoff bounds (default 100 ms doubling to 5 s). */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** Most event frames kept while disconnected; the oldest go first (the background can rebuild
+   * its view with the `envelopes` op after `hello`). */
+  maxQueue?: number;
+}
+
+export class PortLink {
+  readonly #init: PortLinkInit;
+  readonly #queue: PeerFrame[] = [];
+  #port: RuntimePort | undefined;
+  #keepalive: ReturnType<typeof setInterval> | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #delay: number;
+  #running = false;
+  /** Frames dropped from a full queue since the last reconnect. */
+  dropped = 0;
+  connects = 0;
+
+  constructor(init: PortLinkInit) {
+    this.#init = init;
+    this.#delay = init.reconnectMinMs ?? 100;
+  }
+
+  get connected(): boolean {
+    return this.#port !== undefined;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#connect();
+    this.#keepalive = setInterval(() => this.#post({ kind: 'keepalive' }), this.#init.keepaliveMs ?? 20_000);
+  }
+
+  stop(): void {
+    this.#running = false;
+    clearInterval(this.#keepalive);
+    clearTimeout(this.#retry);
+    const port = this.#port;
+    this.#port = undefined;
+    try {
+      port?.disconnect();
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Sends an event frame now, or queues it until a Port is up. */
+  send(frame: PeerFrame): void {
+    if (this.#port && this.#post(frame)) return;
+    this.#queue.push(frame);
+    const max = this.#init.maxQueue ?? 10_000;
+    while (this.#queue.length > max) {
+      this.#queue.shift();
+      this.dropped++;
+    }
+  }
+
+  #connect(): void {
+    if (!this.#running) return;
+    let port: RuntimePort;
+    try {
+      port = this.#init.connect();
+    } catch {
+      return this.#scheduleReconnect();
+    }
+    this.#port = port;
+    this.connects++;
+    port.onMessage.addListener((m) => {
+      if (this.#port !== port) return;
+      // A frame means the worker is listening: the next drop starts the backoff afresh.
+      this.#delay = this.#init.reconnectMinMs ?? 100;
+      this.#init.onFrame(m, (reply) => {
+        if (this.#port === port) this.#post(reply);
+      });
+    });
+    port.onDisconnect.addListener(() => {
+      if (this.#port !== port) return;
+      this.#port = undefined;
+      this.#scheduleReconnect();
+    });
+    if (!this.#post(this.#init.hello())) return;
+    while (this.#queue.length && this.#port === port) {
+      if (!this.#post(this.#queue[0]!)) return;
+      this.#queue.shift();
+    }
+    this.dropped = 0;
+  }
+
+  /** Posts on the current Port; false (and the Port given up) when it throws. */
+  #post(frame: PeerFrame): boolean {
+    const port = this.#port;
+    if (!port) return false;
+    try {
+      port.postMessage(frame);
+      return true;
+    } catch {
+      this.#port = undefined;
+      this.#scheduleReconnect();
+      return false;
+    }
+  }
+
+  #scheduleReconnect(): void {
+    if (!this.#running || this.#retry !== undefined) return;
+    const delay = this.#delay;
+    this.#delay = Math.min(delay * 2, this.#init.reconnectMaxMs ?? 5000);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#connect();
+    }, delay);
+  }
+}

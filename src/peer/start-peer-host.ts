@@ -1,0 +1,40 @@
+// Builds the running peer host of a browser profile (ext design): the shared IndexedDB, PoW in one
+// Web Worker per core, the build-time relay list; then serves it as a PeerServer. Used by the Chrome
+// offscreen document and by Firefox's background page, so both run the same peer.
+
+import { createWebPowPool } from './pow-pool-web.ts';
+import { PeerHost } from './peer-host.ts';
+import { PeerServer, type PeerServerInit } from './peer-server.ts';
+import { DEFAULT_RELAYS } from './default-relays.ts';
+import { openWhisperDb } from '../store/db.ts';
+
+export interface RunningPeer {
+  host: PeerHost;
+  server: PeerServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the host and a server emitting through `emit`. The server answers even when the host failed
+ * to start (each op then fails with -32603), so the background hears about it instead of waiting.
+ */
+export async function startPeerHost(emit: PeerServerInit['emit'], onError: (e: unknown) => void = () => {}): Promise<RunningPeer> {
+  const db = await openWhisperDb();
+  const host = new PeerHost({ db, relays: [...DEFAULT_RELAYS], pow: createWebPowPool(), onError });
+  const server = new PeerServer(host, { emit });
+  server.start();
+  try {
+    await host.start();
+  } catch (e) {
+    onError(e);
+  }
+  return {
+    host,
+    server,
+    async stop() {
+      server.stop();
+      await host.stop();
+      db.close();
+    },
+  };
+}
