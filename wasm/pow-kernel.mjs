@@ -1,7 +1,8 @@
 // Source of the PoW kernel (SPEC §1): a generator that writes the WebAssembly text of a Keccak-256
-// nonce search. The state lives in 25 i64 locals (the engine allocates registers from them), the
-// theta/rho/pi/chi/iota step is written out in full, and the nonce loop runs inside the module, so
-// one nonce costs one or two permutations and no calls. scripts/build-pow-kernel.mjs compiles it.
+// nonce search. The state lives in 25 i64 locals (the engine allocates registers from them), each
+// round's theta/rho/pi/chi/iota is written out in full (optionally with lane complementing), and the
+// nonce loop runs inside the module, so one nonce costs one or two permutations and no calls.
+// scripts/build-pow-kernel.mjs compiles it with the options it ships with.
 //
 // Memory layout (all offsets fixed; JS in src/core/pow-kernel.ts mirrors them):
 //   STATE0 (0, 200 bytes)   state after absorbing the prefix blocks that do not hold the nonce
@@ -48,16 +49,43 @@ function round(rc) {
   // chi, with iota folded into lane 0
   for (let y = 0; y < 5; y++)
     for (let x = 0; x < 5; x++) {
-      const b = (k) => get(`b${((x + k) % 5) + 5 * y}`);
-      let e = xor(b(0), `(i64.and (i64.xor ${b(1)} (i64.const -1)) ${b(2)})`);
+      let e = complement ? chiComplemented(x, y) : chiPlain(x, y);
       if (x === 0 && y === 0) e = xor(e, rc);
       out.push(`(local.set $${A(x + 5 * y)} ${e})`);
     }
   return out.join('\n');
 }
 
+const bLane = (x, y) => get(`b${(x % 5) + 5 * y}`);
+const not = (e) => `(i64.xor ${e} (i64.const -1))`;
+const chiPlain = (x, y) => xor(bLane(x, y), `(i64.and ${not(bLane(x + 1, y))} ${bLane(x + 2, y)})`);
+
+// Lane complementing (Bertoni et al., "Keccak implementation overview" §2.2; XKCP's Bebigokimisa):
+// with lanes 1, 2, 8, 12, 17 and 20 kept inverted, chi needs 5 NOTs per round instead of 25 (no
+// and-not instruction in WebAssembly). Per plane y, per x: [invert B[x]?, op, invert left?, invert right?],
+// the operands being B[x+1] and B[x+2].
+export const COMPLEMENTED_LANES = [1, 2, 8, 12, 17, 20];
+const CHI = [
+  [[0, '|', 0, 0], [0, '|', 1, 0], [0, '&', 0, 0], [0, '|', 0, 0], [0, '&', 0, 0]],
+  [[0, '|', 0, 0], [0, '&', 0, 0], [0, '|', 0, 1], [0, '|', 0, 0], [0, '&', 0, 0]],
+  [[0, '|', 0, 0], [0, '&', 0, 0], [0, '&', 1, 0], [1, '|', 0, 0], [0, '&', 0, 0]],
+  [[0, '&', 0, 0], [0, '|', 0, 0], [0, '|', 1, 0], [1, '&', 0, 0], [0, '|', 0, 0]],
+  [[0, '&', 1, 0], [1, '|', 0, 0], [0, '&', 0, 0], [0, '|', 0, 0], [0, '&', 0, 0]],
+];
+function chiComplemented(x, y) {
+  const [n0, op, n1, n2] = CHI[y][x];
+  const l = n1 ? not(bLane(x + 1, y)) : bLane(x + 1, y);
+  const r = n2 ? not(bLane(x + 2, y)) : bLane(x + 2, y);
+  return xor(n0 ? not(bLane(x, y)) : bLane(x, y), `(${op === '&' ? 'i64.and' : 'i64.or'} ${l} ${r})`);
+}
+const invert = () => (complement ? COMPLEMENTED_LANES.map((i) => `(local.set $${A(i)} ${not(get(A(i)))})`).join('\n') : '');
+let complement = false;
+
+/** Keccak-f[1600] on a0..a24, in plain representation before and after. */
+const permute = (unroll) => `${invert()}\n${rounds(unroll)}\n${invert()}`;
+
 /** 24 rounds: `unroll` of them written out per loop iteration (24 = no loop). */
-function permute(unroll) {
+function rounds(unroll) {
   if (unroll === 24) return RC.map((rc) => round(i64(rc))).join('\n');
   if (24 % unroll !== 0) throw new RangeError('unroll must divide 24');
   const body = Array.from({ length: unroll }, (_, j) => round(`(i64.load offset=${LAYOUT.RC + 8 * j} (local.get $r))`));
@@ -77,7 +105,8 @@ const xorBlock = (ptr) =>
 const bswap = (e) => `(call $bswap ${e})`;
 
 /** The module's text; `unroll` rounds are written out per loop iteration (1, 2, 3, 4, 6, 8, 12 or 24). */
-export function kernelWat({ unroll = 1 } = {}) {
+export function kernelWat({ unroll = 1, complemented = false } = {}) {
+  complement = complemented;
   const locals = `${decl(lanes(0).map(A))} ${decl(lanes(0).map((i) => `b${i}`))} ${decl([0, 1, 2, 3, 4].flatMap((i) => [`c${i}`, `d${i}`]))} (local $r i32)`;
   const rcData = RC.map((v) => {
     let s = '';
