@@ -9,6 +9,8 @@ export interface RedialInit {
   minDelayMs?: number;
   maxDelayMs?: number;
   onError?: (addr: string, error: unknown) => void;
+  /** The wait between dials; injected by tests to record delays instead of sleeping. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 type DialNode = Pick<Libp2p, 'dial' | 'addEventListener' | 'removeEventListener'>;
@@ -19,6 +21,7 @@ export class Redialer {
   readonly #min: number;
   readonly #max: number;
   readonly #onError: ((addr: string, error: unknown) => void) | undefined;
+  readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   #stop = new AbortController();
   #loops: Promise<void>[] = [];
 
@@ -35,6 +38,7 @@ export class Redialer {
     this.#min = init.minDelayMs ?? 1000;
     this.#max = init.maxDelayMs ?? 60_000;
     this.#onError = init.onError;
+    this.#sleep = init.sleep ?? sleep;
   }
 
   start(): void {
@@ -60,7 +64,7 @@ export class Redialer {
         if (signal.aborted) return;
         this.#onError?.(addr.toString(), e);
       }
-      await sleep(delay, signal);
+      await this.#sleep(delay, signal);
       delay = Math.min(delay * 2, this.#max);
     }
   }

@@ -1,0 +1,89 @@
+import { peerIdFromString } from '@libp2p/peer-id';
+import { describe, expect, it } from 'vitest';
+import { Redialer } from '../../relay/redial.ts';
+
+const ID = '12D3KooWEcEWzxN1ivRYmL24Zwc9UPrFSkYnTeAVHcnHJawu5kr2';
+const OTHER = '12D3KooWMFCKcpAKdxwWQoK9BBrUaiyeqp8PTAhL5cAYG3kr65S8';
+const ADDR = `/ip4/127.0.0.1/tcp/1/ws/p2p/${ID}`;
+
+// A node whose dials fail while `down` is true, and a clock-free sleep that records each delay and
+// waits until the test releases it.
+function harness() {
+  const listeners = new Set<(e: CustomEvent) => void>();
+  const waits: { ms: number; release: () => void }[] = [];
+  const h = {
+    down: true,
+    dials: 0,
+    delays: [] as number[],
+    node: {
+      dial: async () => {
+        h.dials++;
+        if (h.down) throw new Error('connection refused');
+        return { remotePeer: peerIdFromString(ID) };
+      },
+      addEventListener: (_t: string, l: (e: CustomEvent) => void) => listeners.add(l),
+      removeEventListener: (_t: string, l: (e: CustomEvent) => void) => listeners.delete(l),
+    },
+    sleep: (ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        if (signal.aborted) return resolve();
+        h.delays.push(ms);
+        waits.push({ ms, release: resolve });
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    /** Lets the pending sleep end and the loop run to its next wait. */
+    tick: async () => {
+      waits.shift()?.release();
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    },
+    disconnect: async (id = ID) => {
+      for (const l of [...listeners]) l(new CustomEvent('peer:disconnect', { detail: peerIdFromString(id) }));
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    },
+    listeners,
+  };
+  return h;
+}
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+describe('Redialer', () => {
+  it('doubles its delay on failure up to the cap, resets on success, redials after a disconnect of that peer only', async () => {
+    const h = harness();
+    const errors: string[] = [];
+    const r = new Redialer(h.node as never, [ADDR], {
+      minDelayMs: 1000,
+      maxDelayMs: 5000,
+      sleep: h.sleep,
+      onError: (a, e) => errors.push(`${a} ${(e as Error).message}`),
+    });
+    r.start();
+    await settle();
+    for (let i = 0; i < 4; i++) await h.tick();
+    expect(h.dials).toBe(5);
+    expect(h.delays).toEqual([1000, 2000, 4000, 5000, 5000]);
+    expect(errors).toHaveLength(5);
+    expect(errors[0]).toBe(`${ADDR} connection refused`);
+
+    h.down = false;
+    await h.tick(); // dial succeeds, now waiting for a disconnect
+    expect(h.dials).toBe(6);
+    expect(h.delays).toHaveLength(5);
+    await h.disconnect(OTHER);
+    expect(h.delays).toHaveLength(5); // another peer leaving changes nothing
+    await h.disconnect();
+    expect(h.delays).toEqual([1000, 2000, 4000, 5000, 5000, 1000]); // backoff was reset
+    await h.tick();
+    expect(h.dials).toBe(7);
+
+    await r.stop();
+    expect(h.listeners.size).toBe(0);
+    await settle();
+    expect(h.dials).toBe(7);
+  });
+
+  it('names a bad --peer address', () => {
+    expect(() => new Redialer(harness().node as never, ['/ip4/not-an-ip/tcp/1'])).toThrow(/--peer \/ip4\/not-an-ip\/tcp\/1/);
+  });
+});
