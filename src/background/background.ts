@@ -1,0 +1,150 @@
+// The background's composition root, shared by Chrome's service worker and Firefox's background page:
+// wires stores, permissions, approvals, per-origin scopes and the node proxy to a PeerChannel.
+// Every extension listener is added synchronously here (an MV3 worker woken by an event must have its
+// listeners before the first task ends); what needs the database waits for it inside the handlers.
+
+import { openWhisperDb, type WhisperDatabase } from '../store/db.ts';
+import { ApprovalRows } from '../store/approvals.ts';
+import { IdentityRows } from '../store/identities.ts';
+import { KeyRows } from '../store/keys.ts';
+import { PermissionRows } from '../store/permissions.ts';
+import { WatcherRows } from '../store/watchers.ts';
+import type { PeerChannel } from '../rpc/peer.ts';
+import { Approvals } from './approvals.ts';
+import type { ExtensionApi } from './extension-api.ts';
+import { NodeProxy } from './node-proxy.ts';
+import { OriginKeyStore } from './origin-keys.ts';
+import { OriginScope } from './origin-scope.ts';
+import { Permissions } from './permissions.ts';
+import { popupListener } from './popup-handler.ts';
+import { PageRouter, type RouterServices } from './router.ts';
+
+export const GC_ALARM = 'shh-gc';
+/** A document's stored watchers are kept this long after its Port went away (bfcache, worker restart). */
+export const DETACHED_GRACE_MS = 5 * 60 * 1000;
+
+export interface BackgroundInit {
+  api: ExtensionApi;
+  channel: PeerChannel;
+  db?: Promise<WhisperDatabase>;
+  randomBytes?: (n: number) => Uint8Array;
+  now?: () => number; // ms
+}
+
+export interface Services extends RouterServices {
+  db: WhisperDatabase;
+  approvals: Approvals;
+  node: NodeProxy;
+  watchers: WatcherRows;
+  identities: IdentityRows;
+}
+
+export interface Background {
+  router: PageRouter;
+  node: NodeProxy;
+  services: Promise<Services>;
+  /** Drops stored watchers of documents gone for DETACHED_GRACE_MS and delivered rows of expired envelopes. */
+  gc(): Promise<void>;
+  stop(): void;
+}
+
+const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
+
+export function startBackground(init: BackgroundInit): Background {
+  const { api } = init;
+  const randomBytes = init.randomBytes ?? webRandom;
+  const now = init.now ?? Date.now;
+  const node = new NodeProxy({ channel: init.channel, randomBytes, now });
+  node.start();
+  const scopes = new Map<string, OriginScope>();
+  let router!: PageRouter;
+
+  const services: Promise<Services> = (async () => {
+    const db = await (init.db ?? openWhisperDb());
+    const identities = new IdentityRows(db);
+    const keys = new KeyRows(db);
+    const watchers = new WatcherRows(db);
+    const permissionRows = new PermissionRows(db);
+    const permissions = new Permissions({
+      rows: permissionRows,
+      identities,
+      now,
+      emit: (origin, event, data) => router.emit(origin, event, data),
+      onRevoke: async (origin) => {
+        const scope = scopes.get(origin);
+        if (scope) {
+          await scope.endAll();
+          scope.stop();
+          scopes.delete(origin);
+        } else {
+          await watchers.remove((await watchers.ofOrigin(origin)).map((r) => r.id));
+        }
+      },
+    });
+    const approvals = new Approvals({
+      rows: new ApprovalRows(db),
+      windows: api.windows,
+      runtime: api.runtime,
+      randomBytes,
+      now,
+      onApprove: (origin, ids) => permissions.grant(origin, ids),
+    });
+    const scope = (origin: string): OriginScope => {
+      let s = scopes.get(origin);
+      if (!s) {
+        const keyStore = new OriginKeyStore({ origin, keys, identities, permissions: permissionRows, randomBytes });
+        s = new OriginScope({ origin, node, keys: keyStore, watchers, randomBytes, now, deliver: (session, data) => router.deliver(origin, session, data) });
+        scopes.set(origin, s);
+      }
+      return s;
+    };
+    const requestIdentities = async (origin: string): Promise<unknown> => {
+      if (!permissions.isConnected(origin)) await approvals.request(origin);
+      return permissions.identitiesOf(origin);
+    };
+    await permissions.start();
+    await approvals.start();
+    return { db, identities, watchers, permissions, approvals, node, scope, requestIdentities };
+  })();
+  services.catch(() => undefined);
+
+  router = new PageRouter({ services, randomBytes });
+  const onConnect = (port: Parameters<PageRouter['accept']>[0]): void => void router.accept(port);
+  const onMessage = popupListener(api.runtime, services);
+  const onRemoved = (windowId: number): void => void services.then((s) => s.approvals.windowRemoved(windowId)).catch(() => undefined);
+  const gc = async (): Promise<void> => {
+    const s = await services;
+    const t = now();
+    const stale: string[] = [];
+    for (const row of await s.watchers.all()) {
+      if (router.attached(row.origin, row.session)) continue;
+      if (row.detachedAt === undefined) await s.watchers.setDetached(row.origin, row.session, t);
+      else if (t - row.detachedAt > DETACHED_GRACE_MS) stale.push(row.id);
+    }
+    await s.watchers.remove(stale);
+    await s.watchers.sweepDelivered(Math.floor(t / 1000));
+  };
+  const onAlarm = (alarm: { name: string }): void => {
+    if (alarm.name === GC_ALARM) void gc().catch(() => undefined);
+  };
+  api.runtime.onConnect.addListener(onConnect);
+  api.runtime.onMessage.addListener(onMessage);
+  api.windows.onRemoved.addListener(onRemoved);
+  api.alarms.onAlarm.addListener(onAlarm);
+  void Promise.resolve(api.alarms.create(GC_ALARM, { periodInMinutes: 1 })).catch(() => undefined);
+
+  return {
+    router,
+    node,
+    services,
+    gc,
+    stop() {
+      api.runtime.onConnect.removeListener(onConnect);
+      api.runtime.onMessage.removeListener(onMessage);
+      api.windows.onRemoved.removeListener(onRemoved);
+      api.alarms.onAlarm.removeListener(onAlarm);
+      node.stop();
+      for (const s of scopes.values()) s.stop();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// The slice of the WebExtension API the background uses, typed here so the modules take it as a
+// parameter: Chrome's `chrome` and Firefox's `browser` both fit (promise-returning MV3 / MV2 calls),
+// and tests pass fakes. Only what is used is declared; nothing here touches a global.
+
+export interface MessageSender {
+  id?: string;
+  url?: string;
+  origin?: string;
+  tab?: { id?: number; windowId?: number };
+  frameId?: number;
+  documentId?: string;
+}
+
+export interface Port {
+  name: string;
+  sender?: MessageSender;
+  postMessage(message: unknown): void;
+  disconnect(): void;
+  onMessage: ExtEvent<(message: unknown, port: Port) => void>;
+  onDisconnect: ExtEvent<(port: Port) => void>;
+}
+
+export interface ExtEvent<L> {
+  addListener(listener: L): void;
+  removeListener(listener: L): void;
+}
+
+export interface WindowsApi {
+  create(data: { url: string; type: 'popup'; width?: number; height?: number; focused?: boolean }): Promise<{ id?: number }>;
+  get(windowId: number): Promise<{ id?: number }>;
+  remove(windowId: number): Promise<void>;
+  update(windowId: number, info: { focused?: boolean }): Promise<unknown>;
+  onRemoved: ExtEvent<(windowId: number) => void>;
+}
+
+export interface RuntimeApi {
+  id: string;
+  getURL(path: string): string;
+  onConnect: ExtEvent<(port: Port) => void>;
+  onMessage: ExtEvent<(message: unknown, sender: MessageSender, sendResponse: (r: unknown) => void) => boolean | undefined>;
+  /** Chrome 116+: lets the worker see whether its offscreen document exists. */
+  getContexts?(filter: { contextTypes: string[]; documentUrls?: string[] }): Promise<unknown[]>;
+}
+
+export interface AlarmsApi {
+  create(name: string, info: { periodInMinutes?: number; delayInMinutes?: number }): Promise<void> | void;
+  onAlarm: ExtEvent<(alarm: { name: string }) => void>;
+}
+
+export interface OffscreenApi {
+  createDocument(p: { url: string; reasons: string[]; justification: string }): Promise<void>;
+}
+
+export interface ExtensionApi {
+  runtime: RuntimeApi;
+  windows: WindowsApi;
+  alarms: AlarmsApi;
+  offscreen?: OffscreenApi;
+}
+
+/** The origin of the frame behind a Port or message (SPEC §4), never one the page states; undefined when opaque. */
+export function senderOrigin(sender: MessageSender | undefined): string | undefined {
+  if (!sender) return undefined;
+  let origin = sender.origin;
+  if (origin === undefined && sender.url !== undefined) {
+    try {
+      origin = new URL(sender.url).origin;
+    } catch {
+      return undefined;
+    }
+  }
+  if (origin === undefined || origin === 'null' || origin === '') return undefined;
+  return origin;
+}

@@ -1,0 +1,168 @@
+// One origin's shh_* scope (SPEC §4 origins): a ShhApi (admin off) over the shared NodeProxy with the
+// origin's KeyStore, plus durable watchers. Subscriptions and polled filters are stored per (origin,
+// session) with the params that made them; after a worker restart the session's Port comes back and
+// they are replayed under the ids the page holds (the ShhApi's fresh ids map to them). A replayed
+// watcher back-fills the live pool, and the delivered hashes it kept drop what the page already had.
+
+import { whisperFailure } from '../api/rpc-error.ts';
+import { ERR, ShhApi } from '../api/shh.ts';
+import type { KeyStore } from '../api/keys.ts';
+import type { DeliveredRow, WatcherRow } from '../store/db.ts';
+import type { WatcherRows } from '../store/watchers.ts';
+import type { NodeProxy } from './node-proxy.ts';
+
+export interface OriginScopeInit {
+  origin: string;
+  node: NodeProxy;
+  keys: KeyStore;
+  watchers: WatcherRows;
+  randomBytes: (n: number) => Uint8Array;
+  now?: () => number; // ms
+  /** Pushes a subscription message to the session's current Port, if any. */
+  deliver: (session: string, data: { subscription: string; result: unknown }) => void;
+}
+
+interface Active {
+  row: WatcherRow;
+  inner: string; // the ShhApi's id
+  delivered: Set<string>;
+}
+
+type Json = Record<string, unknown>;
+const WATCHER_METHODS = ['shh_subscribe', 'shh_unsubscribe', 'shh_newMessageFilter', 'shh_getFilterMessages', 'shh_deleteMessageFilter'];
+
+export class OriginScope {
+  readonly origin: string;
+  readonly #i: OriginScopeInit;
+  readonly #api: ShhApi;
+  readonly #now: () => number;
+  readonly #byOuter = new Map<string, Active>();
+  readonly #byInner = new Map<string, Active>();
+
+  constructor(init: OriginScopeInit) {
+    this.origin = init.origin;
+    this.#i = init;
+    this.#now = init.now ?? Date.now;
+    this.#api = new ShhApi({ node: init.node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, admin: false });
+    this.#api.start();
+  }
+
+  stop(): void {
+    this.#api.stop();
+  }
+
+  /** Runs one shh_* / net_* method for a document of this origin. */
+  async call(method: string, params: unknown, session: string): Promise<unknown> {
+    if (!WATCHER_METHODS.includes(method)) return this.#api.call(method, params, { session });
+    const a = Array.isArray(params) ? params : params === undefined ? [] : [params];
+    switch (method) {
+      case 'shh_subscribe':
+      case 'shh_newMessageFilter': {
+        const kind = method === 'shh_subscribe' ? 'subscription' : 'filter';
+        const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: a, createdAt: this.#now() };
+        const active = await this.#register(row, new Set());
+        row.id = active.inner; // first registration: the page's id is the ShhApi's
+        this.#byOuter.set(row.id, active);
+        await this.#i.watchers.put(row);
+        return row.id;
+      }
+      case 'shh_unsubscribe':
+      case 'shh_deleteMessageFilter': {
+        const kind = method === 'shh_unsubscribe' ? 'subscription' : 'filter';
+        const outer = a[0];
+        const active = typeof outer === 'string' ? this.#byOuter.get(outer) : undefined;
+        if (!active || active.row.kind !== kind)
+          throw whisperFailure(kind === 'subscription' ? ERR.subscriptionNotFound : `failed to unsubscribe: invalid ID '${String(outer)}'`);
+        await this.#api.call(method, [active.inner], { session });
+        await this.#forget([active]);
+        return true;
+      }
+      default: {
+        // shh_getFilterMessages: hand out only what this filter never handed out, and record it first.
+        const outer = a[0];
+        const active = typeof outer === 'string' ? this.#byOuter.get(outer) : undefined;
+        if (!active || active.row.kind !== 'filter') throw whisperFailure(ERR.filterNotFound);
+        let messages: Json[];
+        try {
+          messages = (await this.#api.call(method, [active.inner], { session })) as Json[];
+        } catch (e) {
+          await this.#forget([active]); // swept after geth's idle timeout
+          throw e;
+        }
+        const fresh = messages.filter((m) => !active.delivered.has(String(m.hash)));
+        await this.#i.watchers.markDelivered(fresh.map((m) => this.#delivered(active, m)));
+        return fresh;
+      }
+    }
+  }
+
+  /** Replays a session's stored watchers that are not live (after a restart or a Port that came back). */
+  async restoreSession(session: string): Promise<void> {
+    const rows = await this.#i.watchers.ofSession(this.origin, session);
+    if (rows.length === 0) return;
+    await this.#i.node.synced();
+    const dead: WatcherRow[] = [];
+    for (const row of rows) {
+      if (this.#byOuter.has(row.id)) continue;
+      try {
+        const active = await this.#register(row, await this.#i.watchers.delivered(row.id));
+        this.#byOuter.set(row.id, active);
+      } catch {
+        dead.push(row); // its key was deleted since: the watcher cannot match anything any more
+      }
+    }
+    await this.#i.watchers.remove(dead.map((r) => r.id));
+    await this.#i.watchers.setDetached(this.origin, session, undefined);
+  }
+
+  /** A Port went away: drop the session's live watchers; `forget` also deletes the stored ones. */
+  async endSession(session: string, forget: boolean): Promise<void> {
+    this.#api.endSession(session);
+    const gone = [...this.#byOuter.values()].filter((a) => a.row.session === session);
+    for (const a of gone) this.#drop(a);
+    if (forget) await this.#i.watchers.remove((await this.#i.watchers.ofSession(this.origin, session)).map((r) => r.id));
+    else await this.#i.watchers.setDetached(this.origin, session, this.#now());
+  }
+
+  /** The site was disconnected: every watcher of every session goes. */
+  async endAll(): Promise<void> {
+    const sessions = new Set([...this.#byOuter.values()].map((a) => a.row.session));
+    for (const s of sessions) this.#api.endSession(s);
+    for (const a of [...this.#byOuter.values()]) this.#drop(a);
+    await this.#i.watchers.remove((await this.#i.watchers.ofOrigin(this.origin)).map((r) => r.id));
+  }
+
+  async #register(row: WatcherRow, delivered: Set<string>): Promise<Active> {
+    const method = row.kind === 'subscription' ? 'shh_subscribe' : 'shh_newMessageFilter';
+    const notify = (_m: string, p: unknown): void => this.#push(p as { subscription: string; result: Json });
+    const inner = (await this.#api.call(method, row.params, { session: row.session, notify })) as string;
+    const active: Active = { row, inner, delivered };
+    this.#byInner.set(inner, active);
+    return active;
+  }
+
+  #push(p: { subscription: string; result: Json }): void {
+    const active = this.#byInner.get(p.subscription);
+    if (!active) return;
+    const hash = String(p.result.hash);
+    if (active.delivered.has(hash)) return;
+    this.#i.watchers.markDelivered([this.#delivered(active, p.result)]).catch(() => undefined);
+    this.#i.deliver(active.row.session, { subscription: active.row.id, result: p.result });
+  }
+
+  #delivered(active: Active, m: Json): DeliveredRow {
+    const hash = String(m.hash);
+    active.delivered.add(hash);
+    return { watcher: active.row.id, hash, expiry: Number(m.timestamp) + Number(m.ttl) };
+  }
+
+  async #forget(list: Active[]): Promise<void> {
+    for (const a of list) this.#drop(a);
+    await this.#i.watchers.remove(list.map((a) => a.row.id));
+  }
+
+  #drop(a: Active): void {
+    this.#byOuter.delete(a.row.id);
+    this.#byInner.delete(a.inner);
+  }
+}

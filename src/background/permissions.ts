@@ -1,0 +1,86 @@
+// Who may call what (SPEC §4 access): a site is connected once the user approved it, with the
+// identities it chose. Reads come from a cache of the permission rows loaded at start and changed
+// only here, so the gate costs no IndexedDB read per request. A grant or revoke reaches the site's
+// frames at once (`connect`, `identitiesChanged`).
+
+import { toHex } from '../core/bytes.ts';
+import { PROTOCOL_VERSION } from '../core/constants.ts';
+import { publicKeyOf } from '../core/signature.ts';
+import { invalidParams } from '../api/rpc-error.ts';
+import type { PermissionRow } from '../store/db.ts';
+import type { IdentityRows } from '../store/identities.ts';
+import type { PermissionRows } from '../store/permissions.ts';
+import type { Identity, SitePermission } from '../rpc/popup.ts';
+
+/** Methods a site may call before it is connected. */
+export const OPEN_METHODS: readonly string[] = ['shh_version', 'shh_requestIdentities', 'shh_getIdentities'];
+
+export interface PermissionsInit {
+  rows: PermissionRows;
+  identities: IdentityRows;
+  /** Sends an event to every frame of an origin. */
+  emit: (origin: string, event: 'connect' | 'identitiesChanged', data: unknown) => void;
+  /** Called after a revoke so the origin's subscriptions stop. */
+  onRevoke?: (origin: string) => Promise<void> | void;
+  now?: () => number; // ms
+}
+
+export class Permissions {
+  readonly #i: PermissionsInit;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, PermissionRow>();
+
+  constructor(init: PermissionsInit) {
+    this.#i = init;
+    this.#now = init.now ?? Date.now;
+  }
+
+  async start(): Promise<void> {
+    this.#cache.clear();
+    for (const row of await this.#i.rows.list()) this.#cache.set(row.origin, row);
+  }
+
+  isConnected(origin: string): boolean {
+    return this.#cache.has(origin);
+  }
+
+  /** shh_getIdentities: the granted identities that still exist; [] when not connected. */
+  async identitiesOf(origin: string): Promise<Identity[]> {
+    const ids = this.#cache.get(origin)?.identities ?? [];
+    const out: Identity[] = [];
+    for (const id of ids) {
+      const row = await this.#i.identities.get(id);
+      if (row) out.push({ id: row.id, name: row.name, publicKey: toHex(publicKeyOf(row.privateKey)) });
+    }
+    return out;
+  }
+
+  /** Every identity the user has, as an approval window lists them. */
+  async allIdentities(): Promise<Identity[]> {
+    return (await this.#i.identities.list()).map((r) => ({ id: r.id, name: r.name, publicKey: toHex(publicKeyOf(r.privateKey)) }));
+  }
+
+  /** Records the user's approval; identity ids must exist. */
+  async grant(origin: string, identities: readonly string[]): Promise<void> {
+    for (const id of identities) if (!(await this.#i.identities.get(id))) throw invalidParams(`unknown identity ${id}`);
+    const row = await this.#i.rows.grant(origin, [...new Set(identities)], this.#now());
+    this.#cache.set(origin, row);
+    this.#i.emit(origin, 'connect', { shhVersion: PROTOCOL_VERSION });
+    this.#i.emit(origin, 'identitiesChanged', await this.identitiesOf(origin));
+  }
+
+  /** Disconnects a site: its frames hear `identitiesChanged` [] and every later call is 4100. */
+  async revoke(origin: string): Promise<boolean> {
+    const found = await this.#i.rows.revoke(origin);
+    this.#cache.delete(origin);
+    if (found) {
+      this.#i.emit(origin, 'identitiesChanged', []);
+      await this.#i.onRevoke?.(origin);
+    }
+    return found;
+  }
+
+  list(): SitePermission[] {
+    return [...this.#cache.values()].map((r) => ({ origin: r.origin, connectedAt: r.connectedAt, identities: [...r.identities] }));
+  }
+}

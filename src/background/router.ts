@@ -1,0 +1,178 @@
+// The page boundary (SPEC §4): content scripts connect PAGE_PORT; the origin is the one the browser
+// reports for the connecting frame (opaque origins refused), never one a frame states. Every frame is
+// guarded and size-bounded before dispatch. Each Port's requests run in order, one at a time, but
+// Ports do not wait for each other, so a burst from one tab cannot starve another.
+
+import { toHex } from '../core/bytes.ts';
+import { PROTOCOL_VERSION } from '../core/constants.ts';
+import { RPC, RpcError, toRpcError } from '../api/rpc-error.ts';
+import { ADMIN_METHODS, SHH_METHODS } from '../api/shh.ts';
+import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
+import { senderOrigin, type Port } from './extension-api.ts';
+import type { OriginScope } from './origin-scope.ts';
+import type { Permissions } from './permissions.ts';
+
+/** Requests a Port may have queued; beyond it the page is answered at once instead of buffered. */
+export const MAX_QUEUED_PER_PORT = 256;
+
+/** What requests need; it exists once the database is open, while Ports must be taken at once. */
+export interface RouterServices {
+  permissions: Permissions;
+  scope: (origin: string) => OriginScope;
+  /** shh_requestIdentities: the grants of a connected site, else the approval flow's answer. */
+  requestIdentities: (origin: string) => Promise<unknown>;
+}
+
+export interface RouterInit {
+  services: Promise<RouterServices>;
+  randomBytes: (n: number) => Uint8Array;
+}
+
+interface Conn {
+  port: Port;
+  origin: string;
+  session: string | undefined;
+  tail: Promise<void>; // this Port's queue
+  queued: number;
+  open: boolean;
+}
+
+export class PageRouter {
+  readonly #i: RouterInit;
+  readonly #conns = new Set<Conn>();
+  #services: RouterServices | undefined;
+
+  constructor(init: RouterInit) {
+    this.#i = init;
+    init.services.then((s) => (this.#services = s)).catch(() => undefined);
+  }
+
+  /** runtime.onConnect: takes PAGE_PORT connections; false for other Ports. */
+  accept(port: Port): boolean {
+    if (port.name !== PAGE_PORT) return false;
+    const origin = senderOrigin(port.sender);
+    if (!origin || port.sender?.tab === undefined) {
+      port.disconnect();
+      return true;
+    }
+    const conn: Conn = { port, origin, session: undefined, tail: this.#i.services.then(() => undefined), queued: 0, open: true };
+    this.#conns.add(conn);
+    port.onMessage.addListener((m) => this.#frame(conn, m));
+    port.onDisconnect.addListener(() => this.#closed(conn));
+    return true;
+  }
+
+  /** Is a Port of this document attached now? */
+  attached(origin: string, session: string): boolean {
+    for (const c of this.#conns) if (c.origin === origin && c.session === session) return true;
+    return false;
+  }
+
+  /** An event to every frame of an origin (connect, identitiesChanged). */
+  emit(origin: string, event: PageEventName, data: unknown): void {
+    for (const c of this.#conns) if (c.origin === origin) this.#post(c, { kind: 'event', event, data });
+  }
+
+  /** A subscription message to the one document that subscribed. */
+  deliver(origin: string, session: string, data: unknown): void {
+    for (const c of this.#conns) if (c.origin === origin && c.session === session) this.#post(c, { kind: 'event', event: 'shh_subscription', data });
+  }
+
+  #frame(conn: Conn, m: unknown): void {
+    if (!conn.open) return;
+    if (isPageHello(m)) {
+      if (conn.session !== undefined) return; // one hello per Port, first wins
+      conn.session = m.session;
+      for (const c of this.#conns) if (c !== conn && c.origin === conn.origin && c.session === m.session) this.#detach(c); // the document's old Port
+      this.#enqueue(conn, async () => {
+        const s = await this.#i.services;
+        if (s.permissions.isConnected(conn.origin)) await s.scope(conn.origin).restoreSession(m.session);
+      });
+      return;
+    }
+    if (!isPageRequest(m)) {
+      const id = (m as { id?: unknown } | null)?.id;
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) this.#answer(conn, id, new RpcError(RPC.invalidRequest, 'invalid request'));
+      return;
+    }
+    conn.session ??= toHex(this.#i.randomBytes(16), false); // no hello: a session for this Port only
+    if (!withinSize(m.params)) return this.#answer(conn, m.id, new RpcError(RPC.invalidRequest, `request larger than ${MAX_PAGE_REQUEST_BYTES} bytes`));
+    if (conn.queued >= MAX_QUEUED_PER_PORT) return this.#answer(conn, m.id, new RpcError(RPC.internal, 'too many requests in flight'));
+    const session = conn.session;
+    this.#enqueue(conn, async () => {
+      try {
+        this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params));
+      } catch (e) {
+        this.#answer(conn, m.id, toRpcError(e));
+      }
+    });
+  }
+
+  async #dispatch(origin: string, session: string, method: string, params: unknown): Promise<unknown> {
+    const s = await this.#i.services;
+    const perms = s.permissions;
+    switch (method) {
+      case 'shh_version':
+        return PROTOCOL_VERSION;
+      case 'shh_getIdentities':
+        return perms.identitiesOf(origin);
+      case 'shh_requestIdentities':
+        return s.requestIdentities(origin);
+    }
+    if (!perms.isConnected(origin)) throw new RpcError(RPC.unauthorized, 'The user has not connected this site: call shh_requestIdentities first.');
+    if ((ADMIN_METHODS as readonly string[]).includes(method)) throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the user`);
+    if (!(SHH_METHODS as readonly string[]).includes(method)) throw new RpcError(RPC.unsupportedMethod, `The method ${method} is not supported.`);
+    return s.scope(origin).call(method, params, session);
+  }
+
+  #enqueue(conn: Conn, job: () => Promise<void>): void {
+    conn.queued++;
+    conn.tail = conn.tail
+      .then(job)
+      .catch(() => undefined)
+      .finally(() => {
+        conn.queued--;
+      });
+  }
+
+  #answer(conn: Conn, id: number, error: RpcError | undefined, result?: unknown): void {
+    this.#post(conn, error ? { kind: 'response', id, error: error.toJSON() } : { kind: 'response', id, result: result ?? null });
+  }
+
+  #post(conn: Conn, frame: ToPage): void {
+    if (!conn.open) return;
+    try {
+      conn.port.postMessage(frame);
+    } catch {
+      this.#closed(conn);
+    }
+  }
+
+  #detach(conn: Conn): void {
+    conn.open = false;
+    this.#conns.delete(conn);
+    try {
+      conn.port.disconnect();
+    } catch {
+      // already gone
+    }
+  }
+
+  #closed(conn: Conn): void {
+    if (!this.#conns.delete(conn)) return;
+    conn.open = false;
+    const { origin, session } = conn;
+    if (session === undefined || this.attached(origin, session)) return;
+    const s = this.#services;
+    if (s?.permissions.isConnected(origin)) void s.scope(origin).endSession(session, false).catch(() => undefined);
+  }
+}
+
+/** Bounded JSON size, measured without trusting the page's object to be small. */
+function withinSize(params: unknown): boolean {
+  try {
+    return (JSON.stringify(params ?? null) ?? '').length <= MAX_PAGE_REQUEST_BYTES;
+  } catch {
+    return false; // cycles or BigInt cannot have crossed structured cloning as JSON anyway
+  }
+}
