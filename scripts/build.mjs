@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm run build`: writes dist/chrome (MV3) and dist/firefox (MV2) from one source (SPEC §5).
+// Options: --target chrome|firefox (default both), --out DIR (default dist). The relay list is read
+// from WHISPER_RELAYS at build time and inlined; the code falls back to the relay's default port.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'vite';
+import { extensionConfigs } from '../vite.config.ts';
+import { firefoxManifest } from './firefox-manifest.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { target: { type: 'string', multiple: true }, out: { type: 'string', default: 'dist' } } });
+const targets = values.target ?? ['chrome', 'firefox'];
+for (const t of targets) if (t !== 'chrome' && t !== 'firefox') throw new RangeError(`--target: unknown ${t}`);
+const outRoot = resolve(root, values.out);
+const relays = process.env.WHISPER_RELAYS ?? '';
+
+const started = performance.now();
+const chromeManifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
+for (const target of targets) {
+  const outDir = join(outRoot, target);
+  for (const config of extensionConfigs({ target, outDir, relays, root })) await build(config);
+  const manifest = target === 'chrome' ? chromeManifest : firefoxManifest(chromeManifest);
+  writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  console.log(`built ${target} -> ${outDir}`);
+}
+console.log(`build: ${((performance.now() - started) / 1000).toFixed(1)} s`);
