@@ -1,0 +1,234 @@
+// Fakes for the background's unit tests: runtime Ports, the slice of the extension API it uses, and a
+// PeerChannel over an in-memory pool (real validation, reference PoW). Paired with fake-indexeddb.
+import 'fake-indexeddb/auto';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { fromHex, toHex } from '../../src/core/bytes.ts';
+import { EnvelopePool } from '../../src/core/pool.ts';
+import { validateEnvelope } from '../../src/core/validate.ts';
+import { RPC, RpcError } from '../../src/api/rpc-error.ts';
+import { openWhisperDb, type WhisperDatabase } from '../../src/store/db.ts';
+import { startBackground, type Background } from '../../src/background/background.ts';
+import type { ExtEvent, ExtensionApi, MessageSender, Port } from '../../src/background/extension-api.ts';
+import { PAGE_PORT } from '../../src/rpc/page.ts';
+import type { PeerChannel, PeerEventName, PeerEvents, PeerOp, PeerRequests, PeerStatus } from '../../src/rpc/peer.ts';
+import { sealReference } from '../core/fixtures.ts';
+
+export function fakeEvent<L extends (...a: never[]) => unknown>(): ExtEvent<L> & { fire(...a: Parameters<L>): ReturnType<L>[]; size(): number } {
+  const ls = new Set<L>();
+  return {
+    addListener: (l) => void ls.add(l),
+    removeListener: (l) => void ls.delete(l),
+    fire: (...a) => [...ls].map((l) => l(...a) as ReturnType<L>),
+    size: () => ls.size,
+  };
+}
+
+/** The background's end of a runtime Port; the test plays the other end. */
+export class FakePort implements Port {
+  readonly name: string;
+  readonly sender: MessageSender | undefined;
+  readonly onMessage = fakeEvent<(m: unknown, p: Port) => void>();
+  readonly onDisconnect = fakeEvent<(p: Port) => void>();
+  readonly received: unknown[] = [];
+  disconnected = false;
+  constructor(name: string, sender?: MessageSender) {
+    this.name = name;
+    this.sender = sender;
+  }
+  postMessage(m: unknown): void {
+    if (this.disconnected) throw new Error('Attempting to use a disconnected port object');
+    this.received.push(structuredClone(m));
+  }
+  disconnect(): void {
+    this.disconnected = true;
+  }
+  /** The other end sends a frame. */
+  send(m: unknown): void {
+    this.onMessage.fire(structuredClone(m), this);
+  }
+  /** The other end goes away (document closed). */
+  close(): void {
+    this.disconnected = true;
+    this.onDisconnect.fire(this);
+  }
+}
+
+export const EXT_ID = 'abcdefghijklmnopabcdefghijklmnop';
+export const EXT_URL = `chrome-extension://${EXT_ID}/`;
+
+export class FakeWindows {
+  readonly open = new Map<number, string>();
+  readonly onRemoved = fakeEvent<(id: number) => void>();
+  #next = 100;
+  async create(d: { url: string }): Promise<{ id: number }> {
+    const id = this.#next++;
+    this.open.set(id, d.url);
+    return { id };
+  }
+  async get(id: number): Promise<{ id: number }> {
+    if (!this.open.has(id)) throw new Error(`No window with id: ${id}.`);
+    return { id };
+  }
+  async remove(id: number): Promise<void> {
+    if (!this.open.delete(id)) throw new Error(`No window with id: ${id}.`);
+    this.onRemoved.fire(id);
+  }
+  async update(): Promise<void> {}
+  /** The user closes a window. */
+  userClose(id: number): void {
+    this.open.delete(id);
+    this.onRemoved.fire(id);
+  }
+  /** Approval ids of open approval windows. */
+  approvalIds(): string[] {
+    return [...this.open.values()].map((u) => new URL(u).searchParams.get('id') ?? '');
+  }
+}
+
+export function fakeExtension(windows = new FakeWindows()) {
+  const runtime = {
+    id: EXT_ID,
+    getURL: (p: string) => EXT_URL + p.replace(/^\//, ''),
+    onConnect: fakeEvent<(p: Port) => void>(),
+    onMessage: fakeEvent<(m: unknown, s: MessageSender, r: (x: unknown) => void) => boolean | undefined>(),
+  };
+  const alarms = { created: [] as string[], create: (name: string) => void alarms.created.push(name), onAlarm: fakeEvent<(a: { name: string }) => void>() };
+  const api = { runtime, windows, alarms } satisfies ExtensionApi;
+  return api;
+}
+export type FakeExtension = ReturnType<typeof fakeExtension>;
+
+/** A peer host in memory: pool, validation, reference sealing; `delayMs` slows every request. */
+export class FakePeer implements PeerChannel {
+  readonly pool: EnvelopePool;
+  readonly listeners = new Map<PeerEventName, Set<(d: never) => void>>();
+  readonly calls: PeerOp[] = [];
+  delayMs = 0;
+  down = false;
+  constructor(readonly now: () => number = Date.now) {
+    this.pool = new EnvelopePool({ now });
+  }
+  status(): PeerStatus {
+    return { started: true, peerId: '12D3KooWfake', peers: 2, relays: [], envelopes: this.pool.size, bytes: this.pool.bytes, minPow: 0.001, maxSize: 65536 };
+  }
+  async request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {
+    this.calls.push(op);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.down) throw new RpcError(RPC.disconnected, 'the Whisper peer is unreachable');
+    const p = params as Record<string, unknown>;
+    switch (op) {
+      case 'status':
+        return this.status() as never;
+      case 'envelopes':
+        return { rlps: [...this.pool.values()].map((e) => toHex(e.rlp)) } as never;
+      case 'seal': {
+        const s = params as PeerRequests['seal']['params'];
+        const env = sealReference({ expiry: s.expiry, ttl: s.ttl, topic: fromHex(s.topic, true), data: fromHex(s.data, true) }, s.target);
+        return { nonce: `0x${env.nonce.toString(16).padStart(16, '0')}` } as never;
+      }
+      case 'post':
+        return { hash: toHex(this.receive(p.rlp as string)) } as never;
+      default:
+        return null as never;
+    }
+  }
+  /** An envelope the peer accepts (from the network, or a local post); it tells the background. */
+  receive(rlpHex: string, p2p = false): Uint8Array {
+    const v = validateEnvelope(fromHex(rlpHex, true), { minPow: 0, maxSize: 65536, now: Math.floor(this.now() / 1000) }, (h) => this.pool.has(h));
+    if (v.kind !== 'accept') throw new RpcError(RPC.whisper, `not accepted: ${v.kind}`);
+    this.pool.add(v.envelope);
+    this.emit('envelope', { rlp: rlpHex, p2p });
+    return v.envelope.hash;
+  }
+  emit<K extends PeerEventName>(event: K, data: PeerEvents[K]): void {
+    for (const l of this.listeners.get(event) ?? []) l(data as never);
+  }
+  on<K extends PeerEventName>(event: K, listener: (data: PeerEvents[K]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (d: never) => void);
+    return () => set.delete(listener as (d: never) => void);
+  }
+}
+
+let dbCounter = 0;
+/** A fresh database per test (fake-indexeddb keeps them in memory). */
+export const freshDbName = (): string => `shh-test-${process.pid}-${++dbCounter}`;
+
+export interface Harness {
+  bg: Background;
+  ext: FakeExtension;
+  peer: FakePeer;
+  db: WhisperDatabase;
+  dbName: string;
+}
+
+/** A background over fakes; pass the same dbName / windows / peer to simulate a worker restart. */
+export async function makeBackground(o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer } = {}): Promise<Harness> {
+  const dbName = o.dbName ?? freshDbName();
+  const ext = fakeExtension(o.windows);
+  const peer = o.peer ?? new FakePeer();
+  const db = await openWhisperDb(dbName);
+  const bg = startBackground({ api: ext, channel: peer, db: Promise.resolve(db), randomBytes });
+  await bg.services;
+  await bg.node.resync();
+  return { bg, ext, peer, db, dbName };
+}
+
+/** Stops a background as a dying worker would: no goodbyes, listeners and timers gone. */
+export function kill(h: Harness): void {
+  h.bg.stop();
+  h.db.close();
+}
+
+/** A page's end: connects PAGE_PORT from a frame of `origin`, says hello, sends requests, awaits answers. */
+export class Page {
+  readonly port: FakePort;
+  #id = 1;
+  constructor(readonly h: Harness, readonly origin: string, readonly session = toHex(randomBytes(16), false), hello = true) {
+    this.port = new FakePort(PAGE_PORT, { id: EXT_ID, url: `${origin}/app.html`, origin, tab: { id: 1 }, frameId: 0 });
+    h.ext.runtime.onConnect.fire(this.port);
+    if (hello) this.port.send({ kind: 'hello', session: this.session });
+  }
+  /** Sends a request; resolves to the response frame. */
+  async raw(method: string, params?: unknown): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
+    const id = this.#id++;
+    this.port.send({ kind: 'request', id, method, params });
+    return this.response(id);
+  }
+  async response(id: number): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
+    for (let i = 0; i < 2000; i++) {
+      const r = this.port.received.find((f) => (f as { kind: string; id?: number }).kind === 'response' && (f as { id: number }).id === id);
+      if (r) return r as never;
+      await new Promise((res) => setTimeout(res, 2));
+    }
+    throw new Error(`no response to ${id}`);
+  }
+  async call(method: string, ...params: unknown[]): Promise<unknown> {
+    const r = await this.raw(method, params);
+    if (r.error) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.result;
+  }
+  async code(method: string, ...params: unknown[]): Promise<number | undefined> {
+    return (await this.raw(method, params)).error?.code;
+  }
+  events(name?: string): { event: string; data: unknown }[] {
+    return this.port.received.filter((f) => (f as { kind: string }).kind === 'event' && (!name || (f as { event: string }).event === name)) as never;
+  }
+}
+
+/** The popup's end of the popup channel. */
+export function popup(h: Harness, op: string, params: unknown): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
+  return new Promise((resolve) => {
+    const sync = h.ext.runtime.onMessage.fire({ channel: 'shh-popup', op, params }, { id: EXT_ID, url: `${EXT_URL}approval.html?id=x` }, resolve as never);
+    if (!sync.includes(true)) resolve({ error: { code: 0, message: 'not answered' } });
+  });
+}
+
+export const until = async (f: () => boolean | Promise<boolean>, ms = 2000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
