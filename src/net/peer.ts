@@ -42,8 +42,9 @@ export interface WhisperPeerInit {
    */
   onPeerConnected?: (peerId: PeerId) => void | Promise<void>;
   /**
-   * Awaited after an envelope from the network entered the pool and before gossipsub forwards it:
-   * the relay makes it durable here (SPEC §5). A throw stops the forward (the verdict becomes Ignore).
+   * Awaited after an envelope from the network passed validation, before it enters the pool and
+   * before gossipsub forwards it: the relay and the browser make it durable here (SPEC §5). A throw
+   * keeps it out of the pool and stops the forward (the verdict becomes Ignore).
    */
   beforeForward?: (envelope: VerifiedEnvelope) => void | Promise<void>;
   onError?: (error: unknown) => void;
@@ -186,15 +187,10 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     return verdict.envelope;
   }
 
+  // Durable first: an envelope whose write fails never enters the pool, so nothing is held (or
+  // offered to catch-up peers) that a restart would lose. A concurrent duplicate writes twice (the
+  // store's put is idempotent) and then loses the pool race harmlessly.
   async #acceptFromNetwork(envelope: VerifiedEnvelope, from: PeerId): Promise<boolean> {
-    this.#adding = from;
-    let added: boolean;
-    try {
-      added = this.pool.add(envelope);
-    } finally {
-      this.#adding = undefined;
-    }
-    if (!added) return false;
     if (this.#init.beforeForward) {
       try {
         await this.#init.beforeForward(envelope);
@@ -203,7 +199,12 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
         return false;
       }
     }
-    return true;
+    this.#adding = from;
+    try {
+      return this.pool.add(envelope);
+    } finally {
+      this.#adding = undefined;
+    }
   }
 
   // The pool dispatches 'added' synchronously inside add(), so #adding names the source of exactly

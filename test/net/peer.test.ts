@@ -126,7 +126,7 @@ describe('WhisperPeer: seams', () => {
     expect(got).toEqual([{ hash: bytesToKey(posted.hash), from: undefined }]);
   });
 
-  it('a failing beforeForward keeps the envelope from being forwarded', async () => {
+  it('a failing beforeForward keeps the envelope out of the pool and from being forwarded', async () => {
     const [a, c] = (running = await createPeers(2));
     // the middle peer cannot make envelopes durable: it must not pass them on.
     const [b] = await createPeers(1, {
@@ -143,6 +143,7 @@ describe('WhisperPeer: seams', () => {
     await waitFor(() => verdicts.length === 1, 3000, 'verdict');
     await sleep(5 * HEARTBEAT);
     expect(verdicts[0]!.kind).toBe('accept');
+    expect(b!.pool.size).toBe(0); // nothing held in memory that is not on disk
     expect(c!.pool.size).toBe(0);
   });
 });
