@@ -29,6 +29,8 @@ const { Relay } = await import('./relay.ts');
 const { StoreError } = await import('./store.ts');
 const relay = new Relay({
   ...parsed.options,
+  // Web pages may not call the operator's RPC unless listed here (docs/RELAY.md).
+  rpcOrigins: (process.env.WHISPER_RPC_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   onError: (e) => {
     // A store failure means envelopes are being refused: the operator must see it. Others are
     // peers misbehaving or leaving, which would name them: debug only.

@@ -2,6 +2,7 @@
 // WhisperPeer (WebSockets, circuit relay server), catch-up sync, PoW pool, shh_* JSON-RPC. start()
 // loads and re-validates stored envelopes before the network opens; stop() undoes it in reverse.
 
+import { useFastestSecp256k1 } from '../src/core/secp256k1.ts';
 import type { PeerId } from '@libp2p/interface';
 import { availableParallelism } from 'node:os';
 import { ShhApi } from '../src/api/shh.ts';
@@ -29,6 +30,8 @@ export interface RelayInit extends Partial<RelayOptions> {
   redialMaxMs?: number;
   /** Failures that do not stop the relay (a peer's bad sync, a failed dial, a store write). */
   onError?: (e: unknown) => void;
+  /** Browser origins allowed to call the RPC (none by default; see RpcServerInit.allowOrigins). */
+  rpcOrigins?: readonly string[];
 }
 
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
@@ -88,6 +91,8 @@ export class Relay {
   async #start(): Promise<void> {
     const o = this.options;
     const now = this.#init.now ?? Date.now;
+    // libsecp256k1 (WebAssembly) for ECDH: asymmetric trial decryption is ~10x faster than pure JS.
+    await useFastestSecp256k1();
     const onError = this.#init.onError ?? (() => {});
     const store = (this.#store = EnvelopeStore.open(o.data, { now }));
     const privateKey = await loadOrCreatePrivateKey(o.data);
@@ -119,7 +124,7 @@ export class Relay {
     const node = new RelayShhNode(peer, store, this.#pow);
     this.#api = new ShhApi({ node, randomBytes: this.#init.randomBytes ?? webRandom, now, admin: true });
     this.#api.start();
-    this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort });
+    this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });
     await this.#rpc.start();
     this.#redial = new Redialer(peer.node, o.peers, {
       ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),

@@ -27,8 +27,12 @@ export interface RpcServerInit {
   host?: string;
   maxBodyBytes?: number;
   maxBatch?: number;
-  /** Access-Control-Allow-Origin for HTTP; WebSocket upgrades from other Origins are refused. */
-  allowOrigin?: string;
+  /**
+   * Browser origins allowed to call (exact `scheme://host:port`, or '*'). Default none: a request
+   * that carries an Origin header (any web page) is refused over HTTP and WebSocket alike, because
+   * the API holds the operator's keys; clients that send no Origin (curl, Node, web3 in Node) pass.
+   */
+  allowOrigins?: readonly string[];
   /** A WebSocket whose unsent notifications exceed this is closed (a subscriber that does not read). */
   maxBufferedBytes?: number;
 }
@@ -101,7 +105,7 @@ function decode(bytes: Uint8Array): string | undefined {
 }
 
 export class RpcServer {
-  readonly #init: Required<Omit<RpcServerInit, 'allowOrigin'>> & { allowOrigin: string };
+  readonly #init: Required<RpcServerInit>;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   #sessions = 0;
@@ -111,7 +115,7 @@ export class RpcServer {
       host: '127.0.0.1',
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       maxBatch: DEFAULT_MAX_BATCH,
-      allowOrigin: '*',
+      allowOrigins: [],
       maxBufferedBytes: 16 * 1024 * 1024,
       ...init,
     };
@@ -121,8 +125,7 @@ export class RpcServer {
       server: this.#http,
       path: '/',
       maxPayload: this.#init.maxBodyBytes,
-      verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) =>
-        this.#hostAllowed(req) && (this.#init.allowOrigin === '*' || origin === undefined || origin === this.#init.allowOrigin),
+      verifyClient: ({ req }: { req: IncomingMessage }) => this.#hostAllowed(req) && this.#originAllowed(req),
     });
     this.#wss.on('connection', (ws) => this.#onSocket(ws));
     this.#wss.on('error', () => {}); // errors of the shared HTTP server surface there
@@ -155,8 +158,19 @@ export class RpcServer {
     await closed;
   }
 
-  #cors(res: ServerResponse): void {
-    res.setHeader('Access-Control-Allow-Origin', this.#init.allowOrigin);
+  // A simple cross-origin POST (text/plain) runs without a preflight, so leaving out CORS headers is
+  // not enough: requests from origins not on the list are refused before anything runs.
+  #originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    return this.#init.allowOrigins.includes('*') || this.#init.allowOrigins.includes(origin);
+  }
+
+  #cors(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin;
+    if (origin === undefined || !this.#originAllowed(req)) return;
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
     res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', 'Content-Type');
     res.setHeader('Access-Control-Max-Age', '600');
@@ -181,8 +195,9 @@ export class RpcServer {
   }
 
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
-    this.#cors(res);
+    this.#cors(req, res);
     if (!this.#hostAllowed(req)) return this.#send(res, 403, errorResponse(null, RPC.invalidRequest, 'invalid host specified'));
+    if (!this.#originAllowed(req)) return this.#send(res, 403, errorResponse(null, RPC.invalidRequest, 'origin not allowed'));
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/') return this.#send(res, 404, errorResponse(null, RPC.invalidRequest, 'not found: JSON-RPC is served on /'));
     if (req.method === 'OPTIONS') return this.#send(res, 204);

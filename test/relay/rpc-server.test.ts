@@ -59,10 +59,10 @@ describe('RpcServer over HTTP', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
   });
 
-  it('single request, result, shared http session, CORS header', async () => {
+  it('single request, result, shared http session, no CORS header by default', async () => {
     const r = await post(rpc('echo', ['x'], 'id-1'));
     expect(r.status).toBe(200);
-    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    expect(r.headers.get('access-control-allow-origin')).toBeNull();
     expect(r.json).toEqual({ jsonrpc: '2.0', id: 'id-1', result: { params: ['x'], session: HTTP_SESSION } });
     expect((await post(rpc('nothing'))).json).toEqual({ jsonrpc: '2.0', id: 1, result: null });
     expect((await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'echo' }))).json.result.params).toEqual([]);
@@ -144,10 +144,10 @@ describe('RpcServer over HTTP', () => {
   it('non-UTF-8 body, preflight, other verbs and paths', async () => {
     const bad = await post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) as unknown as string);
     expect(bad.json.error.code).toBe(-32700);
+    // A preflight from a page is refused by default (no browser origin is allowed).
     const pre = await fetch(server.url + '/', { method: 'OPTIONS', headers: { origin: 'https://dapp.example', 'access-control-request-method': 'POST' } });
-    expect(pre.status).toBe(204);
-    expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
-    expect(pre.headers.get('access-control-allow-headers')).toMatch(/content-type/i);
+    expect(pre.status).toBe(403);
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull();
     expect((await fetch(server.url + '/')).status).toBe(405);
     expect((await fetch(server.url + '/x', { method: 'POST', body: rpc('echo') })).status).toBe(404);
   });
@@ -223,14 +223,35 @@ describe('RpcServer over WebSocket', () => {
     expect((await post(rpc('echo', [1]))).json.result.params).toEqual([1]);
   });
 
-  it('refuses other Origins when allowOrigin is set', async () => {
+  it('refuses every browser Origin by default, over HTTP (even a preflight-free text/plain POST) and WebSocket', async () => {
+    const calls: string[] = [];
     await server.stop();
-    server = new RpcServer({ handler, port: 0, allowOrigin: 'https://ok.example' });
+    server = new RpcServer({ handler: { ...handler, call: async (m, p, c) => (calls.push(m), handler.call(m, p, c)) }, port: 0 });
+    await server.start();
+    await expect(open(`ws://127.0.0.1:${server.port}/`, { origin: 'https://evil.example' })).rejects.toThrow(/401/);
+    const r = await fetch(server.url + '/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain', Origin: 'https://evil.example' },
+      body: rpc('echo'),
+    });
+    expect(r.status).toBe(403);
+    expect(r.headers.get('access-control-allow-origin')).toBeNull();
+    expect(calls).toEqual([]);
+  });
+
+  it('allows exactly the listed origins', async () => {
+    await server.stop();
+    server = new RpcServer({ handler, port: 0, allowOrigins: ['https://ok.example'] });
     await server.start();
     await expect(open(`ws://127.0.0.1:${server.port}/`, { origin: 'https://evil.example' })).rejects.toThrow(/401/);
     const ok = await open(`ws://127.0.0.1:${server.port}/`, { origin: 'https://ok.example' });
     ok.close();
-    const r = await post(rpc('echo'));
+    const pre = await fetch(server.url + '/', { method: 'OPTIONS', headers: { origin: 'https://ok.example', 'access-control-request-method': 'POST' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/content-type/i);
+    const r = await fetch(server.url + '/', { method: 'POST', headers: { Origin: 'https://ok.example' }, body: rpc('echo') });
+    expect(r.status).toBe(200);
     expect(r.headers.get('access-control-allow-origin')).toBe('https://ok.example');
   });
 });
