@@ -10,9 +10,10 @@
 //   HASH   (208, 32 bytes)  its keccak256, so callers can check the kernel hash for hash
 //   TAIL   (256, 272 bytes) the last one or two blocks, padded, with the nonce bytes left to the loop
 //   RC     (768, 192 bytes) round constants (data segment, used when rounds are not unrolled)
-//   INPUT  (1024, ...)      prefix blocks to absorb; JS grows memory to fit
+//   TAIL2  (1024, 544 bytes) SIMD search only: TAIL with every lane doubled, for two nonces at once
+//   INPUT  (2048, ...)      prefix blocks to absorb; JS grows memory to fit
 
-export const LAYOUT = { STATE0: 0, BEST: 200, HASH: 208, TAIL: 256, RC: 768, INPUT: 1024, RATE: 136 };
+export const LAYOUT = { STATE0: 0, BEST: 200, HASH: 208, TAIL: 256, RC: 768, TAIL2: 1024, INPUT: 2048, RATE: 136 };
 
 const RC = [
   0x0000000000000001n, 0x0000000000008082n, 0x800000000000808an, 0x8000000080008000n,
@@ -34,7 +35,7 @@ const lanes = (p) => Array.from({ length: 25 }, (_, i) => p + i);
 const decl = (names, t = 'i64') => names.map((n) => `(local $${n} ${t})`).join(' ');
 
 /** One Keccak-f[1600] round on locals a0..a24; `rc` is an i64 expression. */
-function round(rc) {
+function round(rc, complement) {
   const out = [];
   for (let x = 0; x < 5; x++)
     out.push(`(local.set $c${x} ${[5, 10, 15, 20].reduce((e, o) => xor(e, get(A(x + o))), get(A(x)))})`);
@@ -78,17 +79,16 @@ function chiComplemented(x, y) {
   const r = n2 ? not(bLane(x + 2, y)) : bLane(x + 2, y);
   return xor(n0 ? not(bLane(x, y)) : bLane(x, y), `(${op === '&' ? 'i64.and' : 'i64.or'} ${l} ${r})`);
 }
-const invert = () => (complement ? COMPLEMENTED_LANES.map((i) => `(local.set $${A(i)} ${not(get(A(i)))})`).join('\n') : '');
-let complement = false;
+const invert = (complement) => (complement ? COMPLEMENTED_LANES.map((i) => `(local.set $${A(i)} ${not(get(A(i)))})`).join('\n') : '');
 
 /** Keccak-f[1600] on a0..a24, in plain representation before and after. */
-const permute = (unroll) => `${invert()}\n${rounds(unroll)}\n${invert()}`;
+const permute = (unroll, complement) => `${invert(complement)}\n${rounds(unroll, complement)}\n${invert(complement)}`;
 
 /** 24 rounds: `unroll` of them written out per loop iteration (24 = no loop). */
-function rounds(unroll) {
-  if (unroll === 24) return RC.map((rc) => round(i64(rc))).join('\n');
+function rounds(unroll, complement) {
+  if (unroll === 24) return RC.map((rc) => round(i64(rc), complement)).join('\n');
   if (24 % unroll !== 0) throw new RangeError('unroll must divide 24');
-  const body = Array.from({ length: unroll }, (_, j) => round(`(i64.load offset=${LAYOUT.RC + 8 * j} (local.get $r))`));
+  const body = Array.from({ length: unroll }, (_, j) => round(`(i64.load offset=${LAYOUT.RC + 8 * j} (local.get $r))`, complement));
   return `(local.set $r (i32.const 0))
 (loop $rounds
 ${body.join('\n')}
@@ -101,13 +101,95 @@ const storeState = () => lanes(0).map((i) => `(i64.store offset=${LAYOUT.STATE0 
 const xorBlock = (ptr) =>
   Array.from({ length: 17 }, (_, i) => `(local.set $${A(i)} ${xor(get(A(i)), `(i64.load offset=${8 * i} ${get(ptr)})`)})`).join('\n');
 
+const scalarLocals = `${decl(lanes(0).map(A))} ${decl(lanes(0).map((i) => `b${i}`))} ${decl([0, 1, 2, 3, 4].flatMap((i) => [`c${i}`, `d${i}`]))} (local $r i32)`;
+
 // Byte swap: the hash is read as a big-endian number, the lanes are little-endian.
 const bswap = (e) => `(call $bswap ${e})`;
 
+
+// Two nonces at once in i64x2 lanes (WebAssembly SIMD): v128 has an and-not, so chi needs no
+// complementing, but a rotation costs three instructions instead of one.
+const vget = (n) => `(local.get $${n})`;
+const vxor = (a, b) => `(v128.xor ${a} ${b})`;
+const vrot = (n, r) => `(v128.or (i64x2.shl ${vget(n)} (i32.const ${r})) (i64x2.shr_u ${vget(n)} (i32.const ${64 - r})))`;
+
+function roundSimd(rcOffset) {
+  const out = [];
+  for (let x = 0; x < 5; x++)
+    out.push(`(local.set $vc${x} ${[5, 10, 15, 20].reduce((e, o) => vxor(e, vget(`v${x + o}`)), vget(`v${x}`))})`);
+  for (let x = 0; x < 5; x++) out.push(`(local.set $vd${x} ${vxor(vget(`vc${(x + 4) % 5}`), vrot(`vc${(x + 1) % 5}`, 1))})`);
+  for (let y = 0; y < 5; y++)
+    for (let x = 0; x < 5; x++) {
+      const i = x + 5 * y;
+      const w = `w${y + 5 * ((2 * x + 3 * y) % 5)}`;
+      out.push(`(local.set $${w} ${vxor(vget(`v${i}`), vget(`vd${x}`))})`);
+      if (ROT[i]) out.push(`(local.set $${w} ${vrot(w, ROT[i])})`);
+    }
+  for (let y = 0; y < 5; y++)
+    for (let x = 0; x < 5; x++) {
+      const w = (k) => vget(`w${((x + k) % 5) + 5 * y}`);
+      let e = vxor(w(0), `(v128.andnot ${w(2)} ${w(1)})`);
+      if (x === 0 && y === 0) e = vxor(e, `(v128.load64_splat offset=${rcOffset} (local.get $r))`);
+      out.push(`(local.set $v${x + 5 * y} ${e})`);
+    }
+  return out.join('\n');
+}
+
+function roundsSimd(unroll) {
+  if (24 % unroll !== 0) throw new RangeError('unroll must divide 24');
+  const body = Array.from({ length: unroll }, (_, j) => roundSimd(LAYOUT.RC + 8 * j));
+  return `(local.set $r (i32.const 0))
+(loop $rounds
+${body.join('\n')}
+(local.set $r (i32.add (local.get $r) (i32.const ${8 * unroll})))
+(br_if $rounds (i32.lt_u (local.get $r) (i32.const 192))))`;
+}
+
+function searchSimd(unroll) {
+  const vlocals = [...lanes(0).map((i) => `v${i}`), ...lanes(0).map((i) => `w${i}`), ...[0, 1, 2, 3, 4].flatMap((i) => [`vc${i}`, `vd${i}`])];
+  const q = [0, 1, 2, 3, 4, 5, 6, 7];
+  const check = (lane, nonce) => `
+    (local.set $z (call $zeros ${[0, 1, 2, 3].map((i) => `(i64x2.extract_lane ${lane} (local.get $v${i}))`).join(' ')}))
+    (if (i32.gt_s (local.get $z) (local.get $best)) (then
+      (local.set $best (local.get $z))
+      (i64.store offset=${LAYOUT.BEST} (i32.const 0) ${nonce})
+      ${[0, 1, 2, 3].map((i) => `(i64.store offset=${LAYOUT.HASH + 8 * i} (i32.const 0) (i64x2.extract_lane ${lane} (local.get $v${i})))`).join(' ')}
+      (if (i32.ge_s (local.get $z) (local.get $target)) (then (return (local.get $best))))))`;
+  return `;; search as in the scalar module, nonces n (lane 0) and n+1 (lane 1) per iteration, in order.
+(func (export "search") (param $nonce i64) (param $count i32) (param $target i32) (param $blocks i32) (param $off i32) (result i32)
+  (local $best i32) (local $z i32) (local $p i32) (local $k i32) (local $i i32) (local $r i32) (local $n1 i64)
+  ${q.map((k) => `(local $q${k} i32)`).join(' ')} ${decl(vlocals, 'v128')}
+  ;; TAIL2 = TAIL with each lane doubled; q_k = where nonce byte k goes in lane 0's copy
+  (local.set $p (i32.const 0))
+  (loop $copy
+    (v128.store offset=${LAYOUT.TAIL2} (i32.shl (local.get $p) (i32.const 1)) (v128.load64_splat offset=${LAYOUT.TAIL} (local.get $p)))
+    (local.set $p (i32.add (local.get $p) (i32.const 8)))
+    (br_if $copy (i32.lt_u (local.get $p) (i32.const ${2 * LAYOUT.RATE}))))
+  ${q.map((k) => `(local.set $q${k} (i32.add (i32.const ${LAYOUT.TAIL2}) (i32.add (i32.shl (i32.shr_u (i32.add (local.get $off) (i32.const ${k})) (i32.const 3)) (i32.const 4)) (i32.and (i32.add (local.get $off) (i32.const ${k})) (i32.const 7)))))`).join('\n  ')}
+  (local.set $best (i32.const -1))
+  (loop $pairs
+    (local.set $n1 (i64.add (local.get $nonce) (i64.const 1)))
+    ${q.map((k) => `(i64.store8 (local.get $q${k}) (i64.shr_u (local.get $nonce) (i64.const ${56 - 8 * k}))) (i64.store8 offset=8 (local.get $q${k}) (i64.shr_u (local.get $n1) (i64.const ${56 - 8 * k})))`).join('\n    ')}
+    ${lanes(0).map((i) => `(local.set $v${i} (v128.load64_splat offset=${LAYOUT.STATE0 + 8 * i} (i32.const 0)))`).join('\n    ')}
+    (local.set $p (i32.const ${LAYOUT.TAIL2}))
+    (local.set $k (local.get $blocks))
+    (loop $blocks
+      ${Array.from({ length: 17 }, (_, i) => `(local.set $v${i} ${vxor(vget(`v${i}`), `(v128.load offset=${16 * i} (local.get $p))`)})`).join('\n      ')}
+      ${roundsSimd(unroll)}
+      (local.set $p (i32.add (local.get $p) (i32.const ${2 * LAYOUT.RATE})))
+      (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+      (br_if $blocks (local.get $k)))
+    ${check(0, '(local.get $nonce)')}
+    (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $count)) (then ${check(1, '(local.get $n1)')}))
+    (local.set $nonce (i64.add (local.get $nonce) (i64.const 2)))
+    (local.set $i (i32.add (local.get $i) (i32.const 2)))
+    (br_if $pairs (i32.lt_u (local.get $i) (local.get $count))))
+  (local.get $best))`;
+}
+
 /** The module's text; `unroll` rounds are written out per loop iteration (1, 2, 3, 4, 6, 8, 12 or 24). */
-export function kernelWat({ unroll = 1, complemented = false } = {}) {
-  complement = complemented;
-  const locals = `${decl(lanes(0).map(A))} ${decl(lanes(0).map((i) => `b${i}`))} ${decl([0, 1, 2, 3, 4].flatMap((i) => [`c${i}`, `d${i}`]))} (local $r i32)`;
+export function kernelWat({ unroll = 1, complemented = false, simd = false, simdUnroll = 2 } = {}) {
+  const locals = scalarLocals;
   const rcData = RC.map((v) => {
     let s = '';
     for (let k = 0n; k < 8n; k++) s += '\\' + ((v >> (8n * k)) & 0xffn).toString(16).padStart(2, '0');
@@ -134,12 +216,19 @@ export function kernelWat({ unroll = 1, complemented = false } = {}) {
   (block $done (loop $blocks
     (br_if $done (i32.eqz (local.get $n)))
     ${xorBlock('p')}
-    ${permute(unroll)}
+    ${permute(1, false)}
     (local.set $p (i32.add (local.get $p) (i32.const ${LAYOUT.RATE})))
     (local.set $n (i32.sub (local.get $n) (i32.const 1)))
     (br $blocks)))
   ${storeState()})
-;; search(start, count >= 1, target, blocks, nonceOff) -> best zeros; best nonce at BEST, its hash at HASH.
+${simd ? searchSimd(simdUnroll) : searchScalar(unroll, complemented)}
+)
+`;
+}
+
+function searchScalar(unroll, complemented) {
+  const locals = scalarLocals;
+  return `;; search(start, count >= 1, target, blocks, nonceOff) -> best zeros; best nonce at BEST, its hash at HASH.
 ;; Returns as soon as a nonce reaches target zero bits.
 (func (export "search") (param $nonce i64) (param $count i32) (param $target i32) (param $blocks i32) (param $off i32) (result i32)
   (local $best i32) (local $z i32) (local $p i32) (local $k i32) ${locals}
@@ -151,7 +240,7 @@ export function kernelWat({ unroll = 1, complemented = false } = {}) {
     (local.set $k (local.get $blocks))
     (loop $blocks
       ${xorBlock('p')}
-      ${permute(unroll)}
+      ${permute(unroll, complemented)}
       (local.set $p (i32.add (local.get $p) (i32.const ${LAYOUT.RATE})))
       (local.set $k (i32.sub (local.get $k) (i32.const 1)))
       (br_if $blocks (local.get $k)))
@@ -164,7 +253,5 @@ export function kernelWat({ unroll = 1, complemented = false } = {}) {
     (local.set $nonce (i64.add (local.get $nonce) (i64.const 1)))
     (local.set $count (i32.sub (local.get $count) (i32.const 1)))
     (br_if $nonces (local.get $count)))
-  (local.get $best))
-)
-`;
+  (local.get $best))`;
 }

@@ -1,11 +1,12 @@
 // PoW search kernels (SPEC §1): find a nonce whose keccak256(short ‖ nonce_be64) has enough leading
-// zero bits. The WebAssembly kernel absorbs the blocks before the nonce once per `load` and then costs
-// one or two Keccak-f permutations per nonce; the noble kernel is the fallback where WebAssembly
-// cannot compile (a CSP without 'wasm-unsafe-eval'). Both agree with pow.ts `powHash` hash for hash.
+// zero bits. The WebAssembly kernels absorb the blocks before the nonce once per `load` and then cost
+// one or two Keccak-f permutations per nonce (per two nonces with SIMD); the noble kernel is the
+// fallback where WebAssembly cannot compile (a CSP without 'wasm-unsafe-eval'). All three agree with
+// pow.ts `powHash` hash for hash, and a search returns the same nonce whichever kernel runs it.
 
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { leadingZeroBits } from './pow.ts';
-import { POW_KERNEL_WASM_BASE64 } from './pow-kernel-wasm.ts';
+import { POW_KERNEL_SIMD_WASM_BASE64, POW_KERNEL_WASM_BASE64 } from './pow-kernel-wasm.ts';
 
 /** The outcome of one batch: the first nonce reaching the target, else the batch's best. */
 export interface PowSearchResult {
@@ -17,7 +18,7 @@ export interface PowSearchResult {
 }
 
 export interface PowKernel {
-  readonly kind: 'wasm' | 'noble';
+  readonly kind: 'wasm-simd' | 'wasm' | 'noble';
   /** Fixes `short` (RLP of [expiry, ttl, topic, data]) for the following searches. */
   load(short: Uint8Array): void;
   /**
@@ -32,7 +33,7 @@ const STATE0 = 0;
 const BEST = 200;
 const HASH = 208;
 const TAIL = 256;
-const INPUT = 1024;
+const INPUT = 2048;
 const RATE = 136;
 const PAGE = 65536;
 const U64 = 0xffff_ffff_ffff_ffffn;
@@ -56,17 +57,30 @@ interface KernelExports {
   search(start: bigint, count: number, target: number, blocks: number, nonceOffset: number): number;
 }
 
-let compiled: WebAssembly.Module | undefined;
+const compiled: { simd?: WebAssembly.Module | null; scalar?: WebAssembly.Module } = {};
 
-/** Compiles (once) and instantiates the WebAssembly kernel. Throws where WebAssembly is unavailable. */
-export function createWasmKernel(): PowKernel {
-  compiled ??= new WebAssembly.Module(decodeBase64(POW_KERNEL_WASM_BASE64) as Uint8Array<ArrayBuffer>);
-  const x = new WebAssembly.Instance(compiled, {}).exports as unknown as KernelExports;
+function compileSimd(): WebAssembly.Module | null {
+  if (compiled.simd === undefined) {
+    const bytes = decodeBase64(POW_KERNEL_SIMD_WASM_BASE64) as Uint8Array<ArrayBuffer>;
+    // validate() is false on engines without 128-bit SIMD (Safari before 16.4, some embedded ones).
+    compiled.simd = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  }
+  return compiled.simd;
+}
+
+/**
+ * Compiles (once) and instantiates a WebAssembly kernel: the SIMD one where the engine has SIMD and
+ * `simd` is not false, else the scalar one. Throws where WebAssembly is unavailable.
+ */
+export function createWasmKernel(opts: { simd?: boolean } = {}): PowKernel {
+  const simd = opts.simd === false ? null : compileSimd();
+  const mod = simd ?? (compiled.scalar ??= new WebAssembly.Module(decodeBase64(POW_KERNEL_WASM_BASE64) as Uint8Array<ArrayBuffer>));
+  const x = new WebAssembly.Instance(mod, {}).exports as unknown as KernelExports;
   let blocks = 0;
   let nonceOffset = 0;
   let loaded = false;
   return {
-    kind: 'wasm',
+    kind: simd ? 'wasm-simd' : 'wasm',
     load(short) {
       if (!(short instanceof Uint8Array)) throw new TypeError('short must be a Uint8Array');
       const n = short.length;

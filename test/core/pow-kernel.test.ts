@@ -3,13 +3,19 @@ import fc from 'fast-check';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
 import { leadingZeroBits, powHash } from '../../src/core/pow.ts';
 import { createNobleKernel, createWasmKernel, type PowKernel } from '../../src/core/pow-kernel.ts';
-import { POW_KERNEL_SOURCE_SHA256, POW_KERNEL_WASM_BASE64 } from '../../src/core/pow-kernel-wasm.ts';
+import {
+  POW_KERNEL_SIMD_SOURCE_SHA256,
+  POW_KERNEL_SIMD_WASM_BASE64,
+  POW_KERNEL_SOURCE_SHA256,
+  POW_KERNEL_WASM_BASE64,
+} from '../../src/core/pow-kernel-wasm.ts';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { buildKernel } from '../../scripts/build-pow-kernel.mjs';
+import { BUILDS, buildKernel } from '../../scripts/build-pow-kernel.mjs';
 
 const U64 = 0xffff_ffff_ffff_ffffn;
 const kernels: Array<[string, () => PowKernel]> = [
-  ['wasm', createWasmKernel],
+  ['wasm-simd', () => createWasmKernel()],
+  ['wasm', () => createWasmKernel({ simd: false })],
   ['noble', createNobleKernel],
 ];
 
@@ -29,13 +35,21 @@ function referenceSearch(short: Uint8Array, start: bigint, count: number, target
 }
 
 describe('pow kernel: the embedded module', () => {
-  it('is what scripts/build-pow-kernel.mjs builds from wasm/pow-kernel.mjs today', () => {
-    const { wasm, sourceSha256 } = buildKernel() as { wasm: Uint8Array; sourceSha256: string };
-    expect(sourceSha256).toBe(POW_KERNEL_SOURCE_SHA256);
-    expect(Buffer.from(wasm).toString('base64')).toBe(POW_KERNEL_WASM_BASE64);
+  it.each([
+    ['scalar', POW_KERNEL_SOURCE_SHA256, POW_KERNEL_WASM_BASE64],
+    ['simd', POW_KERNEL_SIMD_SOURCE_SHA256, POW_KERNEL_SIMD_WASM_BASE64],
+  ])('%s: is what scripts/build-pow-kernel.mjs builds from wasm/pow-kernel.mjs today', (name, sha, b64) => {
+    const { wasm, sourceSha256 } = buildKernel(BUILDS[name]) as { wasm: Uint8Array; sourceSha256: string };
+    expect(sourceSha256).toBe(sha);
+    expect(Buffer.from(wasm).toString('base64')).toBe(b64);
   });
-  it('stays under the 4 KiB Chrome compiles synchronously on a main thread', () => {
+  it('both stay under the 4 KiB Chrome compiles synchronously on a main thread', () => {
     expect(Buffer.from(POW_KERNEL_WASM_BASE64, 'base64').length).toBeLessThanOrEqual(4096);
+    expect(Buffer.from(POW_KERNEL_SIMD_WASM_BASE64, 'base64').length).toBeLessThanOrEqual(4096);
+  });
+  it('Node has SIMD, so the default is the SIMD kernel (the suite covers both)', () => {
+    expect(createWasmKernel().kind).toBe('wasm-simd');
+    expect(createWasmKernel({ simd: false }).kind).toBe('wasm');
   });
 });
 
@@ -91,6 +105,7 @@ describe.each(kernels)('pow kernel (%s): hash for hash against powHash', (_, mak
     const k = make();
     fc.assert(
       fc.property(arbShort, arbNonce, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 7 }), (short, start, count, target) => {
+        // odd and even counts, so the SIMD kernel's unused second lane is exercised
         k.load(short);
         expect(k.search(start, count, target)).toEqual(referenceSearch(short, start, count, target));
       }),
@@ -136,6 +151,6 @@ describe('pow kernel: fallback', () => {
   });
   it('uses wasm where it compiles', async () => {
     const { createPowKernel } = await import('../../src/core/pow-kernel.ts');
-    expect(createPowKernel().kind).toBe('wasm');
+    expect(createPowKernel().kind).toBe('wasm-simd');
   });
 });
