@@ -164,12 +164,12 @@ export interface Harness {
 }
 
 /** A background over fakes; pass the same dbName / windows / peer to simulate a worker restart. */
-export async function makeBackground(o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer } = {}): Promise<Harness> {
+export async function makeBackground(o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer; now?: () => number } = {}): Promise<Harness> {
   const dbName = o.dbName ?? freshDbName();
   const ext = fakeExtension(o.windows);
   const peer = o.peer ?? new FakePeer();
   const db = await openWhisperDb(dbName);
-  const bg = startBackground({ api: ext, channel: peer, db: Promise.resolve(db), randomBytes });
+  const bg = startBackground({ api: ext, channel: peer, db: Promise.resolve(db), randomBytes, ...(o.now ? { now: o.now } : {}) });
   await bg.services;
   await bg.node.resync();
   return { bg, ext, peer, db, dbName };
