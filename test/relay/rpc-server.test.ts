@@ -226,7 +226,10 @@ describe('RpcServer over WebSocket', () => {
   it('refuses every browser Origin by default, over HTTP (even a preflight-free text/plain POST) and WebSocket', async () => {
     const calls: string[] = [];
     await server.stop();
-    server = new RpcServer({ handler: { ...handler, call: async (m, p, c) => (calls.push(m), handler.call(m, p, c)) }, port: 0 });
+    server = new RpcServer({
+      handler: { call: async (m, p, c) => (calls.push(m), handler.call(m, p, c)), endSession: (s) => handler.endSession(s) },
+      port: 0,
+    });
     await server.start();
     await expect(open(`ws://127.0.0.1:${server.port}/`, { origin: 'https://evil.example' })).rejects.toThrow(/401/);
     const r = await fetch(server.url + '/', {
