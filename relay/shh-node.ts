@@ -16,7 +16,6 @@ export class RelayShhNode implements ShhNode {
   readonly #peer: WhisperPeer;
   readonly #store: EnvelopeStore;
   readonly #pow: PowPool;
-  #bloom: Uint8Array | undefined;
 
   constructor(peer: WhisperPeer, store: EnvelopeStore, pow: PowPool) {
     this.#peer = peer;
@@ -42,12 +41,19 @@ export class RelayShhNode implements ShhNode {
 
   // A relay carries every topic for the browsers behind it, so its bloom stays "everything"; the
   // value is kept only so the call succeeds as in geth.
-  async setBloomFilter(bloom: Uint8Array): Promise<void> {
-    this.#bloom = bloom.slice();
+  // Both are refused rather than accepted and ignored: a caller must not believe they took effect.
+  // A bloom filter would make this node a light node that receives only some envelopes, which tells
+  // its neighbours what it listens to (docs/PRIVACY.md: no light mode until its trade-off is written
+  // down); gossipsub has no per-peer filter to carry it anyway.
+  async setBloomFilter(_bloom: Uint8Array): Promise<void> {
+    throw new RpcError(RPC.whisper, 'bloom filters are not supported: every full peer receives every envelope');
   }
 
-  // geth's trusted peers bypass PoW checks for its mail server; there is no mail server here.
-  async markTrustedPeer(_enode: string): Promise<void> {}
+  // geth's trusted peers may send it expired envelopes directly (its mail server); envelopes here
+  // travel only through gossip and catch-up, so there is nothing to trust a peer with.
+  async markTrustedPeer(_enode: string): Promise<void> {
+    throw new RpcError(RPC.whisper, 'trusted peers are not supported: there are no direct peer-to-peer messages');
+  }
 
   peerCount(): number {
     return this.#peer.peerCount;

@@ -80,4 +80,12 @@ describe('RelayShhNode.post', () => {
     await expect(node.setMaxMessageSize(2 * 1024 * 1024)).rejects.toThrow(RangeError);
     store.close();
   });
+
+  it('bloom filters and trusted peers are refused, not silently ignored', async () => {
+    const store = EnvelopeStore.open(dir, { now: clock });
+    const node = new RelayShhNode(peer, store, pow);
+    await expect(node.setBloomFilter(new Uint8Array(64))).rejects.toThrow(/bloom filters are not supported/);
+    await expect(node.markTrustedPeer('/ip4/127.0.0.1/tcp/1/ws')).rejects.toThrow(/trusted peers are not supported/);
+    store.close();
+  });
 });
