@@ -31,5 +31,5 @@ link = new PortLink({
 for (const f of pending.splice(0)) link.send(f);
 link.start();
 
-// For tests and debugging through DevTools: this document is extension-private, pages cannot reach it.
-Object.assign(globalThis, { shhPeer: running, shhPeerLink: link });
+// For tests and DevTools (startPeerHost exposes `shhPeer` the same way): extension-private.
+Object.assign(globalThis, { shhPeerLink: link });

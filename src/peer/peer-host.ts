@@ -152,6 +152,15 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     return this.#init.pow.seal(params, opts);
   }
 
+  /**
+   * Dials one address through the connection gater (e.g. another browser's `/p2p-circuit/webrtc`
+   * address behind a configured relay, which upgrades to a direct WebRTC connection).
+   */
+  async dial(addr: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const [ma] = parseRelays([addr]);
+    await this.peer.dial(ma!, options);
+  }
+
   envelopes(): VerifiedEnvelope[] {
     return this.#pool ? [...this.#pool.values()] : [];
   }

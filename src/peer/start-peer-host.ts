@@ -28,7 +28,7 @@ export async function startPeerHost(emit: PeerServerInit['emit'], onError: (e: u
   } catch (e) {
     onError(e);
   }
-  return {
+  const running: RunningPeer = {
     host,
     server,
     async stop() {
@@ -37,4 +37,8 @@ export async function startPeerHost(emit: PeerServerInit['emit'], onError: (e: u
       db.close();
     },
   };
+  // For tests and DevTools: both hosting contexts (offscreen document, Firefox background page) are
+  // extension-private, so no page can reach this.
+  Object.assign(globalThis, { shhPeer: running });
+  return running;
 }
