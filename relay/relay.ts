@@ -10,7 +10,7 @@ import { EnvelopePool } from '../src/core/pool.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../src/core/validate.ts';
 import { WhisperPeer } from '../src/net/peer.ts';
-import { CatchUp } from './catch-up.ts';
+import { CatchUp } from '../src/net/sync/catch-up.ts';
 import { DEFAULT_OPTIONS, type RelayOptions } from './cli.ts';
 import { loadOrCreatePrivateKey } from './identity.ts';
 import { createNodePowPool } from './pow-pool-node.ts';

@@ -1,19 +1,20 @@
-// Catch-up sync for the relay (SPEC §3): mirrors the envelope pool into the ordered item set that
-// /shh/6/sync/1.0.0 reconciles, and takes envelopes a peer sends like gossip does: validate, store
-// durably, then pool. The relay initiates on its outbound connections; inbound peers initiate.
+// Catch-up sync bound to an envelope pool (SPEC §3), for the relay and the browser peer alike:
+// mirrors the pool into the ordered item set /shh/6/sync/1.0.0 reconciles, and takes envelopes a
+// peer sends like gossip does: validate, make durable, then pool. A failed write refuses the envelope
+// (our disk, not the peer's fault). Callers initiate on their outbound connections.
 
 import type { PeerId } from '@libp2p/interface';
-import type { EnvelopePool } from '../src/core/pool.ts';
-import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../src/core/validate.ts';
-import { SortedItems } from '../src/net/sync/items.ts';
-import { SyncService, type ReceiveVerdict, type SyncNode } from '../src/net/sync/service.ts';
+import type { EnvelopePool } from '../../core/pool.ts';
+import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../../core/validate.ts';
+import { SortedItems } from './items.ts';
+import { SyncService, type ReceiveVerdict, type SyncNode } from './service.ts';
 
 export interface CatchUpInit {
   node: SyncNode;
   pool: EnvelopePool;
   policy: () => ValidationPolicy;
-  /** Makes an accepted envelope durable before it enters the pool; a throw refuses it. */
-  persist: (e: VerifiedEnvelope) => void;
+  /** Makes an accepted envelope durable before it enters the pool; a throw or rejection refuses it. */
+  persist: (e: VerifiedEnvelope) => void | Promise<void>;
   now?: () => number;
   onError?: (e: unknown) => void;
 }
@@ -29,7 +30,7 @@ export class CatchUp {
     this.service = new SyncService(init.node, {
       items: this.#items,
       getEnvelope: (hash) => init.pool.get(hash)?.rlp,
-      receive: async (rlp) => this.#receive(rlp),
+      receive: (rlp) => this.#receive(rlp),
       ...(init.now ? { now: init.now } : {}),
       onMisbehaviour: (_peer, error) => init.onError?.(error),
     });
@@ -60,12 +61,12 @@ export class CatchUp {
     }
   }
 
-  #receive(rlp: Uint8Array): ReceiveVerdict {
+  async #receive(rlp: Uint8Array): Promise<ReceiveVerdict> {
     const pool = this.#init.pool;
     const verdict = validateEnvelope(rlp, this.#init.policy(), (h) => pool.has(h));
     if (verdict.kind !== 'accept') return verdict.kind;
     try {
-      this.#init.persist(verdict.envelope);
+      await this.#init.persist(verdict.envelope);
       return pool.add(verdict.envelope) ? 'accept' : 'ignore';
     } catch (e) {
       this.#init.onError?.(e);
