@@ -14,7 +14,7 @@ import { memory } from '@libp2p/memory';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { ping, type Ping } from '@libp2p/ping';
 import { isPrivate } from '@libp2p/utils';
-import { webRTC } from '@libp2p/webrtc';
+import type { WebRTCTransportInit } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
@@ -88,7 +88,7 @@ export interface WhisperNodeInit {
    */
   allowedRelays?: string[];
   /** browser: WebRTC options, e.g. `rtcConfiguration` with the deployment's STUN/TURN servers. */
-  webrtc?: Parameters<typeof webRTC>[0];
+  webrtc?: WebRTCTransportInit;
   /** relay: circuit relay server limits. */
   relayLimits?: Partial<RelayLimits>;
   /** Gossipsub tuning (heartbeat, scoring, max message size). */
@@ -123,11 +123,14 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
       });
       break;
     }
-    case 'browser':
+    case 'browser': {
+      // Loaded only for this role: the WebRTC stack costs the relay seconds of start-up in Node.
+      const { webRTC } = await import('@libp2p/webrtc');
       transports.push(webSockets(), webRTC(init.webrtc), circuitRelayTransport());
       listen = init.listen ?? ['/p2p-circuit', '/webrtc'];
       connectionGater = relayDialGater(init.allowedRelays ?? []);
       break;
+    }
     case 'test':
       transports.push(memory());
       // The peer id is unique per node, so it names the in-process memory address without randomness.
