@@ -11,9 +11,9 @@ import { kernelWat } from '../wasm/pow-kernel.mjs';
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 export const OUTPUT = join(root, 'src/core/pow-kernel-wasm.ts');
 // Two builds, measured here (bench/pow.ts, per CPU-second):
-// - scalar: two rounds per loop iteration with lane complementing, ~1.25x the plain one-round loop;
+// - scalar: two rounds per loop iteration with lane complementing, ~1.1-1.25x the plain one-round loop;
 //   unrolling 3-8 rounds gains nothing measurable, and all 24 written out is ~2x slower (spills);
-// - simd: two nonces per permutation in i64x2 lanes, ~1.25x the scalar one where SIMD exists.
+// - simd: two nonces per permutation in i64x2 lanes, ~1.2-1.3x the scalar one where SIMD exists.
 // Both stay under the 4 KiB that Chrome compiles synchronously on a main thread (the test checks it).
 // Prefix blocks are absorbed with the compact plain loop: they are hashed once per seal.
 export const BUILDS = {
