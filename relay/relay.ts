@@ -118,7 +118,7 @@ export class Relay {
     store.start(onError);
     this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()) });
     this.#pow.start();
-    this.#catchUp = new CatchUp({ node: peer.node, pool, policy: () => peer.policy(), persist, now, onError });
+    this.#catchUp = new CatchUp({ node: peer.node, pool, policy: () => peer.policy(), persist, forward: (e) => peer.forward(e), now, onError });
     await this.#catchUp.start();
     await peer.start();
     const node = new RelayShhNode(peer, store, this.#pow);

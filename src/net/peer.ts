@@ -190,6 +190,20 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   // Durable first: an envelope whose write fails never enters the pool, so nothing is held (or
   // offered to catch-up peers) that a restart would lose. A concurrent duplicate writes twice (the
   // store's put is idempotent) and then loses the pool race harmlessly.
+  /**
+   * Gossips an envelope that is already in the pool but reached this peer outside gossipsub (catch-up
+   * sync): without it, a healed partition would reach only the two peers of the new link. Peers that
+   * have it drop it as a duplicate (message id = envelope hash). Failures (no peers yet) are reported.
+   */
+  async forward(envelope: VerifiedEnvelope): Promise<void> {
+    if (!this.#started || !this.pool.has(envelope.hash)) return;
+    try {
+      await this.node.services.pubsub.publish(GOSSIP_TOPIC, envelope.rlp);
+    } catch (e) {
+      this.#init.onError?.(e);
+    }
+  }
+
   async #acceptFromNetwork(envelope: VerifiedEnvelope, from: PeerId): Promise<boolean> {
     if (this.#init.beforeForward) {
       try {

@@ -15,6 +15,8 @@ export interface CatchUpInit {
   policy: () => ValidationPolicy;
   /** Makes an accepted envelope durable before it enters the pool; a throw or rejection refuses it. */
   persist: (e: VerifiedEnvelope) => void | Promise<void>;
+  /** Passes an envelope accepted from a sync session on to gossip (WhisperPeer.forward). */
+  forward?: (e: VerifiedEnvelope) => void | Promise<void>;
   now?: () => number;
   onError?: (e: unknown) => void;
 }
@@ -67,7 +69,9 @@ export class CatchUp {
     if (verdict.kind !== 'accept') return verdict.kind;
     try {
       await this.#init.persist(verdict.envelope);
-      return pool.add(verdict.envelope) ? 'accept' : 'ignore';
+      if (!pool.add(verdict.envelope)) return 'ignore';
+      void Promise.resolve(this.#init.forward?.(verdict.envelope)).catch((e: unknown) => this.#init.onError?.(e));
+      return 'accept';
     } catch (e) {
       this.#init.onError?.(e);
       return 'ignore'; // our disk or our pool, not the peer's fault

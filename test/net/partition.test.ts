@@ -1,0 +1,99 @@
+// Many peers in one process (memory transport, injected clock) with catch-up sync wired the way the
+// relay and the browser wire it: a partition heals and both sides end with the same pool, whatever
+// the envelopes' TTL; expired envelopes are dropped everywhere and never come back through sync.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PeerId } from '@libp2p/interface';
+import { bytesToKey } from '../../src/core/bytes.ts';
+import { CatchUp } from '../../src/net/sync/catch-up.ts';
+import { WhisperPeer } from '../../src/net/peer.ts';
+import { connect, envelopeRlp, HEARTBEAT, line, meshed, sleep, T0, waitFor } from './helpers.ts';
+
+interface Node {
+  peer: WhisperPeer;
+  catchUp: CatchUp;
+}
+
+// A day-long TTL at the default PoW 0.2 takes ~2^21 reference hashes to seal: too slow for a test.
+const MIN_POW = 0.001;
+let clockMs = T0 * 1000;
+const clock = () => clockMs;
+let running: Node[] = [];
+
+afterEach(async () => {
+  for (const n of running) {
+    await n.catchUp.stop();
+    await n.peer.stop();
+  }
+  running = [];
+  clockMs = T0 * 1000;
+});
+
+async function createNodes(count: number): Promise<Node[]> {
+  const nodes: Node[] = [];
+  for (let i = 0; i < count; i++) {
+    let catchUp: CatchUp | undefined;
+    const peer = await WhisperPeer.create({
+      now: clock,
+      minPow: MIN_POW,
+      nodeInit: { role: 'test', gossip: { heartbeatInterval: HEARTBEAT } },
+      // As the relay does: the side that dialled starts the session.
+      onPeerConnected: (id: PeerId) => {
+        if (peer.node.getConnections(id).some((c) => c.direction === 'outbound')) void catchUp?.syncWith(id);
+      },
+    });
+    catchUp = new CatchUp({
+      node: peer.node,
+      pool: peer.pool,
+      policy: () => peer.policy(),
+      persist: () => {},
+      forward: (e) => peer.forward(e),
+      now: clock,
+    });
+    await peer.start();
+    await catchUp.start();
+    nodes.push({ peer, catchUp });
+  }
+  running.push(...nodes);
+  return nodes;
+}
+
+const hashes = (n: Node) => [...n.peer.pool.values()].map((e) => bytesToKey(e.hash)).sort();
+
+describe('partition and heal', () => {
+  it('two groups that posted apart end with the same pool once one link joins them', async () => {
+    const nodes = await createNodes(6);
+    const left = nodes.slice(0, 3);
+    const right = nodes.slice(3);
+    await meshed(left.map((n) => n.peer), await line(left.map((n) => n.peer)));
+    await meshed(right.map((n) => n.peer), await line(right.map((n) => n.peer)));
+    // Short, hour-long and day-long envelopes on both sides of the partition.
+    const ttls = [60, 3600, 86_400];
+    for (let i = 0; i < 3; i++) await left[i]!.peer.publish(envelopeRlp(100 + i, { ttl: ttls[i]!, target: MIN_POW }));
+    for (let i = 0; i < 3; i++) await right[i]!.peer.publish(envelopeRlp(200 + i, { ttl: ttls[i]!, target: MIN_POW }));
+    await waitFor(() => nodes.every((n) => n.peer.pool.size === 3), 5000, 'each side spreads its own');
+    expect(hashes(left[0]!)).not.toEqual(hashes(right[0]!));
+    // Gossip has moved on; only catch-up can carry the other side's envelopes now.
+    await sleep(3 * HEARTBEAT);
+    await connect(left[2]!.peer, right[0]!.peer);
+    await waitFor(() => nodes.every((n) => n.peer.pool.size === 6), 10_000, 'union everywhere');
+    const want = hashes(nodes[0]!);
+    for (const n of nodes) expect(hashes(n)).toEqual(want);
+  });
+
+  it('expired envelopes leave every pool and are not brought back by a later catch-up', async () => {
+    const nodes = await createNodes(3);
+    const [a, b, c] = nodes as [Node, Node, Node];
+    await meshed([a.peer, b.peer], await line([a.peer, b.peer]));
+    await a.peer.publish(envelopeRlp(300, { ttl: 10, target: MIN_POW }));
+    await a.peer.publish(envelopeRlp(301, { ttl: 3600, target: MIN_POW }));
+    await waitFor(() => b.peer.pool.size === 2, 5000, 'b has both');
+    clockMs += 11_000; // the 10 s envelope has expired
+    for (const n of nodes) n.peer.pool.expire();
+    expect(a.peer.pool.size).toBe(1);
+    expect(b.peer.pool.size).toBe(1);
+    await connect(c.peer, b.peer); // c arrives late and catches up
+    await waitFor(() => c.peer.pool.size === 1, 5000, 'c catches up');
+    await sleep(5 * HEARTBEAT);
+    expect(hashes(c)).toEqual(hashes(a));
+  });
+});
