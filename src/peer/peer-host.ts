@@ -14,11 +14,11 @@ import type { PoolSealOptions, PowPool } from '../core/pow-pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
 import type { WhisperNodeInit } from '../net/node.ts';
 import { WhisperPeer } from '../net/peer.ts';
+import { CatchUp } from '../net/sync/catch-up.ts';
 import type { PeerStatus } from '../rpc/peer.ts';
 import type { WhisperDatabase } from '../store/db.ts';
 import { EnvelopeStore } from '../store/envelopes.ts';
 import { loadOrCreateIdentity } from '../store/peer-identity.ts';
-import { CatchUp } from './catch-up.ts';
 import { parseRelays, RelayDialer } from './relay-dialer.ts';
 
 export interface PeerHostInit {
@@ -237,7 +237,15 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       beforeForward: (e) => store.put(e),
       onError: this.#onError,
     });
-    const catchUp = new CatchUp({ node: peer.node, pool, policy: () => peer.policy(), persist: (e) => store.put(e), now: this.#now, onError: this.#onError });
+    const catchUp = new CatchUp({
+      node: peer.node,
+      pool,
+      policy: () => peer.policy(),
+      persist: (e) => store.put(e),
+      forward: (e) => peer.forward(e),
+      now: this.#now,
+      onError: this.#onError,
+    });
     await catchUp.start();
     await peer.start();
     this.#peer = peer;
