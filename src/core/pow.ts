@@ -1,8 +1,8 @@
 // Whisper proof of work in geth 1.9's form (SPEC §1, not the EIP-627 text):
 //   h = keccak256(short ‖ nonce as 8 bytes big-endian), z = leading zero bits of h,
 //   pow = 2^z / (len(short) * ttl).
-// This file is the reference: verification and a plain sealing loop on @noble/hashes. The fast
-// sealer (pow-wasm.ts) must agree with `powHash` hash for hash.
+// This file is the reference used for verification, on @noble/hashes. The fast sealer
+// (pow-kernel.ts, pow-seal.ts, pow-pool.ts) must agree with `powHash` hash for hash.
 
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { encodeShort, type Envelope, type EnvelopeParams } from './envelope.ts';
