@@ -105,7 +105,9 @@ export class FakePeer implements PeerChannel {
   readonly calls: PeerOp[] = [];
   delayMs = 0;
   down = false;
-  constructor(readonly now: () => number = Date.now) {
+  readonly now: () => number;
+  constructor(now: () => number = Date.now) {
+    this.now = now;
     this.pool = new EnvelopePool({ now });
   }
   status(): PeerStatus {
@@ -184,8 +186,12 @@ export function kill(h: Harness): void {
 /** A page's end: connects PAGE_PORT from a frame of `origin`, says hello, sends requests, awaits answers. */
 export class Page {
   readonly port: FakePort;
+  readonly origin: string;
+  readonly session: string;
   #id = 1;
-  constructor(readonly h: Harness, readonly origin: string, readonly session = toHex(randomBytes(16), false), hello = true) {
+  constructor(h: Harness, origin: string, session = toHex(randomBytes(16), false), hello = true) {
+    this.origin = origin;
+    this.session = session;
     this.port = new FakePort(PAGE_PORT, { id: EXT_ID, url: `${origin}/app.html`, origin, tab: { id: 1 }, frameId: 0 });
     h.ext.runtime.onConnect.fire(this.port);
     if (hello) this.port.send({ kind: 'hello', session: this.session });
