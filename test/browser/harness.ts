@@ -1,0 +1,248 @@
+// Browser test harness (SPEC §4, PLATFORM.md): builds the extension into a temporary folder, launches
+// Debian's Chromium (playwright-core) and Firefox ESR (puppeteer-core) with it, serves test pages
+// from 127.0.0.1, starts relays, and drives approval windows. Every process it starts it stops by pid,
+// including browser children that outlive a polite close; browsers are never downloaded.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { chromium, type BrowserContext, type Page as PwPage, type Worker } from 'playwright-core';
+import puppeteer, { type Browser as PpBrowser, type Page as PpPage } from 'puppeteer-core';
+import { GECKO_ID } from '../../scripts/firefox-manifest.ts';
+import { cleanup as stopRelays, startRelay as spawnRelay, type RelayProcess } from '../relay/harness.ts';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const FIREFOX = '/usr/bin/firefox-esr';
+/** Screenshots and other artefacts a person may want to look at (gitignored). */
+export const ARTEFACTS = join(ROOT, '.tmp', 'browser');
+
+const dirs: string[] = [];
+const tempDir = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+
+/** The subset of a page both Playwright and Puppeteer offer, so one test body runs in both. */
+export interface TestPage {
+  goto(url: string): Promise<unknown>;
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+  screenshot(path: string): Promise<void>;
+  url(): string;
+  close(): Promise<void>;
+}
+
+export interface BrowserSession {
+  name: 'chromium' | 'firefox';
+  /** chrome-extension:// or moz-extension:// origin of the extension's pages. */
+  extensionOrigin: string;
+  newPage(): Promise<TestPage>;
+  /** Waits for an extension page whose URL contains `fragment` (an approval window, say). */
+  waitForExtensionPage(fragment: string, timeoutMs?: number): Promise<TestPage & { clickButton(name: string): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+// ---- build ----
+
+/** Runs `scripts/build.mjs` into a fresh folder with the given relay list; returns its root. */
+export function buildExtension(relays: string[] = []): { chrome: string; firefox: string } {
+  const out = tempDir('shh-ext-');
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--out', out], {
+    cwd: ROOT,
+    env: { ...process.env, WHISPER_RELAYS: relays.join(',') },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
+  return { chrome: join(out, 'chrome'), firefox: join(out, 'firefox') };
+}
+
+// ---- processes ----
+
+/** Pids of live processes whose command line contains `marker` (a folder only we created). */
+function pidsWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) pids.push(Number(name));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+const killPids = (pids: number[]): void => {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+};
+
+/** Closes politely with a deadline, then kills whatever still runs with `marker` in its command line. */
+async function closeThenKill(close: () => Promise<unknown>, marker: string, pid?: number): Promise<void> {
+  await Promise.race([close().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+  killPids([...(pid ? [pid] : []), ...pidsWith(marker)].filter((p) => existsSync(`/proc/${p}`)));
+}
+
+// ---- Chromium ----
+
+function wrapPw(page: PwPage): TestPage & { clickButton(name: string): Promise<void> } {
+  return {
+    goto: (url) => page.goto(url),
+    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    screenshot: async (path) => void (await page.screenshot({ path })),
+    url: () => page.url(),
+    close: () => page.close(),
+    clickButton: (name) => page.getByRole('button', { name, exact: true }).click(),
+  };
+}
+
+export async function launchChromium(extensionDir: string): Promise<BrowserSession & { context: BrowserContext; worker: Worker }> {
+  const profile = tempDir('shh-chromium-');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  try {
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+    const extensionOrigin = worker.url().split('/').slice(0, 3).join('/'); // URL.origin is 'null' for chrome-extension:
+    return {
+      name: 'chromium',
+      context,
+      worker,
+      extensionOrigin,
+      newPage: async () => wrapPw(await context.newPage()),
+      async waitForExtensionPage(fragment, timeoutMs = 15_000) {
+        const match = (p: PwPage) => p.url().startsWith(extensionOrigin) && p.url().includes(fragment);
+        const page = context.pages().find(match) ?? (await context.waitForEvent('page', { predicate: match, timeout: timeoutMs }));
+        await page.waitForLoadState('domcontentloaded');
+        return wrapPw(page);
+      },
+      close: () => closeThenKill(() => context.close(), profile),
+    };
+  } catch (e) {
+    await closeThenKill(() => context.close(), profile);
+    throw e;
+  }
+}
+
+// ---- Firefox ----
+
+function wrapPp(page: PpPage): TestPage & { clickButton(name: string): Promise<void> } {
+  return {
+    goto: (url) => page.goto(url),
+    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+    screenshot: async (path) => void (await page.screenshot({ path })),
+    url: () => page.url(),
+    close: () => page.close(),
+    // Puppeteer's ARIA queries need CDP; over WebDriver BiDi, match the button's accessible text.
+    clickButton: async (name) => {
+      const handle = await page.waitForFunction(
+        (n: string) =>
+          [...document.querySelectorAll('button, [role="button"]')].find(
+            (b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim() === n,
+          ),
+        { timeout: 10_000 },
+        name,
+      );
+      await (handle as unknown as { click(): Promise<void> }).click();
+    },
+  };
+}
+
+export async function launchFirefox(extensionDir: string): Promise<BrowserSession & { browser: PpBrowser }> {
+  // Firefox names an extension's pages moz-extension://<uuid>; choosing the uuid up front gives the
+  // tests a known origin (the pref is where Firefox keeps the id -> uuid map).
+  const uuid = crypto.randomUUID();
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }) },
+  });
+  const pid = browser.process()?.pid;
+  const profile = (browser.process()?.spawnargs ?? []).find((a) => a.includes('puppeteer')) ?? `/nonexistent/${pid}`;
+  try {
+    await browser.installExtension(extensionDir);
+    const extensionOrigin = `moz-extension://${uuid}`;
+    return {
+      name: 'firefox',
+      browser,
+      extensionOrigin,
+      newPage: async () => wrapPp(await browser.newPage()),
+      async waitForExtensionPage(fragment, timeoutMs = 15_000) {
+        // Over BiDi, Firefox reports windows the extension opens as about:blank: ask each page itself.
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+          for (const page of await browser.pages()) {
+            const url = page.url();
+            if (url !== 'about:blank' && !url.startsWith('moz-extension://')) continue;
+            const href = await page.evaluate(() => location.href).catch(() => '');
+            if (href.startsWith(extensionOrigin) && href.includes(fragment)) {
+              await page.waitForFunction(() => document.readyState !== 'loading', { timeout: 5_000 });
+              return { ...wrapPp(page), url: () => href };
+            }
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        throw new Error(`no extension page matching ${fragment} in ${timeoutMs} ms`);
+      },
+      close: () => closeThenKill(() => browser.close(), profile, pid),
+    };
+  } catch (e) {
+    await closeThenKill(() => browser.close(), profile, pid);
+    throw e;
+  }
+}
+
+// ---- pages and relays ----
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json' };
+
+/** Serves `files` (path -> body) from 127.0.0.1 on a free port. */
+export async function serve(files: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const body = files[path];
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+  };
+}
+
+/** A relay process on free ports with its own data folder (see test/relay/harness.ts). */
+export const startRelay = (args: string[] = []): Promise<RelayProcess> => spawnRelay(args);
+
+/** Stops every relay this harness started and removes its temporary folders. */
+export async function cleanup(): Promise<void> {
+  await stopRelays();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+export function artefactPath(name: string): string {
+  mkdirSync(ARTEFACTS, { recursive: true });
+  return join(ARTEFACTS, name);
+}
