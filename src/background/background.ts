@@ -3,6 +3,7 @@
 // Every extension listener is added synchronously here (an MV3 worker woken by an event must have its
 // listeners before the first task ends); what needs the database waits for it inside the handlers.
 
+import { EXPIRY_TOLERANCE } from '../core/constants.ts';
 import { openWhisperDb, type WhisperDatabase } from '../store/db.ts';
 import { ApprovalRows } from '../store/approvals.ts';
 import { IdentityRows } from '../store/identities.ts';
@@ -122,7 +123,10 @@ export function startBackground(init: BackgroundInit): Background {
       else if (t - row.detachedAt > DETACHED_GRACE_MS) stale.push(row.id);
     }
     await s.watchers.remove(stale);
-    await s.watchers.sweepDelivered(Math.floor(t / 1000));
+    // An envelope stays in pools until EXPIRY_TOLERANCE after expiry; its hash must be remembered as long.
+    const nowSeconds = Math.floor(t / 1000);
+    await s.watchers.sweepDelivered(nowSeconds - EXPIRY_TOLERANCE);
+    for (const scope of scopes.values()) scope.pruneDelivered(nowSeconds);
   };
   const onAlarm = (alarm: { name: string }): void => {
     if (alarm.name === GC_ALARM) void gc().catch(() => undefined);

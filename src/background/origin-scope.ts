@@ -4,6 +4,7 @@
 // they are replayed under the ids the page holds (the ShhApi's fresh ids map to them). A replayed
 // watcher back-fills the live pool, and the delivered hashes it kept drop what the page already had.
 
+import { EXPIRY_TOLERANCE } from '../core/constants.ts';
 import { whisperFailure } from '../api/rpc-error.ts';
 import { ERR, ShhApi } from '../api/shh.ts';
 import type { KeyStore } from '../api/keys.ts';
@@ -25,7 +26,7 @@ export interface OriginScopeInit {
 interface Active {
   row: WatcherRow;
   inner: string; // the ShhApi's id
-  delivered: Set<string>;
+  delivered: Map<string, number>; // hash -> expiry (unix seconds)
 }
 
 type Json = Record<string, unknown>;
@@ -60,7 +61,7 @@ export class OriginScope {
       case 'shh_newMessageFilter': {
         const kind = method === 'shh_subscribe' ? 'subscription' : 'filter';
         const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: a, createdAt: this.#now() };
-        const active = await this.#register(row, new Set());
+        const active = await this.#register(row, new Map());
         row.id = active.inner; // first registration: the page's id is the ShhApi's
         this.#byOuter.set(row.id, active);
         await this.#i.watchers.put(row);
@@ -132,7 +133,12 @@ export class OriginScope {
     await this.#i.watchers.remove((await this.#i.watchers.ofOrigin(this.origin)).map((r) => r.id));
   }
 
-  async #register(row: WatcherRow, delivered: Set<string>): Promise<Active> {
+  /** Forgets delivered hashes of envelopes gone from every pool (expired beyond the tolerance). */
+  pruneDelivered(nowSeconds: number): void {
+    for (const a of this.#byOuter.values()) for (const [hash, expiry] of a.delivered) if (expiry + EXPIRY_TOLERANCE < nowSeconds) a.delivered.delete(hash);
+  }
+
+  async #register(row: WatcherRow, delivered: Map<string, number>): Promise<Active> {
     const method = row.kind === 'subscription' ? 'shh_subscribe' : 'shh_newMessageFilter';
     const notify = (_m: string, p: unknown): void => this.#push(p as { subscription: string; result: Json });
     const inner = (await this.#api.call(method, row.params, { session: row.session, notify })) as string;
@@ -152,8 +158,9 @@ export class OriginScope {
 
   #delivered(active: Active, m: Json): DeliveredRow {
     const hash = String(m.hash);
-    active.delivered.add(hash);
-    return { watcher: active.row.id, hash, expiry: Number(m.timestamp) + Number(m.ttl) };
+    const expiry = Number(m.timestamp) + Number(m.ttl);
+    active.delivered.set(hash, expiry);
+    return { watcher: active.row.id, hash, expiry };
   }
 
   async #forget(list: Active[]): Promise<void> {

@@ -56,10 +56,10 @@ export class WatcherRows {
     await tx.done;
   }
 
-  /** Hashes already handed to a watcher. */
-  async delivered(watcher: string): Promise<Set<string>> {
+  /** Hashes already handed to a watcher, with their envelopes' expiry. */
+  async delivered(watcher: string): Promise<Map<string, number>> {
     const rows = await this.#db.getAll('delivered', IDBKeyRange.bound([watcher, ''], [watcher, '\uffff']));
-    return new Set(rows.map((r) => r.hash));
+    return new Map(rows.map((r) => [r.hash, r.expiry]));
   }
 
   async markDelivered(rows: readonly DeliveredRow[]): Promise<void> {
@@ -68,7 +68,7 @@ export class WatcherRows {
     await Promise.all([...rows.map((r) => tx.store.put(r)), tx.done]);
   }
 
-  /** Drops delivered rows of envelopes expired before `nowSeconds`; returns how many. */
+  /** Drops delivered rows of envelopes expired before `nowSeconds` (pass now minus the pool's tolerance); returns how many. */
   async sweepDelivered(nowSeconds: number): Promise<number> {
     const tx = this.#db.transaction('delivered', 'readwrite');
     let n = 0;
