@@ -36,13 +36,22 @@ export interface TestPage {
   close(): Promise<void>;
 }
 
+export interface WaitOptions {
+  timeoutMs?: number;
+  /** URLs of pages already handled (a window that is closing may still be listed). */
+  except?: string[];
+}
+
+/** An extension page; `clickButton` finds the button by its accessible name. */
+export type ExtensionPage = TestPage & { clickButton(name: string): Promise<void> };
+
 export interface BrowserSession {
   name: 'chromium' | 'firefox';
   /** chrome-extension:// or moz-extension:// origin of the extension's pages. */
   extensionOrigin: string;
   newPage(): Promise<TestPage>;
-  /** Waits for an extension page whose URL contains `fragment` (an approval window, say). */
-  waitForExtensionPage(fragment: string, timeoutMs?: number): Promise<TestPage & { clickButton(name: string): Promise<void> }>;
+  /** Waits for an extension page whose URL contains `fragment` (an approval window, say), skipping `except` URLs. */
+  waitForExtensionPage(fragment: string, opts?: WaitOptions): Promise<ExtensionPage>;
   close(): Promise<void>;
 }
 
@@ -94,7 +103,7 @@ async function closeThenKill(close: () => Promise<unknown>, marker: string, pid?
 
 // ---- Chromium ----
 
-function wrapPw(page: PwPage): TestPage & { clickButton(name: string): Promise<void> } {
+function wrapPw(page: PwPage): ExtensionPage {
   return {
     goto: (url) => page.goto(url),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
@@ -130,8 +139,9 @@ export async function launchChromium(extensionDir: string): Promise<BrowserSessi
       worker,
       extensionOrigin,
       newPage: async () => wrapPw(await context.newPage()),
-      async waitForExtensionPage(fragment, timeoutMs = 15_000) {
-        const match = (p: PwPage) => p.url().startsWith(extensionOrigin) && p.url().includes(fragment);
+      async waitForExtensionPage(fragment, { timeoutMs = 15_000, except = [] } = {}) {
+        const match = (p: PwPage) =>
+          p.url().startsWith(extensionOrigin) && p.url().includes(fragment) && !except.includes(p.url()) && !p.isClosed();
         const page = context.pages().find(match) ?? (await context.waitForEvent('page', { predicate: match, timeout: timeoutMs }));
         await page.waitForLoadState('domcontentloaded');
         return wrapPw(page);
@@ -146,7 +156,7 @@ export async function launchChromium(extensionDir: string): Promise<BrowserSessi
 
 // ---- Firefox ----
 
-function wrapPp(page: PpPage): TestPage & { clickButton(name: string): Promise<void> } {
+function wrapPp(page: PpPage): ExtensionPage {
   return {
     goto: (url) => page.goto(url),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
@@ -188,7 +198,7 @@ export async function launchFirefox(extensionDir: string): Promise<BrowserSessio
       browser,
       extensionOrigin,
       newPage: async () => wrapPp(await browser.newPage()),
-      async waitForExtensionPage(fragment, timeoutMs = 15_000) {
+      async waitForExtensionPage(fragment, { timeoutMs = 15_000, except = [] } = {}) {
         // Over BiDi, Firefox reports windows the extension opens as about:blank: ask each page itself.
         const deadline = Date.now() + timeoutMs;
         while (Date.now() < deadline) {
@@ -196,7 +206,7 @@ export async function launchFirefox(extensionDir: string): Promise<BrowserSessio
             const url = page.url();
             if (url !== 'about:blank' && !url.startsWith('moz-extension://')) continue;
             const href = await page.evaluate(() => location.href).catch(() => '');
-            if (href.startsWith(extensionOrigin) && href.includes(fragment)) {
+            if (href.startsWith(extensionOrigin) && href.includes(fragment) && !except.includes(href)) {
               await page.waitForFunction(() => document.readyState !== 'loading', { timeout: 5_000 });
               return { ...wrapPp(page), url: () => href };
             }
@@ -235,6 +245,34 @@ export async function serve(files: Record<string, string>): Promise<{ url: strin
 
 /** A relay process on free ports with its own data folder (see test/relay/harness.ts). */
 export const startRelay = (args: string[] = []): Promise<RelayProcess> => spawnRelay(args);
+
+/**
+ * Calls shh_requestIdentities in `page`, waits for the approval window and clicks `decision`.
+ * Resolves to what the page got: {result} or {code, message}, and the window's visible text.
+ */
+export async function connectSite(
+  browser: BrowserSession,
+  page: TestPage,
+  decision: 'Approve' | 'Reject',
+  except: string[] = [],
+): Promise<{ outcome: { result?: unknown; code?: number; message?: string }; text: string; url: string }> {
+  const outcome = page.evaluate(async () => {
+    try {
+      return { result: await (window as unknown as { shh: { request(a: unknown): Promise<unknown> } }).shh.request({ method: 'shh_requestIdentities' }) };
+    } catch (e) {
+      return { code: (e as { code?: number }).code, message: (e as Error).message };
+    }
+  }, 0);
+  const win = await browser.waitForExtensionPage('approval.html', { except });
+  const url = win.url();
+  const text = await win.evaluate(async () => {
+    // the page fills itself in from the background: wait for its buttons
+    for (let i = 0; i < 100 && !document.querySelector('button'); i++) await new Promise((r) => setTimeout(r, 50));
+    return document.body.innerText;
+  }, 0);
+  await win.clickButton(decision);
+  return { outcome: await outcome, text, url };
+}
 
 /** Stops every relay this harness started and removes its temporary folders. */
 export async function cleanup(): Promise<void> {

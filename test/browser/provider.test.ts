@@ -4,7 +4,7 @@
 // and overridden built-ins, works unbound and in frames, and rejects bad arguments EIP-1193 style.
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artefactPath, buildExtension, cleanup, launchChromium, launchFirefox, serve, type BrowserSession, type TestPage } from './harness.ts';
+import { artefactPath, buildExtension, cleanup, connectSite, launchChromium, launchFirefox, serve, type BrowserSession, type TestPage } from './harness.ts';
 
 const HANDOVER = 'shh:port-handover/1';
 
@@ -240,5 +240,18 @@ describe.each(BROWSERS)('window.shh in %s', (name, launch) => {
     const file = artefactPath(`provider-${name}.png`);
     await page.screenshot(file);
     expect(statSync(file).size).toBeGreaterThan(1000);
+  });
+
+  // Last: it connects the test site, which ends the unconnected state the tests above rely on.
+  it('the approval window shows the origin; Reject -> 4001, Approve -> identities, then keys work', async () => {
+    const p = await open();
+    const rejected = await connectSite(browser, p, 'Reject');
+    expect(rejected.text).toContain(site.url);
+    expect(rejected.outcome).toMatchObject({ code: 4001 });
+    const approved = await connectSite(browser, p, 'Approve', [rejected.url]);
+    expect(approved.outcome).toEqual({ result: [] });
+    const id = await p.evaluate(() => (window as unknown as W).shh.request({ method: 'shh_newKeyPair' }), 0);
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    await p.close();
   });
 }, 60_000);
