@@ -1,0 +1,110 @@
+// The extension build (SPEC §4-5): the Firefox manifest derived from the Chrome MV3 source of truth,
+// and `scripts/build.mjs` output: both targets laid out as the manifests say, WHISPER_RELAYS inlined,
+// content scripts as classic scripts, byte-identical across two runs.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIREFOX_CSP, GECKO_ID, firefoxManifest } from '../../scripts/firefox-manifest.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const chromeSource = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'));
+const RELAYS = '/ip4/127.0.0.1/tcp/4711/ws/p2p/12D3KooWBuildTestRelay,/dns4/relay.example/tcp/443/wss';
+
+describe('firefoxManifest', () => {
+  const ff = firefoxManifest(chromeSource) as Record<string, any>;
+  it('is MV2 with a persistent module background page and the gecko id', () => {
+    expect(ff.manifest_version).toBe(2);
+    expect(ff.background).toEqual({ scripts: ['background.js'], type: 'module', persistent: true });
+    expect(ff.browser_specific_settings.gecko.id).toBe(GECKO_ID);
+    expect(ff.browser_action).toEqual(chromeSource.action);
+    expect(ff.action).toBeUndefined();
+  });
+  it('keeps the CSP that allows wasm without upgrading ws://, drops Chrome-only keys', () => {
+    expect(ff.content_security_policy).toBe(FIREFOX_CSP);
+    expect(FIREFOX_CSP).not.toContain('upgrade-insecure-requests');
+    expect(ff.permissions).not.toContain('offscreen');
+    expect(ff.minimum_chrome_version).toBeUndefined();
+    expect(ff.content_scripts).toEqual(chromeSource.content_scripts);
+  });
+  it('refuses a source manifest that is not MV3', () => {
+    expect(() => firefoxManifest({ ...chromeSource, manifest_version: 2 })).toThrow(RangeError);
+  });
+});
+
+describe('scripts/build.mjs', () => {
+  const outs: string[] = [];
+  const run = () => {
+    const out = mkdtempSync(join(tmpdir(), 'shh-build-'));
+    outs.push(out);
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--out', out], {
+      cwd: ROOT,
+      env: { ...process.env, WHISPER_RELAYS: RELAYS },
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return out;
+  };
+  const tree = (dir: string): Record<string, string> => {
+    const files: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const n of readdirSync(d)) {
+        const p = join(d, n);
+        if (statSync(p).isDirectory()) walk(p);
+        else files[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
+      }
+    };
+    walk(dir);
+    return files;
+  };
+  let a = '';
+  let b = '';
+  beforeAll(() => {
+    a = run();
+    b = run();
+  }, 60_000);
+  afterAll(() => {
+    for (const d of outs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('is deterministic: two builds are byte-identical', () => {
+    const ta = tree(a);
+    expect(Object.keys(ta).length).toBeGreaterThan(10);
+    expect(tree(b)).toEqual(ta);
+  });
+
+  it('writes every file each manifest names', () => {
+    for (const target of ['chrome', 'firefox']) {
+      const m = JSON.parse(readFileSync(join(a, target, 'manifest.json'), 'utf8'));
+      const named = [
+        ...(m.background.service_worker ? [m.background.service_worker] : m.background.scripts),
+        ...m.content_scripts.flatMap((c: { js: string[] }) => c.js),
+        ...Object.values(m.icons),
+        (m.action ?? m.browser_action).default_popup,
+        'approval.html',
+        ...(target === 'chrome' ? ['offscreen.html'] : []),
+      ];
+      for (const f of named) expect(statSync(join(a, target, f)).size, `${target}/${f}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('content scripts are classic scripts (no import/export) and inpage runs in the MAIN world', () => {
+    for (const f of ['content.js', 'inpage.js']) {
+      const js = readFileSync(join(a, 'chrome', f), 'utf8');
+      expect(js).not.toMatch(/^\s*(import|export)\s/m);
+      expect(js).not.toContain('import.meta');
+    }
+    const m = JSON.parse(readFileSync(join(a, 'chrome', 'manifest.json'), 'utf8'));
+    expect(m.content_scripts[0]).toMatchObject({ js: ['inpage.js'], world: 'MAIN', run_at: 'document_start', all_frames: true, match_about_blank: true });
+    expect(m.content_scripts[1]).toMatchObject({ js: ['content.js'], run_at: 'document_start', all_frames: true });
+    expect(m.content_security_policy.extension_pages).toBe("script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
+  });
+
+  it('inlines WHISPER_RELAYS where the peer runs', () => {
+    const grep = (dir: string) => Object.keys(tree(dir)).filter((f) => f.endsWith('.js') && readFileSync(join(dir, f), 'utf8').includes('12D3KooWBuildTestRelay'));
+    expect(grep(join(a, 'chrome')).length).toBeGreaterThan(0);
+    expect(grep(join(a, 'firefox'))).toContain('background.js');
+  });
+});
