@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.ts';
 import { encodeEnvelope, envelopeHash } from '../../src/core/envelope.ts';
@@ -19,7 +20,7 @@ const LONG = process.env.SHH_SKIP_LONG !== '1';
 
 let relay: RelayProcess;
 let ext: { chrome: string; firefox: string };
-let a: PeerBrowser;
+let a: PeerBrowser & { context: BrowserContext };
 let b: PeerBrowser;
 let f: PeerBrowser;
 let profileB: string;
@@ -143,18 +144,39 @@ describe('peer host in Chromium and Firefox', () => {
     await until('B stored it', () => stored(b, e.hash));
   }, 120_000);
 
+  it('Chrome: when the service worker stops, the offscreen peer reconnects its Port and keeps receiving', async () => {
+    const link = () => a.run<{ connected: boolean; connects: number }>(`return { connected: shhPeerLink.connected, connects: shhPeerLink.connects };`);
+    const before = await link();
+    expect(before.connected).toBe(true);
+    const cdp = await a.context.newCDPSession(a.context.pages()[0]!);
+    try {
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      const e = envelope();
+      await post(f, e.rlp); // arrives while the worker is down or restarting
+      await until('A has it', () => holds(a, e.hash));
+      // Reconnecting is what woke the worker: a new Port, hello first, then the queued events.
+      await until('Port reconnected', async () => {
+        const l = await link();
+        return l.connected && l.connects > before.connects;
+      });
+    } finally {
+      await cdp.detach();
+    }
+    const e2 = envelope();
+    await post(b, e2.rlp);
+    await until('A still receives', () => holds(a, e2.hash));
+  }, 60_000);
+
+  // The keepalive's own effect is not asserted: under automation a DevTools client is attached to the
+  // service worker, and Chrome then never idles it out (seen: 100 s without keepalive, same Port).
   it.runIf(LONG)('[long] the Chrome peer is still connected and receiving after 90 s idle', async () => {
     await until('A connected', () => relayConnected(a));
-    const connectsBefore = await a.run<number>(`return shhPeerLink.connects;`);
     await new Promise((r) => setTimeout(r, 90_000));
+    expect(await relayConnected(a)).toBe(true);
     const e = envelope();
     await post(f, e.rlp);
     await until('A has it after the quiet', () => holds(a, e.hash));
-    expect(await relayConnected(a)).toBe(true);
-    // The worker never dropped the Port: the keepalive kept it alive through the quiet.
-    expect(await a.run<{ connected: boolean; connects: number }>(`return { connected: shhPeerLink.connected, connects: shhPeerLink.connects };`)).toEqual({
-      connected: true,
-      connects: connectsBefore,
-    });
+    expect(await a.run<boolean>(`return shhPeerLink.connected;`)).toBe(true);
   }, 150_000);
 });
