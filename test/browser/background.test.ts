@@ -50,41 +50,12 @@ async function eventually<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 15
   }
 }
 
-type ExtPage = TestPage & { clickButton(name: string): Promise<void> };
-type FirefoxSession = Awaited<ReturnType<typeof launchFirefox>>;
-
-/**
- * An extension page by URL fragment. Over WebDriver BiDi, Firefox reports a window opened by
- * windows.create as about:blank, so its pages are matched on the location they evaluate to.
- */
-async function extensionPage(s: BrowserSession, fragment: string): Promise<ExtPage> {
-  if (s.name === 'chromium') return s.waitForExtensionPage(fragment);
-  const browser = (s as FirefoxSession).browser;
-  const end = Date.now() + 15_000;
-  for (;;) {
-    for (const pg of await browser.pages()) {
-      const href = await pg.evaluate(() => location.href).catch(() => '');
-      if (!href.startsWith('moz-extension://') || !href.includes(fragment)) continue;
-      return {
-        goto: (url) => pg.goto(url),
-        evaluate: (fn, arg) => pg.evaluate(fn as never, arg) as never,
-        screenshot: async (path) => void (await pg.screenshot({ path })),
-        url: () => href,
-        close: () => pg.close(),
-        clickButton: async (name) => {
-          await pg.evaluate((n) => [...document.querySelectorAll('button')].find((b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim() === n)!.click(), name);
-        },
-      };
-    }
-    if (Date.now() > end) throw new Error(`no extension page ${fragment}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+type ExtPage = Awaited<ReturnType<BrowserSession['waitForExtensionPage']>>;
 
 /** Asks for identities and answers in the approval window with `button`, or closes it when null. */
 async function approval(s: BrowserSession, page: TestPage, button: 'Approve' | 'Reject' | null, shot?: string, before?: (win: ExtPage) => Promise<void>): Promise<Answer> {
   const asked = rpc(page, 'shh_requestIdentities');
-  const win = await extensionPage(s, 'approval.html');
+  const win = await s.waitForExtensionPage('approval.html');
   await eventually(() => win.evaluate(() => document.querySelectorAll('button').length, undefined), (n) => n === 2, 10_000);
   const shown = await win.evaluate(() => document.getElementById('origin')?.textContent, undefined);
   expect(shown).toBe(new URL(page.url()).origin);
@@ -174,7 +145,7 @@ describe.each(['chromium', 'firefox'] as const)('the background in %s', (name) =
       await c.goto(origins[2]!.url + '/index.html');
       const opened = async (win: ExtPage) => void (await win.evaluate(() => (globalThis as unknown as { browser: { tabs: { create(o: { url: string }): Promise<unknown> } } }).browser.tabs.create({ url: '/popup.html' }), undefined));
       expect((await approval(s, c, 'Reject', undefined, opened)).error?.code).toBe(4001);
-      popup = await extensionPage(s, 'popup.html');
+      popup = await s.waitForExtensionPage('popup.html');
       await c.close();
     }
     const origin = new URL(b.url()).origin;
@@ -200,7 +171,7 @@ describe.each(['chromium', 'firefox'] as const)('the background in %s', (name) =
 
     // B (revoked above) asks again; its approval is pending when the worker stops.
     const asked = rpc(b, 'shh_requestIdentities');
-    const win = await extensionPage(s, 'approval.html');
+    const win = await s.waitForExtensionPage('approval.html');
     await eventually(() => win.evaluate(() => document.querySelectorAll('button').length, undefined), (n) => n === 2, 10_000);
 
     const cdp = await chromium.context.newCDPSession((chromium.context.pages()[0])!);
