@@ -3,8 +3,8 @@
 // the two content scripts as classic IIFE bundles (content scripts cannot be modules). Driven by
 // scripts/build.mjs; output is deterministic (content-hashed chunk names, no timestamps, no minify).
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { InlineConfig, Plugin } from 'vite';
 
 export type Target = 'chrome' | 'firefox';
@@ -85,6 +85,49 @@ function flatPages(pages: Page[], shells: Set<string>): Plugin {
   };
 }
 
+const SECP_WASM = '\0shh:secp256k1-wasm';
+
+/**
+ * libsecp256k1 (tiny-secp256k1) in the extension without a wasm bundler plugin or dynamic import():
+ * its loader becomes a module that instantiates the inlined bytes synchronously, which workers (the
+ * Chrome service worker) and Firefox pages allow at any size. Where WebAssembly cannot run, it
+ * exports a stub instead of throwing at import, so the background still starts and
+ * useSecp256k1Module's self-test falls back to @noble/curves.
+ */
+function inlineLibsecp256k1(): Plugin {
+  let lib = '';
+  return {
+    name: 'shh-inline-libsecp256k1',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source !== './wasm_loader.js' || !importer?.replace(/\\/g, '/').includes('/tiny-secp256k1/lib/')) return null;
+      lib = dirname(importer);
+      return SECP_WASM;
+    },
+    load(id) {
+      if (id !== SECP_WASM) return null;
+      const b64 = readFileSync(join(lib, 'secp256k1.wasm')).toString('base64');
+      return [
+        `import * as rand from ${JSON.stringify(join(lib, 'rand.browser.js'))};`,
+        `import * as validate_error from ${JSON.stringify(join(lib, 'validate_error.js'))};`,
+        `const BYTES = ${JSON.stringify(b64)};`,
+        'function instantiate() {',
+        '  try {',
+        '    const bin = Uint8Array.from(atob(BYTES), (c) => c.charCodeAt(0));',
+        "    const imports = { './rand.js': rand, './validate_error.js': validate_error };",
+        '    return new WebAssembly.Instance(new WebAssembly.Module(bin), imports).exports;',
+        '  } catch {',
+        '    const stub = { memory: { buffer: new ArrayBuffer(65536) } };',
+        '    return new Proxy(stub, { get: (t, k) => (k in t ? t[k] : { value: 0 }) });',
+        '  }',
+        '}',
+        'export default instantiate();',
+        '',
+      ].join('\n');
+    },
+  };
+}
+
 const common = (o: BuildOptions, root: string): InlineConfig => ({
   configFile: false,
   root,
@@ -123,7 +166,7 @@ export function extensionConfigs(o: BuildOptions): InlineConfig[] {
   const main: InlineConfig = {
     ...base,
     publicDir: join(root, 'public'),
-    plugins: [flatPages(pages, shells)],
+    plugins: [inlineLibsecp256k1(), flatPages(pages, shells)],
     worker: {
       format: 'es',
       rolldownOptions: { output: { entryFileNames: 'workers/[name]-[hash].js', chunkFileNames: 'workers/[name]-[hash].js' } },

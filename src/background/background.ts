@@ -19,6 +19,7 @@ import { OriginScope } from './origin-scope.ts';
 import { Permissions } from './permissions.ts';
 import { popupListener } from './popup-handler.ts';
 import { PageRouter, type RouterServices } from './router.ts';
+import { useLibsecp256k1 } from './secp256k1.ts';
 
 export const GC_ALARM = 'shh-gc';
 /** A document's stored watchers are kept this long after its Port went away (bfcache, worker restart). */
@@ -41,6 +42,8 @@ export interface Services extends RouterServices {
 }
 
 export interface Background {
+  /** The secp256k1 backend in use: 'wasm' (libsecp256k1) unless WebAssembly could not run. */
+  secp256k1: 'wasm' | 'noble';
   router: PageRouter;
   node: NodeProxy;
   services: Promise<Services>;
@@ -53,6 +56,7 @@ const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Arr
 
 export function startBackground(init: BackgroundInit): Background {
   const { api } = init;
+  const secp256k1 = useLibsecp256k1();
   const randomBytes = init.randomBytes ?? webRandom;
   const now = init.now ?? Date.now;
   const node = new NodeProxy({ channel: init.channel, randomBytes, now });
@@ -138,6 +142,7 @@ export function startBackground(init: BackgroundInit): Background {
   void Promise.resolve(api.alarms.create(GC_ALARM, { periodInMinutes: 1 })).catch(() => undefined);
 
   return {
+    secp256k1,
     router,
     node,
     services,

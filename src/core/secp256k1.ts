@@ -80,9 +80,9 @@ function wasmBackend(t: Tiny): Secp256k1Backend {
   });
 }
 
-/** Loads libsecp256k1 as WebAssembly. Rejects where WebAssembly cannot compile (CSP, no bundler support). */
-export async function loadWasmBackend(): Promise<Secp256k1Backend> {
-  const b = wasmBackend(await import('tiny-secp256k1'));
+/** A backend over a loaded tiny-secp256k1 module, after a self-test against noble. */
+function checkedWasmBackend(t: Tiny): Secp256k1Backend {
+  const b = wasmBackend(t);
   // A backend that loads but computes wrong answers must never replace the working one.
   const k = new Uint8Array(32).fill(7);
   const want = nobleBackend.publicKey(k)!;
@@ -90,6 +90,11 @@ export async function loadWasmBackend(): Promise<Secp256k1Backend> {
   if (!got || got.length !== want.length || !got.every((x, i) => x === want[i]))
     throw new Error('secp256k1 wasm backend failed its self-test');
   return b;
+}
+
+/** Loads libsecp256k1 as WebAssembly. Rejects where WebAssembly cannot compile (CSP, no bundler support). */
+export async function loadWasmBackend(): Promise<Secp256k1Backend> {
+  return checkedWasmBackend(await import('tiny-secp256k1'));
 }
 
 let current: Secp256k1Backend = nobleBackend;
@@ -104,6 +109,19 @@ export function setSecp256k1Backend(b: Secp256k1Backend): void {
 export async function useFastestSecp256k1(): Promise<'wasm' | 'noble'> {
   try {
     current = await loadWasmBackend();
+  } catch {
+    current = nobleBackend;
+  }
+  return current.name;
+}
+
+/**
+ * Switches to an already imported tiny-secp256k1 (a service worker may not use dynamic import(), so
+ * the extension imports it statically); stays on noble if it fails its self-test or cannot run.
+ */
+export function useSecp256k1Module(t: Tiny): 'wasm' | 'noble' {
+  try {
+    current = checkedWasmBackend(t);
   } catch {
     current = nobleBackend;
   }

@@ -159,6 +159,12 @@ describe.each(['chromium', 'firefox'] as const)('the background in %s', (name) =
     await popup.close();
   }, 60_000);
 
+  it.runIf(name === 'chromium')('trial decryption runs on libsecp256k1 (WebAssembly) in the service worker', async () => {
+    const chromium = s as Awaited<ReturnType<typeof launchChromium>>;
+    const backend = await chromium.worker.evaluate(() => (globalThis as unknown as { whisper: { secp256k1: string } }).whisper.secp256k1);
+    expect(backend).toBe('wasm');
+  });
+
   it.runIf(name === 'chromium')('survives a service-worker stop: the subscription resumes without loss or repeats, a pending approval survives', async () => {
     const chromium = s as Awaited<ReturnType<typeof launchChromium>>;
     const key = (await rpc(a, 'shh_newSymKey')).result as string;
