@@ -119,11 +119,22 @@ describe('peer host in Chromium and Firefox', () => {
       (await from.run<{ addr: string; limited: boolean }[]>(
         `return shhPeer.host.peer.node.getConnections().filter((c) => c.remotePeer.toString() === '${to}').map((c) => ({ addr: c.remoteAddr.toString(), limited: c.limits !== undefined }));`,
       )).filter((c) => c.addr.includes('/webrtc') && !c.limited);
+    // libp2p gives one address 6 s; with several browsers on two cores, signalling through the
+    // relay plus ICE and DTLS can take longer, so a timed-out attempt is retried (as a product would).
+    const dialWebRtc = async (from: PeerBrowser, addr: string) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await from.run(`await shhPeer.host.dial('${addr}'); return null;`);
+        } catch (e) {
+          if (attempt === 3 || !/timed out/.test(String(e))) throw e;
+        }
+      }
+    };
     const idB = (await status(b)).peerId;
-    await a.run(`await shhPeer.host.dial('${await target(b)}', { signal: AbortSignal.timeout(30000) }); return null;`);
+    await dialWebRtc(a, await target(b));
     await until('A sees a direct /webrtc connection to B', async () => (await direct(a, idB)).length > 0);
     const idF = (await status(f)).peerId;
-    await a.run(`await shhPeer.host.dial('${await target(f)}', { signal: AbortSignal.timeout(30000) }); return null;`);
+    await dialWebRtc(a, await target(f));
     await until('A sees a direct /webrtc connection to Firefox', async () => (await direct(a, idF)).length > 0);
     // Gossip now has a path that skips the relay: an envelope still arrives (meshes include the link).
     const e = envelope();
