@@ -14,7 +14,7 @@ import { CatchUp } from '../src/net/sync/catch-up.ts';
 import { DEFAULT_OPTIONS, type RelayOptions } from './cli.ts';
 import { loadOrCreatePrivateKey } from './identity.ts';
 import { createNodePowPool } from './pow-pool-node.ts';
-import { Redialer } from './redial.ts';
+import { Redialer } from '../src/net/redial.ts';
 import { RpcServer } from './rpc-server.ts';
 import { RelayShhNode } from './shh-node.ts';
 import { EnvelopeStore } from './store.ts';
@@ -127,6 +127,8 @@ export class Relay {
     this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });
     await this.#rpc.start();
     this.#redial = new Redialer(peer.node, o.peers, {
+      label: '--peer',
+      maxDelayMs: 60_000,
       ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
       ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
       onError: (_addr, e) => onError(e),

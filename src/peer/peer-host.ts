@@ -19,7 +19,7 @@ import type { PeerStatus } from '../rpc/peer.ts';
 import type { WhisperDatabase } from '../store/db.ts';
 import { EnvelopeStore } from '../store/envelopes.ts';
 import { loadOrCreateIdentity } from '../store/peer-identity.ts';
-import { parseRelays, RelayDialer } from './relay-dialer.ts';
+import { parseRelays, Redialer } from '../net/redial.ts';
 
 export interface PeerHostInit {
   db: WhisperDatabase;
@@ -57,7 +57,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   #pool: EnvelopePool | undefined;
   #peer: WhisperPeer | undefined;
   #catchUp: CatchUp | undefined;
-  #dialer: RelayDialer | undefined;
+  #dialer: Redialer | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
   #privateKey: Uint8Array | undefined;
   #minPow: number | undefined;
@@ -253,7 +253,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     peer.node.addEventListener('connection:open', this.#onConnection);
     peer.addEventListener('peer:connect', this.#queueStatus);
     peer.addEventListener('peer:disconnect', this.#queueStatus);
-    this.#dialer = new RelayDialer(peer.node, this.#relays, {
+    this.#dialer = new Redialer(peer.node, this.#relays, {
       ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
       ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
       onChange: this.#queueStatus,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RELAYS, FALLBACK_RELAY, parseRelayList } from '../../src/peer/default-relays.ts';
-import { parseRelays } from '../../src/peer/relay-dialer.ts';
+import { parseRelays } from '../../src/net/redial.ts';
 
 describe('relay list (SPEC §5 WHISPER_RELAYS)', () => {
   it.each([

@@ -1,6 +1,7 @@
-// Keeps the relay connected to every --peer (SPEC §5): dials each address, and after a failed dial
-// or a disconnect dials again with exponential backoff (1 s doubling to 1 min, reset on success).
-// Deterministic delays (no jitter) keep it testable; a relay has few --peer lines, so no thundering herd.
+// Keeps a peer connected to a list of addresses (the browser to its relays, a relay to its --peer
+// lines): dials each, and after a failed dial or a disconnect dials again with exponential backoff
+// (1 s doubling to 30 s by default, reset on success). Reports each address's state for status views.
+// Deterministic delays (no jitter) keep it testable; address lists are short, so no thundering herd.
 
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
@@ -8,37 +9,52 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 export interface RedialInit {
   minDelayMs?: number;
   maxDelayMs?: number;
+  onChange?: () => void;
   onError?: (addr: string, error: unknown) => void;
+  /** Names the addresses in errors (e.g. '--peer' for the relay's flag); default 'relay'. */
+  label?: string;
   /** The wait between dials; injected by tests to record delays instead of sleeping. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 type DialNode = Pick<Libp2p, 'dial' | 'addEventListener' | 'removeEventListener'>;
 
+/** Parses addresses; throws TypeError naming (with `label`) the first that is not a multiaddr. */
+export function parseAddrs(addrs: readonly string[], label = 'relay'): Multiaddr[] {
+  return addrs.map((a) => {
+    try {
+      return multiaddr(a);
+    } catch (e) {
+      throw new TypeError(`${label} ${a}: ${(e as Error).message}`);
+    }
+  });
+}
+
+export const parseRelays = (addrs: readonly string[]): Multiaddr[] => parseAddrs(addrs, 'relay');
+
 export class Redialer {
   readonly #node: DialNode;
   readonly #addrs: Multiaddr[];
   readonly #min: number;
   readonly #max: number;
-  readonly #onError: ((addr: string, error: unknown) => void) | undefined;
+  readonly #init: RedialInit;
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly #connected = new Map<string, PeerId | undefined>();
   #stop = new AbortController();
   #loops: Promise<void>[] = [];
 
-  /** Throws TypeError naming an address that is not a multiaddr. */
   constructor(node: DialNode, addrs: readonly string[], init: RedialInit = {}) {
     this.#node = node;
-    this.#addrs = addrs.map((a) => {
-      try {
-        return multiaddr(a);
-      } catch (e) {
-        throw new TypeError(`--peer ${a}: ${(e as Error).message}`);
-      }
-    });
+    this.#addrs = parseAddrs(addrs, init.label);
     this.#min = init.minDelayMs ?? 1000;
-    this.#max = init.maxDelayMs ?? 60_000;
-    this.#onError = init.onError;
+    this.#max = init.maxDelayMs ?? 30_000;
+    this.#init = init;
     this.#sleep = init.sleep ?? sleep;
+  }
+
+  /** Each configured address (as given) and whether a connection to it is up. */
+  state(): { addr: string; connected: boolean }[] {
+    return this.#addrs.map((a) => ({ addr: a.toString(), connected: this.#connected.get(a.toString()) !== undefined }));
   }
 
   start(): void {
@@ -51,22 +67,31 @@ export class Redialer {
     this.#stop.abort();
     await Promise.allSettled(this.#loops);
     this.#loops = [];
+    this.#connected.clear();
   }
 
   async #keep(addr: Multiaddr, signal: AbortSignal): Promise<void> {
+    const key = addr.toString();
     let delay = this.#min;
     while (!signal.aborted) {
       try {
         const conn = await this.#node.dial(addr, { signal });
         delay = this.#min;
+        this.#set(key, conn.remotePeer);
         await this.#disconnected(conn.remotePeer, signal);
+        this.#set(key, undefined);
       } catch (e) {
         if (signal.aborted) return;
-        this.#onError?.(addr.toString(), e);
+        this.#init.onError?.(key, e);
       }
       await this.#sleep(delay, signal);
       delay = Math.min(delay * 2, this.#max);
     }
+  }
+
+  #set(key: string, peer: PeerId | undefined): void {
+    this.#connected.set(key, peer);
+    this.#init.onChange?.();
   }
 
   #disconnected(peer: PeerId, signal: AbortSignal): Promise<void> {

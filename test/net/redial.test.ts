@@ -1,6 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id';
 import { describe, expect, it } from 'vitest';
-import { Redialer } from '../../relay/redial.ts';
+import { Redialer } from '../../src/net/redial.ts';
 
 const ID = '12D3KooWEcEWzxN1ivRYmL24Zwc9UPrFSkYnTeAVHcnHJawu5kr2';
 const OTHER = '12D3KooWMFCKcpAKdxwWQoK9BBrUaiyeqp8PTAhL5cAYG3kr65S8';
@@ -66,9 +66,11 @@ describe('Redialer', () => {
     expect(errors).toHaveLength(5);
     expect(errors[0]).toBe(`${ADDR} connection refused`);
 
+    expect(r.state()).toEqual([{ addr: ADDR, connected: false }]);
     h.down = false;
     await h.tick(); // dial succeeds, now waiting for a disconnect
     expect(h.dials).toBe(6);
+    expect(r.state()).toEqual([{ addr: ADDR, connected: true }]);
     expect(h.delays).toHaveLength(5);
     await h.disconnect(OTHER);
     expect(h.delays).toHaveLength(5); // another peer leaving changes nothing
@@ -83,7 +85,8 @@ describe('Redialer', () => {
     expect(h.dials).toBe(7);
   });
 
-  it('names a bad --peer address', () => {
-    expect(() => new Redialer(harness().node as never, ['/ip4/not-an-ip/tcp/1'])).toThrow(/--peer \/ip4\/not-an-ip\/tcp\/1/);
+  it('names a bad address with its label', () => {
+    expect(() => new Redialer(harness().node as never, ['/ip4/not-an-ip/tcp/1'], { label: '--peer' })).toThrow(/--peer \/ip4\/not-an-ip\/tcp\/1/);
+    expect(() => new Redialer(harness().node as never, ['/ip4/not-an-ip/tcp/1'])).toThrow(/relay \/ip4\/not-an-ip\/tcp\/1/);
   });
 });
