@@ -19,7 +19,8 @@ export type WhisperErrorCode =
   | 'aborted'
   | 'pool-full'
   | 'bad-sync' // malformed, out-of-order or over-cap catch-up sync frame (SPEC §3)
-  | 'sync-limit'; // a sync session hit a bound: rounds, envelopes, rejects, time
+  | 'sync-limit' // a sync session hit a bound: rounds, envelopes, rejects, time
+  | 'bad-announcement'; // a browser-discovery announcement that is not [at, [circuit webrtc addresses of one peer]]
 
 export class WhisperError extends Error {
   override readonly name = 'WhisperError';
