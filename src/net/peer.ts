@@ -1,6 +1,7 @@
 // The Whisper peer (SPEC §3): a libp2p node, the gossipsub envelope topic and the envelope pool as
 // one service with start() / stop(). Only envelopes that pass validateEnvelope enter the pool, and
 // every envelope newly added to the pool, whoever added it, is emitted exactly once as 'envelope'.
+// With `stem` set, envelopes this peer posts take private first hops (src/net/stem/) before gossip.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
@@ -9,6 +10,7 @@ import { WhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
 import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
+import { Stem, type StemInit } from './stem/stem.ts';
 import { createWhisperNode, type WhisperLibp2p, type WhisperNodeInit } from './node.ts';
 
 export interface EnvelopeEventDetail {
@@ -48,6 +50,11 @@ export interface WhisperPeerInit {
    */
   beforeForward?: (envelope: VerifiedEnvelope) => void | Promise<void>;
   onError?: (error: unknown) => void;
+  /**
+   * Private first hops (Dandelion++, issue 7): serve `/shh/6/stem/1.0.0` and, while `enabled`
+   * (default true), send own posts on the stem instead of gossip. Absent: plain gossip, no stem service.
+   */
+  stem?: StemInit & { enabled?: boolean };
 }
 
 export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
@@ -61,6 +68,8 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   #maxSize: number;
   #started = false;
   #adding: PeerId | undefined;
+  readonly #stem: Stem | undefined;
+  #stemEnabled: boolean;
 
   /** Builds the node from `init.nodeInit` when no node is given. */
   static async create(init: WhisperPeerInit): Promise<WhisperPeer> {
@@ -81,6 +90,38 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     this.#maxSize = DEFAULT_MAX_MESSAGE_SIZE;
     if (init.minPow !== undefined) this.minPow = init.minPow;
     if (init.maxSize !== undefined) this.maxSize = init.maxSize;
+    this.#stemEnabled = init.stem !== undefined && init.stem.enabled !== false;
+    if (init.stem) {
+      const pubsub = node.services.pubsub;
+      this.#stem = new Stem(
+        {
+          node,
+          pool: this.pool,
+          policy: () => this.policy(),
+          gossip: async (rlp) => void (await pubsub.publish(GOSSIP_TOPIC, rlp)),
+          ...(init.beforeForward ? { persist: init.beforeForward } : {}),
+          penalise: (peer) => (pubsub as unknown as GossipScoreAccess).score?.rejectInvalidMessage?.(peer.toString(), GOSSIP_TOPIC),
+          score: (peer) => this.score(peer),
+          ...(init.onError ? { onError: init.onError } : {}),
+        },
+        init.stem,
+      );
+    }
+  }
+
+  /** The stem service, when this peer was built with `stem`. */
+  get stem(): Stem | undefined {
+    return this.#stem;
+  }
+
+  /** Whether own posts take the stem (needs `init.stem`); relaying for others continues either way. */
+  get stemEnabled(): boolean {
+    return this.#stemEnabled;
+  }
+
+  set stemEnabled(value: boolean) {
+    if (value && !this.#stem) throw new Error('this peer was built without init.stem');
+    this.#stemEnabled = value;
   }
 
   get peerId(): PeerId {
@@ -149,11 +190,13 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
       this.node.services.pubsub,
       envelopeValidator({
         policy: () => this.policy(),
-        isKnown: (hash) => this.pool.has(hash),
+        // Our own envelope still on the stem is in the pool, yet its fluff must pass here like anywhere.
+        isKnown: (hash) => this.pool.has(hash) && !this.#stem?.holds(hash),
         accept: (envelope, from) => this.#acceptFromNetwork(envelope, from),
         observe: (verdict, from) => this.safeDispatchEvent('verdict', { detail: { verdict, from } }),
       }),
     );
+    await this.#stem?.start();
     this.#started = true;
   }
 
@@ -162,6 +205,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     this.#started = false;
     this.node.removeEventListener('peer:connect', this.#onConnect);
     this.node.removeEventListener('peer:disconnect', this.#onDisconnect);
+    await this.#stem?.stop();
     if (this.node.status === 'started') leaveTopic(this.node.services.pubsub);
     if (this.#ownsNode) await this.node.stop();
     if (this.#ownsPool) this.pool.stop();
@@ -170,7 +214,8 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
 
   /**
    * Posts one sealed envelope: validates it against the local policy, adds it to the pool, then
-   * gossips it. Throws WhisperError: the validation error, 'duplicate' if the pool has it, or
+   * gossips it, or hands it to the stem when stem routing is on (it leaves after the release delay;
+   * the result does not wait for that). Throws WhisperError: the validation error, 'duplicate' if the pool has it, or
    * 'expired' if it expired within the tolerance. Returns the verified envelope (its hash is the result of shh_post).
    */
   async publish(rlp: Uint8Array): Promise<VerifiedEnvelope> {
@@ -183,6 +228,10 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
         ? new WhisperError('duplicate', 'failed to add envelope: already known')
         : new WhisperError('expired', 'failed to add envelope: expired');
     if (!this.pool.add(verdict.envelope)) throw new WhisperError('duplicate', 'failed to add envelope');
+    if (this.#stem && this.#stemEnabled) {
+      this.#stem.originate(verdict.envelope);
+      return verdict.envelope;
+    }
     await this.node.services.pubsub.publish(GOSSIP_TOPIC, verdict.envelope.rlp);
     return verdict.envelope;
   }
@@ -213,9 +262,11 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
         return false;
       }
     }
+    // Seen spreading: lifts the embargo. Our own envelope is in the pool already, and is forwarded.
+    const held = this.#stem?.settle(envelope.hash);
     this.#adding = from;
     try {
-      return this.pool.add(envelope);
+      return this.pool.add(envelope) || held === 'own';
     } finally {
       this.#adding = undefined;
     }
@@ -225,6 +276,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   // the add() this peer made; adds by anyone else (sync, a store) arrive with no source.
   readonly #onAdded = (evt: Event): void => {
     const envelope = (evt as CustomEvent<VerifiedEnvelope>).detail;
+    if (this.#adding === undefined) this.#stem?.settle(envelope.hash); // sync or a store brought it
     const detail: EnvelopeEventDetail = this.#adding ? { envelope, from: this.#adding } : { envelope };
     this.safeDispatchEvent('envelope', { detail });
   };
@@ -244,3 +296,6 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     this.safeDispatchEvent('peer:disconnect', { detail: evt.detail });
   };
 }
+
+/** gossipsub's scorer: counting an invalid stem envelope like an invalid gossip one (P4). */
+type GossipScoreAccess = { score?: { rejectInvalidMessage?(peerId: string, topic: string): void } };

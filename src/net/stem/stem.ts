@@ -1,0 +1,296 @@
+// Private first hops (Dandelion++ stem phase over `/shh/6/stem/1.0.0`, issue 7): an envelope this peer
+// originates, or that a neighbour stems to it, goes to one successor (routes.ts) instead of gossip,
+// until a diffuser fluffs it. Invariants: a stem frame is the bare envelope RLP, whoever made it, so
+// relayed and own envelopes look alike; every held envelope has an embargo timer that fluffs it unless
+// it is seen spreading first, so a dropped stem loses nothing; a peer forwards an envelope on the stem
+// at most once (a second visit fluffs it), so no stem loops forever; stem envelopes are validated like
+// gossip (SPEC §1) and an invalid one penalises its sender.
+
+import { TypedEventEmitter, type Connection, type Libp2p, type PeerId, type Stream } from '@libp2p/interface';
+import { lpStream } from '@libp2p/utils';
+import { bytesToKey } from '../../core/bytes.ts';
+import { MAX_MESSAGE_SIZE_CEILING } from '../../core/constants.ts';
+import type { EnvelopePool } from '../../core/pool.ts';
+import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../../core/validate.ts';
+import { systemClock, type StemClock } from './clock.ts';
+import { Random, type RandomBytes } from './random.ts';
+import { StemRoutes, type RouteSnapshot } from './routes.ts';
+import { STEM_PROTOCOL, stemSettings, type StemSettings } from './settings.ts';
+
+export type StemNode = Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'getConnections' | 'addEventListener' | 'removeEventListener' | 'peerStore'>;
+
+/** What the stem needs of the peer it serves (WhisperPeer wires these). */
+export interface StemHost {
+  node: StemNode;
+  pool: EnvelopePool;
+  policy(): ValidationPolicy;
+  /** Publishes on gossipsub (the fluff). */
+  gossip(rlp: Uint8Array): Promise<void>;
+  /** Makes an envelope durable before it enters the pool (WhisperPeer's beforeForward). */
+  persist?(e: VerifiedEnvelope): void | Promise<void>;
+  /** Counts an invalid envelope against `peer`, as gossip would (gossipsub P4). */
+  penalise(peer: PeerId): void;
+  /** The gossip score of a peer: negative peers are not chosen as successors. */
+  score?(peer: PeerId): number;
+  onError?(e: unknown): void;
+}
+
+export interface StemInit {
+  settings?: Partial<StemSettings>;
+  randomBytes?: RandomBytes;
+  /** Epochs, embargo timers and release delays run on this clock (default: wall clock). */
+  clock?: StemClock;
+}
+
+export type StemAction =
+  | 'receive' // arrived on the stem from `from`
+  | 'relay' // sent on the stem to `to`
+  | 'fluff' // published on gossip here; `reason` says why
+  | 'reject'; // invalid, sender penalised
+
+export type FluffReason = 'diffuser' | 'no-successor' | 'embargo' | 'loop' | 'send-failed';
+
+export interface StemEventDetail {
+  action: StemAction;
+  hash: Uint8Array;
+  own: boolean;
+  from?: PeerId;
+  to?: string;
+  reason?: FluffReason;
+}
+
+export interface StemEvents {
+  stem: CustomEvent<StemEventDetail>;
+}
+
+interface Held {
+  envelope: VerifiedEnvelope;
+  own: boolean;
+  cancel: Array<() => void>;
+}
+
+const READ_TIMEOUT_MS = 10_000;
+
+export class Stem extends TypedEventEmitter<StemEvents> {
+  readonly settings: StemSettings;
+  readonly #host: StemHost;
+  readonly #random: Random;
+  readonly #clock: StemClock;
+  readonly #routes: StemRoutes;
+  readonly #held = new Map<string, Held>();
+  readonly #capable = new Set<string>();
+  #stop = new AbortController();
+  #started = false;
+
+  constructor(host: StemHost, init: StemInit = {}) {
+    super();
+    this.settings = stemSettings(init.settings);
+    this.#host = host;
+    this.#random = new Random(init.randomBytes);
+    this.#clock = init.clock ?? systemClock();
+    this.#routes = new StemRoutes(this.settings, this.#random, this.#clock);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#stop = new AbortController();
+    const node = this.#host.node;
+    node.addEventListener('peer:identify', this.#onIdentify);
+    node.addEventListener('peer:disconnect', this.#onDisconnect);
+    await node.handle(STEM_PROTOCOL, (stream, connection) => this.#onStream(stream, connection), {
+      maxInboundStreams: 32,
+      runOnLimitedConnection: false,
+    });
+    this.#started = true;
+    // Peers identified before we started: ask the peer store once.
+    for (const c of node.getConnections()) void this.#learn(c.remotePeer);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#stop.abort();
+    const node = this.#host.node;
+    node.removeEventListener('peer:identify', this.#onIdentify);
+    node.removeEventListener('peer:disconnect', this.#onDisconnect);
+    for (const h of this.#held.values()) for (const c of h.cancel) c();
+    this.#held.clear();
+    this.#capable.clear();
+    await node.unhandle(STEM_PROTOCOL).catch(() => {});
+  }
+
+  /** Current routes (epoch, role, successors), for tests and diagnostics. */
+  routes(): RouteSnapshot {
+    this.#routes.update(this.#candidates());
+    return this.#routes.snapshot();
+  }
+
+  /** Whether the stem holds this envelope (own or relayed, not yet seen spreading). */
+  holds(hash: Uint8Array): boolean {
+    return this.#held.has(bytesToKey(hash));
+  }
+
+  /**
+   * Sends an envelope this peer made (already in the pool) on the stem after the release delay.
+   * Never throws: every failure ends in a fluff.
+   */
+  originate(envelope: VerifiedEnvelope): void {
+    if (!this.#started) throw new Error('stem not started');
+    const key = bytesToKey(envelope.hash);
+    if (this.#held.has(key)) return;
+    const held: Held = { envelope, own: true, cancel: [] };
+    this.#held.set(key, held);
+    const delay = this.#random.float() * this.settings.releaseDelayMs;
+    held.cancel.push(this.#clock.setTimer(() => this.#release(held), delay));
+  }
+
+  /**
+   * The envelope was seen spreading (gossip or sync brought it): the embargo is lifted. Returns
+   * whether it was our own, which the caller still has to forward on gossip like any other peer.
+   */
+  settle(hash: Uint8Array): 'own' | 'relayed' | undefined {
+    const key = bytesToKey(hash);
+    const held = this.#held.get(key);
+    if (!held) return undefined;
+    this.#forget(key, held);
+    return held.own ? 'own' : 'relayed';
+  }
+
+  #release(held: Held): void {
+    if (!this.#isHeld(held)) return;
+    const d = this.#routes.forOwn(this.#candidates());
+    if (d.kind === 'fluff') return void this.#fluff(held, d.reason);
+    this.#forward(held, d.to);
+  }
+
+  #forward(held: Held, to: string): void {
+    this.#armEmbargo(held);
+    void this.#send(held, to);
+  }
+
+  #armEmbargo(held: Held): void {
+    const s = this.settings;
+    const remainingMs = held.envelope.expiry * 1000 - this.#clock.now();
+    const ms = Math.min(s.embargoMinMs + this.#random.exponential(s.embargoMeanMs), Math.max(1000, remainingMs / 2));
+    held.cancel.push(this.#clock.setTimer(() => void this.#fluff(held, 'embargo'), ms));
+  }
+
+  async #send(held: Held, to: string): Promise<void> {
+    const e = held.envelope;
+    const conn = this.#host.node.getConnections().find((c) => c.remotePeer.toString() === to && !c.limits);
+    try {
+      if (!conn) throw new Error('successor not connected');
+      const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.settings.sendTimeoutMs)]);
+      const stream = await this.#host.node.dialProtocol(conn.remotePeer, STEM_PROTOCOL, { signal });
+      await lpStream(stream).write(e.rlp, { signal });
+      await stream.close({ signal });
+      this.#emit({ action: 'relay', hash: e.hash, own: held.own, to });
+    } catch (err) {
+      if (!this.#started) return;
+      this.#host.onError?.(err);
+      await this.#fluff(held, 'send-failed');
+    }
+  }
+
+  async #fluff(held: Held, reason: FluffReason): Promise<void> {
+    const e = held.envelope;
+    const key = bytesToKey(e.hash);
+    if (!this.#isHeld(held)) return;
+    this.#forget(key, held);
+    const pool = this.#host.pool;
+    try {
+      if (!held.own) {
+        if (pool.has(e.hash)) return; // it spread meanwhile
+        await this.#host.persist?.(e);
+        if (!pool.add(e)) return;
+      }
+      this.#emit({ action: 'fluff', hash: e.hash, own: held.own, reason });
+      await this.#host.gossip(e.rlp);
+    } catch (err) {
+      this.#host.onError?.(err);
+    }
+  }
+
+  async #onStream(stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer;
+    let rlp: Uint8Array;
+    try {
+      const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(READ_TIMEOUT_MS)]);
+      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_SIZE_CEILING + 64 });
+      rlp = (await lp.read({ signal })).subarray();
+      await stream.close({ signal }).catch(() => {});
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    this.#receive(rlp, from);
+  }
+
+  #receive(rlp: Uint8Array, from: PeerId): void {
+    if (!this.#started) return;
+    const pool = this.#host.pool;
+    // A held envelope is in the pool when it is our own: let it through to the loop check below.
+    const verdict = validateEnvelope(rlp, this.#host.policy(), (h) => pool.has(h) && !this.holds(h));
+    if (verdict.kind === 'reject') {
+      this.#host.penalise(from);
+      this.#emit({ action: 'reject', hash: new Uint8Array(0), own: false, from });
+      return;
+    }
+    if (verdict.kind === 'ignore') return;
+    const e = verdict.envelope;
+    const key = bytesToKey(e.hash);
+    const again = this.#held.get(key);
+    this.#emit({ action: 'receive', hash: e.hash, own: again?.own ?? false, from });
+    if (again) return void this.#fluff(again, 'loop');
+    const held: Held = { envelope: e, own: false, cancel: [] };
+    this.#held.set(key, held);
+    const d = this.#routes.forRelay(from.toString(), this.#candidates());
+    if (d.kind === 'fluff') return void this.#fluff(held, d.reason);
+    this.#forward(held, d.to);
+  }
+
+  /** Peers we may stem to: direct (not relayed) connections that speak the stem protocol and behave. */
+  #candidates(): string[] {
+    const out = new Set<string>();
+    for (const c of this.#host.node.getConnections()) {
+      const id = c.remotePeer.toString();
+      if (c.limits || !this.#capable.has(id)) continue;
+      if ((this.#host.score?.(c.remotePeer) ?? 0) < 0) continue;
+      out.add(id);
+    }
+    return [...out].sort(); // a stable order, so seeded runs repeat
+  }
+
+  async #learn(peer: PeerId): Promise<void> {
+    try {
+      const p = await this.#host.node.peerStore.get(peer);
+      if (p.protocols.includes(STEM_PROTOCOL)) this.#capable.add(peer.toString());
+    } catch {
+      // not identified yet: 'peer:identify' will tell
+    }
+  }
+
+  readonly #onIdentify = (evt: CustomEvent<{ peerId: PeerId; protocols: string[] }>): void => {
+    const id = evt.detail.peerId.toString();
+    if (evt.detail.protocols.includes(STEM_PROTOCOL)) this.#capable.add(id);
+    else this.#capable.delete(id);
+  };
+
+  readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    this.#capable.delete(evt.detail.toString());
+  };
+
+  #isHeld(held: Held): boolean {
+    return this.#started && this.#held.get(bytesToKey(held.envelope.hash)) === held;
+  }
+
+  #forget(key: string, held: Held): void {
+    for (const c of held.cancel) c();
+    held.cancel = [];
+    this.#held.delete(key);
+  }
+
+  #emit(detail: StemEventDetail): void {
+    this.safeDispatchEvent('stem', { detail });
+  }
+}
