@@ -1,7 +1,8 @@
 // The libp2p node a Whisper peer runs on (SPEC §3), in three roles: 'relay' (Node.js: WebSockets
 // listener, circuit relay v2 server for WebRTC signalling), 'browser' (dials relays over WebSockets,
 // WebRTC to other browsers) and 'test' (memory transport, many nodes in one process). Noise, yamux,
-// identify, ping and gossipsub always. Nothing Node-only is imported here: TCP comes in through `transports`.
+// identify, ping and gossipsub always; browser discovery (discovery.ts) announces in the browser role
+// and is forwarded by relays. Nothing Node-only is imported here: TCP comes in through `transports`.
 
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
@@ -18,7 +19,10 @@ import type { WebRTCTransportInit } from '@libp2p/webrtc';
 import { webSockets } from '@libp2p/websockets';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
-import { whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
+import { GOSSIP_TOPIC } from '../core/constants.ts';
+import { DISCOVERY_TOPIC } from './announcement.ts';
+import { browserDiscovery, DISCOVERY_TOPIC_SCORE, type BrowserDiscovery, type DiscoveryInit } from './discovery.ts';
+import { scoreParams, TOPIC_SCORE, whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
 
 export type WhisperNodeRole = 'relay' | 'browser' | 'test';
 
@@ -34,6 +38,8 @@ export type WhisperServices = {
   ping: Ping;
   pubsub: WhisperGossipSub;
   relay?: CircuitRelayService;
+  /** Browser discovery: announcing in the browser role, forwarding on relays, absent in tests unless asked. */
+  discovery?: BrowserDiscovery;
 };
 
 export type WhisperLibp2p = Libp2p<WhisperServices>;
@@ -93,7 +99,23 @@ export interface WhisperNodeInit {
   relayLimits?: Partial<RelayLimits>;
   /** Gossipsub tuning (heartbeat, scoring, max message size). */
   gossip?: WhisperGossipInit;
+  /**
+   * Browser discovery on /shh/6/discovery/1.0.0. Defaults: browser 'announce', relay 'forward',
+   * test off; `false` turns it off.
+   */
+  discovery?: (Omit<DiscoveryInit, 'mode'> & { mode?: DiscoveryInit['mode'] }) | false;
+  /**
+   * Budget of one dial, all addresses together, and of each address (libp2p: 10 s and 6 s). The
+   * browser role defaults to 30 s and 20 s: a WebRTC dial signals through a relay's circuit, then
+   * gathers ICE candidates and runs DTLS, and on a loaded machine that outlasted 6 s.
+   */
+  dialTimeoutMs?: number;
+  addressDialTimeoutMs?: number;
 }
+
+/** The browser role's dial budgets (see WhisperNodeInit.dialTimeoutMs). */
+export const BROWSER_DIAL_TIMEOUT_MS = 30_000;
+export const BROWSER_ADDRESS_DIAL_TIMEOUT_MS = 20_000;
 
 /** Builds (does not start) the libp2p node for a role. */
 export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperLibp2p> {
@@ -102,10 +124,19 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   let listen: string[];
   let connectionGater: ConnectionGater | undefined;
   let maxConnections: number | undefined;
+  let dialTimeout = init.dialTimeoutMs;
+  let addressDialTimeout = init.addressDialTimeoutMs;
+  const defaultMode: DiscoveryInit['mode'] | undefined = init.role === 'relay' ? 'forward' : init.role === 'browser' ? 'announce' : undefined;
+  const discovery: DiscoveryInit | undefined =
+    init.discovery === false
+      ? undefined
+      : init.discovery === undefined
+        ? defaultMode && { mode: defaultMode }
+        : { mode: defaultMode ?? 'announce', ...init.discovery };
   const services: Record<string, unknown> = {
     identify: identify(),
     ping: ping(),
-    pubsub: whisperGossipsub(init.gossip),
+    pubsub: whisperGossipsub(discovery ? withDiscoveryTopic(init.gossip) : init.gossip),
   };
   switch (init.role) {
     case 'relay': {
@@ -129,6 +160,8 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
       transports.push(webSockets(), webRTC(init.webrtc), circuitRelayTransport());
       listen = init.listen ?? ['/p2p-circuit', '/webrtc'];
       connectionGater = relayDialGater(init.allowedRelays ?? []);
+      dialTimeout ??= BROWSER_DIAL_TIMEOUT_MS;
+      addressDialTimeout ??= BROWSER_ADDRESS_DIAL_TIMEOUT_MS;
       break;
     }
     case 'test':
@@ -140,6 +173,13 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
       throw new TypeError(`unknown role ${String((init as { role: unknown }).role)}`);
   }
   transports.push(...(init.transports ?? []));
+  // After pubsub: libp2p builds services in order, and discovery takes pubsub from its components.
+  if (discovery) services.discovery = browserDiscovery(discovery);
+  const connectionManager = {
+    ...(maxConnections ? { maxConnections } : {}),
+    ...(dialTimeout !== undefined ? { dialTimeout } : {}),
+    ...(addressDialTimeout !== undefined ? { addressDialTimeout } : {}),
+  };
   return createLibp2p({
     start: false,
     privateKey,
@@ -148,9 +188,22 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     ...(connectionGater ? { connectionGater } : {}),
-    ...(maxConnections ? { connectionManager: { maxConnections } } : {}),
+    ...(Object.keys(connectionManager).length ? { connectionManager } : {}),
     services: services as never,
   }) as unknown as Promise<WhisperLibp2p>;
+}
+
+/** Gossipsub admits the discovery topic too, scored on invalid messages like the envelope topic. */
+function withDiscoveryTopic(gossip: WhisperGossipInit = {}): WhisperGossipInit {
+  const params = scoreParams(gossip);
+  return {
+    ...gossip,
+    options: {
+      allowedTopics: [GOSSIP_TOPIC, DISCOVERY_TOPIC],
+      scoreParams: { ...params, topics: { [GOSSIP_TOPIC]: TOPIC_SCORE, [DISCOVERY_TOPIC]: DISCOVERY_TOPIC_SCORE } },
+      ...gossip.options,
+    },
+  };
 }
 
 /** Everything of an address before its first `/p2p` or `/p2p-circuit`: how it is reached. */
@@ -162,6 +215,8 @@ function transportHead(ma: Multiaddr): string {
   }
   return head;
 }
+
+const isCircuit = (ma: Multiaddr): boolean => ma.getComponents().some((c) => c.name === 'p2p-circuit');
 
 /** Plain (not TLS) WebSockets in the transport part of an address. */
 function isPlainWs(ma: Multiaddr): boolean {
@@ -177,13 +232,15 @@ function isPlainWs(ma: Multiaddr): boolean {
  * The browser's connection gater with a narrow exception. libp2p's browser default refuses plain
  * `ws` and private IPs; setting `denyDialMultiaddr` replaces that default, so it is restated here,
  * and only addresses whose transport part equals one of `allowedRelays` (direct or as circuit relay) pass.
+ * Circuit addresses (and `/webrtc` signalled over them) pass only through those relays, even when
+ * the relay would otherwise be reachable (public wss): discovery must not lead us to strangers' relays.
  */
 export function relayDialGater(allowedRelays: readonly string[]): ConnectionGater {
   const allowed = new Set(allowedRelays.map((a) => transportHead(multiaddr(a))));
   return {
     denyDialMultiaddr: (ma: Multiaddr): boolean => {
       if (allowed.has(transportHead(ma))) return false;
-      return isPlainWs(ma) || isPrivate(ma);
+      return isCircuit(ma) || isPlainWs(ma) || isPrivate(ma);
     },
   };
 }
