@@ -5,14 +5,21 @@
 
 import { EXPIRY_TOLERANCE } from '../core/constants.ts';
 import { openWhisperDb, type WhisperDatabase } from '../store/db.ts';
+import { ActivityRows } from '../store/activity.ts';
 import { ApprovalRows } from '../store/approvals.ts';
 import { IdentityRows } from '../store/identities.ts';
 import { KeyRows } from '../store/keys.ts';
 import { PermissionRows } from '../store/permissions.ts';
+import { SettingsRows } from '../store/settings.ts';
+import { VaultRows } from '../store/vault.ts';
 import { WatcherRows } from '../store/watchers.ts';
 import type { PeerChannel } from '../rpc/peer.ts';
+import { DEFAULT_RELAYS } from '../peer/default-relays.ts';
+import { Activity } from './activity.ts';
 import { Approvals } from './approvals.ts';
+import { AutoLock } from './auto-lock.ts';
 import type { ExtensionApi } from './extension-api.ts';
+import { Identities } from './identities.ts';
 import { NodeProxy } from './node-proxy.ts';
 import { OriginKeyStore } from './origin-keys.ts';
 import { OriginScope } from './origin-scope.ts';
@@ -20,6 +27,9 @@ import { Permissions } from './permissions.ts';
 import { popupListener } from './popup-handler.ts';
 import { PageRouter, type RouterServices } from './router.ts';
 import { useLibsecp256k1 } from './secp256k1.ts';
+import { SettingsService } from './settings.ts';
+import { VaultOps } from './vault-ops.ts';
+import { Vault } from './vault.ts';
 
 export const GC_ALARM = 'shh-gc';
 /** A document's stored watchers are kept this long after its Port went away (bfcache, worker restart). */
@@ -31,6 +41,10 @@ export interface BackgroundInit {
   db?: Promise<WhisperDatabase>;
   randomBytes?: (n: number) => Uint8Array;
   now?: () => number; // ms
+  /** PBKDF2 cost of new vaults and backups (tests lower it; the default is the vault's). */
+  vaultIterations?: number;
+  /** Relays the peer dials until the user saves a list (the build's WHISPER_RELAYS). */
+  defaultRelays?: readonly string[];
 }
 
 export interface Services extends RouterServices {
@@ -38,7 +52,13 @@ export interface Services extends RouterServices {
   approvals: Approvals;
   node: NodeProxy;
   watchers: WatcherRows;
-  identities: IdentityRows;
+  identityRows: IdentityRows;
+  identities: Identities;
+  vault: Vault;
+  vaultOps: VaultOps;
+  activity: Activity;
+  settings: SettingsService;
+  autoLock: AutoLock;
 }
 
 export interface Background {
@@ -49,6 +69,8 @@ export interface Background {
   services: Promise<Services>;
   /** Drops stored watchers of documents gone for DETACHED_GRACE_MS and delivered rows of expired envelopes. */
   gc(): Promise<void>;
+  /** A peer host said hello (started or reconnected): give it the user's settings, then pull its pool. */
+  peerConnected(): Promise<void>;
   stop(): void;
 }
 
@@ -66,13 +88,15 @@ export function startBackground(init: BackgroundInit): Background {
 
   const services: Promise<Services> = (async () => {
     const db = await (init.db ?? openWhisperDb());
-    const identities = new IdentityRows(db);
+    const identityRows = new IdentityRows(db);
     const keys = new KeyRows(db);
     const watchers = new WatcherRows(db);
     const permissionRows = new PermissionRows(db);
+    const session = api.storage?.session;
+    const vault = new Vault({ rows: new VaultRows(db), randomBytes, now, ...(session ? { session } : {}), ...(init.vaultIterations ? { iterations: init.vaultIterations } : {}) });
     const permissions = new Permissions({
       rows: permissionRows,
-      identities,
+      identities: identityRows,
       now,
       emit: (origin, event, data) => router.emit(origin, event, data),
       onRevoke: async (origin) => {
@@ -86,6 +110,11 @@ export function startBackground(init: BackgroundInit): Background {
         }
       },
     });
+    const identities = new Identities({ rows: identityRows, permissions, vault, randomBytes, now });
+    const activity = new Activity(new ActivityRows(db), now);
+    const settings = new SettingsService({ rows: new SettingsRows(db), node, defaultRelays: init.defaultRelays ?? DEFAULT_RELAYS });
+    const autoLock = new AutoLock({ alarms: api.alarms, vault, now, minutes: async () => (await settings.get()).autoLockMinutes });
+    const vaultOps = new VaultOps({ vault, identities, keys, permissions, settings, activity, randomBytes, now, ...(init.vaultIterations ? { iterations: init.vaultIterations } : {}) });
     const approvals = new Approvals({
       rows: new ApprovalRows(db),
       windows: api.windows,
@@ -97,8 +126,19 @@ export function startBackground(init: BackgroundInit): Background {
     const scope = (origin: string): OriginScope => {
       let s = scopes.get(origin);
       if (!s) {
-        const keyStore = new OriginKeyStore({ origin, keys, identities, permissions: permissionRows, randomBytes });
-        s = new OriginScope({ origin, node, keys: keyStore, watchers, randomBytes, now, deliver: (session, data) => router.deliver(origin, session, data) });
+        const keyStore = new OriginKeyStore({ origin, keys, identityKey: (id) => identities.privateKey(id), permissions: permissionRows, vault, randomBytes });
+        s = new OriginScope({
+          origin,
+          node,
+          keys: keyStore,
+          watchers,
+          randomBytes,
+          now,
+          deliver: (session, data) => {
+            router.deliver(origin, session, data);
+            void activity.received(origin).catch(() => undefined);
+          },
+        });
         scopes.set(origin, s);
       }
       return s;
@@ -107,9 +147,35 @@ export function startBackground(init: BackgroundInit): Background {
       if (!permissions.isConnected(origin)) await approvals.request(origin);
       return permissions.identitiesOf(origin);
     };
+    const used = (origin: string, method: string, result: unknown): void => {
+      autoLock.touch();
+      if (method === 'shh_post') void activity.posted(origin).catch(() => undefined);
+      else if (method === 'shh_getFilterMessages' && Array.isArray(result)) void activity.received(origin, result.length).catch(() => undefined);
+    };
+    // Locking drops every live watcher and the keys in it; unlocking seals what schema 2 left clear
+    // and replays the watchers of the documents still attached.
+    vault.onChange((state) => {
+      if (state === 'unlocked') {
+        void vaultOps
+          .migrate()
+          .catch(() => undefined)
+          .then(() => router.restoreAll());
+        void autoLock.arm().catch(() => undefined);
+        return;
+      }
+      const suspended = [...scopes.values()];
+      scopes.clear();
+      for (const s of suspended) void s.suspend().catch(() => undefined);
+    });
+    await vault.start();
+    if (vault.state === 'unlocked') await vaultOps.migrate().catch(() => undefined);
     await permissions.start();
     await approvals.start();
-    return { db, identities, watchers, permissions, approvals, node, scope, requestIdentities };
+    return {
+      db, identityRows, identities, watchers, permissions, approvals, node, scope, requestIdentities, used,
+      locked: () => vault.state !== 'unlocked',
+      vault, vaultOps, activity, settings, autoLock,
+    };
   })();
   services.catch(() => undefined);
 
@@ -134,6 +200,12 @@ export function startBackground(init: BackgroundInit): Background {
   };
   const onAlarm = (alarm: { name: string }): void => {
     if (alarm.name === GC_ALARM) void gc().catch(() => undefined);
+    else void services.then((s) => s.autoLock.onAlarm(alarm.name)).catch(() => undefined);
+  };
+  const peerConnected = async (): Promise<void> => {
+    const s = await services;
+    await s.settings.applyToPeer().catch(() => undefined); // an unreachable peer says hello again later
+    await node.resync();
   };
   api.runtime.onConnect.addListener(onConnect);
   api.runtime.onMessage.addListener(onMessage);
@@ -147,6 +219,7 @@ export function startBackground(init: BackgroundInit): Background {
     node,
     services,
     gc,
+    peerConnected,
     stop() {
       api.runtime.onConnect.removeListener(onConnect);
       api.runtime.onMessage.removeListener(onMessage);

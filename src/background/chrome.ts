@@ -12,6 +12,6 @@ chrome.runtime.onConnect.addListener((port) => void channel.accept(port));
 const background = startBackground({ api: chrome, channel });
 // Read-only diagnostics on the worker's global (no page can reach it): what tests and bug reports ask.
 Object.defineProperty(globalThis, 'whisper', { value: Object.freeze({ secp256k1: background.secp256k1 }) });
-// Each hello is a (re)connected peer host: pull its status and any envelopes this worker has not seen.
-channel.onConnect(() => void background.node.resync().catch(() => undefined));
+// Each hello is a (re)connected peer host: give it the saved settings, then pull its status and any envelopes this worker has not seen.
+channel.onConnect(() => void background.peerConnected().catch(() => undefined));
 void channel.ensureOffscreen().catch(() => undefined);

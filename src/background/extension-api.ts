@@ -51,11 +51,20 @@ export interface OffscreenApi {
   createDocument(p: { url: string; reasons: string[]; justification: string }): Promise<void>;
 }
 
+/** storage.session: memory only, trusted contexts only (Chrome's default access level). */
+export interface StorageArea {
+  get(key: string): Promise<Record<string, unknown>>;
+  set(items: Record<string, unknown>): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
 export interface ExtensionApi {
   runtime: RuntimeApi;
   windows: WindowsApi;
   alarms: AlarmsApi;
   offscreen?: OffscreenApi;
+  /** Firefox before 115 has no storage.session: the vault then keeps its key in memory only. */
+  storage?: { session?: StorageArea };
 }
 
 /** The origin of the frame behind a Port or message (SPEC §4), never one the page states; undefined when opaque. */

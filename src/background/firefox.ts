@@ -31,4 +31,4 @@ const channel: PeerChannel = {
 const background = startBackground({ api: browser, channel });
 // Read-only diagnostics on the background page's global (no web page can reach it).
 Object.defineProperty(globalThis, 'whisper', { value: Object.freeze({ secp256k1: background.secp256k1 }) });
-void peer.then(() => background.node.resync()).catch((e) => console.debug('shh:bg', e));
+void peer.then(() => background.peerConnected()).catch((e) => console.debug('shh:bg', e));

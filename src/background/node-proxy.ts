@@ -96,6 +96,12 @@ export class NodeProxy implements ShhNode {
     this.#status = await this.#call('configure', { maxSize: size });
   }
 
+  /** The user's settings (relays, limits) for the peer host; resolves to its new status. */
+  async configure(c: PeerRequests['configure']['params']): Promise<PeerStatus> {
+    this.#status = await this.#call('configure', c);
+    return this.#status;
+  }
+
   // A browser peer follows the whole topic (gossipsub has no bloom); kept so the call succeeds as in geth.
   async setBloomFilter(_bloom: Uint8Array): Promise<void> {}
 

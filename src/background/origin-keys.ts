@@ -1,19 +1,23 @@
-// The KeyStore (src/api/keys.ts) of one origin (SPEC §4): the origin's own keys in IndexedDB, plus the
-// identities the user granted it, usable by id as `sig` and `privateKeyID` but never exported. The
-// grant is read on every use, so a revoke takes effect on the next call.
+// The KeyStore (src/api/keys.ts) of one origin (SPEC §4): the origin's own keys, sealed by the vault in
+// IndexedDB (associated data names origin, kind and id, so a box cannot serve another origin), plus
+// the identities the user granted it, usable by id as `sig` and `privateKeyID` but never exported.
+// The grant is read on every use, so a revoke takes effect on the next call; locked, every use is 4100.
 
 import { PRIVATE_KEY_LENGTH } from '../core/constants.ts';
 import { isValidPrivateKey } from '../core/signature.ts';
 import { checkPrivateKey, checkSymKey, newKeyId, type KeyStore } from '../api/keys.ts';
-import type { IdentityRows } from '../store/identities.ts';
 import type { KeyKind, KeyRows } from '../store/keys.ts';
 import type { PermissionRows } from '../store/permissions.ts';
+import { AAD } from './vault-crypto.ts';
+import type { Vault } from './vault.ts';
 
 export interface OriginKeysInit {
   origin: string;
   keys: KeyRows;
-  identities: IdentityRows;
+  /** Opens a granted identity's private key (src/background/identities.ts). */
+  identityKey: (id: string) => Promise<Uint8Array | undefined>;
   permissions: PermissionRows;
+  vault: Vault;
   randomBytes: (n: number) => Uint8Array;
 }
 
@@ -41,16 +45,16 @@ export class OriginKeyStore implements KeyStore {
   }
 
   async hasKeyPair(id: string): Promise<boolean> {
-    return (await this.#i.keys.has(this.#i.origin, 'pair', id)) || (await this.#granted(id)) !== undefined;
+    return (await this.#i.keys.has(this.#i.origin, 'pair', id)) || (await this.#grantedId(id));
   }
 
   async privateKey(id: string): Promise<Uint8Array | undefined> {
-    return (await this.#i.keys.get(this.#i.origin, 'pair', id)) ?? (await this.#granted(id));
+    return (await this.#own('pair', id)) ?? ((await this.#grantedId(id)) ? this.#i.identityKey(id) : undefined);
   }
 
   /** Only keys the origin created or added itself: an identity's private key never leaves. */
   exportPrivateKey(id: string): Promise<Uint8Array | undefined> {
-    return this.#i.keys.get(this.#i.origin, 'pair', id);
+    return this.#own('pair', id);
   }
 
   async addSymKey(key: Uint8Array): Promise<string> {
@@ -67,19 +71,35 @@ export class OriginKeyStore implements KeyStore {
   }
 
   symKey(id: string): Promise<Uint8Array | undefined> {
-    return this.#i.keys.get(this.#i.origin, 'sym', id);
+    return this.#own('sym', id);
   }
 
-  async #granted(id: string): Promise<Uint8Array | undefined> {
-    const grant = await this.#i.permissions.get(this.#i.origin);
-    if (!grant?.identities.includes(id)) return undefined;
-    return (await this.#i.identities.get(id))?.privateKey.slice();
+  async #own(kind: KeyKind, id: string): Promise<Uint8Array | undefined> {
+    const row = await this.#i.keys.get(this.#i.origin, kind, id);
+    if (!row?.sealed) return undefined;
+    return this.#i.vault.open(row.sealed, AAD.key(this.#i.origin, kind, id));
+  }
+
+  async #grantedId(id: string): Promise<boolean> {
+    return (await this.#i.permissions.get(this.#i.origin))?.identities.includes(id) ?? false;
   }
 
   async #insert(kind: KeyKind, key: Uint8Array): Promise<string> {
     for (;;) {
       const id = newKeyId(this.#i.randomBytes);
-      if (await this.#i.keys.insert(this.#i.origin, kind, id, key)) return id;
+      const sealed = await this.#i.vault.seal(key, AAD.key(this.#i.origin, kind, id));
+      if (await this.#i.keys.insert(this.#i.origin, kind, id, sealed)) return id;
     }
   }
+}
+
+/** Seals schema-2 key rows still in the clear (first unlock after the upgrade); returns how many. */
+export async function sealClearKeys(keys: KeyRows, vault: Vault): Promise<number> {
+  let n = 0;
+  for (const row of await keys.all()) {
+    if (!row.key) continue;
+    await keys.seal(row.origin, row.kind, row.id, await vault.seal(row.key, AAD.key(row.origin, row.kind, row.id)));
+    n++;
+  }
+  return n;
 }

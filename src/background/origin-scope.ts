@@ -133,6 +133,17 @@ export class OriginScope {
     await this.#i.watchers.remove((await this.#i.watchers.ofOrigin(this.origin)).map((r) => r.id));
   }
 
+  /**
+   * The vault locked: every live watcher goes (their keys with them), the stored rows stay, so the
+   * sessions' Ports replay them on unlock. The scope is not usable afterwards.
+   */
+  async suspend(): Promise<void> {
+    const sessions = new Set([...this.#byOuter.values()].map((a) => a.row.session));
+    for (const s of sessions) this.#api.endSession(s);
+    for (const a of [...this.#byOuter.values()]) this.#drop(a);
+    this.#api.stop();
+  }
+
   /** Forgets delivered hashes of envelopes gone from every pool (expired beyond the tolerance). */
   pruneDelivered(nowSeconds: number): void {
     for (const a of this.#byOuter.values()) for (const [hash, expiry] of a.delivered) if (expiry + EXPIRY_TOLERANCE < nowSeconds) a.delivered.delete(hash);

@@ -3,9 +3,7 @@
 // only here, so the gate costs no IndexedDB read per request. A grant or revoke reaches the site's
 // frames at once (`connect`, `identitiesChanged`).
 
-import { toHex } from '../core/bytes.ts';
 import { PROTOCOL_VERSION } from '../core/constants.ts';
-import { publicKeyOf } from '../core/signature.ts';
 import { invalidParams } from '../api/rpc-error.ts';
 import type { PermissionRow } from '../store/db.ts';
 import type { IdentityRows } from '../store/identities.ts';
@@ -50,14 +48,14 @@ export class Permissions {
     const out: Identity[] = [];
     for (const id of ids) {
       const row = await this.#i.identities.get(id);
-      if (row) out.push({ id: row.id, name: row.name, publicKey: toHex(publicKeyOf(row.privateKey)) });
+      if (row?.publicKey) out.push({ id: row.id, name: row.name, publicKey: row.publicKey });
     }
     return out;
   }
 
   /** Every identity the user has, as an approval window lists them. */
   async allIdentities(): Promise<Identity[]> {
-    return (await this.#i.identities.list()).map((r) => ({ id: r.id, name: r.name, publicKey: toHex(publicKeyOf(r.privateKey)) }));
+    return (await this.#i.identities.list()).filter((r) => r.publicKey).map((r) => ({ id: r.id, name: r.name, publicKey: r.publicKey! }));
   }
 
   /** Records the user's approval; identity ids must exist. */
@@ -80,7 +78,40 @@ export class Permissions {
     return found;
   }
 
+  /**
+   * Takes one identity away from one site, or from every site when `origin` is undefined (the
+   * identity is being deleted). The sites stay connected; each hears `identitiesChanged` at once.
+   */
+  async revokeIdentity(identity: string, origin?: string): Promise<string[]> {
+    const changed = await this.#i.rows.revokeIdentity(identity, origin);
+    for (const row of changed) {
+      this.#cache.set(row.origin, row);
+      this.#i.emit(row.origin, 'identitiesChanged', await this.identitiesOf(row.origin));
+    }
+    return changed.map((r) => r.origin);
+  }
+
+  /** Re-sends `identitiesChanged` to sites whose identities changed name. */
+  async announce(origins: readonly string[]): Promise<void> {
+    for (const origin of origins) this.#i.emit(origin, 'identitiesChanged', await this.identitiesOf(origin));
+  }
+
+  /** Origins that may use an identity now. */
+  sitesOf(identity: string): string[] {
+    return [...this.#cache.values()].filter((r) => r.identities.includes(identity)).map((r) => r.origin);
+  }
+
+  /** Disconnects every site (vault wipe). */
+  async revokeAll(): Promise<void> {
+    for (const origin of [...this.#cache.keys()]) await this.revoke(origin);
+  }
+
   list(): SitePermission[] {
-    return [...this.#cache.values()].map((r) => ({ origin: r.origin, connectedAt: r.connectedAt, identities: [...r.identities] }));
+    return [...this.#cache.values()].map((r) => ({
+      origin: r.origin,
+      connectedAt: r.connectedAt,
+      identities: [...r.identities],
+      grantedAt: Object.fromEntries(r.identities.map((id) => [id, r.grantedAt?.[id] ?? r.connectedAt])),
+    }));
   }
 }

@@ -1,39 +1,94 @@
-// The popup channel (src/rpc/popup.ts): the toolbar popup and approval windows ask the background
-// for status, approvals and connected sites. Only the extension's own pages are answered; a content
-// script (whose URL is a web page's) gets nothing. The handler table is typed: a missing op fails to compile.
+// The popup channel (src/rpc/popup.ts): the toolbar popup and approval windows ask the background for
+// status, the vault, identities, sites, activity and settings. Only the extension's own pages are
+// answered; a content script (whose URL is a web page's) gets nothing. While the vault is locked only
+// LOCKED_OPS answer. The handler table is typed: a missing op fails to compile.
 
 import { RPC, RpcError, toRpcError } from '../api/rpc-error.ts';
-import { isPopupMessage, popupParamGuards, type PopupOp, type PopupRequests } from '../rpc/popup.ts';
+import { isPopupMessage, LOCKED_OPS, popupParamGuards, type PopupOp, type PopupRequests } from '../rpc/popup.ts';
+import type { Activity } from './activity.ts';
 import type { Approvals } from './approvals.ts';
+import type { AutoLock } from './auto-lock.ts';
 import type { MessageSender, RuntimeApi } from './extension-api.ts';
+import type { Identities } from './identities.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import type { Permissions } from './permissions.ts';
+import type { SettingsService } from './settings.ts';
+import type { VaultOps } from './vault-ops.ts';
+import { lockedError, type Vault } from './vault.ts';
 
 export interface PopupServices {
   approvals: Approvals;
   permissions: Permissions;
   node: NodeProxy;
+  vault: Vault;
+  vaultOps: VaultOps;
+  identities: Identities;
+  activity: Activity;
+  settings: SettingsService;
+  autoLock: AutoLock;
 }
 
 type Handlers = { [K in PopupOp]: (p: PopupRequests[K]['params']) => Promise<PopupRequests[K]['result']> };
 
 export function popupHandlers(i: PopupServices): Handlers {
+  const known = async (id: string): Promise<void> => {
+    if (!(await i.identities.list()).some((d) => d.id === id)) throw new RpcError(RPC.invalidParams, 'unknown identity');
+  };
   return {
-    status: async () => ({ peer: i.node.status, pendingApprovals: await i.approvals.pendingCount() }),
+    status: async () => ({ vault: i.vault.state, peer: i.node.status, pendingApprovals: await i.approvals.pendingCount() }),
     'approval:get': async ({ id }) => {
       const row = await i.approvals.get(id);
       if (!row) return null;
       const { windowId: _w, ...approval } = row;
-      return { approval, identities: await i.permissions.allIdentities() };
+      return { approval, identities: await i.permissions.allIdentities(), vault: i.vault.state };
     },
     'approval:decide': async ({ id, approve, identities }) => {
       await i.approvals.decide(id, approve, approve ? identities : []);
       return null;
     },
+    'vault:create': async ({ password }) => {
+      await i.vault.create(password);
+      return null;
+    },
+    'vault:unlock': async ({ password }) => {
+      await i.vault.unlock(password);
+      return null;
+    },
+    'vault:lock': async () => {
+      await i.vault.lock();
+      return null;
+    },
+    'vault:wipe': async () => {
+      await i.vaultOps.wipe();
+      return null;
+    },
+    'vault:export': async ({ password }) => ({ file: await i.vaultOps.exportBackup(password) }),
+    'vault:import': async ({ file, password }) => i.vaultOps.importBackup(file, password),
+    'identities:list': () => i.identities.list(),
+    'identities:create': ({ name }) => i.identities.create(name),
+    'identities:import': ({ name, privateKey }) => i.identities.importKey(name, privateKey),
+    'identities:rename': async ({ id, name }) => {
+      await i.identities.rename(id, name);
+      return null;
+    },
+    'identities:export': async ({ id, password }) => ({ privateKey: await i.identities.exportKey(id, password) }),
+    'identities:delete': async ({ id }) => ({ sites: await i.identities.remove(id) }),
     'sites:list': async () => i.permissions.list(),
     'sites:revoke': async ({ origin }) => {
       await i.permissions.revoke(origin);
       return null;
+    },
+    'sites:revokeIdentity': async ({ origin, identity }) => {
+      await known(identity);
+      await i.permissions.revokeIdentity(identity, origin);
+      return null;
+    },
+    'activity:list': () => i.activity.list(),
+    'settings:get': () => i.settings.get(),
+    'settings:set': async (patch) => {
+      const s = await i.settings.set(patch);
+      if (patch.autoLockMinutes !== undefined && i.vault.state === 'unlocked') await i.autoLock.arm();
+      return s;
     },
   };
 }
@@ -49,8 +104,11 @@ export function popupListener(runtime: Pick<RuntimeApi, 'id' | 'getURL'>, servic
     void (async () => {
       try {
         if (!Object.hasOwn(popupParamGuards, op) || !popupParamGuards[op](message.params)) throw new RpcError(RPC.invalidParams, `bad popup request ${op}`);
-        const table = await handlers;
+        const [table, s] = await Promise.all([handlers, services]);
+        await s.vault.start();
+        if (s.vault.state !== 'unlocked' && !LOCKED_OPS.includes(op)) throw lockedError();
         const result = await (table[op] as (p: unknown) => Promise<unknown>)(message.params);
+        s.autoLock.touch();
         sendResponse({ result });
       } catch (e) {
         sendResponse({ error: toRpcError(e).toJSON() });

@@ -11,6 +11,7 @@ import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type Pag
 import { senderOrigin, type Port } from './extension-api.ts';
 import type { OriginScope } from './origin-scope.ts';
 import type { Permissions } from './permissions.ts';
+import { lockedError } from './vault.ts';
 
 /** Requests a Port may have queued; beyond it the page is answered at once instead of buffered. */
 export const MAX_QUEUED_PER_PORT = 256;
@@ -21,6 +22,10 @@ export interface RouterServices {
   scope: (origin: string) => OriginScope;
   /** shh_requestIdentities: the grants of a connected site, else the approval flow's answer. */
   requestIdentities: (origin: string) => Promise<unknown>;
+  /** True while the vault is locked (or not created): every method but shh_version is 4100 then. */
+  locked: () => boolean;
+  /** Counts a site's activity after a call succeeded (posts, polled messages) and re-arms auto-lock. */
+  used?: (origin: string, method: string, result: unknown) => void;
 }
 
 export interface RouterInit {
@@ -86,7 +91,8 @@ export class PageRouter {
       for (const c of this.#conns) if (c !== conn && c.origin === conn.origin && c.session === m.session) this.#detach(c); // the document's old Port
       this.#enqueue(conn, async () => {
         const s = await this.#i.services;
-        if (s.permissions.isConnected(conn.origin)) await s.scope(conn.origin).restoreSession(m.session);
+        // Locked, the watchers' keys cannot be opened: they are replayed by restoreAll() on unlock.
+        if (!s.locked() && s.permissions.isConnected(conn.origin)) await s.scope(conn.origin).restoreSession(m.session);
       });
       return;
     }
@@ -111,9 +117,16 @@ export class PageRouter {
   async #dispatch(origin: string, session: string, method: string, params: unknown): Promise<unknown> {
     const s = await this.#i.services;
     const perms = s.permissions;
+    if (method === 'shh_version') return PROTOCOL_VERSION;
+    if (s.locked()) throw lockedError();
+    const result = await this.#call(s, origin, session, method, params);
+    s.used?.(origin, method, result);
+    return result;
+  }
+
+  async #call(s: RouterServices, origin: string, session: string, method: string, params: unknown): Promise<unknown> {
+    const perms = s.permissions;
     switch (method) {
-      case 'shh_version':
-        return PROTOCOL_VERSION;
       case 'shh_getIdentities':
         return perms.identitiesOf(origin);
       case 'shh_requestIdentities':
@@ -123,6 +136,18 @@ export class PageRouter {
     if ((ADMIN_METHODS as readonly string[]).includes(method)) throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the user`);
     if (!(SHH_METHODS as readonly string[]).includes(method)) throw new RpcError(RPC.unsupportedMethod, `The method ${method} is not supported.`);
     return s.scope(origin).call(method, params, session);
+  }
+
+  /** The vault unlocked: every attached document of a connected site gets its watchers back. */
+  restoreAll(): void {
+    for (const conn of this.#conns) {
+      const session = conn.session;
+      if (session === undefined) continue;
+      this.#enqueue(conn, async () => {
+        const s = await this.#i.services;
+        if (!s.locked() && s.permissions.isConnected(conn.origin)) await s.scope(conn.origin).restoreSession(session);
+      });
+    }
   }
 
   #enqueue(conn: Conn, job: () => Promise<void>): void {

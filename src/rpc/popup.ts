@@ -1,7 +1,8 @@
-// The popup channel: popup and approval windows <-> background, over runtime.sendMessage.
-// The background answers only senders whose URL is one of the extension's own pages.
+// The popup channel: the toolbar popup and approval windows <-> background, over runtime.sendMessage.
+// The background answers only senders whose URL is one of the extension's own pages. While the vault is
+// locked only the ops in LOCKED_OPS answer; the others are 4100.
 
-import { isObject, isString, isStringArray } from './guards.ts';
+import { isNumber, isObject, isString, isStringArray } from './guards.ts';
 import type { PeerStatus } from './peer.ts';
 
 export interface Approval {
@@ -17,20 +18,72 @@ export interface Identity {
   publicKey: string;
 }
 
+/** An identity as the popup shows it: plus when it was made and the sites that may use it. */
+export interface IdentityDetails extends Identity {
+  createdAt: number; // ms
+  sites: string[];
+}
+
+/** EIP-2255-shaped: who (origin), what (identities), when (connectedAt, and each identity's grant). */
 export interface SitePermission {
   origin: string;
   connectedAt: number;
   identities: string[]; // identity ids this site may use
+  grantedAt: Record<string, number>; // identity id -> ms
 }
 
+export interface SiteActivity {
+  origin: string;
+  posted: number;
+  received: number;
+  lastPostedAt?: number;
+  lastReceivedAt?: number;
+}
+
+export interface Settings {
+  relays: string[];
+  defaultRelays: string[];
+  minPow: number;
+  maxSize: number;
+  autoLockMinutes: number;
+}
+
+export type VaultState = 'new' | 'locked' | 'unlocked';
+
+type None = Record<string, never>;
+type SettingsPatch = Partial<Omit<Settings, 'defaultRelays'>>;
+
 export interface PopupRequests {
-  status: { params: Record<string, never>; result: { peer: PeerStatus | null; pendingApprovals: number } };
-  'approval:get': { params: { id: string }; result: { approval: Approval; identities: Identity[] } | null };
+  status: { params: None; result: { vault: VaultState; peer: PeerStatus | null; pendingApprovals: number } };
+  'approval:get': { params: { id: string }; result: { approval: Approval; identities: Identity[]; vault: VaultState } | null };
   'approval:decide': { params: { id: string; approve: boolean; identities: string[] }; result: null };
-  'sites:list': { params: Record<string, never>; result: SitePermission[] };
+  'vault:create': { params: { password: string }; result: null };
+  'vault:unlock': { params: { password: string }; result: null };
+  'vault:lock': { params: None; result: null };
+  /** Deletes identities, site keys, permissions, activity and settings: back to first run. */
+  'vault:wipe': { params: { confirm: 'wipe' }; result: null };
+  /** The backup file's text, encrypted under the vault password (asked again). */
+  'vault:export': { params: { password: string }; result: { file: string } };
+  /** On first run: creates the vault under the backup's password. Unlocked: adds what is missing. */
+  'vault:import': { params: { file: string; password: string }; result: { identities: number; keys: number } };
+  'identities:list': { params: None; result: IdentityDetails[] };
+  'identities:create': { params: { name: string }; result: IdentityDetails };
+  'identities:import': { params: { name: string; privateKey: string }; result: IdentityDetails };
+  'identities:rename': { params: { id: string; name: string }; result: null };
+  'identities:export': { params: { id: string; password: string }; result: { privateKey: string } };
+  /** Returns the sites that lost it. */
+  'identities:delete': { params: { id: string }; result: { sites: string[] } };
+  'sites:list': { params: None; result: SitePermission[] };
   'sites:revoke': { params: { origin: string }; result: null };
+  'sites:revokeIdentity': { params: { origin: string; identity: string }; result: null };
+  'activity:list': { params: None; result: SiteActivity[] };
+  'settings:get': { params: None; result: Settings };
+  'settings:set': { params: SettingsPatch; result: Settings };
 }
 export type PopupOp = keyof PopupRequests;
+
+/** What answers while the vault is locked (or not created yet). */
+export const LOCKED_OPS: readonly PopupOp[] = ['status', 'approval:get', 'approval:decide', 'vault:create', 'vault:unlock', 'vault:lock', 'vault:wipe', 'vault:import'];
 
 export interface PopupMessage {
   channel: 'shh-popup';
@@ -42,11 +95,32 @@ export function isPopupMessage(x: unknown): x is PopupMessage {
   return isObject(x) && x.channel === 'shh-popup' && isString(x.op) && isObject(x.params);
 }
 
+const hasString = (p: unknown, ...keys: string[]): p is Record<string, string> => isObject(p) && keys.every((k) => isString(p[k]));
+const none = (p: unknown): p is None => isObject(p);
+const optional = (p: Record<string, unknown>, k: string, ok: (x: unknown) => boolean): boolean => p[k] === undefined || ok(p[k]);
+
 export const popupParamGuards: { [K in PopupOp]: (p: unknown) => p is PopupRequests[K]['params'] } = {
-  status: (p): p is Record<string, never> => isObject(p),
-  'approval:get': (p): p is { id: string } => isObject(p) && isString(p.id),
+  status: none,
+  'approval:get': (p): p is { id: string } => hasString(p, 'id'),
   'approval:decide': (p): p is { id: string; approve: boolean; identities: string[] } =>
     isObject(p) && isString(p.id) && typeof p.approve === 'boolean' && isStringArray(p.identities),
-  'sites:list': (p): p is Record<string, never> => isObject(p),
-  'sites:revoke': (p): p is { origin: string } => isObject(p) && isString(p.origin),
+  'vault:create': (p): p is { password: string } => hasString(p, 'password'),
+  'vault:unlock': (p): p is { password: string } => hasString(p, 'password'),
+  'vault:lock': none,
+  'vault:wipe': (p): p is { confirm: 'wipe' } => isObject(p) && p.confirm === 'wipe',
+  'vault:export': (p): p is { password: string } => hasString(p, 'password'),
+  'vault:import': (p): p is { file: string; password: string } => hasString(p, 'file', 'password'),
+  'identities:list': none,
+  'identities:create': (p): p is { name: string } => hasString(p, 'name'),
+  'identities:import': (p): p is { name: string; privateKey: string } => hasString(p, 'name', 'privateKey'),
+  'identities:rename': (p): p is { id: string; name: string } => hasString(p, 'id', 'name'),
+  'identities:export': (p): p is { id: string; password: string } => hasString(p, 'id', 'password'),
+  'identities:delete': (p): p is { id: string } => hasString(p, 'id'),
+  'sites:list': none,
+  'sites:revoke': (p): p is { origin: string } => hasString(p, 'origin'),
+  'sites:revokeIdentity': (p): p is { origin: string; identity: string } => hasString(p, 'origin', 'identity'),
+  'activity:list': none,
+  'settings:get': none,
+  'settings:set': (p): p is SettingsPatch =>
+    isObject(p) && optional(p, 'relays', isStringArray) && optional(p, 'minPow', isNumber) && optional(p, 'maxSize', isNumber) && optional(p, 'autoLockMinutes', isNumber),
 };

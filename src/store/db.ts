@@ -5,7 +5,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 
 export const DB_NAME = 'shh';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** One live envelope of the peer's pool (src/store/envelopes.ts). */
 export interface EnvelopeRow {
@@ -14,27 +14,75 @@ export interface EnvelopeRow {
   rlp: Uint8Array; // the wire bytes, re-validated when loaded
 }
 
+/**
+ * Secret bytes sealed by the vault (src/background/vault.ts): AES-256-GCM under the vault's data key,
+ * `ct` = ciphertext ‖ 16-byte tag, with the row's identity as associated data so a box cannot be
+ * moved to another row. Every secret the extension keeps is stored as one of these.
+ */
+export interface SealedBox {
+  iv: Uint8Array; // 12 bytes, random per seal
+  ct: Uint8Array;
+}
+
 /** A key of one origin (src/store/keys.ts): a key pair's private key or a symmetric key. */
 export interface KeyRow {
   origin: string;
   kind: 'pair' | 'sym';
   id: string; // 64 hex, geth's key id
-  key: Uint8Array; // plain for now; a later issue seals it with the vault
+  sealed?: SealedBox;
+  /** Schema 2 kept keys in the clear; such rows are sealed and this field deleted at the first unlock. */
+  key?: Uint8Array;
 }
 
 /** A user identity (src/store/identities.ts); sites get its id and public key, never the key. */
 export interface IdentityRow {
   id: string; // 64 hex
   name: string;
-  privateKey: Uint8Array;
+  publicKey?: string; // 0x + 130 hex (uncompressed); absent only on schema-2 rows not yet migrated
+  sealed?: SealedBox;
+  /** Schema 2 only (clear): sealed and deleted at the first unlock. */
+  privateKey?: Uint8Array;
   createdAt: number; // ms
 }
 
-/** A site the user connected (EIP-2255-like), src/store/permissions.ts. */
+/** A site the user connected (EIP-2255-like: who = origin, what = the identities, when), src/store/permissions.ts. */
 export interface PermissionRow {
   origin: string;
   connectedAt: number; // ms
   identities: string[];
+  /** When each identity was granted (ms); schema-2 rows lack it and read as connectedAt. */
+  grantedAt?: Record<string, number>;
+}
+
+/**
+ * The vault's parameters and wrapped data key (src/store/vault.ts), kept beside the ciphertexts so
+ * the KDF cost can be raised later: the data key is wrapped under PBKDF2-SHA256(password, salt).
+ */
+export interface VaultMeta {
+  version: 1;
+  kdf: { name: 'PBKDF2'; hash: 'SHA-256'; iterations: number; salt: Uint8Array };
+  cipher: 'AES-256-GCM';
+  wrappedKey: SealedBox; // the 32-byte data key
+  /** The data key sealed over nothing: lets a key kept in storage.session be checked against this vault. */
+  check: SealedBox;
+  createdAt: number; // ms
+}
+
+/** The user's settings (src/store/settings.ts); nothing secret. */
+export interface SettingsRow {
+  relays?: string[]; // multiaddrs; absent = the build's default list
+  minPow?: number;
+  maxSize?: number;
+  autoLockMinutes?: number;
+}
+
+/** Per-site message counts (src/store/activity.ts). */
+export interface ActivityRow {
+  origin: string;
+  posted: number;
+  received: number;
+  lastPostedAt?: number; // ms
+  lastReceivedAt?: number; // ms
 }
 
 /** A pending shh_requestIdentities, src/store/approvals.ts. */
@@ -74,6 +122,11 @@ export interface WhisperDB extends DBSchema {
   approvals: { key: string; value: ApprovalRow; indexes: { createdAt: number } };
   watchers: { key: string; value: WatcherRow; indexes: { session: [string, string]; origin: string } };
   delivered: { key: [string, string]; value: DeliveredRow; indexes: { expiry: number } };
+  /** Under the key 'meta'. */
+  vault: { key: string; value: VaultMeta };
+  /** Under the key 'settings'. */
+  settings: { key: string; value: SettingsRow };
+  activity: { key: string; value: ActivityRow };
 }
 
 export type WhisperDatabase = IDBPDatabase<WhisperDB>;
@@ -97,6 +150,13 @@ export function openWhisperDb(name: string = DB_NAME): Promise<WhisperDatabase> 
         watchers.createIndex('session', ['origin', 'session']);
         watchers.createIndex('origin', 'origin');
         db.createObjectStore('delivered', { keyPath: ['watcher', 'hash'] }).createIndex('expiry', 'expiry');
+      }
+      // Schema 3 (vault): clear keys of schema 2 stay as they are until the first unlock seals them,
+      // since sealing needs the password, which an upgrade does not have.
+      if (oldVersion < 3) {
+        db.createObjectStore('vault');
+        db.createObjectStore('settings');
+        db.createObjectStore('activity', { keyPath: 'origin' });
       }
     },
     // Another context (worker or offscreen document) wants a newer schema: let it have the database.

@@ -184,7 +184,7 @@ describe('approvals (shh_requestIdentities)', () => {
     await until(() => windows.open.size === 1);
     const id = windows.approvalIds()[0]!;
     kill(h1);
-    const h2 = await start({ windows, dbName: h1.dbName, peer: h1.peer });
+    const h2 = await start({ windows, dbName: h1.dbName, peer: h1.peer, session: h1.session });
     const p2 = new Page(h2, A, p1.session);
     expect(((await popup(h2, 'approval:get', { id })).result as { approval: { origin: string } }).approval.origin).toBe(A);
     expect(windows.open.size).toBe(1); // not opened twice
@@ -204,14 +204,14 @@ describe('approvals (shh_requestIdentities)', () => {
     const id = windows.approvalIds()[0]!;
     kill(h1);
     windows.open.clear(); // the browser restarted: the window is gone
-    const h2 = await start({ windows, dbName: h1.dbName, peer: h1.peer });
+    const h2 = await start({ windows, dbName: h1.dbName, peer: h1.peer, session: h1.session });
     expect((await popup(h2, 'approval:get', { id })).result).toBeNull();
     expect(((await popup(h2, 'status', {})).result as { pendingApprovals: number }).pendingApprovals).toBe(0);
     const p = new Page(h2, B);
     const asked = p.raw('shh_requestIdentities');
     await until(() => windows.open.size === 1);
     kill(h2);
-    const h3 = await start({ windows, dbName: h1.dbName, peer: h1.peer });
+    const h3 = await start({ windows, dbName: h1.dbName, peer: h1.peer, session: h1.session });
     const p3 = new Page(h3, B, p.session);
     const rejoined = p3.raw('shh_requestIdentities');
     await until(async () => ((await popup(h3, 'status', {})).result as { pendingApprovals: number }).pendingApprovals === 1);
@@ -223,13 +223,11 @@ describe('approvals (shh_requestIdentities)', () => {
 
 describe('identities and revocation', () => {
   async function withIdentity(h: Harness): Promise<string> {
-    const id = toHex(randomBytes(32), false);
     const s = await h.bg.services;
     let k: Uint8Array;
     do k = randomBytes(32);
     while (k[0] === 0);
-    await s.identities.add({ id, name: 'Alice', privateKey: k, createdAt: 1 });
-    return id;
+    return (await s.identities.importKey('Alice', toHex(k))).id;
   }
 
   it('a granted identity signs and decrypts by id but never exports; ungranted ones are unknown', async () => {

@@ -92,7 +92,12 @@ export function fakeExtension(windows = new FakeWindows()) {
     onConnect: fakeEvent<(p: Port) => void>(),
     onMessage: fakeEvent<(m: unknown, s: MessageSender, r: (x: unknown) => void) => boolean | undefined>(),
   };
-  const alarms = { created: [] as string[], create: (name: string) => void alarms.created.push(name), onAlarm: fakeEvent<(a: { name: string }) => void>() };
+  const alarms = {
+    created: [] as string[],
+    infos: new Map<string, { periodInMinutes?: number; delayInMinutes?: number }>(),
+    create: (name: string, info: { periodInMinutes?: number; delayInMinutes?: number } = {}) => void (alarms.created.push(name), alarms.infos.set(name, info)),
+    onAlarm: fakeEvent<(a: { name: string }) => void>(),
+  };
   const api = { runtime, windows, alarms } satisfies ExtensionApi;
   return api;
 }
@@ -165,16 +170,49 @@ export interface Harness {
   dbName: string;
 }
 
-/** A background over fakes; pass the same dbName / windows / peer to simulate a worker restart. */
-export async function makeBackground(o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer; now?: () => number } = {}): Promise<Harness> {
+/** PBKDF2 cost in unit tests (the product's 600 000 is tested once, in vault.test.ts). */
+export const TEST_ITERATIONS = 1000;
+export const PASSWORD = 'correct horse battery';
+
+/** storage.session: a Map that outlives a "worker" when the test passes the same one again. */
+export class FakeSession {
+  readonly items = new Map<string, unknown>();
+  async get(key: string): Promise<Record<string, unknown>> {
+    return this.items.has(key) ? { [key]: structuredClone(this.items.get(key)) } : {};
+  }
+  async set(items: Record<string, unknown>): Promise<void> {
+    for (const [k, v] of Object.entries(items)) this.items.set(k, structuredClone(v));
+  }
+  async remove(key: string): Promise<void> {
+    this.items.delete(key);
+  }
+}
+
+/**
+ * A background over fakes; pass the same dbName / windows / peer / session to simulate a worker
+ * restart. `vault` 'unlocked' (default) creates the vault with PASSWORD on a fresh database.
+ */
+export async function makeBackground(
+  o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer; now?: () => number; session?: FakeSession; vault?: 'unlocked' | 'as-is' } = {},
+): Promise<Harness & { session: FakeSession }> {
   const dbName = o.dbName ?? freshDbName();
   const ext = fakeExtension(o.windows);
+  const session = o.session ?? new FakeSession();
   const peer = o.peer ?? new FakePeer();
   const db = await openWhisperDb(dbName);
-  const bg = startBackground({ api: ext, channel: peer, db: Promise.resolve(db), randomBytes, ...(o.now ? { now: o.now } : {}) });
-  await bg.services;
+  const bg = startBackground({
+    api: { ...ext, storage: { session } },
+    channel: peer,
+    db: Promise.resolve(db),
+    randomBytes,
+    vaultIterations: TEST_ITERATIONS,
+    defaultRelays: ['/ip4/127.0.0.1/tcp/9090/ws'],
+    ...(o.now ? { now: o.now } : {}),
+  });
+  const s = await bg.services;
+  if ((o.vault ?? 'unlocked') === 'unlocked' && s.vault.state === 'new') await s.vault.create(PASSWORD);
   await bg.node.resync();
-  return { bg, ext, peer, db, dbName };
+  return { bg, ext, peer, db, dbName, session };
 }
 
 /** Stops a background as a dying worker would: no goodbyes, listeners and timers gone. */

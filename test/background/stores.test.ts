@@ -8,10 +8,10 @@ import { WatcherRows } from '../../src/store/watchers.ts';
 import { freshDbName } from './fakes.ts';
 
 describe('background stores over IndexedDB', () => {
-  it('schema v2 holds the peer\'s envelopes store and the background\'s stores in one database', async () => {
+  it('schema v3 holds the peer\'s envelopes store and the background\'s stores in one database', async () => {
     const db = await openWhisperDb(freshDbName());
-    expect(DB_VERSION).toBe(2);
-    expect([...db.objectStoreNames].sort()).toEqual(['approvals', 'delivered', 'envelopes', 'identities', 'keys', 'peerIdentity', 'permissions', 'watchers']);
+    expect(DB_VERSION).toBe(3);
+    expect([...db.objectStoreNames].sort()).toEqual(['activity', 'approvals', 'delivered', 'envelopes', 'identities', 'keys', 'peerIdentity', 'permissions', 'settings', 'vault', 'watchers']);
     expect([...db.transaction('envelopes').store.indexNames]).toEqual(['expiry']);
     db.close();
   });
@@ -20,9 +20,10 @@ describe('background stores over IndexedDB', () => {
     const db = await openWhisperDb(freshDbName());
     const keys = new KeyRows(db);
     const id = 'aa'.repeat(32);
-    expect(await keys.insert('https://a', 'sym', id, new Uint8Array(32).fill(1))).toBe(true);
-    expect(await keys.insert('https://a', 'sym', id, new Uint8Array(32).fill(2))).toBe(false);
-    expect(await keys.get('https://a', 'sym', id)).toEqual(new Uint8Array(32).fill(1));
+    const box = (n: number) => ({ iv: new Uint8Array(12).fill(n), ct: new Uint8Array(48).fill(n) });
+    expect(await keys.insert('https://a', 'sym', id, box(1))).toBe(true);
+    expect(await keys.insert('https://a', 'sym', id, box(2))).toBe(false);
+    expect((await keys.get('https://a', 'sym', id))?.sealed).toEqual(box(1));
     expect(await keys.get('https://b', 'sym', id)).toBeUndefined();
     expect(await keys.get('https://a', 'pair', id)).toBeUndefined();
     expect(await keys.remove('https://b', 'sym', id)).toBe(false);
@@ -37,7 +38,11 @@ describe('background stores over IndexedDB', () => {
     const perms = new PermissionRows(db);
     await perms.grant('https://a', ['x'], 1);
     await perms.grant('https://a', ['y'], 2);
-    expect(await perms.list()).toEqual([{ origin: 'https://a', connectedAt: 2, identities: ['y'] }]);
+    expect(await perms.list()).toEqual([{ origin: 'https://a', connectedAt: 2, identities: ['y'], grantedAt: { y: 2 } }]);
+    await perms.grant('https://a', ['y', 'z'], 3); // y keeps its grant time
+    expect((await perms.get('https://a'))?.grantedAt).toEqual({ y: 2, z: 3 });
+    expect((await perms.revokeIdentity('y', 'https://a')).map((r) => r.identities)).toEqual([['z']]);
+    expect(await perms.revokeIdentity('y', 'https://a')).toEqual([]);
     expect(await perms.revoke('https://a')).toBe(true);
     expect(await perms.revoke('https://a')).toBe(false);
     const approvals = new ApprovalRows(db);

@@ -61,7 +61,7 @@ describe('subscriptions and filters across a worker restart', () => {
     const k2 = await s.call('shh_addSymKey', keyBytes);
     await sealOnly(s, k2 as string, '0x02');
 
-    const h2 = await start({ windows, dbName: h1.dbName, peer: h1.peer });
+    const h2 = await start({ windows, dbName: h1.dbName, peer: h1.peer, session: h1.session });
     const p2 = new Page(h2, A, p1.session); // the content script reconnects with its document's session
     await until(() => payloads(p2).length >= 1);
     await new Promise((r) => setTimeout(r, 20));

@@ -1,0 +1,101 @@
+// The user's settings (issue 5): relays to dial, minimum PoW, maximum message size, auto-lock time.
+// Saved in IndexedDB and pushed to the peer host with `configure` after every peer hello (the peer
+// dials the build's default list until then). A change is checked before it is saved: limits here,
+// relay addresses as multiaddrs, and by the peer itself when it is reachable.
+
+import { multiaddr } from '@multiformats/multiaddr';
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
+import { invalidParams } from '../api/rpc-error.ts';
+import type { SettingsRow } from '../store/db.ts';
+import type { SettingsRows } from '../store/settings.ts';
+import type { Settings } from '../rpc/popup.ts';
+import type { NodeProxy } from './node-proxy.ts';
+
+export const DEFAULT_AUTO_LOCK_MINUTES = 15;
+/** Chrome's alarms fire no sooner than 30 s; a day is long enough for anyone. */
+export const AUTO_LOCK_RANGE = [1, 24 * 60] as const;
+export const MAX_RELAYS = 16;
+
+export interface SettingsInit {
+  rows: SettingsRows;
+  node: NodeProxy;
+  defaultRelays: readonly string[];
+}
+
+export class SettingsService {
+  readonly #i: SettingsInit;
+  #cache: SettingsRow | undefined;
+
+  constructor(init: SettingsInit) {
+    this.#i = init;
+  }
+
+  async get(): Promise<Settings> {
+    const s = (this.#cache ??= await this.#i.rows.get());
+    return {
+      relays: s.relays ?? [...this.#i.defaultRelays],
+      defaultRelays: [...this.#i.defaultRelays],
+      minPow: s.minPow ?? DEFAULT_MIN_POW,
+      maxSize: s.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      autoLockMinutes: s.autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES,
+    };
+  }
+
+  /** Checks, applies to the peer (when it answers), then saves. An empty relay list means the default. */
+  async set(patch: Partial<Omit<Settings, 'defaultRelays'>>): Promise<Settings> {
+    const row: SettingsRow = {};
+    if (patch.relays !== undefined) row.relays = checkRelays(patch.relays);
+    if (patch.minPow !== undefined) {
+      if (!Number.isFinite(patch.minPow) || patch.minPow < 0 || patch.minPow > 1e6) throw invalidParams('Minimum PoW is a number from 0 to 1000000.');
+      row.minPow = patch.minPow;
+    }
+    if (patch.maxSize !== undefined) {
+      if (!Number.isSafeInteger(patch.maxSize) || patch.maxSize < 1024 || patch.maxSize > MAX_MESSAGE_SIZE_CEILING)
+        throw invalidParams(`Maximum message size is a whole number of bytes from 1024 to ${MAX_MESSAGE_SIZE_CEILING}.`);
+      row.maxSize = patch.maxSize;
+    }
+    if (patch.autoLockMinutes !== undefined) {
+      const m = patch.autoLockMinutes;
+      if (!Number.isSafeInteger(m) || m < AUTO_LOCK_RANGE[0] || m > AUTO_LOCK_RANGE[1]) throw invalidParams(`Auto-lock is ${AUTO_LOCK_RANGE[0]} to ${AUTO_LOCK_RANGE[1]} minutes.`);
+      row.autoLockMinutes = m;
+    }
+    const peerPart = this.#peerPart(row);
+    if (Object.keys(peerPart).length > 0 && this.#i.node.status !== null) await this.#i.node.configure(peerPart);
+    this.#cache = await this.#i.rows.update(row);
+    return this.get();
+  }
+
+  /** After each peer hello: the saved relays and limits replace the build's defaults. */
+  async applyToPeer(): Promise<void> {
+    const s = (this.#cache ??= await this.#i.rows.get());
+    const part = this.#peerPart(s);
+    if (Object.keys(part).length > 0) await this.#i.node.configure(part);
+  }
+
+  async clear(): Promise<void> {
+    await this.#i.rows.clear();
+    this.#cache = {};
+    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE }).catch(() => undefined);
+  }
+
+  #peerPart(s: SettingsRow): { relays?: string[]; minPow?: number; maxSize?: number } {
+    return {
+      ...(s.relays !== undefined ? { relays: s.relays.length ? s.relays : [...this.#i.defaultRelays] } : {}),
+      ...(s.minPow !== undefined ? { minPow: s.minPow } : {}),
+      ...(s.maxSize !== undefined ? { maxSize: s.maxSize } : {}),
+    };
+  }
+}
+
+function checkRelays(list: string[]): string[] {
+  const clean = [...new Set(list.map((s) => s.trim()).filter((s) => s.length > 0))];
+  if (clean.length > MAX_RELAYS) throw invalidParams(`At most ${MAX_RELAYS} relays.`);
+  for (const a of clean) {
+    try {
+      multiaddr(a);
+    } catch {
+      throw invalidParams(`Not a relay address (multiaddr): ${a}`);
+    }
+  }
+  return clean;
+}

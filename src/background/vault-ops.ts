@@ -1,0 +1,84 @@
+// What the popup does to the vault as a whole (issue 5): after-unlock migration of schema-2 clear
+// keys, encrypted backup export and import, and the wipe. Export asks for the password again; import on
+// first run creates the vault under the backup's password; the wipe is the only path that deletes.
+
+import { fromHex, toHex } from '../core/bytes.ts';
+import { RPC, RpcError } from '../api/rpc-error.ts';
+import type { KeyRows } from '../store/keys.ts';
+import type { Activity } from './activity.ts';
+import type { Identities } from './identities.ts';
+import { sealClearKeys } from './origin-keys.ts';
+import type { Permissions } from './permissions.ts';
+import type { SettingsService } from './settings.ts';
+import { decryptBackup, encryptBackup, type BackupContents } from './vault-backup.ts';
+import { AAD } from './vault-crypto.ts';
+import type { Vault } from './vault.ts';
+
+export interface VaultOpsInit {
+  vault: Vault;
+  identities: Identities;
+  keys: KeyRows;
+  permissions: Permissions;
+  settings: SettingsService;
+  activity: Activity;
+  randomBytes: (n: number) => Uint8Array;
+  now: () => number;
+  iterations?: number;
+}
+
+export class VaultOps {
+  readonly #i: VaultOpsInit;
+
+  constructor(init: VaultOpsInit) {
+    this.#i = init;
+  }
+
+  /** Seals whatever schema 2 left in the clear; idempotent, run at every unlock. */
+  async migrate(): Promise<number> {
+    return (await this.#i.identities.migrateClear()) + (await sealClearKeys(this.#i.keys, this.#i.vault));
+  }
+
+  async exportBackup(password: string): Promise<string> {
+    const { vault, identities, keys } = this.#i;
+    await vault.verify(password);
+    const contents: BackupContents = { identities: [], keys: [], settings: {} };
+    for (const s of await identities.secrets()) contents.identities.push({ id: s.id, name: s.name, createdAt: s.createdAt, privateKey: toHex(s.privateKey) });
+    for (const r of await keys.all()) {
+      if (!r.sealed) continue;
+      const key = await vault.open(r.sealed, AAD.key(r.origin, r.kind, r.id));
+      contents.keys.push({ origin: r.origin, kind: r.kind, id: r.id, key: toHex(key) });
+    }
+    const { relays, minPow, maxSize, autoLockMinutes, defaultRelays } = await this.#i.settings.get();
+    contents.settings = { minPow, maxSize, autoLockMinutes, ...(sameList(relays, defaultRelays) ? {} : { relays }) };
+    return encryptBackup(contents, password, { randomBytes: this.#i.randomBytes, now: this.#i.now, ...(this.#i.iterations ? { iterations: this.#i.iterations } : {}) });
+  }
+
+  /** Restores a backup: on first run the vault is created under its password; entries already here are kept. */
+  async importBackup(file: string, password: string): Promise<{ identities: number; keys: number }> {
+    const { vault } = this.#i;
+    const c = await decryptBackup(file, password);
+    if (vault.state === 'new') await vault.create(password);
+    else if (vault.state === 'locked') throw new RpcError(RPC.unauthorized, 'Unlock the extension before importing into it.');
+    let identities = 0;
+    for (const b of c.identities) if (await this.#i.identities.restore({ ...b, privateKey: fromHex(b.privateKey, true) })) identities++;
+    let keys = 0;
+    for (const k of c.keys) {
+      const sealed = await vault.seal(fromHex(k.key, true), AAD.key(k.origin, k.kind, k.id));
+      if (await this.#i.keys.insert(k.origin, k.kind, k.id, sealed)) keys++;
+    }
+    await this.#i.settings.set(c.settings).catch(() => undefined); // a setting this version refuses is not worth failing the restore
+    return { identities, keys };
+  }
+
+  /** Deletes every secret and every grant (sites hear identitiesChanged []), then the vault record. */
+  async wipe(): Promise<void> {
+    await this.#i.permissions.revokeAll();
+    await this.#i.identities.clear();
+    await this.#i.keys.clear();
+    await this.#i.activity.clear();
+    await this.#i.settings.clear();
+    await this.#i.vault.wipe();
+  }
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
