@@ -121,11 +121,12 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
 
   stop(): void {}
 
-  /** Our own addresses that may be announced: the rule's form, ending with our peer id, at most 8. */
+  /** Our own addresses that may be announced: the rule's form, ending with our peer id (added if missing), at most 8. */
   ownAddresses(): Multiaddr[] {
     const self = this.#c.peerId.toString();
     return this.#c.addressManager
       .getAddresses()
+      .map((ma) => (addressPeerId(ma) === undefined ? ma.encapsulate(`/p2p/${self}`) : ma))
       .filter((ma) => this.#rule(ma) && addressPeerId(ma) === self)
       .slice(0, MAX_ANNOUNCED_ADDRS);
   }
