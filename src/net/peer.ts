@@ -10,6 +10,7 @@ import { WhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
 import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
+import { systemClock } from './stem/clock.ts';
 import { Stem, type StemInit } from './stem/stem.ts';
 import { createWhisperNode, type WhisperLibp2p, type WhisperNodeInit } from './node.ts';
 
@@ -104,7 +105,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
           score: (peer) => this.score(peer),
           ...(init.onError ? { onError: init.onError } : {}),
         },
-        init.stem,
+        { clock: systemClock(this.#now), ...init.stem },
       );
     }
   }
