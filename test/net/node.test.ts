@@ -2,7 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createWhisperNode, DEFAULT_RELAY_LIMITS, relayDialGater, type WhisperLibp2p } from '../../src/net/node.ts';
+import {
+  BROWSER_ADDRESS_DIAL_TIMEOUT_MS,
+  BROWSER_DIAL_TIMEOUT_MS,
+  createWhisperNode,
+  DEFAULT_RELAY_LIMITS,
+  relayDialGater,
+  type WhisperLibp2p,
+  type WhisperNodeInit,
+} from '../../src/net/node.ts';
 import { waitFor } from './helpers.ts';
 
 let running: WhisperLibp2p[] = [];
@@ -28,6 +36,8 @@ describe('relayDialGater: the browser default with a narrow exception', () => {
     ['/ip4/8.8.8.8/tcp/443/tls/ws', false], // public and secure: the browser default allows it
     ['/dns4/relay.example.org/tcp/443/wss', false],
     [`/ip4/127.0.0.1/tcp/9091/ws/p2p/${P}/p2p-circuit/webrtc`, true], // circuit through a relay not allowed
+    [`/ip4/8.8.8.8/tcp/443/tls/ws/p2p/${P}/p2p-circuit/webrtc/p2p/${P}`, true], // a public relay nobody configured: discovery must not lead there
+    [`/dns4/relay.example.org/tcp/443/wss/p2p/${P}/p2p-circuit/p2p/${P}`, true],
   ])('%s → deny %s', (addr, denied) => {
     expect(deny(addr)).toBe(denied);
   });
@@ -51,6 +61,27 @@ describe('createWhisperNode', () => {
     running.push(node);
     await node.start();
     expect(node.getMultiaddrs().map((a) => a.toString().split('/p2p/')[0])).toEqual(['/dns4/relay.example.org/tcp/443/wss']);
+  });
+
+  it('discovery per role: browsers announce, relays forward, tests only when asked; false turns it off', async () => {
+    const modes = await Promise.all(
+      [{ role: 'browser' }, { role: 'relay', port: 0 }, { role: 'test' }, { role: 'test', discovery: {} }, { role: 'browser', discovery: false }].map(
+        async (init) => (await createWhisperNode(init as WhisperNodeInit)).services.discovery?.mode,
+      ),
+    );
+    expect(modes).toEqual(['announce', 'forward', undefined, 'announce', undefined]);
+  });
+
+  it('dial budgets: the browser role waits longer for WebRTC through a relay; the init overrides', async () => {
+    type Budget = { components: { connectionManager: { dialQueue: { dialTimeout: number; addressDialTimeout: number } } } };
+    const budget = async (init: WhisperNodeInit) => {
+      const q = ((await createWhisperNode(init)) as unknown as Budget).components.connectionManager.dialQueue;
+      return [q.dialTimeout, q.addressDialTimeout];
+    };
+    expect(await budget({ role: 'browser' })).toEqual([BROWSER_DIAL_TIMEOUT_MS, BROWSER_ADDRESS_DIAL_TIMEOUT_MS]);
+    expect(BROWSER_ADDRESS_DIAL_TIMEOUT_MS).toBeGreaterThan(6000); // libp2p's default, seen exceeded
+    expect(await budget({ role: 'browser', dialTimeoutMs: 5000, addressDialTimeoutMs: 4000 })).toEqual([5000, 4000]);
+    expect(await budget({ role: 'test' })).toEqual([10_000, 6000]); // libp2p's own
   });
 
   it('rejects an unknown role', async () => {
