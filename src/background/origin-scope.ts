@@ -27,6 +27,8 @@ interface Active {
   row: WatcherRow;
   inner: string; // the ShhApi's id
   delivered: Map<string, number>; // hash -> expiry (unix seconds)
+  /** Messages held until the page has the watcher's id (its shh_subscribe response went out). */
+  held?: { subscription: string; result: Json }[];
 }
 
 type Json = Record<string, unknown>;
@@ -61,10 +63,14 @@ export class OriginScope {
       case 'shh_newMessageFilter': {
         const kind = method === 'shh_subscribe' ? 'subscription' : 'filter';
         const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: a, createdAt: this.#now() };
-        const active = await this.#register(row, new Map());
+        const active = await this.#register(row, new Map(), []);
         row.id = active.inner; // first registration: the page's id is the ShhApi's
         this.#byOuter.set(row.id, active);
         await this.#i.watchers.put(row);
+        // The back-fill is ready before the row is stored; a notification that reached the page ahead
+        // of this response would name an id the page does not know yet (web3.js drops it). The router
+        // posts the response in this task's microtasks, so releasing on the next task comes after it.
+        setTimeout(() => this.#release(active), 0);
         return row.id;
       }
       case 'shh_unsubscribe':
@@ -149,11 +155,11 @@ export class OriginScope {
     for (const a of this.#byOuter.values()) for (const [hash, expiry] of a.delivered) if (expiry + EXPIRY_TOLERANCE < nowSeconds) a.delivered.delete(hash);
   }
 
-  async #register(row: WatcherRow, delivered: Map<string, number>): Promise<Active> {
+  async #register(row: WatcherRow, delivered: Map<string, number>, held?: Active['held']): Promise<Active> {
     const method = row.kind === 'subscription' ? 'shh_subscribe' : 'shh_newMessageFilter';
     const notify = (_m: string, p: unknown): void => this.#push(p as { subscription: string; result: Json });
     const inner = (await this.#api.call(method, row.params, { session: row.session, notify })) as string;
-    const active: Active = { row, inner, delivered };
+    const active: Active = { row, inner, delivered, ...(held ? { held } : {}) };
     this.#byInner.set(inner, active);
     return active;
   }
@@ -161,10 +167,17 @@ export class OriginScope {
   #push(p: { subscription: string; result: Json }): void {
     const active = this.#byInner.get(p.subscription);
     if (!active) return;
+    if (active.held) return void active.held.push(p);
     const hash = String(p.result.hash);
     if (active.delivered.has(hash)) return;
     this.#i.watchers.markDelivered([this.#delivered(active, p.result)]).catch(() => undefined);
     this.#i.deliver(active.row.session, { subscription: active.row.id, result: p.result });
+  }
+
+  #release(active: Active): void {
+    const held = active.held ?? [];
+    delete active.held;
+    for (const p of held) this.#push(p);
   }
 
   #delivered(active: Active, m: Json): DeliveredRow {

@@ -103,6 +103,24 @@ describe('subscriptions and filters across a worker restart', () => {
     expect(payloads(p, sub).sort()).toEqual(['0xaa', '0xbb']);
   });
 
+  it('the back-fill reaches the page after the shh_subscribe response that names its id (web3.js drops unknown ids)', async () => {
+    const h = await start();
+    const p = await connected(h, A);
+    const key = (await p.call('shh_newSymKey')) as string;
+    await sealOnly(p, key, '0xaa');
+    // IndexedDB as slow as a busy browser's: the row is stored well after the back-fill is ready.
+    const s = await h.bg.services;
+    const put = s.watchers.put.bind(s.watchers);
+    s.watchers.put = async (row) => (await new Promise((res) => setTimeout(res, 30)), put(row));
+    const r = await p.raw('shh_subscribe', ['messages', { symKeyID: key, topics: [TOPIC] }]);
+    await until(() => payloads(p).length === 1);
+    const frames = p.port.received as { kind: string; id?: unknown; data?: { subscription?: unknown } }[];
+    const response = frames.findIndex((f) => f.kind === 'response' && f.id !== undefined && (f as { result?: unknown }).result === r.result);
+    const notification = frames.findIndex((f) => f.kind === 'event' && f.data?.subscription === r.result);
+    expect(response).toBeGreaterThanOrEqual(0);
+    expect(notification).toBeGreaterThan(response);
+  });
+
   it('a closed document\'s watchers stop at once and are forgotten after the grace period', async () => {
     let t = Date.now();
     const h = await start({ now: () => t });
