@@ -83,8 +83,13 @@ export function createProvider(sendFrame: (frame: PageRequest) => void): Provide
     if (frame.event === 'shh_subscription') {
       const d = isRecord(frame.data) ? frame.data : {};
       const payload = { subscription: d.subscription, result: d.result };
-      emitter.emit('message', { type: 'eth_subscription', data: payload });
-      emitter.emit('data', { jsonrpc: '2.0', method: 'shh_subscription', params: { subscription: d.subscription, result: d.result } });
+      // On a later task: web3.js learns a subscription's id in a callback that the usual `process`
+      // polyfills defer with setTimeout(0) after the shh_subscribe response; a notification right
+      // behind that response must not overtake it (timers of equal delay run in order).
+      I.setTimeout(() => {
+        emitter.emit('message', { type: 'eth_subscription', data: payload });
+        emitter.emit('data', { jsonrpc: '2.0', method: 'shh_subscription', params: { subscription: d.subscription, result: d.result } });
+      }, 0);
       return;
     }
     emitter.emit(frame.event, frame.data);

@@ -156,15 +156,33 @@ describe('send / sendAsync (web3.js 1.x)', () => {
 });
 
 describe('events', () => {
-  it('a subscription message is emitted as message and data', () => {
+  it('a subscription message is emitted as message and data', async () => {
     const { provider, onFrame } = setup();
     const seen: unknown[] = [];
     provider.on('message', (m) => seen.push(['message', m])).on('data', (d) => seen.push(['data', d]));
     onFrame({ kind: 'event', event: 'shh_subscription', data: { subscription: 's1', result: { hash: '0x01' } } });
+    await new Promise((r) => setTimeout(r, 0));
     expect(seen).toEqual([
       ['message', { type: 'eth_subscription', data: { subscription: 's1', result: { hash: '0x01' } } }],
       ['data', { jsonrpc: '2.0', method: 'shh_subscription', params: { subscription: 's1', result: { hash: '0x01' } } }],
     ]);
+  });
+
+  it('a notification right behind the shh_subscribe response reaches a listener registered in a setTimeout(0) callback (web3.js with a process polyfill)', async () => {
+    const { provider, onFrame } = setup();
+    const known = new Set<unknown>();
+    const got: unknown[] = [];
+    provider.on('message', (m) => {
+      const d = (m as { data: { subscription: string; result: unknown } }).data;
+      if (known.has(d.subscription)) got.push(d.result);
+    });
+    // web3's callbackify: resolve -> process.nextTick (setTimeout 0 in the npm polyfill) -> register the id
+    void provider.request({ method: 'shh_subscribe', params: ['messages', {}] }).then((id) => setTimeout(() => known.add(id), 0));
+    onFrame({ kind: 'response', id: 1, result: '0xs1' });
+    await Promise.resolve(); // the response's settlement runs before the next frame arrives
+    onFrame({ kind: 'event', event: 'shh_subscription', data: { subscription: '0xs1', result: { hash: '0x01' } } });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual([{ hash: '0x01' }]);
   });
 
   it('on / once / removeListener follow EventEmitter semantics', () => {
