@@ -114,7 +114,29 @@ function wrapPw(page: PwPage): ExtensionPage {
   };
 }
 
-export async function launchChromium(extensionDir: string): Promise<BrowserSession & { context: BrowserContext; worker: Worker }> {
+/** The vault password `onboard` sets (issue 5: a fresh profile is locked until the user chooses one). */
+export const VAULT_PASSWORD = 'harness password';
+
+export interface LaunchOptions {
+  /** Create the vault through the first-run tab so sites can be used (default true). */
+  onboard?: boolean;
+}
+
+/**
+ * First run: the extension opens its onboarding tab at install; this creates the vault there (over the
+ * popup channel, as the page's form does) and closes the tab. Resolves once sites may use the extension.
+ */
+export async function onboard(s: BrowserSession, password = VAULT_PASSWORD): Promise<void> {
+  const page = await s.waitForExtensionPage('popup.html', { timeoutMs: 20_000 });
+  const r = await page.evaluate(async (pw) => {
+    const g = globalThis as unknown as { browser?: { runtime: { sendMessage(m: unknown): Promise<unknown> } }; chrome?: { runtime: { sendMessage(m: unknown): Promise<unknown> } } };
+    return (g.browser ?? g.chrome)!.runtime.sendMessage({ channel: 'shh-popup', op: 'vault:create', params: { password: pw } });
+  }, password);
+  if (!r || (r as { error?: unknown }).error) throw new Error(`vault:create failed: ${JSON.stringify(r)}`);
+  await page.close();
+}
+
+export async function launchChromium(extensionDir: string, opts: LaunchOptions = {}): Promise<BrowserSession & { context: BrowserContext; worker: Worker }> {
   const profile = tempDir('shh-chromium-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -133,7 +155,7 @@ export async function launchChromium(extensionDir: string): Promise<BrowserSessi
   try {
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
     const extensionOrigin = worker.url().split('/').slice(0, 3).join('/'); // URL.origin is 'null' for chrome-extension:
-    return {
+    const session: BrowserSession & { context: BrowserContext; worker: Worker } = {
       name: 'chromium',
       context,
       worker,
@@ -148,6 +170,8 @@ export async function launchChromium(extensionDir: string): Promise<BrowserSessi
       },
       close: () => closeThenKill(() => context.close(), profile),
     };
+    if (opts.onboard ?? true) await onboard(session);
+    return session;
   } catch (e) {
     await closeThenKill(() => context.close(), profile);
     throw e;
@@ -178,7 +202,7 @@ function wrapPp(page: PpPage): ExtensionPage {
   };
 }
 
-export async function launchFirefox(extensionDir: string): Promise<BrowserSession & { browser: PpBrowser }> {
+export async function launchFirefox(extensionDir: string, opts: LaunchOptions = {}): Promise<BrowserSession & { browser: PpBrowser }> {
   // Firefox names an extension's pages moz-extension://<uuid>; choosing the uuid up front gives the
   // tests a known origin (the pref is where Firefox keeps the id -> uuid map).
   const uuid = crypto.randomUUID();
@@ -193,7 +217,7 @@ export async function launchFirefox(extensionDir: string): Promise<BrowserSessio
   try {
     await browser.installExtension(extensionDir);
     const extensionOrigin = `moz-extension://${uuid}`;
-    return {
+    const session: BrowserSession & { browser: PpBrowser } = {
       name: 'firefox',
       browser,
       extensionOrigin,
@@ -217,6 +241,8 @@ export async function launchFirefox(extensionDir: string): Promise<BrowserSessio
       },
       close: () => closeThenKill(() => browser.close(), profile, pid),
     };
+    if (opts.onboard ?? true) await onboard(session);
+    return session;
   } catch (e) {
     await closeThenKill(() => browser.close(), profile, pid);
     throw e;
