@@ -32,6 +32,8 @@ import { VaultOps } from './vault-ops.ts';
 import { Vault } from './vault.ts';
 
 export const GC_ALARM = 'shh-gc';
+/** The popup page, opened in a tab at install for onboarding. */
+export const WELCOME_PAGE = 'popup.html';
 /** A document's stored watchers are kept this long after its Port went away (bfcache, worker restart). */
 export const DETACHED_GRACE_MS = 5 * 60 * 1000;
 
@@ -207,6 +209,12 @@ export function startBackground(init: BackgroundInit): Background {
     await s.settings.applyToPeer().catch(() => undefined); // an unreachable peer says hello again later
     await node.resync();
   };
+  // First run: the onboarding page opens in a tab so the user chooses a password before any site asks.
+  const onInstalled = (d: { reason: string }): void => {
+    if (d.reason !== 'install') return;
+    void services.then((s) => (s.vault.state === 'new' ? api.tabs?.create({ url: api.runtime.getURL(`${WELCOME_PAGE}#welcome`) }) : undefined)).catch(() => undefined);
+  };
+  api.runtime.onInstalled?.addListener(onInstalled);
   api.runtime.onConnect.addListener(onConnect);
   api.runtime.onMessage.addListener(onMessage);
   api.windows.onRemoved.addListener(onRemoved);
@@ -221,6 +229,7 @@ export function startBackground(init: BackgroundInit): Background {
     gc,
     peerConnected,
     stop() {
+      api.runtime.onInstalled?.removeListener(onInstalled);
       api.runtime.onConnect.removeListener(onConnect);
       api.runtime.onMessage.removeListener(onMessage);
       api.windows.onRemoved.removeListener(onRemoved);

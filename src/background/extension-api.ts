@@ -38,6 +38,8 @@ export interface RuntimeApi {
   getURL(path: string): string;
   onConnect: ExtEvent<(port: Port) => void>;
   onMessage: ExtEvent<(message: unknown, sender: MessageSender, sendResponse: (r: unknown) => void) => boolean | undefined>;
+  /** Fires once when the extension is installed (first run: the onboarding tab opens). */
+  onInstalled?: ExtEvent<(details: { reason: string }) => void>;
   /** Chrome 116+: lets the worker see whether its offscreen document exists. */
   getContexts?(filter: { contextTypes: string[]; documentUrls?: string[] }): Promise<unknown[]>;
 }
@@ -63,6 +65,7 @@ export interface ExtensionApi {
   windows: WindowsApi;
   alarms: AlarmsApi;
   offscreen?: OffscreenApi;
+  tabs?: { create(p: { url: string }): Promise<unknown> };
   /** Firefox before 115 has no storage.session: the vault then keeps its key in memory only. */
   storage?: { session?: StorageArea };
 }
