@@ -236,11 +236,12 @@ function isPlainWs(ma: Multiaddr): boolean {
  * the relay would otherwise be reachable (public wss): discovery must not lead us to strangers' relays.
  */
 export function relayDialGater(allowedRelays: readonly string[]): ConnectionGater {
+  const allowed = relayDialAllowed(allowedRelays);
+  return { denyDialMultiaddr: (ma: Multiaddr): boolean => !allowed(ma) };
+}
+
+/** The gater's rule as a predicate: whether a browser node built with these relays may dial `ma`. */
+export function relayDialAllowed(allowedRelays: readonly string[]): (ma: Multiaddr) => boolean {
   const allowed = new Set(allowedRelays.map((a) => transportHead(multiaddr(a))));
-  return {
-    denyDialMultiaddr: (ma: Multiaddr): boolean => {
-      if (allowed.has(transportHead(ma))) return false;
-      return isCircuit(ma) || isPlainWs(ma) || isPrivate(ma);
-    },
-  };
+  return (ma) => allowed.has(transportHead(ma)) || !(isCircuit(ma) || isPlainWs(ma) || isPrivate(ma));
 }

@@ -1,6 +1,7 @@
 // The peer host (ext design, SPEC §1 and §3): the browser's Whisper peer. A WhisperPeer in the
 // 'browser' role over a pool loaded (re-validated) from IndexedDB, catch-up sync on every outbound
-// direct connection, relays kept dialled. Invariant: an envelope is in IndexedDB before it counts as
+// direct connection, relays kept dialled, and (browser role) direct WebRTC neighbours found through
+// discovery and kept at a target number (src/net/neighbours.ts). Invariant: an envelope is in IndexedDB before it counts as
 // posted or is forwarded; rows whose envelope left the pool are deleted, and a sweep catches the rest.
 
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
@@ -12,7 +13,9 @@ import { WhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import type { PoolSealOptions, PowPool } from '../core/pow-pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
-import type { WhisperNodeInit } from '../net/node.ts';
+import type { Announcement } from '../net/announcement.ts';
+import { NeighbourKeeper, type NeighbourInit } from '../net/neighbours.ts';
+import { relayDialAllowed, type WhisperNodeInit } from '../net/node.ts';
 import { WhisperPeer } from '../net/peer.ts';
 import { CatchUp } from '../net/sync/catch-up.ts';
 import type { PeerStatus } from '../rpc/peer.ts';
@@ -32,6 +35,11 @@ export interface PeerHostInit {
   maxSize?: number;
   /** Replaces parts of the node init ('browser' role); tests pass `{role: 'test'}`. */
   nodeInit?: Partial<WhisperNodeInit>;
+  /**
+   * Direct WebRTC neighbours to keep (default target 4, max 8; src/net/neighbours.ts), when the
+   * node runs discovery in 'announce' mode (the browser role does).
+   */
+  neighbours?: NeighbourInit;
   redialMinMs?: number;
   redialMaxMs?: number;
   /** Period of the IndexedDB expiry sweep (default 10 min; the pool's own expiry deletes promptly). */
@@ -58,6 +66,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   #peer: WhisperPeer | undefined;
   #catchUp: CatchUp | undefined;
   #dialer: Redialer | undefined;
+  #keeper: NeighbourKeeper | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
   #privateKey: Uint8Array | undefined;
   #minPow: number | undefined;
@@ -161,6 +170,11 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     await this.peer.dial(ma!, options);
   }
 
+  /** The neighbour keeper while the network runs with discovery (for inspection and tests). */
+  get neighbours(): NeighbourKeeper | undefined {
+    return this.#keeper;
+  }
+
   envelopes(): VerifiedEnvelope[] {
     return this.#pool ? [...this.#pool.values()] : [];
   }
@@ -260,12 +274,26 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       onError: (_addr, e) => this.#onError(e),
     });
     this.#dialer.start();
+    const discovery = peer.node.services.discovery;
+    if (discovery?.mode === 'announce') {
+      const browser = (this.#init.nodeInit?.role ?? 'browser') === 'browser';
+      this.#keeper = new NeighbourKeeper(peer.node, {
+        // Only candidates behind our own relays: the gater would refuse the rest anyway.
+        ...(browser ? { canDial: relayDialAllowed(this.#relays) } : {}),
+        onError: this.#onError,
+        ...this.#init.neighbours,
+      });
+      discovery.addEventListener('candidate', this.#onCandidate);
+      this.#keeper.start();
+    }
     this.#queueStatus();
   }
 
   async #stopNetwork(): Promise<void> {
     const peer = this.#peer;
     await this.#dialer?.stop();
+    peer?.node.services.discovery?.removeEventListener('candidate', this.#onCandidate);
+    await this.#keeper?.stop();
     await this.#catchUp?.stop();
     if (peer) {
       peer.node.removeEventListener('connection:open', this.#onConnection);
@@ -273,8 +301,12 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       peer.removeEventListener('peer:disconnect', this.#queueStatus);
       await peer.stop();
     }
-    this.#peer = this.#catchUp = this.#dialer = undefined;
+    this.#peer = this.#catchUp = this.#dialer = this.#keeper = undefined;
   }
+
+  readonly #onCandidate = (evt: CustomEvent<Announcement>): void => {
+    this.#keeper?.offer(evt.detail);
+  };
 
   // The dialling side runs the session, on direct connections only: a relayed (limited) connection
   // would spend the relay's small data budget, and the WebRTC connection that follows it is direct.

@@ -19,7 +19,7 @@ const memoryRule = (ma: Multiaddr): boolean => ma.getComponents()[0]?.name === '
 const discovery = { rule: memoryRule, intervalMs: 300, settleMs: 20 };
 const gossip = { heartbeatInterval: 100 };
 
-let stops: Array<() => Promise<unknown>> = [];
+let stops: Array<() => unknown> = [];
 afterEach(async () => {
   await Promise.all(stops.map((s) => s()));
   stops = [];
@@ -129,11 +129,15 @@ describe('neighbour keeper', () => {
     await waitFor(() => keepers[0]!.neighbours().length >= 2 && !keepers[0]!.neighbours().some((p) => p.equals(lost)), 10_000, 'replacement');
   }, 30_000);
 
-  it('closes links beyond max, inbound first', async () => {
+  it('closes links beyond max', async () => {
     const { hub, peers } = await star(4);
     const [a, ...others] = peers;
     const k = keeper(a!, hub.peerId, { target: 1, max: 1 });
-    for (const o of others) await o!.dial(a!.getMultiaddrs()[0]!);
+    let opened = 0;
+    a!.addEventListener('connection:open', (e) => void (e.detail.remotePeer.equals(hub.peerId) || opened++));
+    // The keeper may close a link while the dialler is still opening it: that is the point.
+    await Promise.all(others.map((o) => o!.dial(a!.getMultiaddrs()[0]!).catch(() => {})));
+    expect(opened).toBeGreaterThanOrEqual(2);
     await waitFor(() => k.neighbours().length === 1, 5000, 'trimmed to max');
   }, 15_000);
 });
