@@ -5,7 +5,7 @@
 // watcher back-fills the live pool, and the delivered hashes it kept drop what the page already had.
 
 import { EXPIRY_TOLERANCE } from '../core/constants.ts';
-import { whisperFailure } from '../api/rpc-error.ts';
+import { RPC, whisperFailure } from '../api/rpc-error.ts';
 import { ERR, ShhApi } from '../api/shh.ts';
 import type { KeyStore } from '../api/keys.ts';
 import type { DeliveredRow, WatcherRow } from '../store/db.ts';
@@ -114,7 +114,8 @@ export class OriginScope {
       try {
         const active = await this.#register(row, await this.#i.watchers.delivered(row.id));
         this.#byOuter.set(row.id, active);
-      } catch {
+      } catch (e) {
+        if ((e as { code?: unknown }).code === RPC.unauthorized) throw e; // locked meanwhile: keep the rows for the next unlock
         dead.push(row); // its key was deleted since: the watcher cannot match anything any more
       }
     }

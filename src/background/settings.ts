@@ -44,7 +44,8 @@ export class SettingsService {
   /** Checks, applies to the peer (when it answers), then saves. An empty relay list means the default. */
   async set(patch: Partial<Omit<Settings, 'defaultRelays'>>): Promise<Settings> {
     const row: SettingsRow = {};
-    if (patch.relays !== undefined) row.relays = checkRelays(patch.relays);
+    const relays = patch.relays === undefined ? undefined : checkRelays(patch.relays);
+    if (relays !== undefined) row.relays = relays.length ? relays : undefined; // none: the build's default
     if (patch.minPow !== undefined) {
       if (!Number.isFinite(patch.minPow) || patch.minPow < 0 || patch.minPow > 1e6) throw invalidParams('Minimum PoW is a number from 0 to 1000000.');
       row.minPow = patch.minPow;
@@ -59,7 +60,7 @@ export class SettingsService {
       if (!Number.isSafeInteger(m) || m < AUTO_LOCK_RANGE[0] || m > AUTO_LOCK_RANGE[1]) throw invalidParams(`Auto-lock is ${AUTO_LOCK_RANGE[0]} to ${AUTO_LOCK_RANGE[1]} minutes.`);
       row.autoLockMinutes = m;
     }
-    const peerPart = this.#peerPart(row);
+    const peerPart = { ...this.#peerPart(row), ...(relays?.length === 0 ? { relays: [...this.#i.defaultRelays] } : {}) };
     if (Object.keys(peerPart).length > 0 && this.#i.node.status !== null) await this.#i.node.configure(peerPart);
     this.#cache = await this.#i.rows.update(row);
     return this.get();

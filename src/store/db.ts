@@ -70,7 +70,7 @@ export interface VaultMeta {
 
 /** The user's settings (src/store/settings.ts); nothing secret. */
 export interface SettingsRow {
-  relays?: string[]; // multiaddrs; absent = the build's default list
+  relays?: string[] | undefined; // multiaddrs; absent = the build's default list
   minPow?: number;
   maxSize?: number;
   autoLockMinutes?: number;

@@ -108,6 +108,9 @@ export class FakePeer implements PeerChannel {
   readonly pool: EnvelopePool;
   readonly listeners = new Map<PeerEventName, Set<(d: never) => void>>();
   readonly calls: PeerOp[] = [];
+  /** Params of every `configure` request, in order. */
+  readonly configured: PeerRequests['configure']['params'][] = [];
+  #limits: { minPow: number; maxSize: number; relays: string[] } = { minPow: 0.001, maxSize: 65536, relays: [] };
   delayMs = 0;
   down = false;
   readonly now: () => number;
@@ -116,7 +119,8 @@ export class FakePeer implements PeerChannel {
     this.pool = new EnvelopePool({ now });
   }
   status(): PeerStatus {
-    return { started: true, peerId: '12D3KooWfake', peers: 2, relays: [], envelopes: this.pool.size, bytes: this.pool.bytes, minPow: 0.001, maxSize: 65536 };
+    const { minPow, maxSize, relays } = this.#limits;
+    return { started: true, peerId: '12D3KooWfake', peers: 2, relays: relays.map((addr) => ({ addr, connected: true })), envelopes: this.pool.size, bytes: this.pool.bytes, minPow, maxSize };
   }
   async request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {
     this.calls.push(op);
@@ -135,6 +139,12 @@ export class FakePeer implements PeerChannel {
       }
       case 'post':
         return { hash: toHex(this.receive(p.rlp as string)) } as never;
+      case 'configure': {
+        const c = params as PeerRequests['configure']['params'];
+        this.configured.push(structuredClone(c));
+        this.#limits = { ...this.#limits, ...c };
+        return this.status() as never;
+      }
       default:
         return null as never;
     }
