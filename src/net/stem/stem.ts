@@ -67,9 +67,17 @@ interface Held {
   envelope: VerifiedEnvelope;
   own: boolean;
   cancel: Array<() => void>;
+  /** Own envelope that came back on the stem once already. */
+  returned?: boolean;
 }
 
-const READ_TIMEOUT_MS = 10_000;
+const isOversize = (e: unknown): boolean => /InvalidDataLength|InvalidMessageLength/.test((e as { name?: string } | null)?.name ?? '');
+
+interface Outbound {
+  opening: Promise<{ stream: Stream; lp: ReturnType<typeof lpStream> }>;
+  /** Frames to one successor go out in order. */
+  queue: Promise<void>;
+}
 
 export class Stem extends TypedEventEmitter<StemEvents> {
   readonly settings: StemSettings;
@@ -79,6 +87,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
   readonly #routes: StemRoutes;
   readonly #held = new Map<string, Held>();
   readonly #capable = new Set<string>();
+  readonly #outbound = new Map<string, Outbound>();
   #stop = new AbortController();
   #started = false;
 
@@ -98,7 +107,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     node.addEventListener('peer:identify', this.#onIdentify);
     node.addEventListener('peer:disconnect', this.#onDisconnect);
     await node.handle(STEM_PROTOCOL, (stream, connection) => this.#onStream(stream, connection), {
-      maxInboundStreams: 32,
+      maxInboundStreams: 4, // one long-lived stream per predecessor, and room to replace a broken one
       runOnLimitedConnection: false,
     });
     this.#started = true;
@@ -116,6 +125,8 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     for (const h of this.#held.values()) for (const c of h.cancel) c();
     this.#held.clear();
     this.#capable.clear();
+    for (const o of this.#outbound.values()) void o.opening.then(({ stream }) => stream.close()).catch(() => {});
+    this.#outbound.clear();
     await node.unhandle(STEM_PROTOCOL).catch(() => {});
   }
 
@@ -177,19 +188,53 @@ export class Stem extends TypedEventEmitter<StemEvents> {
 
   async #send(held: Held, to: string): Promise<void> {
     const e = held.envelope;
-    const conn = this.#host.node.getConnections().find((c) => c.remotePeer.toString() === to && !c.limits);
     try {
-      if (!conn) throw new Error('successor not connected');
-      const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.settings.sendTimeoutMs)]);
-      const stream = await this.#host.node.dialProtocol(conn.remotePeer, STEM_PROTOCOL, { signal });
-      await lpStream(stream).write(e.rlp, { signal });
-      await stream.close({ signal });
+      try {
+        await this.#write(to, e.rlp);
+      } catch (first) {
+        // A stream that broke since its last frame (peer restarted it, muxer reset): one fresh try.
+        if (!this.#started) return;
+        this.#host.onError?.(first);
+        await this.#write(to, e.rlp);
+      }
       this.#emit({ action: 'relay', hash: e.hash, own: held.own, to });
     } catch (err) {
       if (!this.#started) return;
       this.#host.onError?.(err);
       await this.#fluff(held, 'send-failed');
     }
+  }
+
+  // One long-lived stream per successor, frames written in order: opening a stream per envelope
+  // costs a multistream round trip per hop, which over five hops is most of the stem's delay.
+  async #write(to: string, rlp: Uint8Array): Promise<void> {
+    let out = this.#outbound.get(to);
+    if (!out) {
+      const conn = this.#host.node.getConnections().find((c) => c.remotePeer.toString() === to && !c.limits);
+      if (!conn) throw new Error('successor not connected');
+      const opening = this.#host.node
+        .dialProtocol(conn.remotePeer, STEM_PROTOCOL, { signal: this.#sendSignal(), negotiateFully: false })
+        .then((stream) => ({ stream, lp: lpStream(stream) }));
+      out = { opening, queue: Promise.resolve() };
+      this.#outbound.set(to, out);
+    }
+    const o = out;
+    const write = o.queue.then(async () => {
+      const { lp } = await o.opening;
+      await lp.write(rlp, { signal: this.#sendSignal() });
+    });
+    o.queue = write.catch(() => {});
+    try {
+      await write;
+    } catch (err) {
+      if (this.#outbound.get(to) === o) this.#outbound.delete(to);
+      void o.opening.then(({ stream }) => stream.abort(err instanceof Error ? err : new Error(String(err)))).catch(() => {});
+      throw err;
+    }
+  }
+
+  #sendSignal(): AbortSignal {
+    return AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.settings.sendTimeoutMs)]);
   }
 
   async #fluff(held: Held, reason: FluffReason): Promise<void> {
@@ -211,19 +256,17 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     }
   }
 
+  // A predecessor's stream carries frames until it ends; each is handled as it arrives.
   async #onStream(stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer;
-    let rlp: Uint8Array;
+    const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_SIZE_CEILING + 64 });
     try {
-      const signal = AbortSignal.any([this.#stop.signal, AbortSignal.timeout(READ_TIMEOUT_MS)]);
-      const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_SIZE_CEILING + 64 });
-      rlp = (await lp.read({ signal })).subarray();
-      await stream.close({ signal }).catch(() => {});
+      while (this.#started) this.#receive((await lp.read({ signal: this.#stop.signal })).subarray(), from);
     } catch (err) {
+      // The end of the stream, our stop, or a frame over the size bound (the sender broke the protocol).
+      if (isOversize(err)) this.#host.penalise(from);
       stream.abort(err instanceof Error ? err : new Error(String(err)));
-      return;
     }
-    this.#receive(rlp, from);
   }
 
   #receive(rlp: Uint8Array, from: PeerId): void {
@@ -241,7 +284,15 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     const key = bytesToKey(e.hash);
     const again = this.#held.get(key);
     this.#emit({ action: 'receive', hash: e.hash, own: again?.own ?? false, from });
-    if (again) return void this.#fluff(again, 'loop');
+    if (again) {
+      // Our own envelope back from the stem is relayed once like anyone's: fluffing it here would
+      // make its author the gossip source. Any other second visit ends the stem.
+      if (!again.own || again.returned) return void this.#fluff(again, 'loop');
+      again.returned = true;
+      const d = this.#routes.forRelay(from.toString(), this.#candidates());
+      if (d.kind === 'fluff') return void this.#fluff(again, d.reason);
+      return void this.#send(again, d.to);
+    }
     const held: Held = { envelope: e, own: false, cancel: [] };
     this.#held.set(key, held);
     const d = this.#routes.forRelay(from.toString(), this.#candidates());
@@ -278,6 +329,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
 
   readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
     this.#capable.delete(evt.detail.toString());
+    this.#outbound.delete(evt.detail.toString());
   };
 
   #isHeld(held: Held): boolean {
