@@ -14,15 +14,16 @@ export const shh = () => window.shh ?? null;
 export const call = (method, ...params) => window.shh.request({ method, params });
 
 /**
- * Is this site connected already? shh_info answers only then; 4100 means "not yet", and asking
- * does not open a window. Connect with `connect()` from a click, so the approval window is expected.
+ * Is this site connected already? shh_info answers only then; 4100 means "not yet" (or that the
+ * extension is locked: its message says so), and asking does not open a window. Resolves to null
+ * when connected, else to the reason. Connect with `connect()` from a click, so the window is expected.
  */
-export async function isConnected() {
+export async function notConnectedReason() {
   try {
     await call('shh_info');
-    return true;
+    return null;
   } catch (e) {
-    if (e.code === UNAUTHORIZED) return false;
+    if (e.code === UNAUTHORIZED) return e.message;
     throw e;
   }
 }
@@ -109,7 +110,7 @@ export async function connectBar(ready) {
   };
   // A revoke in the extension's popup ends the connection: every later call would be 4100.
   window.shh.on('identitiesChanged', async (ids) => {
-    if (ids.length === 0 && !(await isConnected())) {
+    if (ids.length === 0 && (await notConnectedReason()) !== null) {
       say('Disconnected by the extension. Reload and connect again.');
       button.hidden = true;
     }
@@ -118,12 +119,19 @@ export async function connectBar(ready) {
     say('Waiting for your answer in the Whisper window…');
     try {
       const ids = await connect();
-      if (ids === null) return say('You rejected the connection. Click Connect to try again.');
+      if (ids === null) {
+        button.hidden = false;
+        return say('You rejected the connection. Click Connect to try again.');
+      }
       await start();
     } catch (e) {
+      button.hidden = false;
       say(`Could not connect: ${e.message}`);
     }
   });
-  if (await isConnected()) await start();
-  else say('Not connected: this page needs your permission to use Whisper.');
+  const reason = await notConnectedReason();
+  if (reason === null) return start();
+  // Locked: the user unlocks from the toolbar button first; Connect then opens the approval window.
+  say(/locked/i.test(reason) ? reason : 'Not connected: this page needs your permission to use Whisper.');
+  button.hidden = false;
 }
