@@ -17,6 +17,7 @@ import type { Announcement } from '../net/announcement.ts';
 import { NeighbourKeeper, type NeighbourInit } from '../net/neighbours.ts';
 import { relayDialAllowed, type WhisperNodeInit } from '../net/node.ts';
 import { WhisperPeer } from '../net/peer.ts';
+import type { StemSettings } from '../net/stem/settings.ts';
 import { CatchUp } from '../net/sync/catch-up.ts';
 import type { PeerStatus } from '../rpc/peer.ts';
 import type { WhisperDatabase } from '../store/db.ts';
@@ -26,6 +27,11 @@ import { parseRelays, Redialer } from '../net/redial.ts';
 
 export interface PeerHostInit {
   db: WhisperDatabase;
+  /**
+   * Private first hops (docs/PRIVACY.md): own posts wait a random release delay, then cross the stem
+   * (relays and direct WebRTC neighbours alike) before gossip. Settings over the defaults, or false.
+   */
+  stem?: Partial<StemSettings> | false;
   /** Relay multiaddrs to keep dialled (the build-time default until the background configures). */
   relays: string[];
   /** PoW workers; the host starts and stops them. */
@@ -250,6 +256,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       ...(this.#maxSize !== undefined ? { maxSize: this.#maxSize } : {}),
       beforeForward: (e) => store.put(e),
       onError: this.#onError,
+      ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {} } }),
     });
     const catchUp = new CatchUp({
       node: peer.node,
