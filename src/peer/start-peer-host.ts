@@ -6,7 +6,8 @@ import { createWebPowPool } from './pow-pool-web.ts';
 import { PeerHost } from './peer-host.ts';
 import { PeerServer, type PeerServerInit } from './peer-server.ts';
 import { DEFAULT_RELAYS } from './default-relays.ts';
-import { openWhisperDb } from '../store/db.ts';
+import { openWhisperDb, type SettingsRow } from '../store/db.ts';
+import { SettingsRows } from '../store/settings.ts';
 
 export interface RunningPeer {
   host: PeerHost;
@@ -20,7 +21,10 @@ export interface RunningPeer {
  */
 export async function startPeerHost(emit: PeerServerInit['emit'], onError: (e: unknown) => void = () => {}): Promise<RunningPeer> {
   const db = await openWhisperDb();
-  const host = new PeerHost({ db, relays: [...DEFAULT_RELAYS], pow: createWebPowPool(), onError });
+  // The saved limits apply before the pool loads: with only the defaults, a user's lowered minimum
+  // PoW would delete every stored envelope under 0.2 at each start, before the background's configure.
+  const { minPow, maxSize } = await new SettingsRows(db).get().catch((e: unknown): SettingsRow => (onError(e), {}));
+  const host = new PeerHost({ db, relays: [...DEFAULT_RELAYS], pow: createWebPowPool(), onError, minPow, maxSize });
   const server = new PeerServer(host, { emit });
   server.start();
   try {
