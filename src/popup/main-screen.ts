@@ -55,7 +55,7 @@ export function mainScreen(app: HTMLElement, restart: () => void): void {
     const { peer, vault } = await ask('status', {});
     if (vault !== 'unlocked') return restart();
     const online = !!peer?.started && peer.relays.some((r) => r.connected);
-    badge.textContent = online ? `Connected · ${peer!.peers} peers` : 'Not connected';
+    badge.textContent = online ? `Connected · ${peer!.peers} ${peer!.peers === 1 ? 'peer' : 'peers'}` : 'Not connected';
     badge.className = `state ${online ? 'on' : 'off'}`;
     const view = await (current === 'status' ? statusView(peer)
       : current === 'identities' ? identitiesView(screen)
@@ -88,7 +88,7 @@ async function statusView(peer: PeerStatus | null): Promise<HTMLElement> {
   if (!peer) return el('div', {}, el('p', { role: 'status' }, 'The Whisper peer is starting or unreachable.'));
   const row = (k: string, ...v: (Node | string)[]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, ...v));
   const relays = peer.relays.length
-    ? el('ul', { className: 'plain' }, ...peer.relays.map((r) => el('li', {}, el('span', { className: 'key' }, r.addr), el('span', {}, r.connected ? 'connected' : 'not connected'))))
+    ? el('ul', { className: 'plain' }, ...peer.relays.map((r) => el('li', { className: 'relay' }, el('span', { className: 'key' }, r.addr), el('span', { className: r.connected ? 'ok' : 'muted' }, r.connected ? '● connected' : '○ not connected'))))
     : 'none';
   return el(
     'div',

@@ -138,12 +138,12 @@ describe.each(['chromium', 'firefox'] as const)('the background in %s', (name) =
     let popup: TestPage;
     if (s.name === 'chromium') {
       popup = await s.newPage();
-      await popup.goto(`${s.extensionOrigin}/popup.html`);
+      await popup.goto(`${s.extensionOrigin}/popup.html#sites`);
     } else {
       // BiDi may not navigate to moz-extension:// URLs: an approval window (a third origin's, rejected) opens the popup page in a tab.
       const c = await s.newPage();
       await c.goto(origins[2]!.url + '/index.html');
-      const opened = async (win: ExtPage) => void (await win.evaluate(() => (globalThis as unknown as { browser: { tabs: { create(o: { url: string }): Promise<unknown> } } }).browser.tabs.create({ url: '/popup.html' }), undefined));
+      const opened = async (win: ExtPage) => void (await win.evaluate(() => (globalThis as unknown as { browser: { tabs: { create(o: { url: string }): Promise<unknown> } } }).browser.tabs.create({ url: '/popup.html#sites' }), undefined));
       expect((await approval(s, c, 'Reject', undefined, opened)).error?.code).toBe(4001);
       popup = await s.waitForExtensionPage('popup.html');
       await c.close();

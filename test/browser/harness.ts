@@ -34,6 +34,8 @@ export interface TestPage {
   screenshot(path: string): Promise<void>;
   url(): string;
   close(): Promise<void>;
+  /** Resizes the page's viewport (screenshots at the toolbar popup's size). */
+  setViewport(width: number, height: number): Promise<void>;
 }
 
 export interface WaitOptions {
@@ -110,6 +112,7 @@ function wrapPw(page: PwPage): ExtensionPage {
     screenshot: async (path) => void (await page.screenshot({ path })),
     url: () => page.url(),
     close: () => page.close(),
+    setViewport: (width, height) => page.setViewportSize({ width, height }),
     clickButton: (name) => page.getByRole('button', { name, exact: true }).click(),
   };
 }
@@ -187,6 +190,7 @@ function wrapPp(page: PpPage): ExtensionPage {
     screenshot: async (path) => void (await page.screenshot({ path })),
     url: () => page.url(),
     close: () => page.close(),
+    setViewport: (width, height) => page.setViewport({ width, height }),
     // Puppeteer's ARIA queries need CDP; over WebDriver BiDi, match the button's accessible text.
     clickButton: async (name) => {
       const handle = await page.waitForFunction(
