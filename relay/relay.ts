@@ -10,6 +10,7 @@ import { EnvelopePool } from '../src/core/pool.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../src/core/validate.ts';
 import { WhisperPeer } from '../src/net/peer.ts';
+import type { StemSettings } from '../src/net/stem/settings.ts';
 import { CatchUp } from '../src/net/sync/catch-up.ts';
 import { DEFAULT_OPTIONS, type RelayOptions } from './cli.ts';
 import { loadOrCreatePrivateKey } from './identity.ts';
@@ -32,6 +33,8 @@ export interface RelayInit extends Partial<RelayOptions> {
   onError?: (e: unknown) => void;
   /** Browser origins allowed to call the RPC (none by default; see RpcServerInit.allowOrigins). */
   rpcOrigins?: readonly string[];
+  /** Private first hops (docs/PRIVACY.md): settings over the defaults, or false for plain gossip. On by default. */
+  stem?: Partial<StemSettings> | false;
 }
 
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
@@ -107,6 +110,7 @@ export class Relay {
       beforeForward: persist,
       onPeerConnected: (id) => this.#onPeerConnected(id),
       onError,
+      ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {}, randomBytes: this.#init.randomBytes ?? webRandom } }),
     }));
     this.#loaded = 0;
     const policy = peer.policy();
