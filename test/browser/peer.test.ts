@@ -181,13 +181,19 @@ describe('peer host in Chromium and Firefox', () => {
 
   // The keepalive's own effect is not asserted: under automation a DevTools client is attached to the
   // service worker, and Chrome then never idles it out (seen: 100 s without keepalive, same Port).
-  it.runIf(LONG)('[long] the Chrome peer is still connected and receiving after 90 s idle', async () => {
+  it.runIf(LONG)('[long] the Chrome and Firefox peers are still connected and receiving after 90 s idle', async () => {
     await until('A connected', () => relayConnected(a));
+    await until('Firefox connected', () => relayConnected(f));
     await new Promise((r) => setTimeout(r, 90_000));
     expect(await relayConnected(a)).toBe(true);
+    // Firefox runs the peer in an MV2 persistent background page, which is never suspended.
+    expect(await relayConnected(f)).toBe(true);
     const e = envelope();
     await post(f, e.rlp);
     await until('A has it after the quiet', () => holds(a, e.hash));
     expect(await a.run<boolean>(`return shhPeerLink.connected;`)).toBe(true);
+    const back = envelope();
+    await post(a, back.rlp);
+    await until('Firefox has it after the quiet', () => holds(f, back.hash));
   }, 150_000);
 });
