@@ -5,7 +5,7 @@
 // ./.tmp/chromium-profile); otherwise it prints what to load and where. Children run in their own
 // process groups and are stopped by pid: Ctrl-C stops them cleanly, a second Ctrl-C kills them.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join, relative, resolve } from 'node:path';
 import { serveDir } from './serve-dir.ts';
@@ -15,6 +15,10 @@ const RELAY_PORT = 9090; // SPEC §5 defaults, and the extension's built-in rela
 const RPC_PORT = 8545;
 const WEB_PORT = 8000;
 const DATA = join(ROOT, '.whisper-relay');
+// When the default port is taken, maybe by a relay using DATA (`npm run relay`): two relays must
+// never share a data folder (one identity, one database), so ours gets its own.
+const SPARE_DATA = join(ROOT, '.tmp', 'whisper-relay');
+const LOCK = join(ROOT, '.tmp', 'npm-start.pid');
 const PROFILE = join(ROOT, '.tmp', 'chromium-profile');
 const CHROME_DIR = join(ROOT, 'dist', 'chrome');
 const FIREFOX_DIR = join(ROOT, 'dist', 'firefox');
@@ -77,7 +81,27 @@ process.on('SIGTERM', () => void stop(0));
 // If this process dies some other way, take the children with it.
 process.on('exit', () => {
   for (const child of children.values()) signalGroup(child, 'SIGKILL');
+  if (readPid() === process.pid) rmSync(LOCK, { force: true });
 });
+
+function readPid() {
+  try {
+    return Number(readFileSync(LOCK, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** One `npm start` per checkout: a second one would start a second relay on the same folder. */
+function takeLock() {
+  const pid = readPid();
+  if (pid && pid !== process.pid && existsSync(`/proc/${pid}`)) {
+    process.stderr.write(`npm start: already running (pid ${pid}); stop it with Ctrl-C in its terminal first.\n`);
+    process.exit(1);
+  }
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  writeFileSync(LOCK, String(process.pid));
+}
 
 async function fail(message) {
   process.stderr.write(`npm start: ${message}\n`);
@@ -93,8 +117,8 @@ const portFree = (port, host) =>
   });
 
 /** Starts the relay; resolves to its listen addresses and RPC URL once it printed them. */
-function startRelay(port, rpcPort) {
-  const child = run('relay', [process.execPath, join(ROOT, 'relay', 'main.ts'), '--port', String(port), '--rpc-port', String(rpcPort), '--data', DATA]);
+function startRelay(port, rpcPort, data) {
+  const child = run('relay', [process.execPath, join(ROOT, 'relay', 'main.ts'), '--port', String(port), '--rpc-port', String(rpcPort), '--data', data]);
   child.stderr.on('data', (c) => process.stderr.write(String(c).replace(/^(?=.)/gm, 'relay: ')));
   return new Promise((ok, no) => {
     let out = '';
@@ -140,21 +164,24 @@ function loadByHand(demos) {
 
 // ---- main ----
 
+takeLock();
 say('Starting Whisper: relay, extension build, demo pages.');
 const relayPortFree = await portFree(RELAY_PORT, '0.0.0.0');
 const rpcPortFree = await portFree(RPC_PORT, '127.0.0.1');
-if (!relayPortFree) say(`Port ${RELAY_PORT} is in use (another relay?): the relay takes a free port instead, and the extension is built for it.`);
+const data = relayPortFree ? DATA : SPARE_DATA;
+if (!relayPortFree)
+  say(`Port ${RELAY_PORT} is in use (another relay?): this relay takes a free port and keeps its data in ${rel(SPARE_DATA)}/; the extension is built for it.`);
 if (!rpcPortFree) say(`Port ${RPC_PORT} is in use: the relay's JSON-RPC takes a free port instead.`);
 
 let relay;
 try {
-  relay = await startRelay(relayPortFree ? RELAY_PORT : 0, rpcPortFree ? RPC_PORT : 0);
+  relay = await startRelay(relayPortFree ? RELAY_PORT : 0, rpcPortFree ? RPC_PORT : 0, data);
 } catch (e) {
   await fail(e.message);
 }
 const loopback = relay.addrs.find((a) => a.startsWith('/ip4/127.0.0.1/') && a.includes('/ws/'));
 for (const a of relay.addrs) say(`relay: listening ${a}`);
-say(`relay: rpc ${relay.rpc} (data in ${rel(DATA)}/)`);
+say(`relay: rpc ${relay.rpc} (data in ${rel(data)}/)`);
 
 // The extension's built-in default is this relay's default port on loopback, with no peer id, so a
 // build made here keeps working after the relay's data folder is deleted. Another port: name it.
