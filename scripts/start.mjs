@@ -103,7 +103,12 @@ function takeLock() {
   writeFileSync(LOCK, String(process.pid));
 }
 
+/** Parks the main flow once a stop began (a Ctrl-C during the build makes the build "fail"). */
+const never = new Promise(() => {});
+const halt = () => (stopping ? never : undefined);
+
 async function fail(message) {
+  await halt();
   process.stderr.write(`npm start: ${message}\n`);
   await stop(1);
 }
@@ -192,6 +197,7 @@ try {
 } catch (e) {
   await fail(e.message);
 }
+await halt();
 
 try {
   server = await serveDir(join(ROOT, 'examples'), WEB_PORT);
@@ -200,6 +206,7 @@ try {
   server = await serveDir(join(ROOT, 'examples'), 0);
   say(`Port ${WEB_PORT} is in use: the demo pages are served on port ${server.port} instead.`);
 }
+await halt();
 const demos = `${server.url}/`;
 
 say('');
