@@ -14,6 +14,7 @@ import type { EnvelopePool } from '../../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../../core/validate.ts';
 import { systemClock, type StemClock } from './clock.ts';
 import { Random, type RandomBytes } from './random.ts';
+import { OutboundStreams } from './outbound.ts';
 import { StemRoutes, type RouteSnapshot } from './routes.ts';
 import { STEM_PROTOCOL, stemSettings, type StemSettings } from './settings.ts';
 
@@ -73,12 +74,6 @@ interface Held {
 
 const isOversize = (e: unknown): boolean => /InvalidDataLength|InvalidMessageLength/.test((e as { name?: string } | null)?.name ?? '');
 
-interface Outbound {
-  opening: Promise<{ stream: Stream; lp: ReturnType<typeof lpStream> }>;
-  /** Frames to one successor go out in order. */
-  queue: Promise<void>;
-}
-
 export class Stem extends TypedEventEmitter<StemEvents> {
   readonly settings: StemSettings;
   readonly #host: StemHost;
@@ -87,7 +82,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
   readonly #routes: StemRoutes;
   readonly #held = new Map<string, Held>();
   readonly #capable = new Set<string>();
-  readonly #outbound = new Map<string, Outbound>();
+  readonly #outbound: OutboundStreams;
   #stop = new AbortController();
   #started = false;
 
@@ -98,6 +93,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     this.#random = new Random(init.randomBytes);
     this.#clock = init.clock ?? systemClock();
     this.#routes = new StemRoutes(this.settings, this.#random, this.#clock);
+    this.#outbound = new OutboundStreams(host.node, () => this.#sendSignal());
   }
 
   async start(): Promise<void> {
@@ -125,8 +121,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     for (const h of this.#held.values()) for (const c of h.cancel) c();
     this.#held.clear();
     this.#capable.clear();
-    for (const o of this.#outbound.values()) void o.opening.then(({ stream }) => stream.close()).catch(() => {});
-    this.#outbound.clear();
+    this.#outbound.closeAll();
     await node.unhandle(STEM_PROTOCOL).catch(() => {});
   }
 
@@ -190,46 +185,18 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     const e = held.envelope;
     try {
       try {
-        await this.#write(to, e.rlp);
+        await this.#outbound.write(to, e.rlp);
       } catch (first) {
         // A stream that broke since its last frame (peer restarted it, muxer reset): one fresh try.
         if (!this.#started) return;
         this.#host.onError?.(first);
-        await this.#write(to, e.rlp);
+        await this.#outbound.write(to, e.rlp);
       }
       this.#emit({ action: 'relay', hash: e.hash, own: held.own, to });
     } catch (err) {
       if (!this.#started) return;
       this.#host.onError?.(err);
       await this.#fluff(held, 'send-failed');
-    }
-  }
-
-  // One long-lived stream per successor, frames written in order: opening a stream per envelope
-  // costs a multistream round trip per hop, which over five hops is most of the stem's delay.
-  async #write(to: string, rlp: Uint8Array): Promise<void> {
-    let out = this.#outbound.get(to);
-    if (!out) {
-      const conn = this.#host.node.getConnections().find((c) => c.remotePeer.toString() === to && !c.limits);
-      if (!conn) throw new Error('successor not connected');
-      const opening = this.#host.node
-        .dialProtocol(conn.remotePeer, STEM_PROTOCOL, { signal: this.#sendSignal(), negotiateFully: false })
-        .then((stream) => ({ stream, lp: lpStream(stream) }));
-      out = { opening, queue: Promise.resolve() };
-      this.#outbound.set(to, out);
-    }
-    const o = out;
-    const write = o.queue.then(async () => {
-      const { lp } = await o.opening;
-      await lp.write(rlp, { signal: this.#sendSignal() });
-    });
-    o.queue = write.catch(() => {});
-    try {
-      await write;
-    } catch (err) {
-      if (this.#outbound.get(to) === o) this.#outbound.delete(to);
-      void o.opening.then(({ stream }) => stream.abort(err instanceof Error ? err : new Error(String(err)))).catch(() => {});
-      throw err;
     }
   }
 
@@ -329,7 +296,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
 
   readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
     this.#capable.delete(evt.detail.toString());
-    this.#outbound.delete(evt.detail.toString());
+    this.#outbound.drop(evt.detail.toString());
   };
 
   #isHeld(held: Held): boolean {
