@@ -52,6 +52,7 @@ export function mainScreen(app: HTMLElement, restart: () => void): void {
   const screen: Screen = { refresh: () => void draw(), restart };
 
   async function draw(): Promise<void> {
+    delete panel.dataset.shown; // set again once this tab's content is in (tests and scripts wait on it)
     const { peer, vault } = await ask('status', {});
     if (vault !== 'unlocked') return restart();
     const online = !!peer?.started && peer.relays.some((r) => r.connected);
@@ -63,6 +64,7 @@ export function mainScreen(app: HTMLElement, restart: () => void): void {
       : current === 'activity' ? activityView()
       : settingsView(screen));
     panel.replaceChildren(view);
+    panel.dataset.shown = current;
   }
 
   function select(tab: Tab, focus: boolean): void {
