@@ -5,7 +5,7 @@
 import type { IdentityDetails } from '../rpc/popup.ts';
 import { ask, el } from './ask.ts';
 import type { Screen } from './main-screen.ts';
-import { button, copy, field, form, message, section, shortKey } from './ui.ts';
+import { button, copy, field, form, message, section } from './ui.ts';
 
 export async function identitiesView(screen: Screen): Promise<HTMLElement> {
   const ids = await ask('identities:list', {});
@@ -19,7 +19,7 @@ export async function identitiesView(screen: Screen): Promise<HTMLElement> {
   const imp = form([iname.row, ikey.row], 'Import key', async () => {
     await ask('identities:import', { name: iname.input.value, privateKey: ikey.input.value });
     screen.refresh();
-  }, { label: 'Import private key' });
+  });
 
   return el(
     'div',
@@ -38,7 +38,7 @@ function card(i: IdentityDetails, screen: Screen): HTMLElement {
   const actions = el(
     'div',
     { className: 'buttons' },
-    button('Copy key', () => copy(i.publicKey, msg, 'Public key'), { className: 'small', label: `Copy public key of ${i.name}` }),
+    button('Copy', () => copy(i.publicKey, msg, 'Public key'), { className: 'small', label: `Copy public key of ${i.name}` }),
     button('Rename', () => rename(), { className: 'small', label: `Rename ${i.name}` }),
     button('Export', () => exportKey(), { className: 'small', label: `Export private key of ${i.name}` }),
     button('Delete', () => remove(), { className: 'small', label: `Delete ${i.name}` }),
@@ -50,7 +50,7 @@ function card(i: IdentityDetails, screen: Screen): HTMLElement {
     show(form([f.row], 'Save name', async () => {
       await ask('identities:rename', { id: i.id, name: f.input.value });
       screen.refresh();
-    }), button('Cancel', () => show()));
+    }), button('Cancel', () => show(), { className: 'small' }));
     f.input.select();
   }
 
@@ -61,9 +61,9 @@ function card(i: IdentityDetails, screen: Screen): HTMLElement {
         const { privateKey } = await ask('identities:export', { id: i.id, password: pw.input.value });
         const out = el('textarea', { readOnly: true, value: privateKey, className: 'key' });
         out.setAttribute('aria-label', `Private key of ${i.name}`);
-        show(out, button('Copy', () => copy(privateKey, msg, 'Private key'), { className: 'small', label: `Copy private key of ${i.name}` }), button('Hide', () => show()));
+        show(out, button('Copy', () => copy(privateKey, msg, 'Private key'), { className: 'small', label: `Copy private key of ${i.name}` }), button('Hide', () => show(), { className: 'small', label: `Hide private key of ${i.name}` }));
         out.select();
-      }), button('Cancel', () => show()));
+      }), button('Cancel', () => show(), { className: 'small' }));
     pw.input.focus();
   }
 
@@ -82,7 +82,7 @@ function card(i: IdentityDetails, screen: Screen): HTMLElement {
     { className: 'card' },
     el('h3', {}, i.name),
     keyBox,
-    el('p', { className: 'hint', title: i.publicKey }, `${shortKey(i.publicKey)} · ${sites}`),
+    el('p', { className: 'hint' }, sites),
     actions,
     msg.node,
     body,

@@ -13,7 +13,7 @@ export async function sitesView(screen: Screen): Promise<HTMLElement> {
   const msg = message();
   if (sites.length === 0) return section('Connected sites', el('p', { className: 'muted' }, 'No site is connected. A site asks with shh_requestIdentities and you approve it in a window.'));
   const cards = sites.map((s) => {
-    const revoke = button('Disconnect', async () => {
+    const revoke = button('Revoke', async () => {
       await ask('sites:revoke', { origin: s.origin });
       screen.refresh();
     }, { label: `Revoke ${s.origin}`, className: 'small' });

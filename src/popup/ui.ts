@@ -83,7 +83,6 @@ export function message(): Message {
   return { node, error: (t) => show(t, 'error'), info: (t) => show(t, 'info'), clear: () => ((node.hidden = true), (node.textContent = '')) };
 }
 
-export const shortKey = (k: string): string => (k.length > 22 ? `${k.slice(0, 12)}…${k.slice(-8)}` : k);
 
 export function when(ms: number | undefined): string {
   if (ms === undefined) return 'never';
