@@ -5,10 +5,17 @@
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
 
+export interface SealProgress {
+  hashes: number;
+  bestPow: number;
+  elapsedMs: number;
+}
+
 export interface SealOptions {
   target: number; // PoW target; 0 means no work
   timeMs: number; // budget
   signal?: AbortSignal;
+  onProgress?: (p: SealProgress) => void;
 }
 
 export interface NodeInfo {

@@ -4,7 +4,7 @@
 
 import { toHex } from '../core/bytes.ts';
 import { BLOOM_SIZE, DEFAULT_TTL, MAX_MESSAGE_SIZE_CEILING, PROTOCOL_VERSION } from '../core/constants.ts';
-import { envelopeSize } from '../core/envelope.ts';
+import { envelopeSize, type Envelope } from '../core/envelope.ts';
 import type { FilterCriteria } from '../core/filter.ts';
 import { sealAsymmetric, sealSymmetric, type PayloadParams } from '../core/message.ts';
 import { symKeyFromPassword } from '../core/password.ts';
@@ -12,7 +12,7 @@ import { isValidPublicKey, publicKeyOf } from '../core/signature.ts';
 import { isZeroTopic } from '../core/topic.ts';
 import { checkSymKey, MemoryKeyStore, newKeyId, type KeyStore } from './keys.ts';
 import { messageToJson } from './message-json.ts';
-import type { ShhNode } from './node.ts';
+import type { SealProgress, ShhNode } from './node.ts';
 import { args, bool, bytes, field, float, object, required, str, topic, uint32 } from './params.ts';
 import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from './rpc-error.ts';
 import { FILTER_IDLE_MS, Watchers } from './watchers.ts';
@@ -31,7 +31,12 @@ export const ERR = {
   subscriptionNotFound: 'subscription not found',
   notificationsUnsupported: 'notifications not supported',
   tooLarge: 'huge messages are not allowed',
+  postCancelled: 'post cancelled',
 } as const;
+
+/** A post's progress notifications are sent at most this often. */
+export const POST_PROGRESS_INTERVAL_MS = 250;
+const POST_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface CallContext {
   session: string;
@@ -58,6 +63,8 @@ export const SHH_METHODS = [
   'shh_newSymKey', 'shh_addSymKey', 'shh_generateSymKeyFromPassword', 'shh_hasSymKey', 'shh_getSymKey', 'shh_deleteSymKey',
   'shh_post', 'shh_subscribe', 'shh_unsubscribe', 'shh_newMessageFilter', 'shh_getFilterMessages', 'shh_deleteMessageFilter',
   'net_version', 'net_listening', 'net_peerCount',
+  // Beyond geth (docs/API.md): cancel a post that is still sealing, named by the postId it was given.
+  'shh_cancelPost',
 ] as const;
 export type ShhMethod = (typeof SHH_METHODS)[number];
 export const ADMIN_METHODS: readonly ShhMethod[] = ['shh_setMaxMessageSize', 'shh_setMinPoW', 'shh_markTrustedPeer', 'shh_setBloomFilter'];
@@ -71,6 +78,8 @@ export class ShhApi {
   readonly #netVersion: string;
   readonly #watchers: Watchers;
   readonly #methods: Record<ShhMethod, Handler>;
+  /** Posts still sealing that named a postId, by session and postId: what shh_cancelPost aborts. */
+  readonly #posts = new Map<string, AbortController>();
   #unlisten: (() => void) | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -109,8 +118,10 @@ export class ShhApi {
     }
   }
 
+  /** Drops a session's watchers and cancels its posts that are still sealing (a closed page). */
   endSession(session: string): void {
     this.#watchers.endSession(session);
+    for (const [key, controller] of this.#posts) if (key.startsWith(`${session}\u0000`)) controller.abort();
   }
 
   #table(): Record<ShhMethod, Handler> {
@@ -162,7 +173,13 @@ export class ShhApi {
       shh_hasSymKey: (a) => keys.hasSymKey(id(a)),
       shh_getSymKey: async (a) => toHex(await this.#symKey(id(a))),
       shh_deleteSymKey: (a) => keys.deleteSymKey(id(a)),
-      shh_post: (a) => this.#post(object(required(a, 0), '0')),
+      shh_post: (a, ctx) => this.#post(object(required(a, 0), '0'), ctx),
+      shh_cancelPost: async (a, ctx) => {
+        const controller = this.#posts.get(postKey(ctx.session, str(required(a, 0), '0')));
+        if (!controller || controller.signal.aborted) return false;
+        controller.abort();
+        return true;
+      },
       shh_subscribe: async (a, ctx) => {
         const kind = str(required(a, 0), '0');
         if (kind !== 'messages') throw new RpcError(RPC.methodNotFound, `no "${kind}" subscription in shh namespace`);
@@ -244,7 +261,24 @@ export class ShhApi {
   }
 
   /** geth's Post: checks in geth's order, but the node's minimum PoW is checked before sealing, not after. */
-  async #post(o: Record<string, unknown>): Promise<string> {
+  async #post(o: Record<string, unknown>, ctx: CallContext): Promise<string> {
+    const postIdField = field(o, 'postId');
+    if (postIdField !== undefined && (typeof postIdField !== 'string' || !POST_ID.test(postIdField)))
+      throw invalidParams('invalid argument postId: want 1-64 characters of A-Z a-z 0-9 _ -');
+    const postId = postIdField as string | undefined;
+    if (postId === undefined) return this.#postOnce(o, undefined, ctx);
+    const key = postKey(ctx.session, postId);
+    if (this.#posts.has(key)) throw invalidParams(`invalid argument postId: ${postId} is still being posted`);
+    const controller = new AbortController();
+    this.#posts.set(key, controller);
+    try {
+      return await this.#postOnce(o, { postId, signal: controller.signal }, ctx);
+    } finally {
+      this.#posts.delete(key);
+    }
+  }
+
+  async #postOnce(o: Record<string, unknown>, named: { postId: string; signal: AbortSignal } | undefined, ctx: CallContext): Promise<string> {
     const symKeyId = optionalId(field(o, 'symKeyID'), 'symKeyID');
     const pubKeyField = field(o, 'pubKey');
     const pubKey = pubKeyField === undefined ? undefined : bytes(pubKeyField, 'pubKey');
@@ -288,11 +322,36 @@ export class ShhApi {
     const expiry = Math.floor(this.#now() / 1000) + ttl;
     const params = { expiry, ttl, topic: t, data };
     if (envelopeSize(params) > this.#node.maxMessageSize()) throw whisperFailure(ERR.tooLarge);
-    const envelope = await this.#node.seal(params, { target: powTarget, timeMs: powTime * 1000 });
+    const notify = ctx.notify;
+    let last = -Infinity;
+    const onProgress =
+      named && notify
+        ? (p: SealProgress): void => {
+            const now = this.#now();
+            if (now - last < POST_PROGRESS_INTERVAL_MS) return;
+            last = now;
+            notify('shh_postProgress', { postId: named.postId, hashes: p.hashes, bestPow: p.bestPow, targetPow: powTarget, elapsedMs: p.elapsedMs });
+          }
+        : undefined;
+    let envelope: Envelope;
+    try {
+      envelope = await this.#node.seal(params, {
+        target: powTarget,
+        timeMs: powTime * 1000,
+        ...(named ? { signal: named.signal } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
+    } catch (e) {
+      if (named?.signal.aborted) throw whisperFailure(ERR.postCancelled);
+      throw e;
+    }
+    if (named?.signal.aborted) throw whisperFailure(ERR.postCancelled);
     const verified = await this.#node.post(envelope);
     return toHex(verified.hash);
   }
 }
+
+const postKey = (session: string, postId: string): string => `${session}\u0000${postId}`;
 
 /** geth treats an empty id string as absent. */
 function optionalId(v: unknown, name: string): string | undefined {

@@ -208,3 +208,74 @@ describe('ShhApi: net_* and info', () => {
     expect(await call('shh_info')).toEqual({ memory: 0, messages: 0, minPow: 0.2, maxMessageSize: 65536 });
   });
 });
+
+describe('ShhApi: progress and cancelling a post (beyond geth)', () => {
+  /** A node whose sealing reports progress and then waits until it is aborted (or released). */
+  class SlowNode extends MemoryNode {
+    release: (() => void) | undefined;
+    override async seal(p: Parameters<MemoryNode['seal']>[0], o: Parameters<MemoryNode['seal']>[1]) {
+      // Reports 300 ms, 100 ms and 300 ms apart on the API's clock: the middle one is throttled.
+      for (const [i, step] of [[1, 300], [2, 100], [3, 300]] as const) {
+        t += step;
+        o.onProgress?.({ hashes: i * 1000, bestPow: i / 10, elapsedMs: i * 300 });
+      }
+      await new Promise<void>((resolve, reject) => {
+        this.release = resolve;
+        o.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+      return super.seal(p, o);
+    }
+  }
+  let slow: SlowNode;
+  let t = Date.now();
+  beforeEach(() => {
+    t = Date.now();
+    slow = new SlowNode();
+    api.stop();
+    api = new ShhApi({ node: slow, randomBytes, now: () => t });
+  });
+  const post = async (postId: unknown) =>
+    api.call('shh_post', [{ symKeyID: await api.call('shh_newSymKey', [], ctx), topic: '0x01020304', payload: '0x01', powTime: 5, powTarget: 0.2, postId }], ctx);
+  const sealing = () => new Promise((r) => setTimeout(r, 20));
+
+  it('a named post reports throttled progress and is cancelled by shh_cancelPost', async () => {
+    const pending = post('offer-1').catch((e: unknown) => e);
+    await sealing();
+    expect(pushed.map((p) => p.method)).toEqual(['shh_postProgress', 'shh_postProgress']); // at most one per 250 ms
+    expect(pushed.map((p) => p.params)).toEqual([
+      { postId: 'offer-1', hashes: 1000, bestPow: 0.1, targetPow: 0.2, elapsedMs: 300 },
+      { postId: 'offer-1', hashes: 3000, bestPow: 0.3, targetPow: 0.2, elapsedMs: 900 },
+    ]);
+    expect(await api.call('shh_cancelPost', ['offer-1'], ctx)).toBe(true);
+    const e = (await pending) as RpcError;
+    expect(e.toJSON()).toEqual({ code: -32000, message: 'post cancelled' });
+    expect(slow.pool.size).toBe(0);
+    expect(await api.call('shh_cancelPost', ['offer-1'], ctx)).toBe(false); // finished: nothing to cancel
+  });
+
+  it('a post finishes normally when not cancelled; another session cannot cancel it', async () => {
+    const pending = post('mine');
+    await sealing();
+    expect(await api.call('shh_cancelPost', ['mine'], { session: 'other' })).toBe(false);
+    slow.release!();
+    expect(await pending).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(slow.pool.size).toBe(1);
+  });
+
+  it('closing the page (ending its session) cancels its posts still sealing', async () => {
+    const pending = post('p').catch((e: unknown) => e);
+    await sealing();
+    api.endSession('s1');
+    expect(((await pending) as RpcError).message).toBe('post cancelled');
+  });
+
+  it('postId is checked, and a postId still in use is refused', async () => {
+    for (const bad of ['', 'a b', 'x'.repeat(65), 42]) expect((await rpcError(post(bad))).code).toBe(-32602);
+    const first = post('same').catch((e: unknown) => e);
+    await sealing();
+    expect((await rpcError(post('same'))).message).toMatch(/still being posted/);
+    await api.call('shh_cancelPost', ['same'], ctx);
+    await first;
+  });
+});
+
