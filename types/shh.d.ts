@@ -40,6 +40,8 @@ export interface PostParams {
   padding?: Hex;
   powTime?: number; // seconds the proof of work may take at most
   powTarget?: number; // at least the node's minimum (shh_info().minPow, 0.2 by default)
+  /** Beyond geth: names the post for `postProgress` events and shh_cancelPost; 1-64 of [A-Za-z0-9_-]. */
+  postId?: string;
 }
 
 /** shh_subscribe / shh_newMessageFilter: exactly one of symKeyID / privateKeyID. */
@@ -86,6 +88,8 @@ export interface ShhMethods {
   net_version: { params: []; result: string };
   net_listening: { params: []; result: boolean };
   net_peerCount: { params: []; result: Hex }; // e.g. "0x3"
+  /** Beyond geth: true if a post with this postId was still sealing (it then rejects "post cancelled"). */
+  shh_cancelPost: { params: [postId: string]; result: boolean };
 }
 export type ShhMethod = keyof ShhMethods;
 
@@ -122,6 +126,17 @@ export interface ShhEvents {
   identitiesChanged: Identity[]; // a grant changed; [] after a revoke
   message: SubscriptionMessage; // EIP-1193 shape (web3.js listens to it)
   data: SubscriptionData; // the full JSON-RPC notification
+  /** Beyond geth: proof-of-work progress of a post that named a postId, at most 4 times a second. */
+  postProgress: PostProgress;
+}
+
+export interface PostProgress {
+  postId: string;
+  hashes: number; // nonces tried so far
+  expectedHashes: number; // tries needed on average for targetPow (2^leading zero bits): a progress bar's 100%
+  bestPow: number; // the best proof of work found so far
+  targetPow: number; // the powTarget asked for
+  elapsedMs: number;
 }
 
 export interface JsonRpcRequest {

@@ -11,6 +11,7 @@ const $ = (id) => document.getElementById(id);
 const listed = new Map(); // hash -> <li>
 
 let symKeyID;
+let posting; // the postId of the offer being sealed, while it is
 
 const duration = (s) => (s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`);
 
@@ -43,15 +44,27 @@ function show(m) {
   tick();
 }
 
+// Progress of our own post (beyond geth: a post that names a postId reports its proof of work).
+window.shh.on('postProgress', (p) => {
+  if (p.postId !== posting) return;
+  // Proof of work is a lottery: the bar shows tries so far against the tries expected on average
+  // (it may finish early or run past the end, so it stops just short of full until it is done).
+  $('sealing-bar').value = p.expectedHashes > 0 ? Math.min(0.99, p.hashes / p.expectedHashes) : 0;
+  $('sealing-text').textContent = `Sealing your offer: ${Math.round(p.elapsedMs / 1000)} s, ${(p.hashes / 1e6).toFixed(1)} of about ${(p.expectedHashes / 1e6).toFixed(1)} million tries (gives up after ${POW_TIME} s)…`;
+});
+
+$('cancel').addEventListener('click', () => {
+  if (posting) void call('shh_cancelPost', posting);
+});
+
 $('post').addEventListener('submit', async (e) => {
   e.preventDefault();
   const form = e.target;
   const f = new FormData(form);
   const ttl = Number(f.get('ttl'));
-  const started = Date.now();
-  const elapsed = () => `Sealing your offer: ${Math.round((Date.now() - started) / 1000)} s so far (at most ${POW_TIME} s)…`;
-  $('sealing-text').textContent = elapsed();
-  const ticker = setInterval(() => ($('sealing-text').textContent = elapsed()), 1000);
+  posting = `offer-${Date.now()}`;
+  $('sealing-bar').removeAttribute('value'); // indeterminate until the first report
+  $('sealing-text').textContent = 'Sealing your offer…';
   $('sealing').hidden = false;
   form.querySelector('button').disabled = true;
   try {
@@ -62,13 +75,14 @@ $('post').addEventListener('submit', async (e) => {
       payload: jsonToHex({ give: f.get('give'), want: f.get('want'), contact: f.get('contact') || undefined }),
       powTarget: await powTarget(),
       powTime: POW_TIME,
+      postId: posting,
     });
     form.reset();
     $('status').textContent = `Offer posted for ${duration(ttl)}.`;
   } catch (err) {
-    $('status').textContent = `Offer not posted: ${err.message}`;
+    $('status').textContent = err.message === 'post cancelled' ? 'Offer cancelled: nothing was sent.' : `Offer not posted: ${err.message}`;
   } finally {
-    clearInterval(ticker);
+    posting = undefined;
     $('sealing').hidden = true;
     form.querySelector('button').disabled = false;
   }

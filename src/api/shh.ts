@@ -4,7 +4,8 @@
 
 import { toHex } from '../core/bytes.ts';
 import { BLOOM_SIZE, DEFAULT_TTL, MAX_MESSAGE_SIZE_CEILING, PROTOCOL_VERSION } from '../core/constants.ts';
-import { envelopeSize, type Envelope } from '../core/envelope.ts';
+import { encodeShort, envelopeSize, type Envelope } from '../core/envelope.ts';
+import { zerosForTarget } from '../core/pow.ts';
 import type { FilterCriteria } from '../core/filter.ts';
 import { sealAsymmetric, sealSymmetric, type PayloadParams } from '../core/message.ts';
 import { symKeyFromPassword } from '../core/password.ts';
@@ -323,6 +324,9 @@ export class ShhApi {
     const params = { expiry, ttl, topic: t, data };
     if (envelopeSize(params) > this.#node.maxMessageSize()) throw whisperFailure(ERR.tooLarge);
     const notify = ctx.notify;
+    // What a progress bar can honestly show: tries so far against the expected number of tries,
+    // 2^(leading zero bits the target needs) for this envelope's size and TTL.
+    const expectedHashes = powTarget > 0 ? 2 ** zerosForTarget(powTarget, encodeShort(params).length, ttl) : 0;
     let last = -Infinity;
     const onProgress =
       named && notify
@@ -330,7 +334,14 @@ export class ShhApi {
             const now = this.#now();
             if (now - last < POST_PROGRESS_INTERVAL_MS) return;
             last = now;
-            notify('shh_postProgress', { postId: named.postId, hashes: p.hashes, bestPow: p.bestPow, targetPow: powTarget, elapsedMs: p.elapsedMs });
+            notify('shh_postProgress', {
+              postId: named.postId,
+              hashes: p.hashes,
+              expectedHashes,
+              bestPow: p.bestPow,
+              targetPow: powTarget,
+              elapsedMs: p.elapsedMs,
+            });
           }
         : undefined;
     let envelope: Envelope;

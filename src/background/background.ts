@@ -140,6 +140,7 @@ export function startBackground(init: BackgroundInit): Background {
             router.deliver(origin, session, data);
             void activity.received(origin).catch(() => undefined);
           },
+          progress: (session, data) => router.progress(origin, session, data),
         });
         scopes.set(origin, s);
       }

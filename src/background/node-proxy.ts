@@ -127,6 +127,12 @@ export class NodeProxy implements ShhNode {
     const cancel = (): void => void this.#channel.request('cancelSeal', { sealId }).catch(() => undefined);
     opts.signal?.throwIfAborted();
     opts.signal?.addEventListener('abort', cancel, { once: true });
+    const onProgress = opts.onProgress;
+    const offProgress = onProgress
+      ? this.#channel.on('sealProgress', (p) => {
+          if (p.sealId === sealId) onProgress({ hashes: p.hashes, bestPow: p.bestPow, elapsedMs: p.elapsedMs });
+        })
+      : undefined;
     try {
       const { nonce } = await this.#call('seal', {
         expiry: params.expiry,
@@ -141,6 +147,7 @@ export class NodeProxy implements ShhNode {
       return { ...params, nonce: BigInt(nonce) };
     } finally {
       opts.signal?.removeEventListener('abort', cancel);
+      offProgress?.();
     }
   }
 

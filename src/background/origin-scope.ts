@@ -21,6 +21,8 @@ export interface OriginScopeInit {
   now?: () => number; // ms
   /** Pushes a subscription message to the session's current Port, if any. */
   deliver: (session: string, data: { subscription: string; result: unknown }) => void;
+  /** Pushes a named post's sealing progress to the session's current Port, if any. */
+  progress: (session: string, data: unknown) => void;
 }
 
 interface Active {
@@ -56,7 +58,12 @@ export class OriginScope {
 
   /** Runs one shh_* / net_* method for a document of this origin. */
   async call(method: string, params: unknown, session: string): Promise<unknown> {
-    if (!WATCHER_METHODS.includes(method)) return this.#api.call(method, params, { session });
+    if (!WATCHER_METHODS.includes(method)) {
+      const notify = (m: string, p: unknown): void => {
+        if (m === 'shh_postProgress') this.#i.progress(session, p);
+      };
+      return this.#api.call(method, params, { session, notify });
+    }
     const a = Array.isArray(params) ? params : params === undefined ? [] : [params];
     switch (method) {
       case 'shh_subscribe':

@@ -80,7 +80,16 @@ export class PageRouter {
 
   /** A subscription message to the one document that subscribed. */
   deliver(origin: string, session: string, data: unknown): void {
-    for (const c of this.#conns) if (c.origin === origin && c.session === session) this.#post(c, { kind: 'event', event: 'shh_subscription', data });
+    this.#toSession(origin, session, 'shh_subscription', data);
+  }
+
+  /** A named post's sealing progress to the one document that posted it. */
+  progress(origin: string, session: string, data: unknown): void {
+    this.#toSession(origin, session, 'shh_postProgress', data);
+  }
+
+  #toSession(origin: string, session: string, event: PageEventName, data: unknown): void {
+    for (const c of this.#conns) if (c.origin === origin && c.session === session) this.#post(c, { kind: 'event', event, data });
   }
 
   #frame(conn: Conn, m: unknown): void {
@@ -105,13 +114,16 @@ export class PageRouter {
     if (!withinSize(m.params)) return this.#answer(conn, m.id, new RpcError(RPC.invalidRequest, `request larger than ${MAX_PAGE_REQUEST_BYTES} bytes`));
     if (conn.queued >= MAX_QUEUED_PER_PORT) return this.#answer(conn, m.id, new RpcError(RPC.internal, 'too many requests in flight'));
     const session = conn.session;
-    this.#enqueue(conn, async () => {
+    const run = async (): Promise<void> => {
       try {
         this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params));
       } catch (e) {
         this.#answer(conn, m.id, toRpcError(e));
       }
-    });
+    };
+    // A cancel must not wait behind the very post it cancels: it is answered out of order.
+    if (m.method === 'shh_cancelPost') void run();
+    else this.#enqueue(conn, run);
   }
 
   async #dispatch(origin: string, session: string, method: string, params: unknown): Promise<unknown> {

@@ -92,6 +92,8 @@ export function createProvider(sendFrame: (frame: PageRequest) => void): Provide
       }, 0);
       return;
     }
+    // Beyond geth (docs/API.md): a post that named a postId reports its proof of work.
+    if (frame.event === 'shh_postProgress') return void emitter.emit('postProgress', frame.data);
     emitter.emit(frame.event, frame.data);
   };
 

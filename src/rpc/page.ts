@@ -36,10 +36,11 @@ export type PageResponse =
   | { kind: 'response'; id: number; result: unknown }
   | { kind: 'response'; id: number; error: { code: number; message: string; data?: unknown } };
 
-export const PAGE_EVENTS = ['connect', 'disconnect', 'identitiesChanged', 'shh_subscription'] as const;
+export const PAGE_EVENTS = ['connect', 'disconnect', 'identitiesChanged', 'shh_subscription', 'shh_postProgress'] as const;
 export type PageEventName = (typeof PAGE_EVENTS)[number];
 
-/** Events the provider emits: `shh_subscription` carries {subscription, result}. */
+/** Events the provider emits: `shh_subscription` carries {subscription, result}; `shh_postProgress`
+ * {postId, hashes, bestPow, targetPow, elapsedMs} for a post that named a postId (beyond geth). */
 export interface PageEvent {
   kind: 'event';
   event: PageEventName;

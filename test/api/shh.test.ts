@@ -3,6 +3,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { ShhApi, SHH_METHODS, type CallContext } from '../../src/api/shh.ts';
 import { RpcError } from '../../src/api/rpc-error.ts';
 import { MemoryNode } from './memory-node.ts';
+import { zerosForTarget } from '../../src/core/pow.ts';
 
 let node: MemoryNode;
 let api: ShhApi;
@@ -242,9 +243,13 @@ describe('ShhApi: progress and cancelling a post (beyond geth)', () => {
     const pending = post('offer-1').catch((e: unknown) => e);
     await sealing();
     expect(pushed.map((p) => p.method)).toEqual(['shh_postProgress', 'shh_postProgress']); // at most one per 250 ms
+    // A 1-byte payload pads to 256 bytes, +28 of AES-GCM, ~300 bytes of RLP with the default ttl 50:
+    // PoW 0.2 needs ceil(log2(0.2 * 300 * 50)) = 12 leading zero bits, 2^12 tries expected.
+    const expectedHashes = 2 ** 12;
+    expect(zerosForTarget(0.2, 300, 50)).toBe(12);
     expect(pushed.map((p) => p.params)).toEqual([
-      { postId: 'offer-1', hashes: 1000, bestPow: 0.1, targetPow: 0.2, elapsedMs: 300 },
-      { postId: 'offer-1', hashes: 3000, bestPow: 0.3, targetPow: 0.2, elapsedMs: 900 },
+      { postId: 'offer-1', hashes: 1000, expectedHashes, bestPow: 0.1, targetPow: 0.2, elapsedMs: 300 },
+      { postId: 'offer-1', hashes: 3000, expectedHashes, bestPow: 0.3, targetPow: 0.2, elapsedMs: 900 },
     ]);
     expect(await api.call('shh_cancelPost', ['offer-1'], ctx)).toBe(true);
     const e = (await pending) as RpcError;

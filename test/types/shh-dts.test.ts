@@ -12,7 +12,7 @@ const DECLARED: Record<ShhMethod, true> = {
   shh_newKeyPair: true, shh_addPrivateKey: true, shh_deleteKeyPair: true, shh_hasKeyPair: true, shh_getPublicKey: true, shh_getPrivateKey: true,
   shh_newSymKey: true, shh_addSymKey: true, shh_generateSymKeyFromPassword: true, shh_hasSymKey: true, shh_getSymKey: true, shh_deleteSymKey: true,
   shh_post: true, shh_subscribe: true, shh_unsubscribe: true, shh_newMessageFilter: true, shh_getFilterMessages: true, shh_deleteMessageFilter: true,
-  net_version: true, net_listening: true, net_peerCount: true,
+  net_version: true, net_listening: true, net_peerCount: true, shh_cancelPost: true,
 };
 
 describe('types/shh.d.ts', () => {
