@@ -6,7 +6,7 @@
 //   node_modules/.bin/node bench/extension-latency.ts [n=200] [nStem=30]
 
 import { buildExtension, cleanup, connectSite, onboard, serve, startRelay } from '../test/browser/harness.ts';
-import { launchProfile, load, machine, newProfile, quantile, removeProfiles, table, until, type Profile } from './extension/chromium.ts';
+import { launchProfile, load, machine, newProfile, quantile, removeProfiles, stopOnSignal, table, until, type Profile } from './extension/chromium.ts';
 
 const N = Number(process.argv[2] ?? 200);
 const N_STEM = Number(process.argv[3] ?? 30);
@@ -192,6 +192,12 @@ async function main(): Promise<void> {
   console.log(table(['N', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], [[seal.length, ms(quantile(seal, 0.5)), ms(quantile(seal, 0.9)), ms(quantile(seal, 0.99)), ms(seal.at(-1) ?? NaN)]]));
 }
 
+stopOnSignal(async () => {
+  await Promise.all(profiles.map((p) => p.close()));
+  await site?.close();
+  await cleanup();
+  removeProfiles();
+});
 try {
   await main();
 } finally {

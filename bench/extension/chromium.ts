@@ -23,6 +23,12 @@ export async function until(what: string, cond: () => Promise<boolean>, ms = 60_
   }
 }
 
+/** Runs `stop` (close browsers, relays) when the bench is interrupted, so nothing it started outlives it. */
+export function stopOnSignal(stop: () => Promise<void>): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => void stop().finally(() => process.exit(130)));
+}
+
 const profiles: string[] = [];
 /** A profile folder the bench removes in `removeProfiles` (reusable across launches). */
 export function newProfile(): string {
@@ -50,7 +56,7 @@ export type Profile = BrowserSession &
   PeerBrowser & {
     context: BrowserContext;
     dir: string;
-    /** DevTools calls on the first extension target whose type and URL match. */
+    /** DevTools calls on the first extension target whose type ('' for any) and URL match. */
     cdp(type: string, urlEnd: string, method: string, params?: object): Promise<Record<string, unknown>>;
     /** Opens the extension's popup page and sends one popup-channel request from it. */
     popup(op: string, params: object): Promise<unknown>;
@@ -77,7 +83,7 @@ export async function launchProfile(extensionDir: string, dir: string): Promise<
     },
     async cdp(type, urlEnd, method, params = {}) {
       const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { type: string; url: string; webSocketDebuggerUrl: string }[];
-      const t = targets.find((x) => x.type === type && x.url.startsWith(extensionOrigin) && x.url.endsWith(urlEnd));
+      const t = targets.find((x) => (type === '' || x.type === type) && x.url.startsWith(extensionOrigin) && x.url.endsWith(urlEnd));
       if (!t) throw new Error(`no ${type} target ${urlEnd}`);
       return cdpCall(t.webSocketDebuggerUrl, method, params);
     },
@@ -128,7 +134,7 @@ async function cdpCall(wsUrl: string, method: string, params: object): Promise<R
 /** JS heap of the service worker and the offscreen document (bytes used, from Runtime.getHeapUsage). */
 export async function extensionHeaps(p: Profile): Promise<{ worker: number; offscreen: number }> {
   const used = async (type: string, url: string) => Number((await p.cdp(type, url, 'Runtime.getHeapUsage')).usedSize);
-  return { worker: await used('service_worker', '/background.js'), offscreen: await used('page', '/offscreen.html').catch(() => used('other', '/offscreen.html')) };
+  return { worker: await used('service_worker', '/background.js'), offscreen: await used('', '/offscreen.html') };
 }
 
 // ---- /proc ----
@@ -160,7 +166,8 @@ export function sampleProcs(marker: string): ProcSample[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      // Chromium's children rewrite their title: one space-separated string instead of NUL-separated args.
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split(/[\0 ]/);
       if (!cmd.some((a) => a.includes(marker))) continue;
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 on
@@ -211,7 +218,7 @@ export function machine(): string {
 
 function chromiumVersion(): string {
   const r = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  return r.stdout?.trim().replace(/^Chromium\s*/, '') || 'unknown';
+  return /\d+\.\d+\.\d+\.\d+/.exec(r.stdout ?? '')?.[0] ?? 'unknown';
 }
 
 export const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
