@@ -122,7 +122,16 @@ export class Relay {
     store.start(onError);
     this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()) });
     this.#pow.start();
-    this.#catchUp = new CatchUp({ node: peer.node, pool, policy: () => peer.policy(), persist, forward: (e) => peer.forward(e), now, onError });
+    this.#catchUp = new CatchUp({
+      node: peer.node,
+      pool,
+      policy: () => peer.policy(),
+      persist,
+      forward: (e) => peer.forward(e),
+      withhold: (h) => peer.stem?.holds(h) ?? false,
+      now,
+      onError,
+    });
     await this.#catchUp.start();
     await peer.start();
     const node = new RelayShhNode(peer, store, this.#pow);

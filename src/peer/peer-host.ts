@@ -263,6 +263,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       pool,
       policy: () => peer.policy(),
       persist: (e) => store.put(e),
+      withhold: (h) => peer.stem?.holds(h) ?? false,
       forward: (e) => peer.forward(e),
       now: this.#now,
       onError: this.#onError,

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerId } from '@libp2p/interface';
 import { bytesToKey } from '../../src/core/bytes.ts';
-import { CatchUp } from '../../src/net/sync/catch-up.ts';
+import { CatchUp, WITHHOLD_RECHECK_MS } from '../../src/net/sync/catch-up.ts';
+import { validateEnvelope } from '../../src/core/validate.ts';
 import { WhisperPeer } from '../../src/net/peer.ts';
 import { connect, envelopeRlp, HEARTBEAT, line, meshed, sleep, T0, waitFor } from './helpers.ts';
 
@@ -28,7 +29,7 @@ afterEach(async () => {
   clockMs = T0 * 1000;
 });
 
-async function createNodes(count: number): Promise<Node[]> {
+async function createNodes(count: number, withhold?: (hash: Uint8Array) => boolean): Promise<Node[]> {
   const nodes: Node[] = [];
   for (let i = 0; i < count; i++) {
     let catchUp: CatchUp | undefined;
@@ -47,6 +48,7 @@ async function createNodes(count: number): Promise<Node[]> {
       policy: () => peer.policy(),
       persist: () => {},
       forward: (e) => peer.forward(e),
+      ...(withhold ? { withhold } : {}),
       now: clock,
     });
     await peer.start();
@@ -95,5 +97,23 @@ describe('partition and heal', () => {
     await waitFor(() => c.peer.pool.size === 1, 5000, 'c catches up');
     await sleep(5 * HEARTBEAT);
     expect(hashes(c)).toEqual(hashes(a));
+  });
+
+  it('catch-up withholds what the stem still holds (an own post would name its author), then offers it', async () => {
+    const held = new Set<string>();
+    const nodes = await createNodes(2, (h) => held.has(bytesToKey(h)));
+    const [a, b] = nodes as [Node, Node];
+    const rlp = envelopeRlp(400, { ttl: 3600, target: MIN_POW });
+    const v = validateEnvelope(rlp, a.peer.policy());
+    if (v.kind !== 'accept') throw new Error('fixture');
+    held.add(bytesToKey(v.envelope.hash));
+    a.peer.pool.add(v.envelope); // as a post does before the stem releases it
+    await connect(b.peer, a.peer); // b dials: b runs a session and must not learn it
+    await sleep(10 * HEARTBEAT);
+    expect(b.peer.pool.size).toBe(0);
+    held.clear(); // the stem let it go
+    await sleep(WITHHOLD_RECHECK_MS + 200);
+    await b.catchUp.syncWith(a.peer.peerId);
+    await waitFor(() => b.peer.pool.size === 1, 5000, 'b catches up once released');
   });
 });

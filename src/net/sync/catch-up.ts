@@ -4,6 +4,7 @@
 // (our disk, not the peer's fault). Callers initiate on their outbound connections.
 
 import type { PeerId } from '@libp2p/interface';
+import { bytesToKey } from '../../core/bytes.ts';
 import type { EnvelopePool } from '../../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../../core/validate.ts';
 import { SortedItems } from './items.ts';
@@ -17,21 +18,32 @@ export interface CatchUpInit {
   persist: (e: VerifiedEnvelope) => void | Promise<void>;
   /** Passes an envelope accepted from a sync session on to gossip (WhisperPeer.forward). */
   forward?: (e: VerifiedEnvelope) => void | Promise<void>;
+  /**
+   * Envelopes to keep out of catch-up for now: our own posts still on their private stem
+   * (Stem.holds). Offering one to a syncing peer would name us as its author (docs/PRIVACY.md), so
+   * it joins the reconciled set only once the stem has let it go.
+   */
+  withhold?: (hash: Uint8Array) => boolean;
   now?: () => number;
   onError?: (e: unknown) => void;
 }
+
+/** How often withheld envelopes are checked again. */
+export const WITHHOLD_RECHECK_MS = 1000;
 
 export class CatchUp {
   readonly service: SyncService;
   readonly #items = new SortedItems();
   readonly #init: CatchUpInit;
+  readonly #withheld = new Map<string, VerifiedEnvelope>();
+  #recheck: ReturnType<typeof setInterval> | undefined;
 
   constructor(init: CatchUpInit) {
     this.#init = init;
-    for (const e of init.pool.values()) this.#items.add(e);
+    for (const e of init.pool.values()) this.#track(e);
     this.service = new SyncService(init.node, {
       items: this.#items,
-      getEnvelope: (hash) => init.pool.get(hash)?.rlp,
+      getEnvelope: (hash) => (init.withhold?.(hash) ? undefined : init.pool.get(hash)?.rlp),
       receive: (rlp) => this.#receive(rlp),
       ...(init.now ? { now: init.now } : {}),
       onMisbehaviour: (_peer, error) => init.onError?.(error),
@@ -47,6 +59,9 @@ export class CatchUp {
   }
 
   async stop(): Promise<void> {
+    if (this.#recheck !== undefined) clearInterval(this.#recheck);
+    this.#recheck = undefined;
+    this.#withheld.clear();
     await this.service.stop();
     const pool = this.#init.pool;
     pool.removeEventListener('added', this.#onAdded);
@@ -78,11 +93,34 @@ export class CatchUp {
     }
   }
 
+  #track(e: VerifiedEnvelope): void {
+    if (!this.#init.withhold?.(e.hash)) return void this.#items.add(e);
+    this.#withheld.set(bytesToKey(e.hash), e);
+    this.#recheck ??= setInterval(() => this.#release(), WITHHOLD_RECHECK_MS);
+  }
+
+  /** Withheld envelopes the stem has let go of join the reconciled set; gone ones are dropped. */
+  #release(): void {
+    for (const [key, e] of this.#withheld) {
+      if (!this.#init.pool.has(e.hash)) this.#withheld.delete(key);
+      else if (!this.#init.withhold?.(e.hash)) {
+        this.#withheld.delete(key);
+        this.#items.add(e);
+      }
+    }
+    if (this.#withheld.size === 0 && this.#recheck !== undefined) {
+      clearInterval(this.#recheck);
+      this.#recheck = undefined;
+    }
+  }
+
   readonly #onAdded = (evt: Event): void => {
-    this.#items.add((evt as CustomEvent<VerifiedEnvelope>).detail);
+    this.#track((evt as CustomEvent<VerifiedEnvelope>).detail);
   };
 
   readonly #onGone = (evt: Event): void => {
-    this.#items.remove((evt as CustomEvent<VerifiedEnvelope>).detail);
+    const e = (evt as CustomEvent<VerifiedEnvelope>).detail;
+    this.#withheld.delete(bytesToKey(e.hash));
+    this.#items.remove(e);
   };
 }
