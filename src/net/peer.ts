@@ -237,9 +237,6 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     return verdict.envelope;
   }
 
-  // Durable first: an envelope whose write fails never enters the pool, so nothing is held (or
-  // offered to catch-up peers) that a restart would lose. A concurrent duplicate writes twice (the
-  // store's put is idempotent) and then loses the pool race harmlessly.
   /**
    * Gossips an envelope that is already in the pool but reached this peer outside gossipsub (catch-up
    * sync): without it, a healed partition would reach only the two peers of the new link. Peers that
@@ -254,6 +251,9 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     }
   }
 
+  // Durable first: an envelope whose write fails never enters the pool, so nothing is held (or
+  // offered to catch-up peers) that a restart would lose. A concurrent duplicate writes twice (the
+  // store's put is idempotent) and then loses the pool race harmlessly.
   async #acceptFromNetwork(envelope: VerifiedEnvelope, from: PeerId): Promise<boolean> {
     if (this.#init.beforeForward) {
       try {
