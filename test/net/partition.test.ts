@@ -29,7 +29,11 @@ afterEach(async () => {
   clockMs = T0 * 1000;
 });
 
-async function createNodes(count: number, withhold?: (hash: Uint8Array) => boolean): Promise<Node[]> {
+async function createNodes(
+  count: number,
+  withhold?: (hash: Uint8Array) => boolean,
+  sync?: ConstructorParameters<typeof CatchUp>[0]['sync'],
+): Promise<Node[]> {
   const nodes: Node[] = [];
   for (let i = 0; i < count; i++) {
     let catchUp: CatchUp | undefined;
@@ -49,6 +53,7 @@ async function createNodes(count: number, withhold?: (hash: Uint8Array) => boole
       persist: () => {},
       forward: (e) => peer.forward(e),
       ...(withhold ? { withhold } : {}),
+      ...(sync ? { sync } : {}),
       now: clock,
     });
     await peer.start();
@@ -115,5 +120,17 @@ describe('partition and heal', () => {
     await sleep(WITHHOLD_RECHECK_MS + 200);
     await b.catchUp.syncWith(a.peer.peerId);
     await waitFor(() => b.peer.pool.size === 1, 5000, 'b catches up once released');
+  });
+
+  it('a backlog larger than one session carries runs more sessions until it is all there', async () => {
+    const nodes = await createNodes(2, undefined, { maxEnvelopes: 25, batchEnvelopes: 8 });
+    const [a, b] = nodes as [Node, Node];
+    for (let i = 0; i < 60; i++) {
+      const v = validateEnvelope(envelopeRlp(500 + i, { ttl: 3600, target: MIN_POW }), a.peer.policy());
+      if (v.kind === 'accept') a.peer.pool.add(v.envelope);
+    }
+    expect(a.peer.pool.size).toBe(60);
+    await connect(b.peer, a.peer); // b dials and runs the sessions: 25 + 25 + 10
+    await waitFor(() => b.peer.pool.size === 60, 10_000, 'the whole backlog');
   });
 });

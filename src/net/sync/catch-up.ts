@@ -8,7 +8,7 @@ import { bytesToKey } from '../../core/bytes.ts';
 import type { EnvelopePool } from '../../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../../core/validate.ts';
 import { SortedItems } from './items.ts';
-import { SyncService, type ReceiveVerdict, type SyncNode } from './service.ts';
+import { SyncService, type ReceiveVerdict, type SyncInit, type SyncNode } from './service.ts';
 
 export interface CatchUpInit {
   node: SyncNode;
@@ -24,9 +24,14 @@ export interface CatchUpInit {
    * it joins the reconciled set only once the stem has let it go.
    */
   withhold?: (hash: Uint8Array) => boolean;
+  /** Tunables of the sync service (caps, batches, deadlines); defaults in SYNC_DEFAULTS. */
+  sync?: Omit<SyncInit, 'items' | 'getEnvelope' | 'receive' | 'now' | 'onMisbehaviour'>;
   now?: () => number;
   onError?: (e: unknown) => void;
 }
+
+/** Sessions one syncWith may run back to back while a backlog beyond a session's cap drains. */
+export const MAX_SESSIONS_PER_SYNC = 20;
 
 /** How often withheld envelopes are checked again. */
 export const WITHHOLD_RECHECK_MS = 1000;
@@ -42,6 +47,7 @@ export class CatchUp {
     this.#init = init;
     for (const e of init.pool.values()) this.#track(e);
     this.service = new SyncService(init.node, {
+      ...init.sync,
       items: this.#items,
       getEnvelope: (hash) => (init.withhold?.(hash) ? undefined : init.pool.get(hash)?.rlp),
       receive: (rlp) => this.#receive(rlp),
@@ -72,7 +78,12 @@ export class CatchUp {
   /** Runs one session with `peer`; failures are reported, never thrown (a peer may just leave). */
   async syncWith(peer: PeerId): Promise<void> {
     try {
-      await this.service.syncWith(peer);
+      // A session carries at most maxEnvelopes each way and says so (complete: false): run more
+      // while they make progress, so a peer back from a long absence gets its whole backlog.
+      for (let i = 0; i < MAX_SESSIONS_PER_SYNC; i++) {
+        const r = await this.service.syncWith(peer);
+        if (r.complete || r.sent + r.received === 0) return;
+      }
     } catch (e) {
       this.#init.onError?.(e);
     }

@@ -30,6 +30,7 @@ export interface SessionConfig {
   maxRounds: number;
   maxRejects: number;
   batchBytes: number;
+  batchEnvelopes: number;
 }
 
 export interface SyncResult {
@@ -92,13 +93,17 @@ export async function runResponder(ch: FrameChannel, cfg: SessionConfig): Promis
 
 async function sendEnvelopes(ch: FrameChannel, cfg: SessionConfig, result: SyncResult, ids: readonly Uint8Array[]): Promise<void> {
   let batch = 0;
+  let count = 0;
   for (const id of ids) {
     const rlp = cfg.getEnvelope(id);
     if (rlp === undefined) continue; // expired or evicted since reconciliation: nothing to send
     await ch.write(encodeEnvelopeFrame(rlp));
     result.sent++;
     batch += rlp.length;
-    if (batch >= cfg.batchBytes) {
+    // Bounded in count too: a receiver stores each envelope durably before it acknowledges (a
+    // browser manages ~180 a second), and the acknowledgement must come within one read deadline.
+    if (batch >= cfg.batchBytes || ++count >= cfg.batchEnvelopes) {
+      count = 0;
       await ch.write(encodeMark());
       const ack = await ch.read();
       if (ack.type !== 'mark') throw bad(`expected a batch mark, got ${ack.type}`);
