@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
-import { CHROMIUM, type BrowserSession, type ExtensionPage, type TestPage } from '../../test/browser/harness.ts';
+import { CHROMIUM, wrapPw, type BrowserSession, type TestPage } from '../../test/browser/harness.ts';
 import { launchChromiumPeer, type PeerBrowser } from '../../test/browser/peer-inspect.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -40,17 +40,6 @@ export const removeProfiles = (): void => {
   for (const d of profiles.splice(0)) rmSync(d, { recursive: true, force: true });
 };
 
-function wrap(page: Page): ExtensionPage {
-  return {
-    goto: (url) => page.goto(url),
-    evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
-    screenshot: async (path) => void (await page.screenshot({ path })),
-    url: () => page.url(),
-    close: () => page.close(),
-    setViewport: (width, height) => page.setViewportSize({ width, height }),
-    clickButton: (name) => page.getByRole('button', { name, exact: true }).click(),
-  };
-}
 
 export type Profile = BrowserSession &
   PeerBrowser & {
@@ -74,12 +63,12 @@ export async function launchProfile(extensionDir: string, dir: string): Promise<
     name: 'chromium',
     dir,
     extensionOrigin,
-    newPage: async (): Promise<TestPage> => wrap(await context.newPage()),
+    newPage: async (): Promise<TestPage> => wrapPw(await context.newPage()),
     async waitForExtensionPage(fragment, { timeoutMs = 15_000, except = [] } = {}) {
       const match = (p: Page) => p.url().startsWith(extensionOrigin) && p.url().includes(fragment) && !except.includes(p.url()) && !p.isClosed();
       const page = context.pages().find(match) ?? (await context.waitForEvent('page', { predicate: match, timeout: timeoutMs }));
       await page.waitForLoadState('domcontentloaded');
-      return wrap(page);
+      return wrapPw(page);
     },
     async cdp(type, urlEnd, method, params = {}) {
       const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { type: string; url: string; webSocketDebuggerUrl: string }[];

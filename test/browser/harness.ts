@@ -105,7 +105,19 @@ async function closeThenKill(close: () => Promise<unknown>, marker: string, pid?
 
 // ---- Chromium ----
 
-function wrapPw(page: PwPage): ExtensionPage {
+/** The flags every Chromium of ours starts with: the extension loaded, nothing phoning home. */
+export const chromiumArgs = (extensionDir: string): string[] => [
+  `--disable-extensions-except=${extensionDir}`,
+  `--load-extension=${extensionDir}`,
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function wrapPw(page: PwPage): ExtensionPage {
   return {
     goto: (url) => page.goto(url),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
@@ -144,16 +156,7 @@ export async function launchChromium(extensionDir: string, opts: LaunchOptions =
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: chromiumArgs(extensionDir),
   });
   try {
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));

@@ -9,7 +9,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
 import { WebSocket } from 'ws';
 import { GECKO_ID } from '../../scripts/firefox-manifest.ts';
-import { CHROMIUM, FIREFOX } from './harness.ts';
+import { CHROMIUM, chromiumArgs, FIREFOX } from './harness.ts';
 
 export interface PeerBrowser {
   /** Evaluates `body` (an async function body with access to `shhPeer`) in the peer's context; JSON result. */
@@ -89,17 +89,7 @@ export async function launchChromiumPeer(extensionDir: string, profile: string):
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--remote-debugging-port=0',
-    ],
+    args: [...chromiumArgs(extensionDir), '--remote-debugging-port=0'],
   });
   const close = () => closeThenKill(() => context.close(), profile);
   try {
