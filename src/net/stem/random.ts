@@ -1,5 +1,5 @@
 // Random draws for stem routing (Dandelion++ coin flips, successor picks, timers) from an injected
-// `randomBytes`, never Math.random. Floats carry 53 bits; integer picks are unbiased (rejection).
+// `randomBytes`, never the engine's non-cryptographic generator. Floats carry 53 bits; integer picks are unbiased (rejection).
 // `seededRandomBytes` is a deterministic stream for tests and simulations, never for secrets.
 
 import { sha256 } from '@noble/hashes/sha2.js';
