@@ -219,6 +219,26 @@ export class ShhApi {
     };
   }
 
+  /** Throttled shh_postProgress notifications for a named post. */
+  #progressReporter(
+    postId: string,
+    params: { expiry: number; ttl: number; topic: Uint8Array; data: Uint8Array },
+    powTarget: number,
+    notify: (method: string, params: unknown) => void,
+  ): (p: SealProgress) => void {
+    // What a progress bar can honestly show: tries so far against the expected number of tries,
+    // 2^(leading zero bits the target needs) for this envelope's size and TTL.
+    const expectedHashes = powTarget > 0 ? 2 ** zerosForTarget(powTarget, encodeShort(params).length, params.ttl) : 0;
+    let last = -Infinity;
+    return (p) => {
+      const now = this.#now();
+      if (now - last < POST_PROGRESS_INTERVAL_MS) return;
+      last = now;
+      const { hashes, bestPow, elapsedMs } = p;
+      notify('shh_postProgress', { postId, hashes, expectedHashes, bestPow, targetPow: powTarget, elapsedMs });
+    };
+  }
+
   async #privateKey(id: string): Promise<Uint8Array> {
     const k = await this.#keys.privateKey(id);
     if (!k) throw whisperFailure(ERR.privateKeyNotFound);
@@ -323,27 +343,7 @@ export class ShhApi {
     const expiry = Math.floor(this.#now() / 1000) + ttl;
     const params = { expiry, ttl, topic: t, data };
     if (envelopeSize(params) > this.#node.maxMessageSize()) throw whisperFailure(ERR.tooLarge);
-    const notify = ctx.notify;
-    // What a progress bar can honestly show: tries so far against the expected number of tries,
-    // 2^(leading zero bits the target needs) for this envelope's size and TTL.
-    const expectedHashes = powTarget > 0 ? 2 ** zerosForTarget(powTarget, encodeShort(params).length, ttl) : 0;
-    let last = -Infinity;
-    const onProgress =
-      named && notify
-        ? (p: SealProgress): void => {
-            const now = this.#now();
-            if (now - last < POST_PROGRESS_INTERVAL_MS) return;
-            last = now;
-            notify('shh_postProgress', {
-              postId: named.postId,
-              hashes: p.hashes,
-              expectedHashes,
-              bestPow: p.bestPow,
-              targetPow: powTarget,
-              elapsedMs: p.elapsedMs,
-            });
-          }
-        : undefined;
+    const onProgress = named && ctx.notify ? this.#progressReporter(named.postId, params, powTarget, ctx.notify) : undefined;
     let envelope: Envelope;
     try {
       envelope = await this.#node.seal(params, {
