@@ -134,7 +134,7 @@ export class Relay {
     });
     await this.#catchUp.start();
     await peer.start();
-    const node = new RelayShhNode(peer, store, this.#pow);
+    const node = new RelayShhNode(peer, this.#pow);
     this.#api = new ShhApi({ node, randomBytes: this.#init.randomBytes ?? webRandom, now, admin: true });
     this.#api.start();
     this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });

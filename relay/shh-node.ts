@@ -1,25 +1,22 @@
-// The relay's ShhNode (src/api/node.ts) over its WhisperPeer, durable store and PoW pool (SPEC §5).
-// post() validates, writes the envelope to disk, and only then pools and gossips it: an envelope
-// whose write failed is refused with an error, never accepted and lost.
+// The relay's ShhNode (src/api/node.ts) over its WhisperPeer and PoW pool (SPEC §5). post() is the
+// peer's publish, whose beforeForward hook (the relay's store) writes the envelope to disk before it
+// is pooled and sent: an envelope whose write failed is refused with -32603, never accepted and lost.
 
 import type { EnvelopeParams, Envelope } from '../src/core/envelope.ts';
 import { encodeEnvelope } from '../src/core/envelope.ts';
-import { WhisperError } from '../src/core/errors.ts';
+import { isWhisperError } from '../src/core/errors.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
-import { validateEnvelope, type VerifiedEnvelope } from '../src/core/validate.ts';
+import type { VerifiedEnvelope } from '../src/core/validate.ts';
 import type { NodeInfo, SealOptions, ShhNode } from '../src/api/node.ts';
 import { RPC, RpcError } from '../src/api/rpc-error.ts';
 import type { WhisperPeer } from '../src/net/peer.ts';
-import { StoreError, type EnvelopeStore } from './store.ts';
 
 export class RelayShhNode implements ShhNode {
   readonly #peer: WhisperPeer;
-  readonly #store: EnvelopeStore;
   readonly #pow: PowPool;
 
-  constructor(peer: WhisperPeer, store: EnvelopeStore, pow: PowPool) {
+  constructor(peer: WhisperPeer, pow: PowPool) {
     this.#peer = peer;
-    this.#store = store;
     this.#pow = pow;
   }
 
@@ -72,20 +69,12 @@ export class RelayShhNode implements ShhNode {
   }
 
   async post(envelope: Envelope): Promise<VerifiedEnvelope> {
-    const rlp = encodeEnvelope(envelope);
-    const verdict = validateEnvelope(rlp, this.#peer.policy(), (h) => this.#peer.pool.has(h));
-    if (verdict.kind === 'reject') throw verdict.error;
-    if (verdict.kind === 'ignore')
-      throw verdict.reason === 'duplicate'
-        ? new WhisperError('duplicate', 'failed to add envelope: already known')
-        : new WhisperError('expired', 'failed to add envelope: expired');
     try {
-      this.#store.put(verdict.envelope);
+      return await this.#peer.publish(encodeEnvelope(envelope)); // validated, stored, then pooled and sent
     } catch (e) {
-      if (e instanceof StoreError) throw new RpcError(RPC.internal, `envelope not stored, not sent: ${e.message}`);
+      if (isWhisperError(e, 'not-stored')) throw new RpcError(RPC.internal, e.message);
       throw e;
     }
-    return this.#peer.publish(rlp);
   }
 
   envelopes(): Iterable<VerifiedEnvelope> {

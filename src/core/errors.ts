@@ -20,7 +20,8 @@ export type WhisperErrorCode =
   | 'pool-full'
   | 'bad-sync' // malformed, out-of-order or over-cap catch-up sync frame (SPEC §3)
   | 'sync-limit' // a sync session hit a bound: rounds, envelopes, rejects, time
-  | 'bad-announcement'; // a browser-discovery announcement that is not [at, [circuit webrtc addresses of one peer]]
+  | 'bad-announcement' // a browser-discovery announcement that is not [at, [circuit webrtc addresses of one peer]]
+  | 'not-stored'; // a local post whose durable write failed: nothing was pooled or sent
 
 export class WhisperError extends Error {
   override readonly name = 'WhisperError';

@@ -214,10 +214,12 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   }
 
   /**
-   * Posts one sealed envelope: validates it against the local policy, adds it to the pool, then
-   * gossips it, or hands it to the stem when stem routing is on (it leaves after the release delay;
-   * the result does not wait for that). Throws WhisperError: the validation error, 'duplicate' if the pool has it, or
-   * 'expired' if it expired within the tolerance. Returns the verified envelope (its hash is the result of shh_post).
+   * Posts one sealed envelope: validates it against the local policy, makes it durable
+   * (`beforeForward`), adds it to the pool, then gossips it, or hands it to the stem when stem routing
+   * is on (it leaves after the release delay; the result does not wait for that). Throws
+   * WhisperError: the validation error, 'duplicate' if the pool has it, 'expired' if it expired
+   * within the tolerance, 'not-stored' if the write failed. Returns the verified envelope (its hash
+   * is the result of shh_post).
    */
   async publish(rlp: Uint8Array): Promise<VerifiedEnvelope> {
     if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
@@ -228,6 +230,14 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
       throw verdict.reason === 'duplicate'
         ? new WhisperError('duplicate', 'failed to add envelope: already known')
         : new WhisperError('expired', 'failed to add envelope: expired');
+    // Durable first, like envelopes from the network: a failed write sends nothing.
+    if (this.#init.beforeForward) {
+      try {
+        await this.#init.beforeForward(verdict.envelope);
+      } catch (e) {
+        throw new WhisperError('not-stored', `envelope not stored, not sent: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     if (!this.pool.add(verdict.envelope)) throw new WhisperError('duplicate', 'failed to add envelope');
     if (this.#stem && this.#stemEnabled) {
       this.#stem.originate(verdict.envelope);

@@ -9,7 +9,7 @@ import { TypedEventEmitter, type Connection } from '@libp2p/interface';
 import { RPC, RpcError } from '../api/rpc-error.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW } from '../core/constants.ts';
-import { WhisperError } from '../core/errors.ts';
+import { isWhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import type { PoolSealOptions, PowPool } from '../core/pow-pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
@@ -141,25 +141,19 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   }
 
   /**
-   * Validates one sealed envelope against the local policy, writes it to IndexedDB, then pools and
-   * gossips it. Throws WhisperError (invalid, 'duplicate', 'expired'), or RpcError -32603 when the
-   * write failed (then nothing was sent).
+   * Validates one sealed envelope against the local policy, writes it to IndexedDB (the peer's
+   * beforeForward), then pools and gossips it. Throws WhisperError (invalid, 'duplicate', 'expired'),
+   * or RpcError -32603 when the write failed (then nothing was sent).
    */
   async post(rlp: Uint8Array): Promise<VerifiedEnvelope> {
-    const peer = this.peer;
-    const verdict = validateEnvelope(rlp, peer.policy(), (h) => peer.pool.has(h));
-    if (verdict.kind === 'reject') throw verdict.error;
-    if (verdict.kind === 'ignore')
-      throw verdict.reason === 'duplicate'
-        ? new WhisperError('duplicate', 'failed to add envelope: already known')
-        : new WhisperError('expired', 'failed to add envelope: expired');
     try {
-      await this.#store.put(verdict.envelope);
+      return await this.peer.publish(rlp);
     } catch (e) {
-      throw new RpcError(RPC.internal, `envelope not stored, not sent: ${(e as Error)?.message ?? String(e)}`);
+      if (isWhisperError(e, 'not-stored')) throw new RpcError(RPC.internal, e.message);
+      throw e;
     }
-    return peer.publish(rlp);
   }
+
 
   /** Seals in the PoW workers; rejects with WhisperError 'pow-timeout' or 'aborted'. */
   seal(params: EnvelopeParams, opts: PoolSealOptions): Promise<Envelope> {

@@ -1,4 +1,5 @@
-// The relay's ShhNode: post stores before it pools and gossips, a failed write refuses the envelope.
+// The relay's ShhNode: post stores (through the peer's beforeForward, as the relay wires it) before
+// it pools and gossips; a failed write refuses the envelope.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +16,13 @@ const clock = () => NOW * 1000;
 const envelope = (fill: number, size = 100) => ({ expiry: NOW + 60, ttl: 60, topic: Uint8Array.of(1, 2, 3, 4), data: new Uint8Array(size).fill(fill), nonce: 0n });
 
 let dir: string;
+let store: EnvelopeStore | undefined; // opened by each test; the peer writes through it as the relay's does
 let peer: WhisperPeer;
 let pow: PowPool;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shh-node-'));
-  peer = await WhisperPeer.create({ now: clock, nodeInit: { role: 'test' }, minPow: 0 });
+  store = undefined;
+  peer = await WhisperPeer.create({ now: clock, nodeInit: { role: 'test' }, minPow: 0, beforeForward: (e) => void store?.put(e) });
   await peer.start();
   pow = new PowPool({ spawn: () => { throw new Error('no workers in this test'); }, size: 1 });
 });
@@ -30,8 +33,8 @@ afterEach(async () => {
 
 describe('RelayShhNode.post', () => {
   it('stores, pools and notifies; a second post is a duplicate', async () => {
-    const store = EnvelopeStore.open(dir, { now: clock });
-    const node = new RelayShhNode(peer, store, pow);
+    store = EnvelopeStore.open(dir, { now: clock });
+    const node = new RelayShhNode(peer, pow);
     const seen: string[] = [];
     const off = node.onEnvelope((e, p2p) => seen.push(`${e.data[0]}:${p2p}`));
     const v = await node.post(envelope(7));
@@ -48,8 +51,8 @@ describe('RelayShhNode.post', () => {
   });
 
   it('a full store refuses the envelope: not pooled, not sent', async () => {
-    const store = EnvelopeStore.open(dir, { now: clock, maxBytes: 16 * 1024 });
-    const node = new RelayShhNode(peer, store, pow);
+    store = EnvelopeStore.open(dir, { now: clock, maxBytes: 16 * 1024 });
+    const node = new RelayShhNode(peer, pow);
     let refused: unknown;
     for (let i = 0; i < 200 && refused === undefined; i++) {
       try {
@@ -66,8 +69,8 @@ describe('RelayShhNode.post', () => {
   });
 
   it('policy failures keep their WhisperError code and touch nothing', async () => {
-    const store = EnvelopeStore.open(dir, { now: clock });
-    const node = new RelayShhNode(peer, store, pow);
+    store = EnvelopeStore.open(dir, { now: clock });
+    const node = new RelayShhNode(peer, pow);
     await node.setMaxMessageSize(100);
     await expect(node.post(envelope(1, 200))).rejects.toSatisfy((e) => isWhisperError(e, 'too-large'));
     await node.setMaxMessageSize(65536);
@@ -82,8 +85,8 @@ describe('RelayShhNode.post', () => {
   });
 
   it('bloom filters and trusted peers are refused, not silently ignored', async () => {
-    const store = EnvelopeStore.open(dir, { now: clock });
-    const node = new RelayShhNode(peer, store, pow);
+    store = EnvelopeStore.open(dir, { now: clock });
+    const node = new RelayShhNode(peer, pow);
     await expect(node.setBloomFilter(new Uint8Array(64))).rejects.toThrow(/bloom filters are not supported/);
     await expect(node.markTrustedPeer('/ip4/127.0.0.1/tcp/1/ws')).rejects.toThrow(/trusted peers are not supported/);
     store.close();
