@@ -175,7 +175,7 @@ const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0x81, 0xb7, 0xb8, 0xb9, 0xbb, 0xbf,
 
 /** One to three of: bit flips, truncation, extension, byte insertion, deletion, splice, length-field tampering. */
 export function mutateBytes(rng: Rng, src: Uint8Array): Uint8Array {
-  let b = src.slice();
+  let b: Uint8Array = src.slice();
   for (let k = 1 + rng.int(3); k > 0; k--) {
     const at = rng.int(b.length + 1);
     switch (rng.int(7)) {
