@@ -64,8 +64,10 @@ function wasmBackend(t: Tiny): Secp256k1Backend {
     isPrivateKey: (k: Uint8Array) => k.length === 32 && t.isPrivate(k),
     isPublicKey: (p: Uint8Array) => uncompressedShape(p) && t.isPoint(p),
     publicKey: (k: Uint8Array) => attempt(() => t.pointFromScalar(k, false)),
+    // isPoint first: pointMultiply throws from inside the wasm for an off-curve point, and each such
+    // throw leaks wasm state; after ~3,000 (hostile ephemeral keys) recover and ECDH fail for good.
     sharedX: (k: Uint8Array, p: Uint8Array) =>
-      uncompressedShape(p) && k.length === 32 && t.isPrivate(k)
+      uncompressedShape(p) && t.isPoint(p) && k.length === 32 && t.isPrivate(k)
         ? attempt(() => t.pointMultiply(p, k, true)?.subarray(1) ?? null)
         : null,
     sign: (hash: Uint8Array, k: Uint8Array) =>
