@@ -2,6 +2,7 @@
 // purely random inputs and mutations of valid samples. Each case must decode or be refused (WhisperError,
 // TypeError, RangeError); any other throw, a case slower than `hangMs`, or a result far larger than its
 // input is a crash, recorded with its input shrunk to a minimal one that still fails the same way.
+// Every 1000 cases the intact samples are run again: a changed outcome means hidden state was corrupted.
 
 import { WhisperError } from '../../src/core/errors.ts';
 
@@ -53,7 +54,8 @@ export interface Target<I> {
 }
 
 export interface Crash {
-  kind: 'throw' | 'hang' | 'alloc';
+  /** 'state': an intact sample's outcome changed mid-run, i.e. some earlier input corrupted shared state. */
+  kind: 'throw' | 'hang' | 'alloc' | 'state';
   detail: string;
   input: unknown;
 }
@@ -154,6 +156,17 @@ function minimise<I>(t: Target<I>, input: I, kind: Crash['kind'], hangMs: number
 export function fuzz<I>(t: Target<I>, opts: RunOptions): Report {
   const rng = new Rng(opts.seed);
   const report: Report = { target: t.name, cases: opts.cases, accepted: 0, outcomes: new Map(), crashes: [], maxCaseMs: 0 };
+  const label = (x: I): string => {
+    const o = once(t, x, undefined);
+    return 'crash' in o ? `crash:${o.crash.kind}` : o.label;
+  };
+  const baseline = t.samples.map(label).join();
+  let stateOk = true;
+  const checkState = (i: number, last: I): void => {
+    if (!stateOk || t.samples.map(label).join() === baseline) return;
+    stateOk = false;
+    report.crashes.push({ kind: 'state', detail: `intact samples decode differently after case ${i}; last input attached`, input: last });
+  };
   for (let i = 0; i < opts.cases; i++) {
     // A quarter purely random, the rest mutants of a valid sample (one in 16 left intact).
     const r = rng.int(16);
@@ -162,12 +175,16 @@ export function fuzz<I>(t: Target<I>, opts: RunOptions): Report {
     report.maxCaseMs = Math.max(report.maxCaseMs, o.ms);
     if ('crash' in o) {
       if (report.crashes.length < 5) report.crashes.push({ ...o.crash, input: minimise(t, input, o.crash.kind, opts.hangMs) });
-      continue;
+    } else {
+      if (o.label === 'accept') report.accepted++;
+      report.outcomes.set(o.label, (report.outcomes.get(o.label) ?? 0) + 1);
     }
-    if (o.label === 'accept') report.accepted++;
-    report.outcomes.set(o.label, (report.outcomes.get(o.label) ?? 0) + 1);
-    if (opts.onTick && i % 1000 === 999) opts.onTick();
+    if (i % 1000 === 999) {
+      checkState(i, input);
+      opts.onTick?.();
+    }
   }
+  if (opts.cases > 0) checkState(opts.cases - 1, t.samples[0] as I);
   return report;
 }
 
