@@ -3,30 +3,13 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { toHex } from '../../src/core/bytes.ts';
 import { PAGE_PORT, MAX_PAGE_REQUEST_BYTES } from '../../src/rpc/page.ts';
 import { APPROVAL_PAGE } from '../../src/background/approvals.ts';
-import { EXT_ID, FakePort, FakeWindows, Page, kill, makeBackground, popup, until, type Harness } from './fakes.ts';
+import { EXT_ID, FakePort, FakeWindows, Page, approveSite, backgrounds, kill, popup, until, type Harness } from './fakes.ts';
 
 const A = 'https://a.example';
 const B = 'http://127.0.0.1:8080';
-let live: Harness[] = [];
-const start = async (o?: Parameters<typeof makeBackground>[0]) => {
-  const h = await makeBackground(o);
-  live.push(h);
-  return h;
-};
-afterEach(() => {
-  for (const h of live) kill(h);
-  live = [];
-});
+const start = backgrounds();
 
-/** Page asks for identities; the test answers in the approval window. */
-async function connect(h: Harness, page: Page, identities: string[] = []): Promise<unknown> {
-  const before = new Set(h.ext.windows.approvalIds());
-  const pending = page.raw('shh_requestIdentities');
-  await until(() => h.ext.windows.approvalIds().some((id) => !before.has(id)));
-  const id = h.ext.windows.approvalIds().find((x) => !before.has(x))!;
-  expect((await popup(h, 'approval:decide', { id, approve: true, identities })).error).toBeUndefined();
-  return (await pending).result;
-}
+const connect = approveSite;
 
 describe('the page boundary', () => {
   it('refuses Ports from opaque origins and from non-tab senders, by disconnecting them', async () => {

@@ -1,6 +1,7 @@
 // Fakes for the background's unit tests: runtime Ports, the slice of the extension API it uses, and a
 // PeerChannel over an in-memory pool (real validation, reference PoW). Paired with fake-indexeddb.
 import 'fake-indexeddb/auto';
+import { afterEach, expect } from 'vitest';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
 import { EnvelopePool } from '../../src/core/pool.ts';
@@ -286,3 +287,26 @@ export const until = async (f: () => boolean | Promise<boolean>, ms = 2000): Pro
     await new Promise((r) => setTimeout(r, 2));
   }
 };
+
+/** A starter for backgrounds in a test file: every one started is killed after each test. */
+export function backgrounds(): (o?: Parameters<typeof makeBackground>[0]) => ReturnType<typeof makeBackground> {
+  const live: Awaited<ReturnType<typeof makeBackground>>[] = [];
+  afterEach(() => {
+    for (const h of live.splice(0)) kill(h);
+  });
+  return async (o) => {
+    const h = await makeBackground(o);
+    live.push(h);
+    return h;
+  };
+}
+
+/** Page asks for identities; the test approves in the approval window, granting `identities`. */
+export async function approveSite(h: Harness, page: Page, identities: string[] = []): Promise<unknown> {
+  const before = new Set(h.ext.windows.approvalIds());
+  const pending = page.raw('shh_requestIdentities');
+  await until(() => h.ext.windows.approvalIds().some((id) => !before.has(id)));
+  const id = h.ext.windows.approvalIds().find((x) => !before.has(x))!;
+  expect((await popup(h, 'approval:decide', { id, approve: true, identities })).error).toBeUndefined();
+  return (await pending).result;
+}

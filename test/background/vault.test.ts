@@ -11,29 +11,13 @@ import { KDF_ITERATIONS } from '../../src/background/vault-crypto.ts';
 import { LOCKED_MESSAGE, SESSION_ITEM, WRONG_PASSWORD, Vault } from '../../src/background/vault.ts';
 import { WRONG_BACKUP_PASSWORD } from '../../src/background/vault-backup.ts';
 import { VaultRows } from '../../src/store/vault.ts';
-import { FakeSession, PASSWORD, Page, freshDbName, kill, makeBackground, popup, until, type Harness } from './fakes.ts';
+import { FakeSession, PASSWORD, Page, approveSite, backgrounds, freshDbName, kill, popup, until, type Harness } from './fakes.ts';
 
 const A = 'https://a.example';
 const B = 'http://127.0.0.1:8080';
-let live: Harness[] = [];
-const start = async (o?: Parameters<typeof makeBackground>[0]) => {
-  const h = await makeBackground(o);
-  live.push(h);
-  return h;
-};
-afterEach(() => {
-  for (const h of live) kill(h);
-  live = [];
-});
+const start = backgrounds();
 
-async function connect(h: Harness, page: Page, identities: string[] = []): Promise<unknown> {
-  const before = new Set(h.ext.windows.approvalIds());
-  const pending = page.raw('shh_requestIdentities');
-  await until(() => h.ext.windows.approvalIds().some((id) => !before.has(id)));
-  const id = h.ext.windows.approvalIds().find((x) => !before.has(x))!;
-  expect((await popup(h, 'approval:decide', { id, approve: true, identities })).error).toBeUndefined();
-  return (await pending).result;
-}
+const connect = approveSite;
 
 const ok = async (h: Harness, op: string, params: unknown = {}): Promise<any> => {
   const r = await popup(h, op, params);

@@ -1,23 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.ts';
 import { DETACHED_GRACE_MS } from '../../src/background/background.ts';
-import { FakeWindows, Page, kill, makeBackground, popup, until, type Harness } from './fakes.ts';
+import { FakeWindows, Page, backgrounds, kill, popup, until, type Harness } from './fakes.ts';
 import { makeEnvelope } from '../core/fixtures.ts';
 import { encodeEnvelope } from '../../src/core/envelope.ts';
 
 const A = 'https://a.example';
 const B = 'https://b.example';
 const TOPIC = '0x01020304';
-let live: Harness[] = [];
-const start = async (o?: Parameters<typeof makeBackground>[0]) => {
-  const h = await makeBackground(o);
-  live.push(h);
-  return h;
-};
-afterEach(() => {
-  for (const h of live) kill(h);
-  live = [];
-});
+const start = backgrounds();
 
 async function connected(h: Harness, origin: string, session?: string): Promise<Page> {
   const p = new Page(h, origin, session);
