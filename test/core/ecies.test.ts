@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
 import { concatKdf, eciesDecrypt, eciesEncrypt, eciesKeys } from '../../src/core/ecies.ts';
-import { isWhisperError } from '../../src/core/errors.ts';
 import { loadWasmBackend, nobleBackend, setSecp256k1Backend } from '../../src/core/secp256k1.ts';
+import { errorCode } from './fixtures.ts';
 import { publicKeyOf } from '../../src/core/signature.ts';
 
 const wasm = await loadWasmBackend();
@@ -20,14 +20,7 @@ const queue = (...xs: Uint8Array[]) => (n: number) => {
   return x.slice();
 };
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return isWhisperError(e) ? e.code : (e as Error).name;
-  }
-  return 'no error';
-}
+const code = errorCode;
 
 describe('ecies: Concat KDF', () => {
   it('SPEC §6 public vector: sha256 Concat KDF of "input"', () => {

@@ -2,6 +2,7 @@
 import { encodeEnvelope, encodeShort, type Envelope, type EnvelopeParams } from '../../src/core/envelope.ts';
 import { leadingZeroBits, powHash, zerosForTarget } from '../../src/core/pow.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../../src/core/validate.ts';
+import { isWhisperError } from '../../src/core/errors.ts';
 
 /** Deterministic pseudo-random bytes (xorshift32) for tests; never for secrets. */
 export function testBytes(seed: number): (n: number) => Uint8Array {
@@ -50,4 +51,14 @@ export function makeVerified(o: MakeOptions = {}): VerifiedEnvelope {
   const v = validateEnvelope(encodeEnvelope(e), { minPow: 0, maxSize: 1 << 20, now: o.now ?? 1_700_000_000 });
   if (v.kind !== 'accept') throw new Error(`fixture did not validate: ${v.kind}`);
   return v.envelope;
+}
+
+/** What `f` throws, as a table cell: the WhisperError code, else the error's name; 'no error' if none. */
+export function errorCode(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return isWhisperError(e) ? e.code : (e as Error).name;
+  }
+  return 'no error';
 }

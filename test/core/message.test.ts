@@ -6,11 +6,11 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import * as wakuEcies from '@waku/message-encryption/ecies';
 import * as wakuSym from '@waku/message-encryption/symmetric';
 import { getPublicKey as wakuPublicKey } from '@waku/message-encryption';
-import { isWhisperError } from '../../src/core/errors.ts';
 import { openAsymmetric, openSymmetric, sealAsymmetric, sealSymmetric } from '../../src/core/message.ts';
 import { eciesEncrypt } from '../../src/core/ecies.ts';
 import { publicKeyOf } from '../../src/core/signature.ts';
 import { encryptSymmetric } from '../../src/core/symmetric.ts';
+import { errorCode } from './fixtures.ts';
 import { useFastestSecp256k1 } from '../../src/core/secp256k1.ts';
 
 // The relay and the extension run on the WebAssembly backend when it loads; so do these tests.
@@ -22,14 +22,7 @@ const recipientPub = publicKeyOf(recipient);
 const signer = new Uint8Array(32).fill(0x41);
 const signerPub = publicKeyOf(signer);
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return isWhisperError(e) ? e.code : (e as Error).name;
-  }
-  return 'no error';
-}
+const code = errorCode;
 
 describe('message: seal/open round trips', () => {
   it('symmetric and asymmetric, signed or not, any payload and padding', () => {

@@ -2,21 +2,15 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { isWhisperError, type WhisperErrorCode } from '../../src/core/errors.ts';
+import { isWhisperError } from '../../src/core/errors.ts';
 import { decodePayload, encodePayload, paddingLength, sizeFieldLength } from '../../src/core/payload.ts';
+import { errorCode } from './fixtures.ts';
 import { publicKeyOf, recoverPublicKey } from '../../src/core/signature.ts';
 
 const signer = new Uint8Array(32).fill(0x42);
 const signerPub = publicKeyOf(signer);
 
-function code(f: () => unknown): WhisperErrorCode | string {
-  try {
-    f();
-  } catch (e) {
-    return isWhisperError(e) ? e.code : (e as Error).name;
-  }
-  return 'no error';
-}
+const code = errorCode;
 
 describe('payload: SPEC §6 padding lengths', () => {
   it.each([

@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
-import { isWhisperError } from '../../src/core/errors.ts';
 import { loadWasmBackend, nobleBackend, setSecp256k1Backend } from '../../src/core/secp256k1.ts';
+import { errorCode } from './fixtures.ts';
 import {
   isValidPrivateKey,
   isValidPublicKey,
@@ -17,14 +17,7 @@ const N = fromHex('fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364
 const arbKey = fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((k) => secp256k1.utils.isValidSecretKey(k));
 const arbHash = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return isWhisperError(e) ? e.code : (e as Error).name;
-  }
-  return 'no error';
-}
+const code = errorCode;
 
 describe.each([nobleBackend, wasm])('signature with the $name backend', (backend) => {
   beforeEach(() => setSecp256k1Backend(backend));

@@ -2,20 +2,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gcm } from '@noble/ciphers/aes.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { isWhisperError } from '../../src/core/errors.ts';
+import { errorCode } from './fixtures.ts';
 import { decryptSymmetric, encryptSymmetric } from '../../src/core/symmetric.ts';
 
 const key = new Uint8Array(32).fill(0x5a);
 const nonce = Uint8Array.from({ length: 12 }, (_, i) => i + 1);
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return isWhisperError(e) ? e.code : (e as Error).name;
-  }
-  return 'no error';
-}
+const code = errorCode;
 
 describe('symmetric: AES-256-GCM, data = ciphertext ‖ tag ‖ nonce', () => {
   it('lays out the bytes as geth does (checked against a direct GCM call)', () => {
