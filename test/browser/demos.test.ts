@@ -143,9 +143,6 @@ describe('the demo DApps in Chromium, two profiles and a relay', () => {
     await seller.getByLabel('I want').fill('1 ETH');
     await seller.getByLabel('Keep it up for').selectOption('86400');
     await seller.getByRole('button', { name: 'Post offer' }).click();
-    await seller.getByText(/million tries \(gives up after 120 s\)/).waitFor({ timeout: 10_000 });
-    expect(await seller.locator('#sealing-bar').evaluate((b) => (b as HTMLProgressElement).position)).toBeGreaterThanOrEqual(0); // determinate
-    await seller.screenshot({ path: artefactPath('demo-offers-sealing.png') });
     await seller.getByRole('button', { name: 'Cancel' }).click();
     await status(seller, /Offer cancelled: nothing was sent/);
     await new Promise((r) => setTimeout(r, 2000));
