@@ -1,7 +1,8 @@
 // Keeps a peer connected to a list of addresses (the browser to its relays, a relay to its --peer
 // lines): dials each, and after a failed dial or a disconnect dials again with exponential backoff
-// (1 s doubling to 30 s by default, reset on success). Reports each address's state for status views.
-// Deterministic delays (no jitter) keep it testable; address lists are short, so no thundering herd.
+// (1 s doubling to 30 s by default, reset on success), except that for a minute after a connection
+// that was up dropped the wait stays at most 2 s: a restarted relay is found again within seconds
+// (issue 8: 5 s). Reports each address's state for status views. Deterministic delays (no jitter).
 
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
@@ -11,10 +12,19 @@ export interface RedialInit {
   maxDelayMs?: number;
   onChange?: () => void;
   onError?: (addr: string, error: unknown) => void;
+  /**
+   * After a connection that was up drops, for `recentWindowMs` (default 60 s) the wait between dials
+   * is at most `recentMaxDelayMs` (default 2 s, kept within minDelayMs..maxDelayMs): a peer that was just there is
+   * most likely restarting, and one failed dial of a loopback or LAN address costs nothing.
+   */
+  recentWindowMs?: number;
+  recentMaxDelayMs?: number;
   /** Names the addresses in errors (e.g. '--peer' for the relay's flag); default 'relay'. */
   label?: string;
   /** The wait between dials; injected by tests to record delays instead of sleeping. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Clock in ms for the recent window; defaults to Date.now. */
+  now?: () => number;
 }
 
 type DialNode = Pick<Libp2p, 'dial' | 'addEventListener' | 'removeEventListener'>;
@@ -37,6 +47,9 @@ export class Redialer {
   readonly #addrs: Multiaddr[];
   readonly #min: number;
   readonly #max: number;
+  readonly #recentWindow: number;
+  readonly #recentMax: number;
+  readonly #now: () => number;
   readonly #init: RedialInit;
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly #connected = new Map<string, PeerId | undefined>();
@@ -48,6 +61,9 @@ export class Redialer {
     this.#addrs = parseAddrs(addrs, init.label);
     this.#min = init.minDelayMs ?? 1000;
     this.#max = init.maxDelayMs ?? 30_000;
+    this.#recentWindow = init.recentWindowMs ?? 60_000;
+    this.#recentMax = Math.min(this.#max, Math.max(this.#min, init.recentMaxDelayMs ?? 2000));
+    this.#now = init.now ?? Date.now;
     this.#init = init;
     this.#sleep = init.sleep ?? sleep;
   }
@@ -73,19 +89,22 @@ export class Redialer {
   async #keep(addr: Multiaddr, signal: AbortSignal): Promise<void> {
     const key = addr.toString();
     let delay = this.#min;
+    let droppedAt: number | undefined; // when a connection that was up last dropped
     while (!signal.aborted) {
       try {
         const conn = await this.#node.dial(addr, { signal });
         delay = this.#min;
         this.#set(key, conn.remotePeer);
         await this.#disconnected(conn.remotePeer, signal);
+        droppedAt = this.#now();
         this.#set(key, undefined);
       } catch (e) {
         if (signal.aborted) return;
         this.#init.onError?.(key, e);
       }
       await this.#sleep(delay, signal);
-      delay = Math.min(delay * 2, this.#max);
+      const recent = droppedAt !== undefined && this.#now() - droppedAt < this.#recentWindow;
+      delay = Math.min(delay * 2, recent ? this.#recentMax : this.#max);
     }
   }
 

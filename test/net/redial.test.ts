@@ -85,6 +85,45 @@ describe('Redialer', () => {
     expect(h.dials).toBe(7);
   });
 
+  it('keeps retrying every 2 s at most for a minute after a connection that was up dropped, then backs off as before', async () => {
+    const h = harness();
+    let clock = 0;
+    const r = new Redialer(h.node as never, [ADDR], { minDelayMs: 1000, maxDelayMs: 60_000, sleep: h.sleep, now: () => clock });
+    h.down = false;
+    r.start();
+    await settle();
+    expect(r.state()).toEqual([{ addr: ADDR, connected: true }]);
+    h.down = true; // the relay is killed: its connection drops and it refuses dials while restarting
+    await h.disconnect();
+    const startedAt: number[] = []; // the clock when each wait began, since the drop
+    while (clock < 70_000) {
+      startedAt.push(clock);
+      clock += h.delays.at(-1) ?? 0;
+      await h.tick();
+    }
+    // Waits chosen within the minute after the drop, then the ones after it.
+    const cut = startedAt.findIndex((t) => t >= 60_000);
+    const recent = h.delays.slice(0, cut);
+    expect(recent.slice(0, 4)).toEqual([1000, 2000, 2000, 2000]);
+    expect(Math.max(...recent)).toBe(2000); // the gap a restart ready at any moment waits at most
+    expect(h.delays.slice(cut, cut + 3)).toEqual([4000, 8000, 16000]); // the window is over
+    await r.stop();
+  });
+
+  it('a peer never reached backs off to the cap from the first failure', async () => {
+    const h = harness();
+    let clock = 0;
+    const r = new Redialer(h.node as never, [ADDR], { minDelayMs: 1000, maxDelayMs: 16_000, sleep: h.sleep, now: () => clock });
+    r.start();
+    await settle();
+    for (let i = 0; i < 5; i++) {
+      clock += h.delays.at(-1) ?? 0;
+      await h.tick();
+    }
+    expect(h.delays).toEqual([1000, 2000, 4000, 8000, 16000, 16000]);
+    await r.stop();
+  });
+
   it('names a bad address with its label', () => {
     expect(() => new Redialer(harness().node as never, ['/ip4/not-an-ip/tcp/1'], { label: '--peer' })).toThrow(/--peer \/ip4\/not-an-ip\/tcp\/1/);
     expect(() => new Redialer(harness().node as never, ['/ip4/not-an-ip/tcp/1'])).toThrow(/relay \/ip4\/not-an-ip\/tcp\/1/);
