@@ -79,8 +79,9 @@ export class ShhApi {
   readonly #netVersion: string;
   readonly #watchers: Watchers;
   readonly #methods: Record<ShhMethod, Handler>;
-  /** Posts still sealing that named a postId, by session and postId: what shh_cancelPost aborts. */
+  /** Posts still sealing, by session and postId (or an internal key): what shh_cancelPost and endSession abort. */
   readonly #posts = new Map<string, AbortController>();
+  #unnamed = 0;
   #unlisten: (() => void) | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -287,19 +288,24 @@ export class ShhApi {
     if (postIdField !== undefined && (typeof postIdField !== 'string' || !POST_ID.test(postIdField)))
       throw invalidParams('invalid argument postId: want 1-64 characters of A-Z a-z 0-9 _ -');
     const postId = postIdField as string | undefined;
-    if (postId === undefined) return this.#postOnce(o, undefined, ctx);
-    const key = postKey(ctx.session, postId);
+    // Unnamed posts are tracked too (under a key no postId can spell), so a closed page stops them all.
+    const key = postKey(ctx.session, postId ?? `\u0001${this.#unnamed++}`);
     if (this.#posts.has(key)) throw invalidParams(`invalid argument postId: ${postId} is still being posted`);
     const controller = new AbortController();
     this.#posts.set(key, controller);
     try {
-      return await this.#postOnce(o, { postId, signal: controller.signal }, ctx);
+      return await this.#postOnce(o, postId === undefined ? undefined : { postId, signal: controller.signal }, ctx, controller.signal);
     } finally {
       this.#posts.delete(key);
     }
   }
 
-  async #postOnce(o: Record<string, unknown>, named: { postId: string; signal: AbortSignal } | undefined, ctx: CallContext): Promise<string> {
+  async #postOnce(
+    o: Record<string, unknown>,
+    named: { postId: string; signal: AbortSignal } | undefined,
+    ctx: CallContext,
+    signal: AbortSignal,
+  ): Promise<string> {
     const symKeyId = optionalId(field(o, 'symKeyID'), 'symKeyID');
     const pubKeyField = field(o, 'pubKey');
     const pubKey = pubKeyField === undefined ? undefined : bytes(pubKeyField, 'pubKey');
@@ -349,7 +355,7 @@ export class ShhApi {
       envelope = await this.#node.seal(params, {
         target: powTarget,
         timeMs: powTime * 1000,
-        ...(named ? { signal: named.signal } : {}),
+        signal,
         ...(onProgress ? { onProgress } : {}),
       });
     } catch (e) {

@@ -141,6 +141,7 @@ export function startBackground(init: BackgroundInit): Background {
             void activity.received(origin).catch(() => undefined);
           },
           progress: (session, data) => router.progress(origin, session, data),
+          keyCount: () => keys.count(origin),
         });
         scopes.set(origin, s);
       }

@@ -3,6 +3,7 @@
 // session) with the params that made them; after a worker restart the session's Port comes back and
 // they are replayed under the ids the page holds (the ShhApi's fresh ids map to them). A replayed
 // watcher back-fills the live pool, and the delivered hashes it kept drop what the page already had.
+// Limits (docs/API.md "Limits"): seals go through the origin's SealLimits; keys and live watchers are capped.
 
 import { EXPIRY_TOLERANCE } from '../core/constants.ts';
 import { RPC, whisperFailure } from '../api/rpc-error.ts';
@@ -11,6 +12,13 @@ import type { KeyStore } from '../api/keys.ts';
 import type { DeliveredRow, WatcherRow } from '../store/db.ts';
 import type { WatcherRows } from '../store/watchers.ts';
 import type { NodeProxy } from './node-proxy.ts';
+import { LimitedNode, SealLimits } from './seal-limits.ts';
+
+/** Keys (pairs and symmetric) one origin may hold; shh_newSymKey & co. are refused beyond it. */
+export const MAX_KEYS_PER_ORIGIN = 1024;
+/** Live subscriptions and filters of one origin, every document together. */
+export const MAX_WATCHERS_PER_ORIGIN = 256;
+const KEY_MAKERS = ['shh_newKeyPair', 'shh_addPrivateKey', 'shh_newSymKey', 'shh_addSymKey', 'shh_generateSymKeyFromPassword'];
 
 export interface OriginScopeInit {
   origin: string;
@@ -23,6 +31,9 @@ export interface OriginScopeInit {
   deliver: (session: string, data: { subscription: string; result: unknown }) => void;
   /** Pushes a named post's sealing progress to the session's current Port, if any. */
   progress: (session: string, data: unknown) => void;
+  /** How many keys the origin holds now (the key cap); without it keys are not capped. */
+  keyCount?: () => Promise<number>;
+  sealLimits?: SealLimits;
 }
 
 interface Active {
@@ -43,21 +54,27 @@ export class OriginScope {
   readonly #now: () => number;
   readonly #byOuter = new Map<string, Active>();
   readonly #byInner = new Map<string, Active>();
+  readonly #seals: SealLimits;
 
   constructor(init: OriginScopeInit) {
     this.origin = init.origin;
     this.#i = init;
     this.#now = init.now ?? Date.now;
-    this.#api = new ShhApi({ node: init.node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, admin: false });
+    this.#seals = init.sealLimits ?? new SealLimits();
+    const node = new LimitedNode(init.node, this.#seals);
+    this.#api = new ShhApi({ node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, admin: false });
     this.#api.start();
   }
 
   stop(): void {
+    this.#seals.cancelAll();
     this.#api.stop();
   }
 
   /** Runs one shh_* / net_* method for a document of this origin. */
   async call(method: string, params: unknown, session: string): Promise<unknown> {
+    if (KEY_MAKERS.includes(method) && this.#i.keyCount && (await this.#i.keyCount()) >= MAX_KEYS_PER_ORIGIN)
+      throw whisperFailure(`too many keys for this site: at most ${MAX_KEYS_PER_ORIGIN}; delete some first`);
     if (!WATCHER_METHODS.includes(method)) {
       const notify = (m: string, p: unknown): void => {
         if (m === 'shh_postProgress') this.#i.progress(session, p);
@@ -68,6 +85,8 @@ export class OriginScope {
     switch (method) {
       case 'shh_subscribe':
       case 'shh_newMessageFilter': {
+        if (this.#byOuter.size >= MAX_WATCHERS_PER_ORIGIN)
+          throw whisperFailure(`too many subscriptions and filters for this site: at most ${MAX_WATCHERS_PER_ORIGIN}; remove some first`);
         const kind = method === 'shh_subscribe' ? 'subscription' : 'filter';
         const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: a, createdAt: this.#now() };
         const active = await this.#register(row, new Map(), []);
@@ -152,6 +171,7 @@ export class OriginScope {
    * sessions' Ports replay them on unlock. The scope is not usable afterwards.
    */
   async suspend(): Promise<void> {
+    this.#seals.cancelAll();
     const sessions = new Set([...this.#byOuter.values()].map((a) => a.row.session));
     for (const s of sessions) this.#api.endSession(s);
     for (const a of [...this.#byOuter.values()]) this.#drop(a);
