@@ -1,7 +1,7 @@
 // `npm run relay -- [options]` (SPEC §5): parses the command line, starts the Relay, prints one
 // `listening <multiaddr>` line per listen address and `rpc http://127.0.0.1:N`, and stops cleanly on
 // SIGINT / SIGTERM (exit 0). Usage errors exit 2. Nothing about peers or their IPs is logged unless
-// DEBUG contains shh:relay.
+// DEBUG contains shh:relay. Environment: WHISPER_RPC_ORIGINS, WHISPER_MAX_STORE_BYTES (docs/RELAY.md).
 
 import { parseArgs, USAGE, USAGE_EXIT_CODE, UsageError } from './cli.ts';
 
@@ -24,6 +24,16 @@ if (parsed.help) {
   process.exit(0);
 }
 
+// The flags are fixed by SPEC §5, so the disk bound is an environment variable, like the origins.
+const MIN_STORE_BYTES = 65_536;
+let maxStoreBytes: number | undefined;
+const storeCap = process.env.WHISPER_MAX_STORE_BYTES?.trim();
+if (storeCap) {
+  maxStoreBytes = Number(storeCap);
+  if (!/^\d+$/.test(storeCap) || !Number.isSafeInteger(maxStoreBytes) || maxStoreBytes < MIN_STORE_BYTES)
+    fail(`WHISPER_MAX_STORE_BYTES: expected a whole number of bytes >= ${MIN_STORE_BYTES}, got "${storeCap}"`, USAGE_EXIT_CODE);
+}
+
 // Loaded only now: the libp2p stack takes seconds to import, a usage error should not wait for it.
 const { Relay } = await import('./relay.ts');
 const { StoreError } = await import('./store.ts');
@@ -31,11 +41,20 @@ const relay = new Relay({
   ...parsed.options,
   // Web pages may not call the operator's RPC unless listed here (docs/RELAY.md).
   rpcOrigins: (process.env.WHISPER_RPC_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+  ...(maxStoreBytes !== undefined ? { maxStoreBytes } : {}),
+  // Refused writes are one line when they start and one when they stop, not one per envelope.
+  onStoreWritable: (writable, { error, refused }) =>
+    process.stderr.write(
+      writable
+        ? `whisper-relay: storing envelopes again (${refused} refused meanwhile)\n`
+        : `whisper-relay: refusing envelopes until the store can write again: ${error?.message ?? 'unknown error'}\n`,
+    ),
   onError: (e) => {
-    // A store failure means envelopes are being refused: the operator must see it. Others are
-    // peers misbehaving or leaving, which would name them: debug only.
-    if (e instanceof StoreError) process.stderr.write(`whisper-relay: ${e.message}\n`);
-    else if (debug) process.stderr.write(`shh:relay ${e instanceof Error ? e.message : String(e)}\n`);
+    // A store failure the operator must see (a failed expiry sweep); failed puts are reported above.
+    // Other errors are peers misbehaving or leaving, which would name them: debug only.
+    if (e instanceof StoreError) {
+      if (e.op !== 'put') process.stderr.write(`whisper-relay: ${e.message}\n`);
+    } else if (debug) process.stderr.write(`shh:relay ${e instanceof Error ? e.message : String(e)}\n`);
   },
 });
 

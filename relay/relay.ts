@@ -18,7 +18,7 @@ import { createNodePowPool } from './pow-pool-node.ts';
 import { Redialer } from '../src/net/redial.ts';
 import { RpcServer } from './rpc-server.ts';
 import { RelayShhNode } from './shh-node.ts';
-import { EnvelopeStore } from './store.ts';
+import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
 
 export interface RelayInit extends Partial<RelayOptions> {
   /** Host of the libp2p WebSocket listener; SPEC §5 fixes 0.0.0.0, tests use 127.0.0.1. */
@@ -33,6 +33,10 @@ export interface RelayInit extends Partial<RelayOptions> {
   onError?: (e: unknown) => void;
   /** Browser origins allowed to call the RPC (none by default; see RpcServerInit.allowOrigins). */
   rpcOrigins?: readonly string[];
+  /** Upper bound on the envelope database in bytes (WHISPER_MAX_STORE_BYTES); none by default. */
+  maxStoreBytes?: number;
+  /** Told when the store starts refusing envelopes and when it stores again (EnvelopeStoreInit.onWritable). */
+  onStoreWritable?: EnvelopeStoreInit['onWritable'];
   /** Private first hops (docs/PRIVACY.md): settings over the defaults, or false for plain gossip. On by default. */
   stem?: Partial<StemSettings> | false;
 }
@@ -97,7 +101,11 @@ export class Relay {
     // libsecp256k1 (WebAssembly) for ECDH: asymmetric trial decryption is ~10x faster than pure JS.
     await useFastestSecp256k1();
     const onError = this.#init.onError ?? (() => {});
-    const store = (this.#store = EnvelopeStore.open(o.data, { now }));
+    const store = (this.#store = EnvelopeStore.open(o.data, {
+      now,
+      ...(this.#init.maxStoreBytes !== undefined ? { maxBytes: this.#init.maxStoreBytes } : {}),
+      ...(this.#init.onStoreWritable ? { onWritable: this.#init.onStoreWritable } : {}),
+    }));
     const privateKey = await loadOrCreatePrivateKey(o.data);
     const pool = new EnvelopePool({ now });
     const persist = (e: VerifiedEnvelope): void => void store.put(e);

@@ -1,8 +1,9 @@
 // The relay's durable envelope store (SPEC §5: an accepted envelope is on disk before it is
 // forwarded, and survives kill -9 until it expires). SQLite through node:sqlite, WAL with
-// synchronous=FULL, so a put() that returned has been fsynced; a put() that cannot write throws.
+// synchronous=FULL, so a put() that returned has been fsynced; a put() that cannot write throws, and
+// the store reports when puts start failing and when they work again (onWritable), not each refusal.
 
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
@@ -20,13 +21,30 @@ export interface EnvelopeStoreInit {
   maxBytes?: number;
   /** How often expired rows are deleted once start() ran; default one minute. */
   sweepIntervalMs?: number;
+  /**
+   * Told once when puts start failing (writable false, with the first error) and once when a put
+   * succeeds again at least RECOVER_QUIET_MS after the last failure (writable true, with how many
+   * were refused): one line each for the operator, however many envelopes were refused between.
+   */
+  onWritable?: (writable: boolean, detail: { error?: StoreError; refused: number }) => void;
 }
+
+/**
+ * A disk at its limit lets a small write through between failures: a put must succeed after this
+ * long without failures before the store counts as writable again, so the log does not flap.
+ */
+export const RECOVER_QUIET_MS = 5000;
+
+/** Which operation failed: 'put' failures are reported through onWritable, the others each time. */
+export type StoreOp = 'open' | 'put' | 'sweep';
 
 /** Any failure to open or write the store: the relay refuses the envelope rather than lose it. */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly op: StoreOp;
+  constructor(message: string, options?: { cause?: unknown; op?: StoreOp }) {
     super(message, options);
+    this.op = options?.op ?? 'open';
   }
 }
 
@@ -44,8 +62,13 @@ export class EnvelopeStore {
   readonly #live: StatementSync;
   readonly #expire: StatementSync;
   readonly #count: StatementSync;
+  readonly #maxBytes: number | undefined;
+  readonly #onWritable: EnvelopeStoreInit['onWritable'];
   #timer: ReturnType<typeof setInterval> | undefined;
   #open = true;
+  #refusing = false;
+  #refused = 0;
+  #lastFailure = 0;
 
   /** Opens (creating the folder and schema) the store in `dir`. Throws StoreError. */
   static open(dir: string, init: EnvelopeStoreInit = {}): EnvelopeStore {
@@ -54,6 +77,13 @@ export class EnvelopeStore {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new StoreError(`cannot create data folder ${dir}: ${reason(e)}`, { cause: e });
+    }
+    // SQLite would open a database on a read-only file system read-only and fail only at the first
+    // write, with a vaguer message; root passes this check on a writable folder whatever its mode.
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (e) {
+      throw new StoreError(`data folder ${dir} is not writable: ${reason(e)}`, { cause: e });
     }
     let db: DatabaseSync;
     try {
@@ -74,6 +104,8 @@ export class EnvelopeStore {
     this.path = path;
     this.#now = init.now ?? Date.now;
     this.#sweepMs = init.sweepIntervalMs ?? 60_000;
+    this.#maxBytes = init.maxBytes;
+    this.#onWritable = init.onWritable;
     // WAL: one fsync per commit, readers never block the writer. FULL: the WAL is synced at every
     // commit, so a returned put survives power loss, not only a process crash.
     const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
@@ -110,11 +142,45 @@ export class EnvelopeStore {
   put(e: StoredEnvelope): boolean {
     this.#check();
     if (!Number.isInteger(e.expiry) || e.expiry < 0) throw new RangeError('expiry must be a non-negative integer');
+    let added: boolean;
     try {
-      return Number(this.#put.run(e.hash, e.expiry, e.rlp).changes) > 0;
+      added = Number(this.#put.run(e.hash, e.expiry, e.rlp).changes) > 0;
     } catch (err) {
-      throw new StoreError(`cannot store envelope: ${reason(err)}`, { cause: err });
+      const error = new StoreError(`cannot store envelope in ${this.path}: ${this.#why(err)}`, { cause: err, op: 'put' });
+      this.#refused++;
+      this.#lastFailure = this.#now();
+      if (!this.#refusing) {
+        this.#refusing = true;
+        this.#onWritable?.(false, { error, refused: this.#refused });
+      }
+      throw error;
     }
+    if (this.#refusing && this.#now() - this.#lastFailure >= RECOVER_QUIET_MS) {
+      const refused = this.#refused;
+      this.#refusing = false;
+      this.#refused = 0;
+      this.#onWritable?.(true, { refused });
+    }
+    return added;
+  }
+
+  /** Whether puts are failing (since the first failure, until one succeeds after a quiet spell). */
+  get refusing(): boolean {
+    return this.#refusing;
+  }
+
+  // SQLite says "database or disk is full" for both a full disk and max_page_count: name the cap.
+  #why(err: unknown): string {
+    const text = reason(err);
+    if (this.#maxBytes === undefined || !/full/i.test(text)) return text;
+    try {
+      const { page_count } = this.#db.prepare('PRAGMA page_count').get() as { page_count: number };
+      const { max_page_count } = this.#db.prepare('PRAGMA max_page_count').get() as { max_page_count: number };
+      if (page_count >= max_page_count - 1) return `${text} (the size cap of ${this.#maxBytes} bytes is reached)`;
+    } catch {
+      // the plain message is still true
+    }
+    return text;
   }
 
   get(hash: Uint8Array): Uint8Array | undefined {
@@ -144,7 +210,7 @@ export class EnvelopeStore {
     try {
       return Number(this.#expire.run(this.#nowSeconds()).changes);
     } catch (err) {
-      throw new StoreError(`cannot delete expired envelopes: ${reason(err)}`, { cause: err });
+      throw new StoreError(`cannot delete expired envelopes from ${this.path}: ${this.#why(err)}`, { cause: err, op: 'sweep' });
     }
   }
 
