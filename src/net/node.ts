@@ -8,7 +8,7 @@ import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import type { GossipSub } from '@libp2p/gossipsub';
+import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub';
 import { identify, type Identify } from '@libp2p/identify';
 import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface';
 import { memory } from '@libp2p/memory';
@@ -68,6 +68,18 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   dataLimitBytes: 1n << 20n,
   maxConnections: 2048,
 };
+
+// Gossipsub meshes a peer with D=6 (at most Dhi=12) others and reaches the rest only by lazy IHAVE
+// gossip at heartbeats. A relay is the one neighbour of most browsers behind it: with the defaults
+// it would push each envelope to ~6-12 of them and leave the others to gossip (late, sometimes
+// never: measured in docs/BENCHMARKS.md "Relay under load"). So the relay meshes with every
+// subscribed peer it is connected to: D, Dlo and Dhi at its connection limit, meaning it accepts
+// every GRAFT, grafts every subscriber at each heartbeat and never prunes for excess (scores still
+// prune misbehaving peers). Browsers keep the defaults: relay plus <= 8 WebRTC neighbours < Dhi.
+/** Gossipsub options of the relay role's mesh, for a relay admitting `maxConnections` connections. */
+export function relayMesh(maxConnections: number = DEFAULT_RELAY_LIMITS.maxConnections): Partial<GossipsubOpts> {
+  return { D: maxConnections, Dlo: maxConnections, Dhi: maxConnections };
+}
 
 type TransportFactory = NonNullable<Libp2pOptions['transports']>[number];
 
@@ -133,10 +145,15 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
       : init.discovery === undefined
         ? defaultMode && { mode: defaultMode }
         : { mode: defaultMode ?? 'announce', ...init.discovery };
+  // Options given by the caller still win over the relay's mesh (applied last by whisperGossipsub).
+  const gossip: WhisperGossipInit | undefined =
+    init.role === 'relay'
+      ? { ...init.gossip, options: { ...relayMesh({ ...DEFAULT_RELAY_LIMITS, ...init.relayLimits }.maxConnections), ...init.gossip?.options } }
+      : init.gossip;
   const services: Record<string, unknown> = {
     identify: identify(),
     ping: ping(),
-    pubsub: whisperGossipsub(discovery ? withDiscoveryTopic(init.gossip) : init.gossip),
+    pubsub: whisperGossipsub(discovery ? withDiscoveryTopic(gossip) : gossip),
   };
   switch (init.role) {
     case 'relay': {

@@ -1,0 +1,200 @@
+// Relay under load (issue 8): one real relay process (node relay/main.ts) and N WhisperPeers in K
+// client processes dialling it over WebSockets on loopback; R envelopes/s, each posted by a random
+// client. Every client records every arrival: delivery latency, delivered %, relay CPU and RSS.
+//   node_modules/.bin/node bench/load.ts [--peers 500] [--rate 100] [--seconds 60] [--procs 2]
+//     [--drain 10] [--size 256] [--ttl 30] [--min-pow 0.001] [--sample 5]
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HISTOGRAM_MS, type ClientReport, type FromClient, type ToClient } from './load/protocol.ts';
+import { CpuMeter, startRelay } from './load/procs.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    peers: { type: 'string', default: '500' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '60' },
+    procs: { type: 'string', default: '2' },
+    drain: { type: 'string', default: '10' },
+    size: { type: 'string', default: '256' },
+    ttl: { type: 'string', default: '30' },
+    'min-pow': { type: 'string', default: '0.001' },
+    sample: { type: 'string', default: '5' },
+    'dial-rate': { type: 'string', default: '4.5' },
+  },
+});
+const N = Number(a.peers);
+const RATE = Number(a.rate);
+const SECONDS = Number(a.seconds);
+const PROCS = Math.min(Number(a.procs), N);
+const DRAIN = Number(a.drain);
+const SIZE = Number(a.size);
+const TTL = Number(a.ttl);
+const MIN_POW = Number(a['min-pow']);
+const SAMPLE_S = Number(a.sample);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const log = (s: string): void => void process.stderr.write(`[load ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+interface Client {
+  child: ChildProcess;
+  count: number;
+  first: number;
+  next: (type: FromClient['type']) => Promise<FromClient>;
+}
+
+function startClient(count: number, first: number): Client {
+  const child = fork(join(import.meta.dirname, 'load/client.ts'), [], { execPath: process.execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map<string, (m: FromClient) => void>();
+  child.on('message', (m: FromClient) => {
+    if (m.type === 'error') {
+      log(`client ${child.pid} failed: ${m.message}`);
+      process.exitCode = 1;
+    }
+    waiting.get(m.type)?.(m);
+  });
+  const next = (type: FromClient['type']) => new Promise<FromClient>((r) => waiting.set(type, r));
+  return { child, count, first, next };
+}
+
+const tell = (c: Client, m: ToClient): void => void c.child.send(m);
+
+interface Sample {
+  t: number; // s since load start
+  relayCpu: number;
+  relayRss: number;
+  clientCpu: number[];
+  clientRss: number[];
+  poolMiB: number;
+  poolMessages: number;
+  load: string;
+}
+
+const data = mkdtempSync(join(tmpdir(), 'shh-load-'));
+const relay = await startRelay(['--data', data, '--min-pow', String(MIN_POW)]);
+const clients: Client[] = [];
+const meter = new CpuMeter();
+try {
+  log(`relay ${relay.child.pid} at ${relay.addr}; starting ${N} peers in ${PROCS} processes`);
+  for (let k = 0, first = 0; k < PROCS; k++) {
+    const count = Math.floor(N / PROCS) + (k < N % PROCS ? 1 : 0);
+    clients.push(startClient(count, first));
+    first += count;
+  }
+  const t0Setup = Date.now();
+  const ready = clients.map((c) => c.next('ready'));
+  for (const c of clients) tell(c, { type: 'setup', relay: relay.addr, count: c.count, minPow: MIN_POW, dialsPerSecond: Number(a['dial-rate']) / PROCS });
+  await Promise.all(ready);
+  log(`all ${N} peers connected in ${((Date.now() - t0Setup) / 1000).toFixed(0)} s; warming up 5 s`);
+  await sleep(5000);
+
+  const samples: Sample[] = [];
+  const loadStart = performance.now();
+  const sample = async (): Promise<void> => {
+    const r = meter.sample(relay.child.pid!);
+    const cs = clients.map((c) => meter.sample(c.child.pid!));
+    const info = (await relay.rpc('shh_info').catch(() => ({}))) as { memory?: number; messages?: number };
+    samples.push({
+      t: (performance.now() - loadStart) / 1000,
+      relayCpu: r.cpuPct,
+      relayRss: r.rssMiB,
+      clientCpu: cs.map((c) => c.cpuPct),
+      clientRss: cs.map((c) => c.rssMiB),
+      poolMiB: (info.memory ?? NaN) / 2 ** 20,
+      poolMessages: info.messages ?? NaN,
+      load: loadavg(),
+    });
+  };
+  await sample(); // t = 0: RSS before load; primes the CPU meters
+  const sampler = setInterval(() => void sample(), SAMPLE_S * 1000);
+
+  // Posts on a fixed schedule (catching up if the timer ran late), each by a uniformly random peer.
+  let sent = 0;
+  const total = Math.round(RATE * SECONDS);
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - loadStart) / 1000) * RATE) + 1);
+    for (; sent < due; sent++) {
+      const g = Math.floor(Math.random() * N);
+      const c = clients.find((x) => g >= x.first && g < x.first + x.count)!;
+      tell(c, { type: 'post', index: g - c.first, id: sent, size: SIZE, ttl: TTL, minPow: MIN_POW });
+    }
+    if (sent % (RATE * 60) < RATE / 10 && sent > 0) log(`${sent}/${total} posted`);
+    await sleep(Math.max(1, 1000 / RATE / 2));
+  }
+  log(`all ${total} posted; draining ${DRAIN} s`);
+  await sleep(DRAIN * 1000);
+  clearInterval(sampler);
+  await sample();
+
+  const reports = (await Promise.all(clients.map((c) => {
+    const p = c.next('report');
+    tell(c, { type: 'report' });
+    return p;
+  }))) as ClientReport[];
+  printResults(reports, samples);
+} finally {
+  for (const c of clients) tell(c, { type: 'stop' });
+  await sleep(3000);
+  for (const c of clients) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+  relay.child.kill('SIGTERM');
+  await sleep(2000);
+  if (relay.child.exitCode === null) relay.child.kill('SIGKILL');
+  rmSync(data, { recursive: true, force: true });
+}
+
+
+function printResults(reports: ClientReport[], samples: Sample[]): void {
+  const hist = new Map<number, number>();
+  const perEnvelope = new Map<number, number>();
+  let posted = 0;
+  let postErrors = 0;
+  let late = 0;
+  for (const r of reports) {
+    for (const [ms, n] of r.hist) hist.set(ms, (hist.get(ms) ?? 0) + n);
+    for (const [id, n] of r.arrivals) perEnvelope.set(id, (perEnvelope.get(id) ?? 0) + n);
+    posted += r.posted;
+    postErrors += r.postErrors;
+    late += r.late;
+  }
+  const pairs = posted * (N - 1);
+  let arrived = 0;
+  for (const n of perEnvelope.values()) arrived += n;
+  const complete = [...perEnvelope.values()].filter((n) => n >= N - 1).length;
+  const sorted = [...hist].sort((x, y) => x[0] - y[0]);
+  const pct = (q: number): number => {
+    let acc = 0;
+    for (const [ms, n] of sorted) if ((acc += n) >= q * arrived) return ms;
+    return NaN;
+  };
+  const max = sorted.length ? sorted[sorted.length - 1]![0] : NaN;
+  const load = samples.slice(1, -1);
+  const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const at = (t: number): Sample => samples.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best));
+  const relayCpu = load.map((s) => s.relayCpu).filter(Number.isFinite);
+  const clientCpu = clients.map((_, k) => mean(load.map((s) => s.clientCpu[k]!).filter(Number.isFinite)));
+  const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '-');
+  const ms = (x: number): string => (x >= HISTOGRAM_MS ? `>${HISTOGRAM_MS}` : f0(x));
+  console.log(`\n### Relay under load: ${N} peers, ${RATE} envelopes/s, ${SECONDS} s (+${DRAIN} s drain)\n`);
+  console.log('| peers | rate/s | duration s | posted | delivered % | complete envelopes | p50 ms | p99 ms | max ms | relay CPU % mean / max | relay RSS MiB start / mid / end | client procs CPU % (mean each) | load avg (end) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    `| ${N} | ${RATE} | ${SECONDS} | ${posted}${postErrors ? ` (${postErrors} failed)` : ''} | ${((100 * arrived) / pairs).toFixed(2)} | ${complete}/${posted} | ${ms(pct(0.5))} | ${ms(pct(0.99))} | ${ms(max)} | ${f0(mean(relayCpu))} / ${f0(Math.max(...relayCpu))} | ${f0(samples[0]!.relayRss)} / ${f0(at(SECONDS / 2).relayRss)} / ${f0(at(SECONDS).relayRss)} | ${clientCpu.map(f0).join(', ')} | ${samples[samples.length - 1]!.load} |`,
+  );
+  if (late) console.log(`\n${late} arrivals later than ${HISTOGRAM_MS} ms.`);
+  const step = Math.max(1, Math.round(Math.min(60, Math.max(SAMPLE_S, SECONDS / 10)) / SAMPLE_S));
+  console.log('\n| t s | relay CPU % | relay RSS MiB | pool envelopes | pool MiB | client CPU % | client RSS MiB | load avg |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  samples.forEach((s, i) => {
+    if (i % step !== 0 && i !== samples.length - 1) return;
+    console.log(
+      `| ${f0(s.t)} | ${f0(s.relayCpu)} | ${f0(s.relayRss)} | ${f0(s.poolMessages)} | ${s.poolMiB.toFixed(1)} | ${s.clientCpu.map(f0).join(', ')} | ${s.clientRss.map(f0).join(', ')} | ${s.load} |`,
+    );
+  });
+  const connected = reports.reduce((s, r) => s + r.connected, 0);
+  const meshed = reports.reduce((s, r) => s + r.meshed, 0);
+  console.log(`\nAt the end ${connected}/${N} clients were connected and ${meshed}/${N} had the relay in their mesh.`);
+}

@@ -1,0 +1,107 @@
+// One client process of bench/load.ts: hosts a share of the N WhisperPeers (our real peer, validator
+// and pool, 'test' role plus WebSockets), dials them to the relay at a bounded rate, posts the
+// envelopes the parent asks for and records every arrival's latency (arrival - send time in payload).
+
+import { webSockets } from '@libp2p/websockets';
+import { multiaddr } from '@multiformats/multiaddr';
+import { GOSSIP_TOPIC } from '../../src/core/constants.ts';
+import { WhisperPeer } from '../../src/net/peer.ts';
+import { HISTOGRAM_MS, readStamp, seal, type ClientReport, type ToClient } from './protocol.ts';
+
+const send = (m: unknown): void => void process.send?.(m);
+
+let peers: WhisperPeer[] = [];
+const histogram = new Uint32Array(HISTOGRAM_MS + 1);
+/** Arrivals per envelope id (own posts not counted). */
+const arrivals = new Map<number, number>();
+let posted = 0;
+let postErrors = 0;
+let late = 0;
+
+function onEnvelope(evt: CustomEvent<{ envelope: { data: Uint8Array }; from?: unknown }>): void {
+  if (evt.detail.from === undefined) return; // our own post
+  const stamp = readStamp(evt.detail.envelope.data);
+  if (!stamp) return;
+  const ms = Math.max(0, Date.now() - stamp.sentMs);
+  histogram[Math.min(HISTOGRAM_MS, Math.round(ms))]!++;
+  if (ms > HISTOGRAM_MS) late++;
+  arrivals.set(stamp.id, (arrivals.get(stamp.id) ?? 0) + 1);
+}
+
+async function dialWithRetry(p: WhisperPeer, addr: string): Promise<void> {
+  // The relay's connection manager admits 5 inbound connections per second per IP (libp2p default):
+  // every client here shares 127.0.0.1, so refusals are expected while ramping; retry.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await p.dial(multiaddr(addr));
+      return;
+    } catch (e) {
+      if (attempt > 60) throw e;
+      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
+    }
+  }
+}
+
+async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
+  peers = await Promise.all(
+    Array.from({ length: m.count }, () =>
+      WhisperPeer.create({
+        minPow: m.minPow,
+        nodeInit: { role: 'test', listen: [], transports: [webSockets()], discovery: false },
+      }),
+    ),
+  );
+  for (const p of peers) {
+    await p.start();
+    p.addEventListener('envelope', onEnvelope as never);
+  }
+  const gap = 1000 / m.dialsPerSecond;
+  const dials: Promise<void>[] = [];
+  for (const p of peers) {
+    dials.push(dialWithRetry(p, m.relay));
+    await new Promise((r) => setTimeout(r, gap));
+  }
+  await Promise.all(dials);
+  // Ready once the relay is a topic peer (its subscription arrived): posts reach it from then on.
+  const deadline = Date.now() + 60_000;
+  while (!peers.every((p) => p.node.services.pubsub.getSubscribers(GOSSIP_TOPIC).length > 0)) {
+    if (Date.now() > deadline) throw new Error('relay subscription not seen by every client in 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  send({ type: 'ready' });
+}
+
+async function post(m: Extract<ToClient, { type: 'post' }>): Promise<void> {
+  const p = peers[m.index];
+  if (!p) return;
+  try {
+    await p.publish(seal(m.id, Date.now(), m.size, m.ttl, m.minPow));
+    posted++;
+  } catch {
+    postErrors++;
+  }
+}
+
+function report(): ClientReport {
+  const hist: Array<[number, number]> = [];
+  histogram.forEach((n, ms) => n && hist.push([ms, n]));
+  const meshes = peers.map((p) => p.meshPeerCount);
+  return {
+    type: 'report',
+    hist,
+    arrivals: [...arrivals],
+    posted,
+    postErrors,
+    late,
+    connected: peers.filter((p) => p.peerCount > 0).length,
+    meshed: meshes.filter((n) => n > 0).length,
+  };
+}
+
+process.on('message', (m: ToClient) => {
+  if (m.type === 'setup') setup(m).catch((e) => send({ type: 'error', message: String(e?.stack ?? e) }));
+  else if (m.type === 'post') void post(m);
+  else if (m.type === 'report') send(report());
+  else if (m.type === 'stop') void Promise.all(peers.map((p) => p.stop())).finally(() => process.exit(0));
+});
+process.on('disconnect', () => process.exit(0));
