@@ -10,6 +10,7 @@ import { GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { envelopeHash } from '../core/envelope.ts';
 import { isWhisperError } from '../core/errors.ts';
 import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope, type Verdict } from '../core/validate.ts';
+import type { RateVerdict } from './rate-limit.ts';
 
 /**
  * Largest gossipsub RPC we read. The default (4 MiB) already fits a ceiling-sized envelope (1 MiB)
@@ -111,14 +112,25 @@ export interface EnvelopeValidatorInit {
   accept: (envelope: VerifiedEnvelope, from: PeerId) => boolean | Promise<boolean>;
   /** Sees every verdict (metrics, logs, tests). */
   observe?: (verdict: Verdict, from: PeerId) => void;
+  /**
+   * The per-neighbour rate limit (rate-limit.ts), asked for valid envelopes new to us only, before
+   * `accept` writes anything: 'over' turns the verdict into Ignore, 'abuse' into Reject (penalised).
+   */
+  admit?: (envelope: VerifiedEnvelope, from: PeerId) => RateVerdict;
+  /** Neighbours cut off (cut-off.ts): what is still in flight from them is ignored unread. */
+  refuse?: (from: PeerId) => boolean;
 }
 
 export function envelopeValidator(init: EnvelopeValidatorInit): TopicValidatorFn {
   return async (from, message) => {
+    if (init.refuse?.(from)) return TopicValidatorResult.Ignore;
     const verdict = validateEnvelope(message.data, init.policy(), init.isKnown);
     init.observe?.(verdict, from);
     if (verdict.kind === 'reject') return TopicValidatorResult.Reject;
     if (verdict.kind === 'ignore') return TopicValidatorResult.Ignore;
+    const admitted = init.admit?.(verdict.envelope, from) ?? 'ok';
+    if (admitted === 'over') return TopicValidatorResult.Ignore;
+    if (admitted === 'abuse') return TopicValidatorResult.Reject;
     try {
       return (await init.accept(verdict.envelope, from)) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
     } catch (e) {

@@ -4,12 +4,15 @@
 // With `stem` set, envelopes this peer posts take private first hops (src/net/stem/) before gossip.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { WhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
-import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
+import { CutOffList, type CutOffInit } from './cut-off.ts';
+import { envelopeValidator, joinTopic, leaveTopic, SCORE_THRESHOLDS } from './gossip.ts';
+import { PeerRateLimit, type RateLimitInit, type RateVerdict } from './rate-limit.ts';
 import { systemClock } from './stem/clock.ts';
 import { Stem, type StemInit } from './stem/stem.ts';
 import { createWhisperNode, type WhisperLibp2p, type WhisperNodeInit } from './node.ts';
@@ -27,6 +30,10 @@ export interface WhisperPeerEvents {
   'peer:disconnect': CustomEvent<PeerId>;
   /** Every gossip validation outcome, for metrics and tests. */
   verdict: CustomEvent<{ verdict: Verdict; from: PeerId }>;
+  /** A valid new envelope over a neighbour's rate limit: 'over' ignored, 'abuse' rejected (penalised). */
+  'rate-limited': CustomEvent<{ from: PeerId; level: Exclude<RateVerdict, 'ok'> }>;
+  /** A neighbour fell below the graylist threshold: hung up on and refused until `until` (ms). */
+  'cut-off': CustomEvent<{ peer: PeerId; until: number }>;
 }
 
 export interface WhisperPeerInit {
@@ -56,6 +63,15 @@ export interface WhisperPeerInit {
    * (default true), send own posts on the stem instead of gossip. Absent: plain gossip, no stem service.
    */
   stem?: StemInit & { enabled?: boolean };
+  /**
+   * Neighbours the operator configured (the relay's --peer addresses): no rate limit, never cut off.
+   * Asked only when a limit or the cut-off would apply, so it may look at live connections.
+   */
+  trusted?: (peerId: PeerId) => boolean;
+  /** Per-neighbour limit on valid new envelopes (RATE_LIMIT_DEFAULTS); false: none. */
+  rateLimit?: Partial<Omit<RateLimitInit, 'exempt'>> | false;
+  /** Cooldowns of neighbours cut off below the graylist threshold (CUT_OFF_DEFAULTS); false: none. */
+  cutOff?: Partial<CutOffInit> | false;
 }
 
 export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
@@ -71,6 +87,9 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   #adding: PeerId | undefined;
   readonly #stem: Stem | undefined;
   #stemEnabled: boolean;
+  readonly #limit: PeerRateLimit | undefined;
+  readonly #cutOff: CutOffList | undefined;
+  readonly #checking = new Set<string>();
 
   /** Builds the node from `init.nodeInit` when no node is given. */
   static async create(init: WhisperPeerInit): Promise<WhisperPeer> {
@@ -92,6 +111,14 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     if (init.minPow !== undefined) this.minPow = init.minPow;
     if (init.maxSize !== undefined) this.maxSize = init.maxSize;
     this.#stemEnabled = init.stem !== undefined && init.stem.enabled !== false;
+    const trusted = init.trusted;
+    if (init.rateLimit !== false)
+      this.#limit = new PeerRateLimit({
+        now: this.#now,
+        ...init.rateLimit,
+        ...(trusted ? { exempt: (id: string) => this.#isTrusted(id) } : {}),
+      });
+    if (init.cutOff !== false) this.#cutOff = new CutOffList({ now: this.#now, ...init.cutOff });
     if (init.stem) {
       const pubsub = node.services.pubsub;
       this.#stem = new Stem(
@@ -101,7 +128,10 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
           policy: () => this.policy(),
           gossip: async (rlp) => void (await pubsub.publish(GOSSIP_TOPIC, rlp)),
           ...(init.beforeForward ? { persist: init.beforeForward } : {}),
-          penalise: (peer) => (pubsub as unknown as GossipScoreAccess).score?.rejectInvalidMessage?.(peer.toString(), GOSSIP_TOPIC),
+          penalise: (peer) => {
+            (pubsub as unknown as GossipScoreAccess).score?.rejectInvalidMessage?.(peer.toString(), GOSSIP_TOPIC);
+            this.#checkScore(peer);
+          },
           score: (peer) => this.score(peer),
           ...(init.onError ? { onError: init.onError } : {}),
         },
@@ -194,7 +224,12 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
         // Our own envelope still on the stem is in the pool, yet its fluff must pass here like anywhere.
         isKnown: (hash) => this.pool.has(hash) && !this.#stem?.holds(hash),
         accept: (envelope, from) => this.#acceptFromNetwork(envelope, from),
-        observe: (verdict, from) => this.safeDispatchEvent('verdict', { detail: { verdict, from } }),
+        observe: (verdict, from) => {
+          if (verdict.kind === 'reject') this.#checkScore(from);
+          this.safeDispatchEvent('verdict', { detail: { verdict, from } });
+        },
+        admit: (envelope, from) => this.#admit(envelope, from),
+        refuse: (from) => this.#cutOff?.isCut(from.toString()) === true,
       }),
     );
     await this.#stem?.start();
@@ -292,7 +327,57 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     this.safeDispatchEvent('envelope', { detail });
   };
 
+  #admit(envelope: VerifiedEnvelope, from: PeerId): RateVerdict {
+    const level = this.#limit?.take(from.toString(), envelope.rlp.length) ?? 'ok';
+    if (level === 'ok') return level;
+    if (level === 'abuse') this.#checkScore(from);
+    this.safeDispatchEvent('rate-limited', { detail: { from, level } });
+    return level;
+  }
+
+  #isTrusted(peerId: string | PeerId): boolean {
+    const trusted = this.#init.trusted;
+    if (!trusted) return false;
+    try {
+      return trusted(typeof peerId === 'string' ? peerIdFromString(peerId) : peerId);
+    } catch {
+      return false; // not a peer id: nobody configured it
+    }
+  }
+
+  // gossipsub counts a rejection after the validator returns and caches scores for a heartbeat, so
+  // the score is read fresh (cache entry dropped) now, which sees the rejections counted so far, and
+  // again on the next turn, which sees this one: the cut-off follows the 4th invalid envelope within
+  // milliseconds instead of up to a heartbeat later (measured in bench/flood.ts).
+  #checkScore(from: PeerId): void {
+    if (!this.#cutOff) return;
+    this.#cutIfGraylisted(from);
+    const id = from.toString();
+    if (this.#checking.has(id)) return;
+    this.#checking.add(id);
+    setTimeout(() => {
+      this.#checking.delete(id);
+      this.#cutIfGraylisted(from);
+    }, 0);
+  }
+
+  #cutIfGraylisted(from: PeerId): void {
+    const id = from.toString();
+    if (!this.#started || !this.#cutOff || this.#cutOff.isCut(id)) return;
+    const pubsub = this.node.services.pubsub as unknown as GossipScoreAccess & { getScore(id: string): number };
+    pubsub.score?.scoreCache?.delete(id);
+    if (pubsub.getScore(id) >= SCORE_THRESHOLDS.graylistThreshold || this.#isTrusted(from)) return;
+    const until = this.#cutOff.cut(id);
+    this.safeDispatchEvent('cut-off', { detail: { peer: from, until } });
+    this.node.hangUp(from).catch((e: unknown) => this.#init.onError?.(e));
+  }
+
   readonly #onConnect = (evt: CustomEvent<PeerId>): void => {
+    // A peer in its cooldown is refused: hung up on before gossipsub or sync get to it.
+    if (this.#cutOff?.isCut(evt.detail.toString()) && !this.#isTrusted(evt.detail)) {
+      this.node.hangUp(evt.detail).catch((e: unknown) => this.#init.onError?.(e));
+      return;
+    }
     this.safeDispatchEvent('peer:connect', { detail: evt.detail });
     const hook = this.#init.onPeerConnected;
     if (!hook) return;
@@ -309,4 +394,6 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
 }
 
 /** gossipsub's scorer: counting an invalid stem envelope like an invalid gossip one (P4). */
-type GossipScoreAccess = { score?: { rejectInvalidMessage?(peerId: string, topic: string): void } };
+type GossipScoreAccess = {
+  score?: { rejectInvalidMessage?(peerId: string, topic: string): void; scoreCache?: Map<string, unknown> };
+};
