@@ -115,6 +115,8 @@ export class PageRouter {
     if (conn.queued >= MAX_QUEUED_PER_PORT) return this.#answer(conn, m.id, new RpcError(RPC.internal, 'too many requests in flight'));
     const session = conn.session;
     const run = async (): Promise<void> => {
+      // A closed page's queued requests never run: each could be a post sealing for minutes.
+      if (!conn.open) return;
       try {
         this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params));
       } catch (e) {

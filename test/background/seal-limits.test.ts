@@ -202,3 +202,19 @@ describe('per-origin caps on keys and watchers', () => {
     expect(await a.pages[1]!.call('shh_newMessageFilter', criteria)).toMatch(/^[0-9a-f]{64}$/);
   }, 60_000);
 });
+
+describe('a closed page', () => {
+  it('its requests still queued on its Port never run (no seal starts after it closed)', async () => {
+    const peer = new HoldingPeer();
+    const h = await start({ peer });
+    const a = await site(A, peer, h, 1);
+    const p = a.pages[0]!;
+    for (let i = 0; i < 5; i++) p.port.send({ kind: 'request', id: 500 + i, method: 'shh_post', params: [post(a.sym, { powTime: 300 })] });
+    await until(() => peer.sealed.length === 1);
+    p.port.close();
+    await until(() => peer.cancelled.length === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(peer.sealed).toHaveLength(1);
+    expect(peer.running()).toHaveLength(0);
+  });
+});
