@@ -10,6 +10,7 @@ import { EnvelopePool } from '../src/core/pool.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../src/core/validate.ts';
 import { WhisperPeer } from '../src/net/peer.ts';
+import { ConfiguredPeers } from '../src/net/trusted.ts';
 import type { StemSettings } from '../src/net/stem/settings.ts';
 import { CatchUp } from '../src/net/sync/catch-up.ts';
 import { DEFAULT_OPTIONS, type RelayOptions } from './cli.ts';
@@ -109,6 +110,8 @@ export class Relay {
     const privateKey = await loadOrCreatePrivateKey(o.data);
     const pool = new EnvelopePool({ now });
     const persist = (e: VerifiedEnvelope): void => void store.put(e);
+    // --peer relays carry the whole network's traffic: no rate limit, never cut off (docs/RELAY.md "Limits").
+    let configured: ConfiguredPeers | undefined;
     const peer = (this.#peer = await WhisperPeer.create({
       nodeInit: { role: 'relay', privateKey, host: this.#init.host ?? '0.0.0.0', port: o.port },
       pool,
@@ -117,9 +120,12 @@ export class Relay {
       maxSize: o.maxSize,
       beforeForward: persist,
       onPeerConnected: (id) => this.#onPeerConnected(id),
+      trusted: (id) => configured?.has(id) ?? false,
       onError,
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {}, randomBytes: this.#init.randomBytes ?? webRandom } }),
     }));
+    configured = new ConfiguredPeers(peer.node, o.peers);
+    configured.start();
     this.#loaded = 0;
     const policy = peer.policy();
     for (const row of store.live()) {
