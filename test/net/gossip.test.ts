@@ -114,7 +114,8 @@ describe('gossip: invalid envelopes count against the sender', () => {
   });
 
   it('a spammer loses its mesh place, then falls below publish and graylist thresholds; honest peers keep theirs', async () => {
-    const peers = await createPeers(2);
+    // gossipsub's scoring alone: the cut-off that follows graylisting is test/net/flood.test.ts's.
+    const peers = await createPeers(2, { cutOff: false });
     running.push(...peers);
     await meshed(peers, await line(peers));
     const [a, b] = peers;
@@ -140,6 +141,32 @@ describe('gossip: invalid envelopes count against the sender', () => {
     expect(seen).toHaveLength(4);
     expect(a!.pool.size).toBe(0);
     expect(mesh()).toContain(b!.peerId.toString());
+    expect(a!.score(b!.peerId)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('with the cut-off on (default), the fourth invalid envelope gets the spammer hung up on and refused; three do not', async () => {
+    const peers = await createPeers(2);
+    running.push(...peers);
+    await meshed(peers, await line(peers));
+    const [a, b] = peers;
+    const plain = await plainNextTo(a!);
+    const seen = verdicts(a!);
+    const cut: string[] = [];
+    a!.addEventListener('cut-off', (e) => cut.push(e.detail.peer.toString()));
+    for (let i = 0; i < 3; i++) await plain.services.pubsub.publish(GOSSIP_TOPIC, envelopeRlp(61 + i, { target: 0 }));
+    await waitFor(() => seen.length === 3, 3000, 'three verdicts');
+    await sleep(3 * HEARTBEAT);
+    expect(cut).toEqual([]);
+    expect(a!.node.getConnections(plain.peerId).length).toBeGreaterThan(0);
+    await plain.services.pubsub.publish(GOSSIP_TOPIC, envelopeRlp(64, { target: 0 }));
+    await waitFor(() => cut.length === 1, 3000, 'cut-off');
+    expect(cut).toEqual([plain.peerId.toString()]);
+    await waitFor(() => a!.node.getConnections(plain.peerId).length === 0, 3000, 'hang-up');
+    // Refused during the cooldown: a fresh connection is closed as soon as it opens.
+    await plain.dial(a!.getMultiaddrs()[0]!).catch(() => {});
+    await sleep(3 * HEARTBEAT);
+    expect(a!.node.getConnections(plain.peerId)).toHaveLength(0);
+    expect(a!.node.getConnections(b!.peerId).length).toBeGreaterThan(0);
     expect(a!.score(b!.peerId)).toBeGreaterThanOrEqual(0);
   });
 
