@@ -2,7 +2,8 @@
 // a runtime Port (PAGE_PORT) to the background, unchanged but guarded and size-bounded. The Port is
 // opened on the first request (pages that never use window.shh cost the background nothing), begins
 // with a hello carrying this document's session id, and is reopened whenever it drops (the service
-// worker restarted); requests in flight on a dropped Port are answered 4900, never replayed.
+// worker restarted); requests in flight on a dropped Port are answered 4900, never replayed. A
+// subscription message reaches the page once even when a restarted worker sends it again.
 
 import { isObject, isSafeId } from '../rpc/guards.ts';
 import { MAX_PAGE_REQUEST_BYTES, isPageRequest, isToPage, type FromPage, type PageRequest, type ToPage } from '../rpc/page.ts';
@@ -25,6 +26,7 @@ export interface BridgeInit {
   /** Reconnection delays after consecutive Ports that dropped before saying anything (ms). */
   backoffMs?: readonly number[];
   setTimeout?: (fn: () => void, ms: number) => unknown;
+  now?: () => number; // ms
 }
 
 export interface Bridge {
@@ -34,19 +36,47 @@ export interface Bridge {
 const INVALID = -32600;
 const DISCONNECTED = 4900;
 const DEFAULT_BACKOFF = [0, 250, 1000, 5000, 30_000];
+/** A Port up this long before it dropped was working (the worker stopped), even if it heard nothing. */
+const HEALTHY_PORT_MS = 1000;
+/** How long past its envelope's expiry a delivered message is remembered: the pools' expiry tolerance (20 s) and clock skew. */
+const DELIVERED_MARGIN_S = 120;
+const MAX_DELIVERED = 100_000;
 
 export function startBridge(init: BridgeInit): Bridge {
   const { page, session } = init;
   const backoff = init.backoffMs ?? DEFAULT_BACKOFF;
   const schedule = init.setTimeout ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
+  const now = init.now ?? Date.now;
   let port: RuntimePort | undefined;
   let heard = false; // the current Port delivered at least one message
+  let openedAt = 0;
   let failures = 0; // consecutive Ports that dropped before delivering anything
   let reconnecting = false;
   let dead = false;
   let stopped = false;
   const queue: PageRequest[] = [];
   const inFlight = new Set<number>();
+  // "subscription hash" -> expiry (unix s) of what the page was given. The worker records deliveries
+  // in IndexedDB after posting them; one stopped in between sends them again after its restart.
+  const delivered = new Map<string, number>();
+  let prunedAt = 0;
+
+  const firstDelivery = (msg: ToPage): boolean => {
+    if (msg.kind !== 'event' || msg.event !== 'shh_subscription' || !isObject(msg.data) || !isObject(msg.data.result)) return true;
+    const { subscription, result } = msg.data;
+    if (typeof subscription !== 'string' || typeof result.hash !== 'string') return true;
+    const key = `${subscription} ${result.hash}`;
+    if (delivered.has(key)) return false;
+    const t = Math.floor(now() / 1000);
+    if (t - prunedAt >= 60) {
+      prunedAt = t;
+      for (const [k, expiry] of delivered) if (expiry + DELIVERED_MARGIN_S < t) delivered.delete(k);
+    }
+    if (delivered.size >= MAX_DELIVERED) delivered.delete(delivered.keys().next().value as string); // the oldest
+    const expiry = Number(result.timestamp) + Number(result.ttl);
+    delivered.set(key, Number.isFinite(expiry) ? expiry : t);
+    return true;
+  };
 
   const toPage = (frame: ToPage): void => page.postMessage(frame);
   const fail = (id: number, code: number, message: string): void => toPage({ kind: 'response', id, error: { code, message } });
@@ -74,19 +104,20 @@ export function startBridge(init: BridgeInit): Bridge {
     }
     port = p;
     heard = false;
+    openedAt = now();
     p.onMessage.addListener((msg) => {
       if (port !== p || !isToPage(msg)) return;
       heard = true;
       failures = 0;
       if (msg.kind === 'response') inFlight.delete(msg.id);
-      toPage(msg);
+      if (firstDelivery(msg)) toPage(msg);
     });
     p.onDisconnect.addListener(() => {
       if (port !== p) return;
       port = undefined;
       for (const id of inFlight) fail(id, DISCONNECTED, 'Disconnected from the extension before it answered; the request may or may not have run');
       inFlight.clear();
-      failures = heard ? 0 : failures + 1;
+      failures = heard || now() - openedAt >= HEALTHY_PORT_MS ? 0 : failures + 1;
       if (!stopped) reconnect();
     });
     send({ kind: 'hello', session });

@@ -39,7 +39,7 @@ afterEach(() => {
   channels = [];
 });
 
-function setup(opts: { failConnect?: () => boolean } = {}) {
+function setup(opts: { failConnect?: () => boolean; now?: () => number } = {}) {
   const ports: FakePort[] = [];
   const delays: number[] = [];
   const timers: (() => void)[] = [];
@@ -60,6 +60,7 @@ function setup(opts: { failConnect?: () => boolean } = {}) {
       delays.push(ms);
       timers.push(fn);
     },
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const page = (frame: unknown) => mc.port2.postMessage(frame);
   const runTimers = () => {
@@ -153,6 +154,48 @@ describe('content bridge', () => {
     last.deliver({ kind: 'event', event: 'connect', data: {} });
     last.drop();
     expect(s.delays.at(-1)).toBe(0);
+  });
+
+  it('a Port that stayed up a while and then dropped (the worker stopped) reconnects at once, even if it never spoke', async () => {
+    let now = 1_000_000;
+    const s = setup({ now: () => now });
+    s.page(req(1));
+    await settle();
+    s.ports[0]?.drop(); // dropped at once: backs off
+    for (let i = 0; i < 6; i++) {
+      s.runTimers();
+      now += 5_000; // an idle document: its Port hears nothing, then the worker is stopped
+      s.ports[s.ports.length - 1]?.drop();
+    }
+    expect(s.delays).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    s.runTimers();
+    s.ports[s.ports.length - 1]?.drop(); // dropped at once again: back off again
+    s.runTimers();
+    s.ports[s.ports.length - 1]?.drop();
+    expect(s.delays.slice(-2)).toEqual([0, 250]);
+  });
+
+  it('hands the page each message of a subscription once, across Ports, until its envelope expires', async () => {
+    let now = 1_000_000_000;
+    const s = setup({ now: () => now });
+    s.page(req(1));
+    await settle();
+    const t = now / 1000;
+    const msg = (subscription: string, hash: string) => ({ kind: 'event', event: 'shh_subscription', data: { subscription, result: { hash, timestamp: t, ttl: 60, payload: '0x01' } } });
+    (s.ports[0] as FakePort).deliver(msg('0xaa', '0x01'));
+    (s.ports[0] as FakePort).deliver(msg('0xaa', '0x01'));
+    s.ports[0]?.drop(); // a worker killed before it recorded the delivery sends it again after the restart
+    s.runTimers();
+    const second = s.ports[1] as FakePort;
+    second.deliver(msg('0xaa', '0x01'));
+    second.deliver(msg('0xaa', '0x02'));
+    second.deliver(msg('0xbb', '0x01')); // another subscription of the same document
+    now += 3_600_000; // long expired: forgotten, so the memory stays bounded
+    second.deliver(msg('0xcc', '0x03'));
+    second.deliver(msg('0xaa', '0x01'));
+    await settle();
+    const got = s.fromBridge.filter((f) => (f as { kind: string }).kind === 'event').map((f) => ((f as { data: { subscription: string; result: { hash: string } } }).data));
+    expect(got.map((d) => `${d.subscription} ${d.result.hash}`)).toEqual(['0xaa 0x01', '0xaa 0x02', '0xbb 0x01', '0xcc 0x03', '0xaa 0x01']);
   });
 
   it('a dead extension context answers 4900 and tells the page once', async () => {
