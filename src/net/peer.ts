@@ -113,12 +113,12 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     this.#stemEnabled = init.stem !== undefined && init.stem.enabled !== false;
     const trusted = init.trusted;
     if (init.rateLimit !== false)
+      // Real time, not `now`: that clock dates envelopes (frozen in tests), this one measures rates.
       this.#limit = new PeerRateLimit({
-        now: this.#now,
         ...init.rateLimit,
         ...(trusted ? { exempt: (id: string) => this.#isTrusted(id) } : {}),
       });
-    if (init.cutOff !== false) this.#cutOff = new CutOffList({ now: this.#now, ...init.cutOff });
+    if (init.cutOff !== false) this.#cutOff = new CutOffList({ ...init.cutOff });
     if (init.stem) {
       const pubsub = node.services.pubsub;
       this.#stem = new Stem(

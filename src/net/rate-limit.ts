@@ -21,7 +21,7 @@ export interface RateLimitInit {
   exempt?: (peerId: string) => boolean;
   /** Buckets kept; the least recently used full one is dropped beyond this (default 4096). */
   maxPeers?: number;
-  /** Milliseconds, monotonic enough; defaults to Date.now. */
+  /** Milliseconds, monotonic; defaults to performance.now. */
   now?: () => number;
 }
 
@@ -53,7 +53,7 @@ export class PeerRateLimit {
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(init: Partial<RateLimitInit> = {}) {
-    const cfg = { ...RATE_LIMIT_DEFAULTS, maxPeers: 4096, now: Date.now, ...stripUndefined(init) };
+    const cfg = { ...RATE_LIMIT_DEFAULTS, maxPeers: 4096, now: () => performance.now(), ...stripUndefined(init) };
     for (const k of ['envelopesPerSecond', 'burstEnvelopes', 'bytesPerSecond', 'burstBytes', 'penaltyFactor', 'maxPeers'] as const)
       if (!(cfg[k] > 0) || !Number.isFinite(cfg[k])) throw new RangeError(`rate limit ${k} must be a positive number`);
     if (cfg.penaltyFactor < 1) throw new RangeError('rate limit penaltyFactor must be >= 1');

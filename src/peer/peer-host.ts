@@ -17,6 +17,7 @@ import type { Announcement } from '../net/announcement.ts';
 import { NeighbourKeeper, type NeighbourInit } from '../net/neighbours.ts';
 import { relayDialAllowed, type WhisperNodeInit } from '../net/node.ts';
 import { WhisperPeer } from '../net/peer.ts';
+import { ConfiguredPeers } from '../net/trusted.ts';
 import type { StemSettings } from '../net/stem/settings.ts';
 import { CatchUp } from '../net/sync/catch-up.ts';
 import type { PeerStatus } from '../rpc/peer.ts';
@@ -242,6 +243,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     const pool = this.#pool!;
     const store = this.#store;
     const privateKey = privateKeyFromProtobuf(this.#privateKey!);
+    // The user's relays carry the whole network's traffic: no rate limit, never cut off (src/net/trusted.ts).
+    let configured: ConfiguredPeers | undefined;
     const peer = await WhisperPeer.create({
       nodeInit: { role: 'browser', allowedRelays: this.#relays, ...this.#init.nodeInit, privateKey },
       pool,
@@ -250,8 +253,11 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       ...(this.#maxSize !== undefined ? { maxSize: this.#maxSize } : {}),
       beforeForward: (e) => store.put(e),
       onError: this.#onError,
+      trusted: (id) => configured?.has(id) ?? false,
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {} } }),
     });
+    configured = new ConfiguredPeers(peer.node, this.#relays);
+    configured.start();
     const catchUp = new CatchUp({
       node: peer.node,
       pool,

@@ -34,7 +34,8 @@ describe('flood of invalid envelopes', () => {
 async function rateSetup(init: Parameters<typeof createPeers>[1] = {}) {
   let offset = 0;
   const now = (): number => T0 * 1000 + offset;
-  const [victim] = await createPeers(1, { now, ...init });
+  const rateLimit = init.rateLimit === false ? false : { ...init.rateLimit, now };
+  const [victim] = await createPeers(1, { now, ...init, rateLimit });
   const [sender, honest] = await createPeers(2);
   running.push(victim!, sender!, honest!);
   await connect(sender!, victim!);
