@@ -3,8 +3,8 @@
 // synchronous=FULL, so a put() that returned has been fsynced; a put() that cannot write throws, and
 // the store reports when puts start failing and when they work again (onWritable), not each refusal.
 
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 /** What the store keeps of an envelope: its identity, when it may go, and its wire bytes. */
@@ -52,6 +52,25 @@ export const DB_FILE = 'envelopes.sqlite';
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+// A recursive mkdir under a read-only mount fails with ENOENT; the nearest existing folder says why.
+function whyNoFolder(dir: string, e: unknown): unknown {
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return e;
+  for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
+    try {
+      accessSync(d, constants.F_OK);
+    } catch {
+      continue;
+    }
+    try {
+      accessSync(d, constants.W_OK);
+      return e;
+    } catch (denied) {
+      return denied;
+    }
+  }
+  return e;
+}
+
 export class EnvelopeStore {
   readonly path: string;
   readonly #db: DatabaseSync;
@@ -76,7 +95,7 @@ export class EnvelopeStore {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
-      throw new StoreError(`cannot create data folder ${dir}: ${reason(e)}`, { cause: e });
+      throw new StoreError(`cannot create data folder ${dir}: ${reason(whyNoFolder(dir, e))}`, { cause: e });
     }
     // SQLite would open a database on a read-only file system read-only and fail only at the first
     // write, with a vaguer message; root passes this check on a writable folder whatever its mode.
@@ -146,7 +165,7 @@ export class EnvelopeStore {
     try {
       added = Number(this.#put.run(e.hash, e.expiry, e.rlp).changes) > 0;
     } catch (err) {
-      const error = new StoreError(`cannot store envelope in ${this.path}: ${this.#why(err)}`, { cause: err, op: 'put' });
+      const error = new StoreError(`cannot store envelope in ${this.path}: ${this.#why(err, e.rlp.length)}`, { cause: err, op: 'put' });
       this.#refused++;
       this.#lastFailure = this.#now();
       if (!this.#refusing) {
@@ -169,18 +188,20 @@ export class EnvelopeStore {
     return this.#refusing;
   }
 
-  // SQLite says "database or disk is full" for both a full disk and max_page_count: name the cap.
-  #why(err: unknown): string {
+  // SQLite says "database or disk is full" for both a full disk and max_page_count: say which. With
+  // room left on the disk for the write and a journal's worth more, it was the cap.
+  #why(err: unknown, need = 0): string {
     const text = reason(err);
-    if (this.#maxBytes === undefined || !/full/i.test(text)) return text;
+    if (!/full/i.test(text)) return text;
+    let free: number;
     try {
-      const { page_count } = this.#db.prepare('PRAGMA page_count').get() as { page_count: number };
-      const { max_page_count } = this.#db.prepare('PRAGMA max_page_count').get() as { max_page_count: number };
-      if (page_count >= max_page_count - 1) return `${text} (the size cap of ${this.#maxBytes} bytes is reached)`;
+      const fs = statfsSync(dirname(this.path));
+      free = fs.bavail * fs.bsize;
     } catch {
-      // the plain message is still true
+      return text; // the plain message is still true
     }
-    return text;
+    if (this.#maxBytes !== undefined && free > need + (4 << 20)) return `${text} (the size cap of ${this.#maxBytes} bytes is reached)`;
+    return `${text} (${free} bytes free on its disk)`;
   }
 
   get(hash: Uint8Array): Uint8Array | undefined {
