@@ -5,10 +5,11 @@
 
 import type { PeerId } from '@libp2p/interface';
 import { bytesToKey } from '../../core/bytes.ts';
+import { isWhisperError } from '../../core/errors.ts';
 import type { EnvelopePool } from '../../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../../core/validate.ts';
 import { SortedItems } from './items.ts';
-import { SyncService, type ReceiveVerdict, type SyncInit, type SyncNode } from './service.ts';
+import { SYNC_DEFAULTS, SyncService, type ReceiveVerdict, type SyncInit, type SyncNode } from './service.ts';
 
 export interface CatchUpInit {
   node: SyncNode;
@@ -79,13 +80,17 @@ export class CatchUp {
   async syncWith(peer: PeerId): Promise<void> {
     try {
       // A session carries at most maxEnvelopes each way and says so (complete: false): run more
-      // while they make progress, so a peer back from a long absence gets its whole backlog.
+      // while they make progress, so a peer back from a long absence gets its whole backlog. Progress
+      // means the peer delivered, or we sent a full cap: a peer claiming more than the cap and
+      // delivering nothing would otherwise get MAX_SESSIONS_PER_SYNC sessions of our envelopes.
+      const cap = this.#init.sync?.maxEnvelopes ?? SYNC_DEFAULTS.maxEnvelopes;
       for (let i = 0; i < MAX_SESSIONS_PER_SYNC; i++) {
         const r = await this.service.syncWith(peer);
-        if (r.complete || r.sent + r.received === 0) return;
+        if (r.complete || (r.received === 0 && r.sent < cap)) return;
       }
     } catch (e) {
-      this.#init.onError?.(e);
+      // Misbehaviour (bad-sync, sync-limit) was reported once already, through onMisbehaviour.
+      if (!isWhisperError(e, 'bad-sync') && !isWhisperError(e, 'sync-limit')) this.#init.onError?.(e);
     }
   }
 
