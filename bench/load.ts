@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HISTOGRAM_MS, type ClientReport, type FromClient, type ToClient } from './load/protocol.ts';
-import { CpuMeter, startRelay } from './load/procs.ts';
+import { CpuMeter, procStat, startRelay } from './load/procs.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -24,6 +24,8 @@ const { values: a } = parseArgs({
     'min-pow': { type: 'string', default: '0.001' },
     sample: { type: 'string', default: '5' },
     'dial-rate': { type: 'string', default: '4.5' },
+    /** A folder: the relay runs with --cpu-prof and writes its profile there on exit. */
+    'relay-prof': { type: 'string' },
   },
 });
 const N = Number(a.peers);
@@ -66,16 +68,19 @@ const tell = (c: Client, m: ToClient): void => void c.child.send(m);
 interface Sample {
   t: number; // s since load start
   relayCpu: number;
+  relayWait: number;
   relayRss: number;
   clientCpu: number[];
   clientRss: number[];
-  poolMiB: number;
+  poolKiB: number;
+  rpcMs: number;
   poolMessages: number;
   load: string;
 }
 
 const data = mkdtempSync(join(tmpdir(), 'shh-load-'));
-const relay = await startRelay(['--data', data, '--min-pow', String(MIN_POW)]);
+const relayFlags = a['relay-prof'] ? ['--cpu-prof', '--cpu-prof-dir', a['relay-prof']] : [];
+const relay = await startRelay(['--data', data, '--min-pow', String(MIN_POW)], relayFlags);
 const clients: Client[] = [];
 const meter = new CpuMeter();
 try {
@@ -97,19 +102,26 @@ try {
   const sample = async (): Promise<void> => {
     const r = meter.sample(relay.child.pid!);
     const cs = clients.map((c) => meter.sample(c.child.pid!));
+    const t = (performance.now() - loadStart) / 1000;
+    // shh_info's round trip doubles as a probe of the relay's event loop (stalls show here).
+    const t1 = performance.now();
     const info = (await relay.rpc('shh_info').catch(() => ({}))) as { memory?: number; messages?: number };
+    const rpcMs = performance.now() - t1;
     samples.push({
-      t: (performance.now() - loadStart) / 1000,
+      t,
+      rpcMs,
       relayCpu: r.cpuPct,
+      relayWait: r.waitPct,
       relayRss: r.rssMiB,
       clientCpu: cs.map((c) => c.cpuPct),
       clientRss: cs.map((c) => c.rssMiB),
-      poolMiB: (info.memory ?? NaN) / 2 ** 20,
+      poolKiB: (info.memory ?? NaN) / 1024,
       poolMessages: info.messages ?? NaN,
       load: loadavg(),
     });
   };
   await sample(); // t = 0: RSS before load; primes the CPU meters
+  const cpu0 = [relay.child.pid!, ...clients.map((c) => c.child.pid!)].map((pid) => procStat(pid).cpuS);
   const sampler = setInterval(() => void sample(), SAMPLE_S * 1000);
 
   // Posts on a fixed schedule (catching up if the timer ran late), each by a uniformly random peer.
@@ -129,25 +141,26 @@ try {
   await sleep(DRAIN * 1000);
   clearInterval(sampler);
   await sample();
+  const cpuUsed = [relay.child.pid!, ...clients.map((c) => c.child.pid!)].map((pid, i) => procStat(pid).cpuS - cpu0[i]!);
 
   const reports = (await Promise.all(clients.map((c) => {
     const p = c.next('report');
     tell(c, { type: 'report' });
     return p;
   }))) as ClientReport[];
-  printResults(reports, samples);
+  printResults(reports, samples, cpuUsed);
 } finally {
   for (const c of clients) tell(c, { type: 'stop' });
   await sleep(3000);
   for (const c of clients) if (c.child.exitCode === null) c.child.kill('SIGKILL');
   relay.child.kill('SIGTERM');
-  await sleep(2000);
+  await sleep(a['relay-prof'] ? 10_000 : 2000);
   if (relay.child.exitCode === null) relay.child.kill('SIGKILL');
   rmSync(data, { recursive: true, force: true });
 }
 
 
-function printResults(reports: ClientReport[], samples: Sample[]): void {
+function printResults(reports: ClientReport[], samples: Sample[], cpuUsed: number[]): void {
   const hist = new Map<number, number>();
   const perEnvelope = new Map<number, number>();
   let posted = 0;
@@ -175,26 +188,36 @@ function printResults(reports: ClientReport[], samples: Sample[]): void {
   const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
   const at = (t: number): Sample => samples.reduce((best, s) => (Math.abs(s.t - t) < Math.abs(best.t - t) ? s : best));
   const relayCpu = load.map((s) => s.relayCpu).filter(Number.isFinite);
+  const relayWait = load.map((s) => s.relayWait).filter(Number.isFinite);
   const clientCpu = clients.map((_, k) => mean(load.map((s) => s.clientCpu[k]!).filter(Number.isFinite)));
   const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '-');
   const ms = (x: number): string => (x >= HISTOGRAM_MS ? `>${HISTOGRAM_MS}` : f0(x));
   console.log(`\n### Relay under load: ${N} peers, ${RATE} envelopes/s, ${SECONDS} s (+${DRAIN} s drain)\n`);
-  console.log('| peers | rate/s | duration s | posted | delivered % | complete envelopes | p50 ms | p99 ms | max ms | relay CPU % mean / max | relay RSS MiB start / mid / end | client procs CPU % (mean each) | load avg (end) |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| peers | rate/s | duration s | posted | delivered % | complete envelopes | p50 ms | p99 ms | max ms | relay CPU % mean / max | relay wait % | relay RSS MiB start / mid / end | client procs CPU % (mean each) | load avg (end) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   console.log(
-    `| ${N} | ${RATE} | ${SECONDS} | ${posted}${postErrors ? ` (${postErrors} failed)` : ''} | ${((100 * arrived) / pairs).toFixed(2)} | ${complete}/${posted} | ${ms(pct(0.5))} | ${ms(pct(0.99))} | ${ms(max)} | ${f0(mean(relayCpu))} / ${f0(Math.max(...relayCpu))} | ${f0(samples[0]!.relayRss)} / ${f0(at(SECONDS / 2).relayRss)} / ${f0(at(SECONDS).relayRss)} | ${clientCpu.map(f0).join(', ')} | ${samples[samples.length - 1]!.load} |`,
+    `| ${N} | ${RATE} | ${SECONDS} | ${posted}${postErrors ? ` (${postErrors} failed)` : ''} | ${((100 * arrived) / pairs).toFixed(2)} | ${complete}/${posted} | ${ms(pct(0.5))} | ${ms(pct(0.99))} | ${ms(max)} | ${f0(mean(relayCpu))} / ${f0(Math.max(...relayCpu))} | ${f0(mean(relayWait))} | ${f0(samples[0]!.relayRss)} / ${f0(at(SECONDS / 2).relayRss)} / ${f0(at(SECONDS).relayRss)} | ${clientCpu.map(f0).join(', ')} | ${samples[samples.length - 1]!.load} |`,
   );
   if (late) console.log(`\n${late} arrivals later than ${HISTOGRAM_MS} ms.`);
   const step = Math.max(1, Math.round(Math.min(60, Math.max(SAMPLE_S, SECONDS / 10)) / SAMPLE_S));
-  console.log('\n| t s | relay CPU % | relay RSS MiB | pool envelopes | pool MiB | client CPU % | client RSS MiB | load avg |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('\n| t s | relay CPU % | relay wait % | relay RSS MiB | pool envelopes | pool KiB | shh_info ms | client CPU % | client RSS MiB | load avg |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   samples.forEach((s, i) => {
     if (i % step !== 0 && i !== samples.length - 1) return;
     console.log(
-      `| ${f0(s.t)} | ${f0(s.relayCpu)} | ${f0(s.relayRss)} | ${f0(s.poolMessages)} | ${s.poolMiB.toFixed(1)} | ${s.clientCpu.map(f0).join(', ')} | ${s.clientRss.map(f0).join(', ')} | ${s.load} |`,
+      `| ${f0(s.t)} | ${f0(s.relayCpu)} | ${f0(s.relayWait)} | ${f0(s.relayRss)} | ${f0(s.poolMessages)} | ${f0(s.poolKiB)} | ${f0(s.rpcMs)} | ${s.clientCpu.map(f0).join(', ')} | ${s.clientRss.map(f0).join(', ')} | ${s.load} |`,
     );
   });
+  // CPU time per delivered copy does not depend on how much of a core the process was granted: on a
+  // shared machine it is the figure to extrapolate capacity from.
+  const [relayS = 0, ...clientS] = cpuUsed;
+  const clientTotal = clientS.reduce((x, y) => x + y, 0);
+  console.log(
+    `\nCPU over load + drain: relay ${relayS.toFixed(1)} s, clients ${clientTotal.toFixed(1)} s, for ${arrived} delivered copies: relay ${((1e6 * relayS) / arrived).toFixed(0)} µs and clients ${((1e6 * clientTotal) / arrived).toFixed(0)} µs per delivered copy.`,
+  );
   const connected = reports.reduce((s, r) => s + r.connected, 0);
   const meshed = reports.reduce((s, r) => s + r.meshed, 0);
-  console.log(`\nAt the end ${connected}/${N} clients were connected and ${meshed}/${N} had the relay in their mesh.`);
+  const disconnects = reports.reduce((s, r) => s + r.disconnects, 0);
+  console.log(`\nAt the end ${connected}/${N} clients were connected (${disconnects} disconnects seen, each redialled) and ${meshed}/${N} had the relay in their mesh.`);
+  if (relay.stderr()) console.log(`\nRelay stderr (tail):\n\n    ${relay.stderr().slice(-2000).split('\n').join('\n    ')}`);
 }

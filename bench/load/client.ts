@@ -3,20 +3,23 @@
 // envelopes the parent asks for and records every arrival's latency (arrival - send time in payload).
 
 import { webSockets } from '@libp2p/websockets';
-import { multiaddr } from '@multiformats/multiaddr';
 import { GOSSIP_TOPIC } from '../../src/core/constants.ts';
 import { WhisperPeer } from '../../src/net/peer.ts';
+import { Redialer } from '../../src/net/redial.ts';
 import { HISTOGRAM_MS, readStamp, seal, type ClientReport, type ToClient } from './protocol.ts';
 
 const send = (m: unknown): void => void process.send?.(m);
 
 let peers: WhisperPeer[] = [];
+// Like the extension's peer host: keep dialling the relay, again soon after a drop (src/net/redial.ts).
+const redialers: Redialer[] = [];
 const histogram = new Uint32Array(HISTOGRAM_MS + 1);
 /** Arrivals per envelope id (own posts not counted). */
 const arrivals = new Map<number, number>();
 let posted = 0;
 let postErrors = 0;
 let late = 0;
+let disconnects = 0;
 
 function onEnvelope(evt: CustomEvent<{ envelope: { data: Uint8Array }; from?: unknown }>): void {
   if (evt.detail.from === undefined) return; // our own post
@@ -26,20 +29,6 @@ function onEnvelope(evt: CustomEvent<{ envelope: { data: Uint8Array }; from?: un
   histogram[Math.min(HISTOGRAM_MS, Math.round(ms))]!++;
   if (ms > HISTOGRAM_MS) late++;
   arrivals.set(stamp.id, (arrivals.get(stamp.id) ?? 0) + 1);
-}
-
-async function dialWithRetry(p: WhisperPeer, addr: string): Promise<void> {
-  // The relay's connection manager admits 5 inbound connections per second per IP (libp2p default):
-  // every client here shares 127.0.0.1, so refusals are expected while ramping; retry.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await p.dial(multiaddr(addr));
-      return;
-    } catch (e) {
-      if (attempt > 60) throw e;
-      await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
-    }
-  }
 }
 
 async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
@@ -54,18 +43,28 @@ async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
   for (const p of peers) {
     await p.start();
     p.addEventListener('envelope', onEnvelope as never);
+    p.addEventListener('peer:disconnect', () => {
+      disconnects++;
+      if (process.env.LOAD_DEBUG) process.stderr.write(`[client ${process.pid}] disconnect at ${new Date().toISOString()}\n`);
+    });
   }
+  // The relay's connection manager admits 5 inbound connections per second per IP (libp2p default)
+  // and every client here shares 127.0.0.1: start the dialers at a bounded rate; refusals are redialled.
   const gap = 1000 / m.dialsPerSecond;
-  const dials: Promise<void>[] = [];
   for (const p of peers) {
-    dials.push(dialWithRetry(p, m.relay));
-    await new Promise((r) => setTimeout(r, gap));
+    const r = new Redialer(p.node, [m.relay], { label: 'load' });
+    redialers.push(r);
+    r.start();
+    await new Promise((res) => setTimeout(res, gap));
   }
-  await Promise.all(dials);
   // Ready once the relay is a topic peer (its subscription arrived): posts reach it from then on.
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   while (!peers.every((p) => p.node.services.pubsub.getSubscribers(GOSSIP_TOPIC).length > 0)) {
-    if (Date.now() > deadline) throw new Error('relay subscription not seen by every client in 60 s');
+    if (Date.now() > deadline) {
+      const missing = peers.filter((p) => p.node.services.pubsub.getSubscribers(GOSSIP_TOPIC).length === 0).length;
+      process.stderr.write(`[client ${process.pid}] ${missing} peers still without the relay after 120 s; starting anyway\n`);
+      break;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   send({ type: 'ready' });
@@ -93,6 +92,7 @@ function report(): ClientReport {
     posted,
     postErrors,
     late,
+    disconnects,
     connected: peers.filter((p) => p.peerCount > 0).length,
     meshed: meshes.filter((n) => n > 0).length,
   };
@@ -102,6 +102,9 @@ process.on('message', (m: ToClient) => {
   if (m.type === 'setup') setup(m).catch((e) => send({ type: 'error', message: String(e?.stack ?? e) }));
   else if (m.type === 'post') void post(m);
   else if (m.type === 'report') send(report());
-  else if (m.type === 'stop') void Promise.all(peers.map((p) => p.stop())).finally(() => process.exit(0));
+  else if (m.type === 'stop')
+    void Promise.all(redialers.map((r) => r.stop()))
+      .then(() => Promise.all(peers.map((p) => p.stop())))
+      .finally(() => process.exit(0));
 });
 process.on('disconnect', () => process.exit(0));

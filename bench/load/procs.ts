@@ -15,8 +15,8 @@ export interface RelayChild {
   stderr: () => string;
 }
 
-export async function startRelay(args: string[]): Promise<RelayChild> {
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--rpc-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startRelay(args: string[], nodeFlags: string[] = []): Promise<RelayChild> {
+  const child = spawn(process.execPath, [...nodeFlags, MAIN, '--port', '0', '--rpc-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
@@ -44,26 +44,33 @@ export async function startRelay(args: string[]): Promise<RelayChild> {
   return { child, addr: ready.addr, rpc, stderr: () => err };
 }
 
-/** CPU seconds (user + system, all threads) and resident memory of a process. */
-export function procStat(pid: number): { cpuS: number; rssMiB: number } {
+/**
+ * CPU seconds (user + system, all threads), resident memory, and the seconds its main thread (the
+ * event loop) spent runnable but waiting for a core (schedstat): on a shared 2-core machine that is
+ * the time other processes took from it.
+ */
+export function procStat(pid: number): { cpuS: number; rssMiB: number; waitS: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpuS = (Number(f[11]) + Number(f[12])) / CLK_TCK;
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuS, rssMiB: m ? Number(m[1]) / 1024 : NaN };
+  const waitS = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  return { cpuS, rssMiB: m ? Number(m[1]) / 1024 : NaN, waitS };
 }
 
 /** CPU % of one core between successive calls, per pid. */
 export class CpuMeter {
-  readonly #last = new Map<number, { cpuS: number; t: number }>();
+  readonly #last = new Map<number, { cpuS: number; waitS: number; t: number }>();
 
-  sample(pid: number): { cpuPct: number; rssMiB: number } {
+  /** CPU % of one core and the main thread's run-queue wait % since the last call. */
+  sample(pid: number): { cpuPct: number; waitPct: number; rssMiB: number } {
     const s = procStat(pid);
     const t = performance.now() / 1000;
     const prev = this.#last.get(pid);
-    this.#last.set(pid, { cpuS: s.cpuS, t });
+    this.#last.set(pid, { cpuS: s.cpuS, waitS: s.waitS, t });
     const cpuPct = prev ? (100 * (s.cpuS - prev.cpuS)) / (t - prev.t) : NaN;
-    return { cpuPct, rssMiB: s.rssMiB };
+    const waitPct = prev ? (100 * (s.waitS - prev.waitS)) / (t - prev.t) : NaN;
+    return { cpuPct, waitPct, rssMiB: s.rssMiB };
   }
 }

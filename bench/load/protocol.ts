@@ -22,6 +22,7 @@ export interface ClientReport {
   posted: number;
   postErrors: number;
   late: number;
+  disconnects: number;
   connected: number;
   meshed: number;
 }
