@@ -119,6 +119,14 @@ describe('catch-up against a lying peer: endless ranges', () => {
     expect(answered).toBe(SYNC_DEFAULTS.maxRounds);
     await waitFor(() => v.errors.length === 1, 3000, 'reported');
     expect(v.errors[0]!.code).toBe('sync-limit');
+    // It may not start over at once: its next session is refused unanswered (misbehaviourCooldown).
+    const again = lpStream(await h.node.dialProtocol(v.peer.peerId, SYNC_PROTOCOL));
+    const answer = async (): Promise<unknown> => {
+      await again.write(new ReconcileWriter().finish());
+      return again.read();
+    };
+    await expect(answer()).rejects.toThrow();
+    expect(v.errors).toHaveLength(1);
   });
 });
 

@@ -47,6 +47,13 @@ export interface SyncInit {
   maxInboundStreams?: number;
   /** Sync over relayed, data-limited connections too (default false: they would eat the relay's budget). */
   runOnLimitedConnection?: boolean;
+  /**
+   * After a session with a peer failed with 'bad-sync' or a count limit ('sync-limit': rounds, ids,
+   * envelopes, rejects), its inbound sessions are refused for this long, ms (default 60 s): each lie
+   * costs up to a session of work, and a liar would otherwise open the next one at once. Timeouts
+   * do not count: a slow honest peer (a browser storing a backlog) may go on, and waiting costs little.
+   */
+  misbehaviourCooldown?: number;
 }
 
 export const SYNC_DEFAULTS = {
@@ -61,7 +68,11 @@ export const SYNC_DEFAULTS = {
   ioTimeout: 10_000,
   sessionTimeout: 120_000,
   maxInboundStreams: 2,
+  misbehaviourCooldown: 60_000,
 } as const;
+
+/** Peers in a misbehaviour cooldown remembered at most; expired entries are dropped first. */
+const MAX_COOLING = 1024;
 
 const isPositiveInt = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
 
@@ -73,6 +84,8 @@ export class SyncService {
   readonly #ioTimeout: number;
   readonly #sessionTimeout: number;
   readonly #running = new Map<string, Promise<SyncResult>>();
+  readonly #cooling = new Map<string, number>();
+  readonly #cooldown: number;
   #stop = new AbortController();
   #started = false;
 
@@ -80,7 +93,7 @@ export class SyncService {
     if (typeof init?.getEnvelope !== 'function' || typeof init.receive !== 'function' || init.items === undefined)
       throw new TypeError('init needs items, getEnvelope and receive');
     const d = { ...SYNC_DEFAULTS, ...stripUndefined(init) };
-    for (const k of ['maxEnvelopeBytes', 'maxEnvelopes', 'maxRounds', 'batchBytes', 'batchEnvelopes', 'ioTimeout', 'sessionTimeout', 'maxInboundStreams'] as const)
+    for (const k of ['maxEnvelopeBytes', 'maxEnvelopes', 'maxRounds', 'batchBytes', 'batchEnvelopes', 'ioTimeout', 'sessionTimeout', 'maxInboundStreams', 'misbehaviourCooldown'] as const)
       if (!isPositiveInt(d[k])) throw new RangeError(`init.${k} must be a positive integer`);
     if (!Number.isSafeInteger(d.maxRejects) || d.maxRejects < 0) throw new RangeError('init.maxRejects must be a non-negative integer');
     this.#node = node;
@@ -88,6 +101,7 @@ export class SyncService {
     this.#maxEnvelopeBytes = d.maxEnvelopeBytes;
     this.#ioTimeout = d.ioTimeout;
     this.#sessionTimeout = d.sessionTimeout;
+    this.#cooldown = d.misbehaviourCooldown;
     this.#cfg = {
       items: init.items,
       getEnvelope: (h) => init.getEnvelope(h),
@@ -147,6 +161,11 @@ export class SyncService {
   }
 
   async #respond(stream: Stream, peer: PeerId): Promise<void> {
+    const until = this.#cooling.get(peer.toString());
+    if (until !== undefined && until > performance.now()) {
+      stream.abort(new WhisperError('sync-limit', 'sync refused: the last session with this peer broke the protocol or its limits'));
+      return;
+    }
     const { signal, deadline } = this.#sessionSignal();
     const done = (async () => {
       try {
@@ -201,17 +220,33 @@ export class SyncService {
   #fail(peer: PeerId, stream: Stream | undefined, err: unknown): unknown {
     stream?.abort(err instanceof Error ? err : new Error(String(err)));
     // Timeouts are reported too: the caller weighs a slow peer against a broken one by the message.
-    if (isWhisperError(err, 'bad-sync') || isWhisperError(err, 'sync-limit')) this.#init.onMisbehaviour?.(peer, err);
+    if (isWhisperError(err, 'bad-sync') || isWhisperError(err, 'sync-limit')) {
+      if (!TIMEOUTS.has(err.message)) this.#coolDown(peer.toString());
+      this.#init.onMisbehaviour?.(peer, err);
+    }
     return err;
   }
+
+  // Real time (performance.now), not init.now: that clock dates envelopes and tests freeze it.
+  #coolDown(key: string): void {
+    const t = performance.now();
+    if (this.#cooling.size >= MAX_COOLING) for (const [k, u] of this.#cooling) if (u <= t) this.#cooling.delete(k);
+    if (this.#cooling.size >= MAX_COOLING) this.#cooling.delete(this.#cooling.keys().next().value!);
+    this.#cooling.delete(key);
+    this.#cooling.set(key, t + this.#cooldown);
+  }
 }
+
+const SESSION_TIMED_OUT = 'sync session timed out';
+const IO_TIMED_OUT = 'sync peer too slow: read or write timed out';
+const TIMEOUTS = new Set([SESSION_TIMED_OUT, IO_TIMED_OUT]);
 
 /** Turns stream and timeout failures into WhisperErrors the caller can act on. */
 function mapError(e: unknown, session: AbortSignal, deadline: AbortSignal, io?: AbortSignal): unknown {
   if (isWhisperError(e)) return e;
-  if (deadline.aborted) return new WhisperError('sync-limit', 'sync session timed out');
+  if (deadline.aborted) return new WhisperError('sync-limit', SESSION_TIMED_OUT);
   if (session.aborted) return isWhisperError(session.reason) ? session.reason : new WhisperError('aborted', 'sync aborted');
-  if (io?.aborted) return new WhisperError('sync-limit', 'sync peer too slow: read or write timed out');
+  if (io?.aborted) return new WhisperError('sync-limit', IO_TIMED_OUT);
   const name = (e as { name?: string } | null)?.name ?? '';
   if (/InvalidDataLength|InvalidMessageLength|StreamBuffer|UnexpectedEOF/.test(name))
     return new WhisperError('bad-sync', `sync stream: ${(e as Error).message}`);
