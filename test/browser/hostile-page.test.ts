@@ -2,7 +2,7 @@
 // malformed window.shh calls each gets its EIP-1193 code and a clear message; a burst of 10 000 calls
 // all settle while another origin's tab keeps getting answers; a burst of high-PoW posts is refused
 // past the per-origin limit (docs/API.md "Limits") while the other origin's post still seals and
-// arrives; keys and filters per origin are capped. Figures go to docs/BENCHMARKS.md "Hostile pages".
+// arrives; live filters per origin are capped. Figures go to docs/BENCHMARKS.md "Hostile pages".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../relay/harness.ts';
 import { buildExtension, cleanup, launchChromium, launchFirefox, serve, startRelay, type BrowserSession, type TestPage } from './harness.ts';
@@ -291,7 +291,9 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
     for (const k of Object.keys(burst.tally)) expect(k).toMatch(/^(result|-32603 too many requests in flight|-32000 non-existent key ID|-32602 invalid argument 0: want a string)$/);
     expect(burst.tally.result).toBeGreaterThan(0);
     expect(lat.length).toBeGreaterThan(0);
-    expect(lat.at(-1)!).toBeLessThan(5_000);
+    // The worker handles the flood's frames one task at a time, so B's request can wait behind
+    // thousands of them: seconds on a loaded 2-core machine (docs/BENCHMARKS.md "Hostile pages").
+    expect(lat.at(-1)!).toBeLessThan(15_000);
     // Afterwards: a post from A reaches B's subscription.
     await subscribe(b, bSym);
     const posted = await rpc(a, 'shh_post', { symKeyID: aSym, topic: TOPIC, payload: '0xa0', powTarget: 0.2, powTime: 20 });
@@ -305,7 +307,8 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
       const w = window as unknown as { shh: Shh; tally: Record<string, number> };
       w.tally = {};
       const contexts = [window, ...Array.from(window.frames)].map((f) => (f as unknown as { shh: Shh }).shh);
-      const post = { symKeyID: sym, topic: '0x686f7374', payload: '0x01', powTarget: 1000, powTime: 5 };
+      // 1e6 at TTL 50 needs ~2^34 tries (hours); 1000 needed only ~2^24, which a 5 s seal could win.
+      const post = { symKeyID: sym, topic: '0x686f7374', payload: '0x01', powTarget: 1e6, powTime: 5 };
       for (let i = 0; i < 10_000; i++)
         contexts[i % contexts.length]!.request({ method: 'shh_post', params: [post] }).then(
           () => (w.tally.result = (w.tally.result ?? 0) + 1),
@@ -341,42 +344,33 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
     expect(await eventually(() => got(b), (p) => p.includes('0xb1'))).toContain('0xb1');
   }, 180_000);
 
-  // Chromium only: each key is sealed and written to IndexedDB one at a time (minutes under load), and
-  // the caps live in the background code both browsers share.
-  it.runIf(name === 'chromium')('10 000 new keys and filters from one site stop at the per-origin caps (1024 keys, 256 watchers)', async () => {
+  // The key cap (1024) is tested in test/background/seal-limits.test.ts: here each of 1024 keys is
+  // sealed and written to IndexedDB one at a time, 4.5 minutes on a loaded machine (docs/BENCHMARKS.md).
+  it('10 000 new filters from one site stop at the per-origin cap (256 live watchers); the other site is unaffected', async () => {
     const c = await s.newPage();
     await c.goto(origins[0]!.url + '/index.html'); // site A again (connected), a fresh tab
     const r = await c.evaluate(async () => {
       const shh = (window as unknown as { shh: Shh }).shh;
-      const tally = async (method: string, params: unknown[]) => {
-        const t: Record<string, number> = {};
-        // Batches under the Port's queue bound, so every call reaches the background.
-        for (let i = 0; i < 10_000; i += 200) {
-          const batch = await Promise.allSettled(Array.from({ length: 200 }, () => shh.request({ method, params })));
-          for (const x of batch) {
-            const k = x.status === 'fulfilled' ? 'ok' : `${(x.reason as { code: number }).code} ${(x.reason as Error).message}`;
-            t[k] = (t[k] ?? 0) + 1;
-          }
-        }
-        return t;
-      };
       const sym = (await shh.request({ method: 'shh_generateSymKeyFromPassword', params: ['hostile pages'] })) as string;
+      const t: Record<string, number> = {};
       const t0 = performance.now();
-      const keys = await tally('shh_newSymKey', []);
-      const keysMs = performance.now() - t0;
-      const t1 = performance.now();
-      const filters = await tally('shh_newMessageFilter', [{ symKeyID: sym, topics: ['0x686f7374'] }]);
-      return { keys, filters, keysMs, filtersMs: performance.now() - t1 };
+      // Batches under the Port's queue bound, so every call reaches the background.
+      for (let i = 0; i < 10_000; i += 200) {
+        const batch = await Promise.allSettled(
+          Array.from({ length: 200 }, () => shh.request({ method: 'shh_newMessageFilter', params: [{ symKeyID: sym, topics: ['0x686f7374'] }] })),
+        );
+        for (const x of batch) {
+          const k = x.status === 'fulfilled' ? 'ok' : `${(x.reason as { code: number }).code} ${(x.reason as Error).message}`;
+          t[k] = (t[k] ?? 0) + 1;
+        }
+      }
+      return { filters: t, ms: performance.now() - t0 };
     }, undefined);
-    console.log(`[${name}] 10 000 shh_newSymKey in ${Math.round(r.keysMs)} ms: ${JSON.stringify(r.keys)}; 10 000 shh_newMessageFilter in ${Math.round(r.filtersMs)} ms: ${JSON.stringify(r.filters)}`);
-    // A already held keys from the tests above: the site ends at exactly 1024, the rest refused.
-    expect(Object.keys(r.keys).sort()).toEqual(['-32000 too many keys for this site: at most 1024; delete some first', 'ok']);
-    expect(r.keys.ok).toBeLessThan(1024);
-    expect(r.keys.ok).toBeGreaterThan(1000);
+    console.log(`[${name}] 10 000 shh_newMessageFilter in ${Math.round(r.ms)} ms: ${JSON.stringify(r.filters)}`);
     expect(Object.keys(r.filters).sort()).toEqual(['-32000 too many subscriptions and filters for this site: at most 256; remove some first', 'ok']);
     expect(r.filters.ok).toBeLessThanOrEqual(256);
+    expect(r.filters.ok).toBeGreaterThan(250);
     await c.close();
-    // The other site is unaffected.
-    expect((await rpc(b, 'shh_newSymKey')).result).toMatch(/^[0-9a-f]{64}$/);
-  }, 480_000);
+    expect((await rpc(b, 'shh_newMessageFilter', { symKeyID: bSym, topics: [TOPIC] })).result).toMatch(/^[0-9a-f]{64}$/);
+  }, 180_000);
 });
