@@ -42,6 +42,8 @@ export class CatchUp {
   readonly #items = new SortedItems();
   readonly #init: CatchUpInit;
   readonly #withheld = new Map<string, VerifiedEnvelope>();
+  /** Envelopes accepted from each peer a syncWith is running with: what "progress" means there. */
+  readonly #acceptedFrom = new Map<string, number>();
   #recheck: ReturnType<typeof setInterval> | undefined;
 
   constructor(init: CatchUpInit) {
@@ -51,7 +53,7 @@ export class CatchUp {
       ...init.sync,
       items: this.#items,
       getEnvelope: (hash) => (init.withhold?.(hash) ? undefined : init.pool.get(hash)?.rlp),
-      receive: (rlp) => this.#receive(rlp),
+      receive: (rlp, from) => this.#receive(rlp, from),
       ...(init.now ? { now: init.now } : {}),
       onMisbehaviour: (_peer, error) => init.onError?.(error),
     });
@@ -84,17 +86,37 @@ export class CatchUp {
       // means the peer delivered, or we sent a full cap: a peer claiming more than the cap and
       // delivering nothing would otherwise get MAX_SESSIONS_PER_SYNC sessions of our envelopes.
       const cap = this.#init.sync?.maxEnvelopes ?? SYNC_DEFAULTS.maxEnvelopes;
+      const key = peer.toString();
+      this.#acceptedFrom.set(key, 0);
+      let cut = false;
       for (let i = 0; i < MAX_SESSIONS_PER_SYNC; i++) {
-        const r = await this.service.syncWith(peer);
+        const before = this.#acceptedFrom.get(key) ?? 0;
+        let r;
+        try {
+          r = await this.service.syncWith(peer);
+        } catch (e) {
+          // A session cut by its deadline while the peer's envelopes were still being stored (a
+          // backlog of 10 000 at ~100 fsynced writes a second) is progress, not misbehaviour: carry
+          // on. The session right after may meet the peer still tearing the cut one down: one retry.
+          const progressed = (this.#acceptedFrom.get(key) ?? 0) > before;
+          if ((isWhisperError(e, 'sync-limit') && progressed) || (cut && !isWhisperError(e))) {
+            cut = progressed;
+            continue;
+          }
+          throw e;
+        }
+        cut = false;
         if (r.complete || (r.received === 0 && r.sent < cap)) return;
       }
     } catch (e) {
       // Misbehaviour (bad-sync, sync-limit) was reported once already, through onMisbehaviour.
       if (!isWhisperError(e, 'bad-sync') && !isWhisperError(e, 'sync-limit')) this.#init.onError?.(e);
+    } finally {
+      this.#acceptedFrom.delete(peer.toString());
     }
   }
 
-  async #receive(rlp: Uint8Array): Promise<ReceiveVerdict> {
+  async #receive(rlp: Uint8Array, from: PeerId): Promise<ReceiveVerdict> {
     const pool = this.#init.pool;
     const verdict = validateEnvelope(rlp, this.#init.policy(), (h) => pool.has(h));
     if (verdict.kind !== 'accept') return verdict.kind;
@@ -102,6 +124,9 @@ export class CatchUp {
       await this.#init.persist(verdict.envelope);
       if (!pool.add(verdict.envelope)) return 'ignore';
       void Promise.resolve(this.#init.forward?.(verdict.envelope)).catch((e: unknown) => this.#init.onError?.(e));
+      const key = from.toString();
+      const n = this.#acceptedFrom.get(key);
+      if (n !== undefined) this.#acceptedFrom.set(key, n + 1);
       return 'accept';
     } catch (e) {
       this.#init.onError?.(e);
