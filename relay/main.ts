@@ -54,9 +54,19 @@ const relay = new Relay({
     // Other errors are peers misbehaving or leaving, which would name them: debug only.
     if (e instanceof StoreError) {
       if (e.op !== 'put') process.stderr.write(`whisper-relay: ${e.message}\n`);
-    } else if (debug) process.stderr.write(`shh:relay ${e instanceof Error ? e.message : String(e)}\n`);
+    } else if (debug) process.stderr.write(`shh:relay ${describe(e)}\n`);
   },
 });
+
+// A WebSocket dial fails with a bare ErrorEvent (no message; its error is an empty TypeError): name
+// the event and the socket's URL instead of printing [object ErrorEvent].
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message || (e.cause !== undefined ? describe(e.cause) : e.name);
+  const { message, type, target } = (e ?? {}) as { message?: unknown; type?: unknown; target?: { url?: unknown } | null };
+  if (typeof message === 'string' && message) return message;
+  if (typeof type === 'string') return `${type} event${typeof target?.url === 'string' ? ` on ${target.url}` : ''}`;
+  return String(e);
+}
 
 let stopping = false;
 async function shutdown(): Promise<void> {

@@ -106,7 +106,8 @@ describe('kill -9 in the middle of a stream of posts', () => {
   it('every acknowledged envelope survives and reaches subscribers on the other relay exactly once; the other relay redials within 5 s', async () => {
     const topic = '0xfa170001';
     const a = await startRelay();
-    const b = await startRelay(['--peer', a.addr]);
+    // DEBUG: B prints each failed dial, so the test can see how far its backoff went.
+    const b = await withEnv('DEBUG', 'shh:relay', () => startRelay(['--peer', a.addr]));
     await waitFor('B connected to A', async () => (await peers(a)) === 1);
     const sub = await subscribe(b, topic);
 
@@ -127,6 +128,13 @@ describe('kill -9 in the middle of a stream of posts', () => {
     await Promise.all(posters);
     const ackedAtKill = [...acked];
 
+    // A supervisor's restart delay: A comes back only after B's fourth failed dial. Plain doubling
+    // from 1 s would then wait 16 s before the next dial; B must dial again within seconds.
+    const failedDials = () => count(b.stderr(), new RegExp(`^shh:relay error event on ws://127\\.0\\.0\\.1:${ports(a)[1]}/`));
+    const before = failedDials();
+    await waitFor('four failed dials from B', async () => failedDials() - before >= 4, 60_000).catch((e) => {
+      throw new Error(`${e}; B said: ${b.stderr().slice(-3000)}`);
+    });
     const { relay: a2, readyAt } = await killAndRestart(a);
     await waitFor('B back on A', async () => (await peers(a2)) === 1, 15_000);
     const reconnectMs = Date.now() - readyAt;
