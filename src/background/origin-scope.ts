@@ -3,6 +3,9 @@
 // session) with the params that made them; after a worker restart the session's Port comes back and
 // they are replayed under the ids the page holds (the ShhApi's fresh ids map to them). A replayed
 // watcher back-fills the live pool, and the delivered hashes it kept drop what the page already had.
+// A delivery is recorded only once its watcher outlived it by DELIVERY_CONFIRM_MS: a worker stopped
+// meanwhile may have posted into a Port the browser had closed, so the replay sends it again (the
+// content bridge drops what its page already has).
 // Limits (docs/API.md "Limits"): seals go through the origin's SealLimits; keys and live watchers are capped.
 
 import { EXPIRY_TOLERANCE } from '../core/constants.ts';
@@ -18,6 +21,8 @@ import { LimitedNode, SealLimits } from './seal-limits.ts';
 export const MAX_KEYS_PER_ORIGIN = 1024;
 /** Live subscriptions and filters of one origin, every document together. */
 export const MAX_WATCHERS_PER_ORIGIN = 256;
+/** How long a watcher must stay live after a delivery before the delivery is recorded as made. */
+export const DELIVERY_CONFIRM_MS = 1000;
 const KEY_MAKERS = ['shh_newKeyPair', 'shh_addPrivateKey', 'shh_newSymKey', 'shh_addSymKey', 'shh_generateSymKeyFromPassword'];
 
 export interface OriginScopeInit {
@@ -55,6 +60,8 @@ export class OriginScope {
   readonly #byOuter = new Map<string, Active>();
   readonly #byInner = new Map<string, Active>();
   readonly #seals: SealLimits;
+  readonly #unconfirmed: { active: Active; row: DeliveredRow; at: number }[] = [];
+  #confirmTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(init: OriginScopeInit) {
     this.origin = init.origin;
@@ -67,6 +74,8 @@ export class OriginScope {
   }
 
   stop(): void {
+    clearTimeout(this.#confirmTimer);
+    this.#unconfirmed.length = 0;
     this.#seals.cancelAll();
     this.#api.stop();
   }
@@ -111,7 +120,7 @@ export class OriginScope {
         return true;
       }
       default: {
-        // shh_getFilterMessages: hand out only what this filter never handed out, and record it first.
+        // shh_getFilterMessages: hand out only what this filter never handed out (recorded once confirmed).
         const outer = a[0];
         const active = typeof outer === 'string' ? this.#byOuter.get(outer) : undefined;
         if (!active || active.row.kind !== 'filter') throw whisperFailure(ERR.filterNotFound);
@@ -123,7 +132,7 @@ export class OriginScope {
           throw e;
         }
         const fresh = messages.filter((m) => !active.delivered.has(String(m.hash)));
-        await this.#i.watchers.markDelivered(fresh.map((m) => this.#delivered(active, m)));
+        for (const m of fresh) this.#unconfirm(active, this.#delivered(active, m));
         return fresh;
       }
     }
@@ -198,8 +207,27 @@ export class OriginScope {
     if (active.held) return void active.held.push(p);
     const hash = String(p.result.hash);
     if (active.delivered.has(hash)) return;
-    this.#i.watchers.markDelivered([this.#delivered(active, p.result)]).catch(() => undefined);
+    this.#unconfirm(active, this.#delivered(active, p.result));
     this.#i.deliver(active.row.session, { subscription: active.row.id, result: p.result });
+  }
+
+  #unconfirm(active: Active, row: DeliveredRow): void {
+    this.#unconfirmed.push({ active, row, at: performance.now() }); // real time, whatever clock the scope was given
+    this.#confirmTimer ??= setTimeout(() => this.#confirm(), DELIVERY_CONFIRM_MS);
+  }
+
+  /** Records the deliveries whose watcher is still live DELIVERY_CONFIRM_MS after them. */
+  #confirm(): void {
+    this.#confirmTimer = undefined;
+    const due = performance.now() - DELIVERY_CONFIRM_MS;
+    let n = 0;
+    while (n < this.#unconfirmed.length && this.#unconfirmed[n]!.at <= due) n++;
+    const rows = this.#unconfirmed
+      .splice(0, n)
+      .filter((u) => this.#byOuter.get(u.active.row.id) === u.active)
+      .map((u) => u.row);
+    this.#i.watchers.markDelivered(rows).catch(() => undefined);
+    if (this.#unconfirmed.length > 0) this.#confirmTimer = setTimeout(() => this.#confirm(), Math.max(0, this.#unconfirmed[0]!.at - due));
   }
 
   #release(active: Active): void {

@@ -3,7 +3,7 @@
 // opened on the first request (pages that never use window.shh cost the background nothing), begins
 // with a hello carrying this document's session id, and is reopened whenever it drops (the service
 // worker restarted); requests in flight on a dropped Port are answered 4900, never replayed. A
-// subscription message reaches the page once even when a restarted worker sends it again.
+// message reaches the page once (subscription or filter poll) even when a restarted worker sends it again.
 
 import { isObject, isSafeId } from '../rpc/guards.ts';
 import { MAX_PAGE_REQUEST_BYTES, isPageRequest, isToPage, type FromPage, type PageRequest, type ToPage } from '../rpc/page.ts';
@@ -56,16 +56,16 @@ export function startBridge(init: BridgeInit): Bridge {
   let stopped = false;
   const queue: PageRequest[] = [];
   const inFlight = new Set<number>();
-  // "subscription hash" -> expiry (unix s) of what the page was given. The worker records deliveries
-  // in IndexedDB after posting them; one stopped in between sends them again after its restart.
+  const polls = new Map<number, string>(); // request id -> filter id of an shh_getFilterMessages in flight
+  // "watcher hash" -> expiry (unix s) of what the page was given. The worker records a delivery only
+  // once it outlived it by a second; one stopped sooner sends it again after its restart.
   const delivered = new Map<string, number>();
   let prunedAt = 0;
 
-  const firstDelivery = (msg: ToPage): boolean => {
-    if (msg.kind !== 'event' || msg.event !== 'shh_subscription' || !isObject(msg.data) || !isObject(msg.data.result)) return true;
-    const { subscription, result } = msg.data;
-    if (typeof subscription !== 'string' || typeof result.hash !== 'string') return true;
-    const key = `${subscription} ${result.hash}`;
+  /** False when the page already has this message of this watcher; records it otherwise. */
+  const fresh = (watcher: string, result: Record<string, unknown>): boolean => {
+    if (typeof result.hash !== 'string') return true;
+    const key = `${watcher} ${result.hash}`;
     if (delivered.has(key)) return false;
     const t = Math.floor(now() / 1000);
     if (t - prunedAt >= 60) {
@@ -76,6 +76,18 @@ export function startBridge(init: BridgeInit): Bridge {
     const expiry = Number(result.timestamp) + Number(result.ttl);
     delivered.set(key, Number.isFinite(expiry) ? expiry : t);
     return true;
+  };
+
+  /** The frame for the page without messages it already has; undefined when nothing is left to send. */
+  const dedup = (msg: ToPage): ToPage | undefined => {
+    if (msg.kind === 'response') {
+      const filter = polls.get(msg.id);
+      polls.delete(msg.id);
+      if (filter === undefined || !('result' in msg) || !Array.isArray(msg.result)) return msg;
+      return { ...msg, result: msg.result.filter((m: unknown) => !isObject(m) || fresh(`f ${filter}`, m)) };
+    }
+    if (msg.event !== 'shh_subscription' || !isObject(msg.data) || !isObject(msg.data.result) || typeof msg.data.subscription !== 'string') return msg;
+    return fresh(`s ${msg.data.subscription}`, msg.data.result) ? msg : undefined;
   };
 
   const toPage = (frame: ToPage): void => page.postMessage(frame);
@@ -90,7 +102,10 @@ export function startBridge(init: BridgeInit): Bridge {
 
   const send = (frame: FromPage): void => {
     (port as RuntimePort).postMessage(frame);
-    if (frame.kind === 'request') inFlight.add(frame.id);
+    if (frame.kind !== 'request') return;
+    inFlight.add(frame.id);
+    const filter = frame.method === 'shh_getFilterMessages' && Array.isArray(frame.params) ? frame.params[0] : undefined;
+    if (typeof filter === 'string') polls.set(frame.id, filter);
   };
 
   const connect = (): void => {
@@ -110,13 +125,15 @@ export function startBridge(init: BridgeInit): Bridge {
       heard = true;
       failures = 0;
       if (msg.kind === 'response') inFlight.delete(msg.id);
-      if (firstDelivery(msg)) toPage(msg);
+      const out = dedup(msg);
+      if (out) toPage(out);
     });
     p.onDisconnect.addListener(() => {
       if (port !== p) return;
       port = undefined;
       for (const id of inFlight) fail(id, DISCONNECTED, 'Disconnected from the extension before it answered; the request may or may not have run');
       inFlight.clear();
+      polls.clear();
       failures = heard || now() - openedAt >= HEALTHY_PORT_MS ? 0 : failures + 1;
       if (!stopped) reconnect();
     });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.ts';
 import { DETACHED_GRACE_MS } from '../../src/background/background.ts';
+import { DELIVERY_CONFIRM_MS } from '../../src/background/origin-scope.ts';
 import { FakeWindows, Page, backgrounds, kill, popup, until, type Harness } from './fakes.ts';
 import { makeEnvelope } from '../core/fixtures.ts';
 import { encodeEnvelope } from '../../src/core/envelope.ts';
@@ -43,6 +44,7 @@ describe('subscriptions and filters across a worker restart', () => {
     await sealOnly(p1, key, '0x01');
     await until(() => payloads(p1).length === 1);
     expect(((await p1.call('shh_getFilterMessages', filter)) as { payload: string }[]).map((m) => m.payload)).toEqual(['0x01']);
+    await new Promise((r) => setTimeout(r, DELIVERY_CONFIRM_MS + 100)); // recorded as delivered
 
     // A second background over the same profile seals m2 while the first one is dead.
     const keyBytes = (await p1.call('shh_getSymKey', key)) as string;
@@ -67,6 +69,32 @@ describe('subscriptions and filters across a worker restart', () => {
     expect((await p2.raw('shh_unsubscribe', [sub])).error).toEqual({ code: -32000, message: 'subscription not found' });
     expect(await p2.call('shh_deleteMessageFilter', filter)).toBe(true);
     expect(await (await h2.bg.services).watchers.ofOrigin(A)).toEqual([]);
+  });
+
+  it('a delivery the worker had no time to confirm (it died within DELIVERY_CONFIRM_MS) is sent again after the restart; a confirmed one is not', async () => {
+    const windows = new FakeWindows();
+    const h1 = await start({ windows });
+    const p1 = await connected(h1, A);
+    const key = (await p1.call('shh_newSymKey')) as string;
+    const sub = (await p1.call('shh_subscribe', 'messages', { symKeyID: key, topics: [TOPIC] })) as string;
+    const filter = (await p1.call('shh_newMessageFilter', { symKeyID: key, topics: [TOPIC] })) as string;
+    const polled = async (p: Page) => ((await p.call('shh_getFilterMessages', filter)) as { payload: string }[]).map((m) => m.payload);
+    await sealOnly(p1, key, '0x01');
+    await until(() => payloads(p1).length === 1);
+    expect(await polled(p1)).toEqual(['0x01']);
+    await new Promise((r) => setTimeout(r, DELIVERY_CONFIRM_MS + 100));
+    await sealOnly(p1, key, '0x02');
+    await until(() => payloads(p1).length === 2);
+    expect(await polled(p1)).toEqual(['0x02']);
+    // Stopped at once: it may have posted 0x02 into a Port the browser had already closed.
+    kill(h1);
+    const h2 = await start({ windows, dbName: h1.dbName, peer: h1.peer, session: h1.session });
+    const p2 = new Page(h2, A, p1.session);
+    await until(() => payloads(p2).length >= 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(payloads(p2, sub)).toEqual(['0x02']);
+    expect(await polled(p2)).toEqual(['0x02']);
+    expect(await polled(p2)).toEqual([]);
   });
 
   it('notifications go only to the document that subscribed', async () => {

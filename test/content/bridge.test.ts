@@ -198,6 +198,27 @@ describe('content bridge', () => {
     expect(got.map((d) => `${d.subscription} ${d.result.hash}`)).toEqual(['0xaa 0x01', '0xaa 0x02', '0xbb 0x01', '0xcc 0x03', '0xaa 0x01']);
   });
 
+  it('hands the page each message of a polled filter once, across Ports', async () => {
+    const s = setup();
+    const m = (hash: string) => ({ hash, timestamp: Math.floor(Date.now() / 1000), ttl: 60, payload: '0x01' });
+    s.page(req(1, 'shh_getFilterMessages', ['f1']));
+    await settle();
+    (s.ports[0] as FakePort).deliver({ kind: 'response', id: 1, result: [m('0x01'), m('0x02')] });
+    s.ports[0]?.drop(); // the worker stopped before it recorded what it handed out: it hands them out again
+    s.runTimers();
+    s.page(req(2, 'shh_getFilterMessages', ['f1']));
+    s.page(req(3, 'shh_getFilterMessages', ['f2']));
+    s.page(req(4, 'shh_getMessages', ['f1'])); // not a poll: passed as is
+    await settle();
+    const second = s.ports[1] as FakePort;
+    second.deliver({ kind: 'response', id: 2, result: [m('0x02'), m('0x03')] });
+    second.deliver({ kind: 'response', id: 3, result: [m('0x01')] });
+    second.deliver({ kind: 'response', id: 4, result: [m('0x01')] });
+    await settle();
+    const hashes = (id: number) => ((s.fromBridge.find((f) => (f as { id: number }).id === id) as { result: { hash: string }[] }).result).map((x) => x.hash);
+    expect([hashes(1), hashes(2), hashes(3), hashes(4)]).toEqual([['0x01', '0x02'], ['0x03'], ['0x01'], ['0x01']]);
+  });
+
   it('a dead extension context answers 4900 and tells the page once', async () => {
     const s = setup({ failConnect: () => true });
     s.page(req(1));
