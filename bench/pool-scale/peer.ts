@@ -1,0 +1,58 @@
+// A fresh Node peer for bench/pool-scale.ts, run as its own process so its memory and socket bytes are
+// its own: WhisperPeer + CatchUp wired as relay/relay.ts wires them (WebSockets, sync on the outbound
+// connection, accepted envelopes forwarded to gossip), with an empty pool and no disk.
+//   node bench/pool-scale/peer.ts <relay multiaddr> <expected envelopes> <min-pow>
+// Prints JSON lines: {"started":ms}, {"size":n,"ms":t} while filling, then {"done":...} with memory.
+import { multiaddr } from '@multiformats/multiaddr';
+import { readFileSync } from 'node:fs';
+import { WhisperPeer } from '../../src/net/peer.ts';
+import { CatchUp } from '../../src/net/sync/catch-up.ts';
+
+const [addr, expectedArg, minPowArg] = process.argv.slice(2);
+if (!addr || !expectedArg || !minPowArg) throw new TypeError('usage: peer.ts <multiaddr> <expected> <min-pow>');
+const expected = Number(expectedArg);
+const say = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+const io = (): { rchar: number; wchar: number } => {
+  const t = readFileSync('/proc/self/io', 'utf8');
+  return { rchar: Number(/rchar: (\d+)/.exec(t)?.[1]), wchar: Number(/wchar: (\d+)/.exec(t)?.[1]) };
+};
+const errors: string[] = [];
+const onError = (e: unknown): void => void (errors.length < 5 && errors.push(e instanceof Error ? e.message : String(e)));
+
+const peer = await WhisperPeer.create({
+  nodeInit: { role: 'relay', host: '127.0.0.1', port: 0, discovery: false },
+  minPow: Number(minPowArg),
+  onPeerConnected: (id) => {
+    const conns = peer.node.getConnections(id);
+    if (conns.some((c) => c.direction === 'outbound' && !c.limits)) void catchUp.syncWith(id);
+  },
+  onError,
+});
+const catchUp = new CatchUp({
+  node: peer.node,
+  pool: peer.pool,
+  policy: () => peer.policy(),
+  persist: () => {},
+  forward: (e) => peer.forward(e),
+  onError,
+});
+await catchUp.start();
+await peer.start();
+const io0 = io();
+const t0 = performance.now();
+say({ started: true, rss: process.memoryUsage().rss });
+await peer.dial(multiaddr(addr));
+let last = -1;
+while (peer.pool.size < expected) {
+  if (peer.pool.size !== last) say({ size: (last = peer.pool.size), ms: Math.round(performance.now() - t0) });
+  await new Promise((r) => setTimeout(r, 100));
+}
+const ms = performance.now() - t0;
+const io1 = io();
+const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) * 1024;
+(globalThis as { gc?: () => void }).gc?.();
+const mem = process.memoryUsage();
+say({ done: true, size: peer.pool.size, ms, rx: io1.rchar - io0.rchar, tx: io1.wchar - io0.wchar, rss: mem.rss, peakRss: peak, heapUsed: mem.heapUsed, poolBytes: peer.pool.bytes, errors });
+await catchUp.stop();
+await peer.stop();
+process.exit(0);
