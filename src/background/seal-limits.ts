@@ -43,7 +43,7 @@ export class SealLimits {
     if (!Number.isInteger(this.queued) || this.queued < 0) throw new RangeError('queued must be an integer >= 0');
   }
 
-  /** Seals running and waiting now (for tests and the popup's activity view). */
+  /** Seals running and waiting now (tests read it). */
   get load(): { running: number; queued: number } {
     return { running: this.#busy, queued: this.#waiting.length };
   }
