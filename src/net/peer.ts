@@ -331,8 +331,17 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     const level = this.#limit?.take(from.toString(), envelope.rlp.length) ?? 'ok';
     if (level === 'ok') return level;
     if (level === 'abuse') this.#checkScore(from);
+    else this.#unsee(envelope.hash);
     this.safeDispatchEvent('rate-limited', { detail: { from, level } });
     return level;
+  }
+
+  // gossipsub marks a message seen before validating it, so an envelope ignored here for being over
+  // this neighbour's limit would be dropped as a duplicate when an honest neighbour (our relay)
+  // brings it too. Forgetting it keeps the limit from costing honest deliveries that have another path.
+  #unsee(hash: Uint8Array): void {
+    const pubsub = this.node.services.pubsub as unknown as SeenAccess;
+    pubsub.seenCache?.entries?.delete(pubsub.msgIdToStrFn?.(hash) ?? '');
   }
 
   #isTrusted(peerId: string | PeerId): boolean {
@@ -394,6 +403,9 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
 }
 
 /** gossipsub's scorer: counting an invalid stem envelope like an invalid gossip one (P4). */
+/** gossipsub's duplicate filter (SimpleTimeCache) and its message id encoding. */
+type SeenAccess = { seenCache?: { entries?: Map<string, unknown> }; msgIdToStrFn?: (id: Uint8Array) => string };
+
 type GossipScoreAccess = {
   score?: { rejectInvalidMessage?(peerId: string, topic: string): void; scoreCache?: Map<string, unknown> };
 };

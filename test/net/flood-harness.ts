@@ -10,11 +10,14 @@ import { connect, createPeers, createPlainNode, envelopeRlp, meshed, sleep, stop
 
 export type JunkKind = 'low-pow' | 'malformed' | 'expired' | 'future';
 export const JUNK_KINDS: readonly JunkKind[] = ['low-pow', 'malformed', 'expired', 'future'];
+/** 'valid': sealed at PoW target 0, valid for a victim with minPow 0 (the rate limit's case). */
+export type FloodKind = JunkKind | 'valid';
 
-/** Invalid envelope number i of a kind; distinct per i, so gossipsub never drops one as a duplicate. */
-export function junk(kind: JunkKind, i: number): Uint8Array {
+/** Flood envelope number i of a kind; distinct per i, so gossipsub never drops one as a duplicate. */
+export function junk(kind: FloodKind, i: number): Uint8Array {
   const seed = 1_000_000 + i;
   switch (kind) {
+    case 'valid':
     case 'low-pow':
       return envelopeRlp(seed, { target: 0 });
     case 'malformed': {
@@ -30,7 +33,7 @@ export function junk(kind: JunkKind, i: number): Uint8Array {
 }
 
 export interface FloodOptions {
-  kind: JunkKind;
+  kind: FloodKind;
   /** Invalid envelopes per second from the flooder. */
   rate: number;
   /** How long the flooder keeps sending, ms. */
@@ -41,6 +44,11 @@ export interface FloodOptions {
   honestPeers: number;
   /** Extra WhisperPeer init for the victim (e.g. cutOff: false to measure graylisting alone). */
   victim?: Partial<WhisperPeerInit>;
+  /** Extra init for every other Whisper peer (e.g. minPow 0 with kind 'valid', or the receiver
+   * would count the victim's forwards as invalid and cut the victim off). */
+  others?: Partial<WhisperPeerInit>;
+  /** The receiver trusts the victim, as a browser trusts its configured relay (no rate limit on that link). */
+  receiverTrusts?: boolean;
 }
 
 export interface FloodResult {
@@ -52,6 +60,10 @@ export interface FloodResult {
   /** ms from the first verdict to the cut-off event and to the disconnect. */
   cutOffMs: number | undefined;
   disconnectMs: number | undefined;
+  /** Flood envelopes the victim took into its pool, and those it refused by rate limit. */
+  accepted: number;
+  over: number;
+  abuse: number;
   /** Process CPU (user + system, ms) over the flood window: flooder, victim and honest peers together. */
   cpuMs: number;
   wallMs: number;
@@ -70,7 +82,9 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
   try {
     const [v] = (await createPeers(1, o.victim ?? {})) as [WhisperPeer];
     running.push(v);
-    const [receiver, ...honest] = (await createPeers(1 + o.honestPeers)) as [WhisperPeer, ...WhisperPeer[]];
+    const trusted = o.receiverTrusts ? { trusted: (id: { equals(o: unknown): boolean }) => id.equals(v.peerId) } : {};
+    const [receiver] = (await createPeers(1, { ...o.others, ...trusted })) as [WhisperPeer];
+    const honest = await createPeers(o.honestPeers, o.others ?? {});
     running.push(receiver, ...honest);
     for (const h of [receiver, ...honest]) await connect(h, v);
     await meshed([v], [1 + o.honestPeers]);
@@ -89,6 +103,17 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       if (e.detail.from.toString() !== fid) return;
       first ??= performance.now();
       validated++;
+    });
+    let accepted = 0;
+    let over = 0;
+    let abuse = 0;
+    v.addEventListener('envelope', (e) => {
+      if (e.detail.from?.toString() === fid) accepted++;
+    });
+    v.addEventListener('rate-limited', (e) => {
+      if (e.detail.from.toString() !== fid) return;
+      if (e.detail.level === 'over') over++;
+      else abuse++;
     });
     let cutAt: number | undefined;
     let discAt: number | undefined;
@@ -151,6 +176,9 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       graylistMs: rel(grayAt),
       cutOffMs: rel(cutAt),
       disconnectMs: rel(discAt),
+      accepted,
+      over,
+      abuse,
       cpuMs: (cpu.user + cpu.system) / 1000,
       wallMs,
       posted: honestEnvs.length,

@@ -88,6 +88,20 @@ describe('per-neighbour rate limit on valid new envelopes', () => {
     expect(s.victim.score(s.honest.peerId)).toBeGreaterThanOrEqual(0);
   }, 30_000);
 
+  it('an envelope ignored over the limit still arrives when another neighbour brings it (not left marked as seen)', async () => {
+    const s = await rateSetup({ rateLimit: limit });
+    const fromHonest = s.from(s.honest);
+    const sent = await post(s.sender, 7000, 30);
+    await waitFor(() => sent.filter((r) => s.victim.pool.has(envelopeHash(r))).length === 10, 5000, 'the burst');
+    await sleep(200);
+    const ignored = sent.filter((r) => !s.victim.pool.has(envelopeHash(r)));
+    expect(ignored).toHaveLength(20);
+    // The honest neighbour brings the same 20 (its own bucket has room for 10).
+    for (const r of ignored) await s.honest.publish(r).catch(() => {});
+    await waitFor(() => fromHonest() === 10, 5000, 'the honest copies');
+    expect(ignored.filter((r) => s.victim.pool.has(envelopeHash(r)))).toHaveLength(10);
+  }, 30_000);
+
   it('far over the limit (penaltyFactor) counts as invalid: the sender is cut off', async () => {
     const s = await rateSetup({ rateLimit: { ...limit, penaltyFactor: 2 } });
     const cut: string[] = [];
