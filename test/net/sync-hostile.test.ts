@@ -25,7 +25,29 @@ function liveBytes(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
+/**
+ * Runs `f` and returns the highest live-bytes reading while it ran (sampled every 2 ms, no forced
+ * GC in between, so garbage counts too: an upper bound), minus the reading before it.
+ */
+async function peakGrowth(f: () => Promise<unknown>): Promise<number> {
+  const before = liveBytes();
+  let peak = before;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.heapUsed + m.arrayBuffers);
+  }, 2);
+  try {
+    await f();
+  } finally {
+    clearInterval(timer);
+  }
+  const m = process.memoryUsage();
+  return Math.max(peak, m.heapUsed + m.arrayBuffers) - before;
+}
 const MiB = 1024 * 1024;
+/** The figures docs/BENCHMARKS.md "Hostile peers" quotes. */
+const report = (what: string, value: string): void => console.log(`[sync-hostile] ${what}: ${value}`);
+const mib = (n: number): string => `${(n / MiB).toFixed(2)} MiB`;
 
 const IO_TIMEOUT = 1000;
 const SESSION_TIMEOUT = 3000;
@@ -97,6 +119,7 @@ describe('catch-up against a lying peer: endless ranges', () => {
     expect(v.errors[0]!.message).toMatch(new RegExp(`more than ${SYNC_DEFAULTS.maxRounds} reconciliation rounds`));
     expect(rounds).toBe(SYNC_DEFAULTS.maxRounds);
     expect(h.sessions()).toBe(1);
+    report('endless ranges, hostile responder', `${rounds} rounds answered, then ${v.errors[0]!.message}; sessions ${h.sessions()}`);
   });
 
   it('an initiator that never converges: the victim answers maxRounds frames, then drops the stream and reports', async () => {
@@ -139,10 +162,10 @@ describe('catch-up against a lying peer: huge counts', () => {
       stream.send(Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x08));
       stream.send(new Uint8Array(1024));
     });
-    const before = liveBytes();
-    await v.catchUp.syncWith(h.node.peerId);
-    expect(liveBytes() - before).toBeLessThan(4 * MiB);
+    const grew = await peakGrowth(() => v.catchUp.syncWith(h.node.peerId));
+    expect(grew).toBeLessThan(4 * MiB);
     expect(v.errors.map((e) => e.code)).toEqual(['bad-sync']);
+    report('frame length 2^52', `peak heap growth ${mib(grew)}, ${v.errors[0]!.message}`);
   });
 
   it('an id list claiming 2^34 ids in a few bytes is refused before any allocation', async () => {
@@ -153,11 +176,11 @@ describe('catch-up against a lying peer: huge counts', () => {
       // reconcile: end bound (0), no prefix (0), mode ids (2), count = 2^34 as a 5-byte varint
       await lp.write(Uint8Array.of(SYNC_VERSION, 0, 0, 0, 2, 0xc0, 0x80, 0x80, 0x80, 0x00));
     });
-    const before = liveBytes();
-    await v.catchUp.syncWith(h.node.peerId);
-    expect(liveBytes() - before).toBeLessThan(4 * MiB);
+    const grew = await peakGrowth(() => v.catchUp.syncWith(h.node.peerId));
+    expect(grew).toBeLessThan(4 * MiB);
     expect(v.errors.map((e) => e.code)).toEqual(['bad-sync']);
     expect(v.errors[0]!.message).toMatch(/ids/);
+    report('id list of 2^34', `peak heap growth ${mib(grew)}, ${v.errors[0]!.message}`);
   });
 
   it('a responder claiming more envelopes than the session may take: the want list stops at maxEnvelopes, memory stays bounded', async () => {
@@ -182,8 +205,16 @@ describe('catch-up against a lying peer: huge counts', () => {
       await stream.close();
     });
     const before = liveBytes();
-    await v.catchUp.syncWith(h.node.peerId);
-    expect(liveBytes() - before).toBeLessThan(8 * MiB);
+    const peak = await peakGrowth(() => v.catchUp.syncWith(h.node.peerId));
+    const kept = liveBytes() - before;
+    report(
+      'responder claiming 15 625 envelopes per session',
+      `want list ${wanted}, sessions ${h.sessions()}, peak growth ${mib(peak)} (garbage and the liar's own ids included: same process), kept after GC ${mib(kept)}`,
+    );
+    // One maximal lie costs a fixed amount, whatever is claimed: at most SYNC_MAX_IDS ids per message
+    // and maxEnvelopes differences per session; none of it is kept.
+    expect(peak).toBeLessThan(64 * MiB);
+    expect(kept).toBeLessThan(4 * MiB);
     expect(wanted).toBe(SYNC_DEFAULTS.maxEnvelopes);
     // Incomplete but nothing moved: CatchUp does not run a second session against it.
     expect(h.sessions()).toBe(1);
@@ -208,6 +239,7 @@ describe('catch-up against a lying peer: slow drip', () => {
     const took = Date.now() - t;
     expect(v.errors.map((e) => e.code)).toEqual(['sync-limit']);
     expect(v.errors[0]!.message).toMatch(/too slow/);
+    report('1 byte/s drip', `ended after ${took} ms (ioTimeout ${IO_TIMEOUT} ms)`);
     expect(took).toBeGreaterThanOrEqual(IO_TIMEOUT - 50);
     expect(took).toBeLessThan(SESSION_TIMEOUT);
   });
@@ -246,6 +278,7 @@ describe('catch-up against a lying peer: slow drip', () => {
     const took = Date.now() - t;
     expect(v.errors.map((e) => e.code)).toEqual(['sync-limit']);
     expect(v.errors[0]!.message).toMatch(/session timed out/);
+    report('valid frame every 500 ms', `ended after ${took} ms (sessionTimeout ${SESSION_TIMEOUT} ms); honest peer caught up ${honest!.pool.size} envelopes meanwhile`);
     expect(took).toBeGreaterThanOrEqual(SESSION_TIMEOUT - 50);
     expect(took).toBeLessThan(SESSION_TIMEOUT + 2 * IO_TIMEOUT);
   });
