@@ -30,7 +30,7 @@ interface Row {
   loaded: number;
   rss: number;
   heap: number;
-  peer?: { ms: number; rate: number; wire: number; rss: number; peak: number; heap: number };
+  peer?: { got: number; ms: number; rate: number; wire: number; rss: number; peak: number; heap: number };
   second?: { fromSpawn: number; fromReady: number; wire: number; rss: number; heap: number; stored: number };
   load: string;
 }
@@ -71,7 +71,8 @@ async function measure(n: number): Promise<Row> {
     });
     const io1 = ioOf(a.pid);
     if (p.errors.length) log(`  peer errors: ${p.errors.join('; ')}`);
-    row.peer = { ms: p.ms, rate: n / (p.ms / 1000), wire: io1.rchar - io0.rchar + io1.wchar - io0.wchar, rss: p.rss, peak: p.peakRss, heap: p.heapUsed };
+    if (p.size < n) log(`  peer STALLED at ${p.size} of ${n}`);
+    row.peer = { got: p.size, ms: p.ms, rate: p.size / (p.ms / 1000), wire: io1.rchar - io0.rchar + io1.wchar - io0.wchar, rss: p.rss, peak: p.peakRss, heap: p.heapUsed };
     log(`  peer caught up in ${s(p.ms)} s; relay socket bytes ${mib(row.peer.wire)} MiB`);
     // A second relay, empty folder, --peer to the first.
     const io2 = ioOf(a.pid);
@@ -112,11 +113,11 @@ console.log(line(['---:', '---:', '---', '---:', '---:', '---:', '---:', '---:']
 for (const r of rows)
   console.log(line([r.n, mib(r.fill.bytes), r.load, s(r.startMs), mib(r.rss), mib(r.heap), per(r.rss, base?.rss, r.n), per(r.heap, base?.heap, r.n)]));
 console.log('\nCatch-up from that relay\n');
-console.log(line(['envelopes', 'fresh Node peer: dial to all s', 'envelopes/s', "relay's socket MiB (both ways)", 'peer RSS MiB (peak)', 'peer heap MiB', 'second relay: envelopes it got', 'spawn to last s', 'its rpc line to last s', 'its envelopes/s', "first relay's socket MiB", 'second relay RSS MiB', 'its heap MiB']));
-console.log(line(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+console.log(line(['envelopes', 'fresh Node peer: envelopes it got', 'dial to last s', 'envelopes/s', "relay's socket MiB (both ways)", 'peer RSS MiB (peak)', 'peer heap MiB', 'second relay: envelopes it got', 'spawn to last s', 'its rpc line to last s', 'its envelopes/s', "first relay's socket MiB", 'second relay RSS MiB', 'its heap MiB']));
+console.log(line(Array(14).fill('---:')));
 for (const r of rows.filter((x) => x.peer && x.second)) {
   const p = r.peer!;
   const b = r.second!;
-  console.log(line([r.n, s(p.ms), p.rate.toFixed(0), mib(p.wire), `${mib(p.rss)} (${mib(p.peak)})`, mib(p.heap), b.stored, s(b.fromSpawn), s(b.fromReady), (b.stored / (b.fromReady / 1000)).toFixed(0), mib(b.wire), mib(b.rss), mib(b.heap)]));
+  console.log(line([r.n, p.got, s(p.ms), p.rate.toFixed(0), mib(p.wire), `${mib(p.rss)} (${mib(p.peak)})`, mib(p.heap), b.stored, s(b.fromSpawn), s(b.fromReady), (b.stored / (b.fromReady / 1000)).toFixed(0), mib(b.wire), mib(b.rss), mib(b.heap)]));
 }
 console.log(`\nload average at the end: ${load()}`);

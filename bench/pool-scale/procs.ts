@@ -102,7 +102,10 @@ export async function runPeer(addr: string, expected: number, minPow: number, on
   started.push(child);
   let out = '';
   let err = '';
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => {
+    err += c.toString();
+    process.stderr.write(c);
+  });
   return new Promise<PeerResult>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`peer did not finish in 15 min; stderr: ${err}`)), 900_000);
     child.stdout?.on('data', (c: Buffer) => {
