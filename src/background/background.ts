@@ -23,6 +23,7 @@ import { Identities } from './identities.ts';
 import { NodeProxy } from './node-proxy.ts';
 import { OriginKeyStore } from './origin-keys.ts';
 import { OriginScope } from './origin-scope.ts';
+import { SealScheduler } from './seal-limits.ts';
 import { Permissions } from './permissions.ts';
 import { popupListener } from './popup-handler.ts';
 import { PageRouter, type RouterServices } from './router.ts';
@@ -86,6 +87,7 @@ export function startBackground(init: BackgroundInit): Background {
   const node = new NodeProxy({ channel: init.channel, randomBytes, now });
   node.start();
   const scopes = new Map<string, OriginScope>();
+  const seals = new SealScheduler(); // sites take turns at the PoW workers (docs/API.md "Limits")
   let router!: PageRouter;
 
   const services: Promise<Services> = (async () => {
@@ -142,6 +144,7 @@ export function startBackground(init: BackgroundInit): Background {
           },
           progress: (session, data) => router.progress(origin, session, data),
           keyCount: () => keys.count(origin),
+          sealLimits: seals.forOrigin(origin),
         });
         scopes.set(origin, s);
       }

@@ -133,6 +133,7 @@ export class NodeProxy implements ShhNode {
           if (p.sealId === sealId) onProgress({ hashes: p.hashes, bestPow: p.bestPow, elapsedMs: p.elapsedMs });
         })
       : undefined;
+    let settled = false;
     try {
       const { nonce } = await this.#call('seal', {
         expiry: params.expiry,
@@ -143,8 +144,14 @@ export class NodeProxy implements ShhNode {
         timeMs: opts.timeMs,
         sealId,
       });
+      settled = true;
       if (typeof nonce !== 'string' || !/^0x[0-9a-f]{1,16}$/.test(nonce)) throw new RpcError(RPC.internal, 'peer returned a bad nonce');
       return { ...params, nonce: BigInt(nonce) };
+    } catch (e) {
+      // No answer in time (the seal may still be queued in the peer's pool) or the channel failed:
+      // tell the peer to drop it, or it would hold the pool for a post that has already failed.
+      if (!settled && !opts.signal?.aborted) cancel();
+      throw e;
     } finally {
       opts.signal?.removeEventListener('abort', cancel);
       offProgress?.();

@@ -6,7 +6,7 @@
 // A delivery is recorded only once its watcher outlived it by DELIVERY_CONFIRM_MS: a worker stopped
 // meanwhile may have posted into a Port the browser had closed, so the replay sends it again (the
 // content bridge drops what its page already has).
-// Limits (docs/API.md "Limits"): seals go through the origin's SealLimits; keys and live watchers are capped.
+// Limits (docs/API.md "Limits"): seals take turns through the SealScheduler; keys and live watchers are capped.
 
 import { EXPIRY_TOLERANCE } from '../core/constants.ts';
 import { RPC, whisperFailure } from '../api/rpc-error.ts';
@@ -15,7 +15,7 @@ import type { KeyStore } from '../api/keys.ts';
 import type { DeliveredRow, WatcherRow } from '../store/db.ts';
 import type { WatcherRows } from '../store/watchers.ts';
 import type { NodeProxy } from './node-proxy.ts';
-import { LimitedNode, SealLimits } from './seal-limits.ts';
+import { LimitedNode, SealScheduler, type SealLimits } from './seal-limits.ts';
 
 /** Keys (pairs and symmetric) one origin may hold; shh_newSymKey & co. are refused beyond it. */
 export const MAX_KEYS_PER_ORIGIN = 1024;
@@ -38,6 +38,7 @@ export interface OriginScopeInit {
   progress: (session: string, data: unknown) => void;
   /** How many keys the origin holds now (the key cap); without it keys are not capped. */
   keyCount?: () => Promise<number>;
+  /** The origin's share of the background's one SealScheduler (a scheduler of its own if absent). */
   sealLimits?: SealLimits;
 }
 
@@ -67,7 +68,7 @@ export class OriginScope {
     this.origin = init.origin;
     this.#i = init;
     this.#now = init.now ?? Date.now;
-    this.#seals = init.sealLimits ?? new SealLimits();
+    this.#seals = init.sealLimits ?? new SealScheduler().forOrigin(init.origin);
     const node = new LimitedNode(init.node, this.#seals);
     this.#api = new ShhApi({ node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, admin: false });
     this.#api.start();

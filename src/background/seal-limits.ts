@@ -1,7 +1,9 @@
-// Per-origin proof-of-work limits (docs/API.md "Limits", docs/SECURITY.md): an origin has at most
-// `running` seals in the peer's PoW pool and `queued` waiting here; beyond that shh_post is refused at
-// once (-32000), never left waiting. The pool serves seals first in, first out, so with one seal per
-// origin in it the connected origins take turns; each turn lasts at most `maxTimeMs` (powTime capped).
+// Proof-of-work limits for pages (docs/API.md "Limits", docs/SECURITY.md): the background hands the
+// peer's PoW pool one seal at a time, picking the sites with waiting posts in turn (round robin), so a
+// site with a queue cannot starve another. A site has at most `running` seals started and `queued`
+// waiting; beyond that shh_post is refused at once (-32000), never left waiting. A turn lasts at most
+// `maxTimeMs` (powTime is capped). Seals wait here, not in the pool, so no peer-request deadline runs
+// while a seal waits for its turn.
 
 import { abortedError } from '../core/pow-seal.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
@@ -9,16 +11,19 @@ import type { VerifiedEnvelope } from '../core/validate.ts';
 import type { NodeInfo, SealOptions, ShhNode } from '../api/node.ts';
 import { whisperFailure } from '../api/rpc-error.ts';
 
-/** Seals one origin may have in the PoW pool at once. */
+/** Seals one site may have started at once. */
 export const SEALS_RUNNING_PER_ORIGIN = 1;
-/** Seals one origin may have waiting for its running one; the next is refused at once. */
+/** Seals one site may have waiting for their turn; the next is refused at once. */
 export const SEALS_QUEUED_PER_ORIGIN = 4;
-/** powTime above this is lowered to it: one seal holds the shared pool for at most this long. */
-export const MAX_POW_TIME_S = 300;
+/** Seals in the peer's pool at once, every site together (the pool works on one at a time anyway). */
+export const SEALS_RUNNING_TOTAL = 1;
+/** powTime above this is lowered to it: one turn holds the shared workers for at most this long. */
+export const MAX_POW_TIME_S = 120;
 
-export interface SealLimitsInit {
+export interface SealSchedulerInit {
   running?: number;
   queued?: number;
+  total?: number;
   maxTimeMs?: number;
 }
 
@@ -27,42 +32,67 @@ interface Waiting {
   fail: (e: Error) => void;
 }
 
-export class SealLimits {
+interface Site {
+  turn: number; // when it was last served (0: never); the lowest goes first
+  running: number;
+  waiting: Waiting[];
+  live: Set<AbortController>;
+}
+
+/** What one site's OriginScope uses. */
+export interface SealLimits {
+  readonly maxTimeMs: number;
+  /** Runs `job` in the site's turn; `signal` (the post's cancel) also drops it while it waits. */
+  run<T>(job: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** The site went away or the vault locked: its running seal aborts, its waiting ones fail. */
+  cancelAll(): void;
+  /** Seals started and waiting now (tests read it). */
+  readonly load: { running: number; queued: number };
+}
+
+export class SealScheduler {
   readonly running: number;
   readonly queued: number;
+  readonly total: number;
   readonly maxTimeMs: number;
-  readonly #waiting: Waiting[] = [];
-  readonly #live = new Set<AbortController>();
-  #busy = 0; // running slots taken; a finished seal hands its slot to the first waiting one
+  readonly #sites = new Map<string, Site>();
+  #started = 0;
+  #turns = 0;
 
-  constructor(init: SealLimitsInit = {}) {
+  constructor(init: SealSchedulerInit = {}) {
     this.running = init.running ?? SEALS_RUNNING_PER_ORIGIN;
     this.queued = init.queued ?? SEALS_QUEUED_PER_ORIGIN;
+    this.total = init.total ?? SEALS_RUNNING_TOTAL;
     this.maxTimeMs = init.maxTimeMs ?? MAX_POW_TIME_S * 1000;
-    if (!Number.isInteger(this.running) || this.running < 1) throw new RangeError('running must be an integer >= 1');
+    for (const [k, v] of [['running', this.running], ['total', this.total]] as const)
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be an integer >= 1`);
     if (!Number.isInteger(this.queued) || this.queued < 0) throw new RangeError('queued must be an integer >= 0');
   }
 
-  /** Seals running and waiting now (tests read it). */
-  get load(): { running: number; queued: number } {
-    return { running: this.#busy, queued: this.#waiting.length };
+  forOrigin(origin: string): SealLimits {
+    const scheduler = this;
+    return {
+      maxTimeMs: this.maxTimeMs,
+      run: (job, signal) => this.#run(origin, job, signal),
+      cancelAll: () => this.#cancel(origin),
+      get load() {
+        return scheduler.load(origin);
+      },
+    };
   }
 
-  /**
-   * Runs `job` when a running slot is free; `signal` (the post's cancel) also drops it while it waits.
-   * The job gets a signal that aborts on the caller's signal or on cancelAll().
-   */
-  async run<T>(job: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async #run<T>(origin: string, job: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
-    if (this.#busy >= this.running) {
-      if (this.#waiting.length >= this.queued)
-        throw whisperFailure(
-          `too many posts sealing for this site: at most ${this.running} sealing and ${this.queued} waiting; retry when one has finished`,
-        );
-      await this.#wait(signal); // resolves holding the slot the finished seal handed over
-    } else this.#busy++;
+    const site = this.#site(origin);
+    const startsNow = site.waiting.length === 0 && site.running < this.running && this.#started < this.total;
+    if (!startsNow && site.waiting.length >= this.queued) {
+      throw whisperFailure(
+        `too many posts sealing for this site: at most ${this.running} sealing and ${this.queued} waiting; retry when one has finished`,
+      );
+    }
+    await this.#wait(site, signal); // resolves when the scheduler started it
     const own = new AbortController();
-    this.#live.add(own);
+    site.live.add(own);
     const onAbort = (): void => own.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) own.abort(); // cancelled in the moment its turn came
@@ -70,24 +100,26 @@ export class SealLimits {
       return await job(own.signal);
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      this.#live.delete(own);
-      const next = this.#waiting.shift();
-      if (next) next.start();
-      else this.#busy--;
+      site.live.delete(own);
+      site.running--;
+      this.#started--;
+      this.#pump();
     }
   }
 
-  /** The site went away or the vault locked: every running seal aborts, every waiting one fails. */
-  cancelAll(): void {
-    for (const w of this.#waiting.splice(0)) w.fail(abortedError());
-    for (const c of this.#live) c.abort();
+  // A site stays listed once it has sealed (one small record per connected site), so its turn is
+  // remembered: going idle between posts must not put it back at the front.
+  #site(origin: string): Site {
+    let site = this.#sites.get(origin);
+    if (!site) this.#sites.set(origin, (site = { turn: 0, running: 0, waiting: [], live: new Set() }));
+    return site;
   }
 
-  #wait(signal: AbortSignal | undefined): Promise<void> {
+  #wait(site: Site, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
-        const i = this.#waiting.indexOf(w);
-        if (i >= 0) this.#waiting.splice(i, 1);
+        const i = site.waiting.indexOf(w);
+        if (i >= 0) site.waiting.splice(i, 1);
         reject(abortedError());
       };
       const w: Waiting = {
@@ -101,12 +133,40 @@ export class SealLimits {
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiting.push(w);
+      site.waiting.push(w);
+      this.#pump();
     });
+  }
+
+  /** Starts waiting seals while there is room: the eligible site served longest ago (or never) goes first. */
+  #pump(): void {
+    while (this.#started < this.total) {
+      let picked: Site | undefined;
+      for (const site of this.#sites.values())
+        if (site.waiting.length > 0 && site.running < this.running && (!picked || site.turn < picked.turn)) picked = site;
+      if (!picked) return;
+      picked.turn = ++this.#turns;
+      picked.running++;
+      this.#started++;
+      picked.waiting.shift()!.start();
+    }
+  }
+
+  #cancel(origin: string): void {
+    const site = this.#sites.get(origin);
+    if (!site) return;
+    for (const w of site.waiting.splice(0)) w.fail(abortedError());
+    for (const c of site.live) c.abort();
+  }
+
+  /** A site's seals started and waiting now. */
+  load(origin: string): { running: number; queued: number } {
+    const site = this.#sites.get(origin);
+    return { running: site?.running ?? 0, queued: site?.waiting.length ?? 0 };
   }
 }
 
-/** A ShhNode whose seals pass through one origin's SealLimits; everything else goes straight through. */
+/** A ShhNode whose seals pass through one site's SealLimits; everything else goes straight through. */
 export class LimitedNode implements ShhNode {
   readonly #node: ShhNode;
   readonly #limits: SealLimits;

@@ -6,7 +6,7 @@ import { fromHex } from '../../src/core/bytes.ts';
 import { RPC, RpcError } from '../../src/api/rpc-error.ts';
 import type { PeerOp, PeerRequests } from '../../src/rpc/peer.ts';
 import { MAX_KEYS_PER_ORIGIN, MAX_WATCHERS_PER_ORIGIN } from '../../src/background/origin-scope.ts';
-import { MAX_POW_TIME_S, SEALS_QUEUED_PER_ORIGIN, SealLimits } from '../../src/background/seal-limits.ts';
+import { MAX_POW_TIME_S, SEALS_QUEUED_PER_ORIGIN, SealScheduler } from '../../src/background/seal-limits.ts';
 import { sealReference } from '../core/fixtures.ts';
 import { FakePeer, Page, approveSite, backgrounds, until } from './fakes.ts';
 
@@ -63,7 +63,7 @@ async function site(origin: string, peer: HoldingPeer, h: Awaited<ReturnType<typ
 const post = (sym: unknown, extra: Record<string, unknown> = {}) => ({ symKeyID: sym, topic: '0x01020304', payload: '0x01', powTarget: 0.001, powTime: 10, ...extra });
 
 describe('per-origin seal limits', () => {
-  it('one origin: 1 sealing, 4 waiting, the next refused at once (-32000 naming the limit); another origin still seals', async () => {
+  it('one origin: 1 sealing, 4 waiting, the next refused at once (-32000 naming the limit); another origin gets the next turn', async () => {
     const peer = new HoldingPeer();
     const h = await start({ peer });
     const a = await site(A, peer, h, 7);
@@ -75,22 +75,24 @@ describe('per-origin seal limits', () => {
     expect(refused.error).toEqual({ code: -32000, message: `too many posts sealing for this site: at most 1 sealing and ${SEALS_QUEUED_PER_ORIGIN} waiting; retry when one has finished` });
     expect(await a.pages[6]!.code('shh_post', post(a.sym))).toBe(-32000);
     expect(await a.pages[6]!.call('shh_version')).toBe('6.0'); // the tab itself still answers
-    // B's seal enters the pool beside A's one running seal, not after A's whole queue.
+    // B posts last, but its seal is the next one the pool gets, ahead of A's four waiting ones.
     const bPost = b.pages[0]!.raw('shh_post', [post(b.sym)]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(peer.sealed).toHaveLength(1); // one seal in the pool at a time
+    peer.running()[0]!.finish();
     await until(() => peer.sealed.length === 2);
-    expect(peer.running()).toHaveLength(2);
-    // A's queue drains one at a time: never more than one of A's seals in the pool.
-    const bId = peer.sealed[1]!.sealId;
-    for (let i = 0; i < 5; i++) {
-      const aRunning = peer.running().filter((r) => r.params.sealId !== bId);
-      expect(aRunning).toHaveLength(1);
-      aRunning[0]!.finish();
-      if (i < 4) await until(() => peer.sealed.length === 3 + i);
+    const bTurn = peer.running();
+    expect(bTurn).toHaveLength(1);
+    bTurn[0]!.finish();
+    expect((await bPost).result).toMatch(/^0x[0-9a-f]{64}$/);
+    // Then A's queue drains one at a time.
+    for (let i = 0; i < 4; i++) {
+      await until(() => peer.sealed.length === 3 + i);
+      expect(peer.running()).toHaveLength(1);
+      peer.running()[0]!.finish();
     }
     const results = await Promise.all(pending.slice(0, 5));
     for (const r of results) expect(r.result).toMatch(/^0x[0-9a-f]{64}$/);
-    peer.running()[0]!.finish();
-    expect((await bPost).result).toMatch(/^0x[0-9a-f]{64}$/);
     expect(peer.sealed).toHaveLength(6);
   });
 
@@ -146,31 +148,54 @@ describe('per-origin seal limits', () => {
   });
 });
 
-describe('SealLimits', () => {
-  it('cancelAll aborts the running seal and fails the waiting ones', async () => {
-    const limits = new SealLimits({ running: 1, queued: 2 });
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+describe('SealScheduler', () => {
+  it('cancelAll of one site aborts its running seal and fails its waiting ones; other sites keep theirs', async () => {
+    const scheduler = new SealScheduler({ running: 1, queued: 2 });
+    const a = scheduler.forOrigin(A);
+    const b = scheduler.forOrigin(B);
     let runningSignal: AbortSignal | undefined;
-    const first = limits.run((s) => new Promise((_, reject) => ((runningSignal = s), s.addEventListener('abort', () => reject(new Error('stopped'))))));
-    const second = limits.run(async () => 'never');
-    expect(limits.load).toEqual({ running: 1, queued: 1 });
-    limits.cancelAll();
+    const first = a.run((s) => new Promise((_, reject) => ((runningSignal = s), s.addEventListener('abort', () => reject(new Error('stopped'))))));
+    const second = a.run(async () => 'never');
+    const fromB = b.run(async () => 'b ran');
+    await tick();
+    expect(a.load).toEqual({ running: 1, queued: 1 });
+    a.cancelAll();
     await expect(first).rejects.toThrow('stopped');
     await expect(second).rejects.toThrow('proof of work aborted');
     expect(runningSignal?.aborted).toBe(true);
-    expect(limits.load).toEqual({ running: 0, queued: 0 });
-    expect(await limits.run(async () => 'again')).toBe('again');
+    expect(await fromB).toBe('b ran');
+    expect(a.load).toEqual({ running: 0, queued: 0 });
+    expect(await a.run(async () => 'again')).toBe('again');
   });
 
-  it('a finished seal hands its slot to the first waiting one: a newcomer cannot jump the queue', async () => {
-    const limits = new SealLimits({ running: 1, queued: 4 });
+  it('a finished seal hands the turn to a waiting one: a newcomer cannot jump the queue', async () => {
+    const a = new SealScheduler({ running: 1, queued: 4 }).forOrigin(A);
     const order: string[] = [];
     let release!: () => void;
-    const first = limits.run(() => new Promise<void>((r) => (release = r)).then(() => void order.push('first')));
-    const second = limits.run(async () => void order.push('second'));
+    const first = a.run(() => new Promise<void>((r) => (release = r)).then(() => void order.push('first')));
+    const second = a.run(async () => void order.push('second'));
+    await tick();
     release();
-    const third = limits.run(async () => void order.push('third')); // arrives as the slot changes hands
+    const third = a.run(async () => void order.push('third')); // arrives as the turn changes hands
     await Promise.all([first, second, third]);
     expect(order).toEqual(['first', 'second', 'third']);
+  });
+
+  it('sites take turns: a site with a queue does not delay the others by more than one seal', async () => {
+    const scheduler = new SealScheduler({ running: 1, queued: 4 });
+    const order: string[] = [];
+    const releases: (() => void)[] = [];
+    const job = (name: string) => () => new Promise<void>((r) => releases.push(() => (order.push(name), r())));
+    const sites = { a: scheduler.forOrigin(A), b: scheduler.forOrigin(B), c: scheduler.forOrigin('https://c.example') };
+    const all = [sites.a.run(job('a1')), sites.a.run(job('a2')), sites.a.run(job('a3')), sites.b.run(job('b1')), sites.c.run(job('c1')), sites.a.run(job('a4'))];
+    for (let i = 0; i < all.length; i++) {
+      await until(() => releases.length === i + 1);
+      releases[i]!();
+    }
+    await Promise.all(all);
+    expect(order).toEqual(['a1', 'b1', 'c1', 'a2', 'a3', 'a4']);
   });
 });
 
@@ -216,5 +241,26 @@ describe('a closed page', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(peer.sealed).toHaveLength(1);
     expect(peer.running()).toHaveLength(0);
+  });
+});
+
+describe('a seal the background gave up on', () => {
+  it('is cancelled in the peer, so it does not hold the pool for a post that already failed', async () => {
+    class SilentPeer extends FakePeer {
+      override async request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {
+        if (op === 'seal') {
+          this.calls.push(op);
+          throw new RpcError(RPC.disconnected, 'the Whisper peer is unreachable: no answer to seal');
+        }
+        return super.request(op, params);
+      }
+    }
+    const peer = new SilentPeer();
+    const h = await start({ peer });
+    const p = new Page(h, A);
+    await approveSite(h, p);
+    const sym = await p.call('shh_newSymKey');
+    expect(await p.code('shh_post', post(sym))).toBe(4900);
+    await until(() => peer.calls.includes('cancelSeal'));
   });
 });
