@@ -26,6 +26,8 @@ const { values: a } = parseArgs({
     'dial-rate': { type: 'string', default: '4.5' },
     /** A folder: the relay runs with --cpu-prof and writes its profile there on exit. */
     'relay-prof': { type: 'string' },
+    /** A folder: the first client process runs with --cpu-prof. */
+    'client-prof': { type: 'string' },
   },
 });
 const N = Number(a.peers);
@@ -49,8 +51,8 @@ interface Client {
   next: (type: FromClient['type']) => Promise<FromClient>;
 }
 
-function startClient(count: number, first: number): Client {
-  const child = fork(join(import.meta.dirname, 'load/client.ts'), [], { execPath: process.execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function startClient(count: number, first: number, execArgv: string[] = []): Client {
+  const child = fork(join(import.meta.dirname, 'load/client.ts'), [], { execPath: process.execPath, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map<string, (m: FromClient) => void>();
   child.on('message', (m: FromClient) => {
     if (m.type === 'error') {
@@ -87,7 +89,8 @@ try {
   log(`relay ${relay.child.pid} at ${relay.addr}; starting ${N} peers in ${PROCS} processes`);
   for (let k = 0, first = 0; k < PROCS; k++) {
     const count = Math.floor(N / PROCS) + (k < N % PROCS ? 1 : 0);
-    clients.push(startClient(count, first));
+    const prof = k === 0 && a['client-prof'] ? ['--cpu-prof', '--cpu-prof-dir', a['client-prof']] : [];
+    clients.push(startClient(count, first, prof));
     first += count;
   }
   const t0Setup = Date.now();
@@ -151,7 +154,7 @@ try {
   printResults(reports, samples, cpuUsed);
 } finally {
   for (const c of clients) tell(c, { type: 'stop' });
-  await sleep(3000);
+  await sleep(a['client-prof'] ? 10_000 : 3000);
   for (const c of clients) if (c.child.exitCode === null) c.child.kill('SIGKILL');
   relay.child.kill('SIGTERM');
   await sleep(a['relay-prof'] ? 10_000 : 2000);
