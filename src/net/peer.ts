@@ -2,17 +2,18 @@
 // one service with start() / stop(). Only envelopes that pass validateEnvelope enter the pool, and
 // every envelope newly added to the pool, whoever added it, is emitted exactly once as 'envelope'.
 // With `stem` set, envelopes this peer posts take private first hops (src/net/stem/) before gossip.
+// Neighbours are rate-limited and cut off below the graylist threshold (guard.ts), trusted ones excepted.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { WhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
-import { CutOffList, type CutOffInit } from './cut-off.ts';
-import { envelopeValidator, joinTopic, leaveTopic, SCORE_THRESHOLDS } from './gossip.ts';
-import { PeerRateLimit, type RateLimitInit, type RateVerdict } from './rate-limit.ts';
+import type { CutOffInit } from './cut-off.ts';
+import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
+import { NeighbourGuard } from './guard.ts';
+import type { RateLimitInit, RateVerdict } from './rate-limit.ts';
 import { systemClock } from './stem/clock.ts';
 import { Stem, type StemInit } from './stem/stem.ts';
 import { createWhisperNode, type WhisperLibp2p, type WhisperNodeInit } from './node.ts';
@@ -87,9 +88,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   #adding: PeerId | undefined;
   readonly #stem: Stem | undefined;
   #stemEnabled: boolean;
-  readonly #limit: PeerRateLimit | undefined;
-  readonly #cutOff: CutOffList | undefined;
-  readonly #checking = new Set<string>();
+  readonly #guard: NeighbourGuard;
 
   /** Builds the node from `init.nodeInit` when no node is given. */
   static async create(init: WhisperPeerInit): Promise<WhisperPeer> {
@@ -111,14 +110,15 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     if (init.minPow !== undefined) this.minPow = init.minPow;
     if (init.maxSize !== undefined) this.maxSize = init.maxSize;
     this.#stemEnabled = init.stem !== undefined && init.stem.enabled !== false;
-    const trusted = init.trusted;
-    if (init.rateLimit !== false)
-      // Real time, not `now`: that clock dates envelopes (frozen in tests), this one measures rates.
-      this.#limit = new PeerRateLimit({
-        ...init.rateLimit,
-        ...(trusted ? { exempt: (id: string) => this.#isTrusted(id) } : {}),
-      });
-    if (init.cutOff !== false) this.#cutOff = new CutOffList({ ...init.cutOff });
+    this.#guard = new NeighbourGuard({
+      node,
+      ...(init.trusted ? { trusted: init.trusted } : {}),
+      ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {}),
+      ...(init.cutOff !== undefined ? { cutOff: init.cutOff } : {}),
+      onLimited: (from, level) => this.safeDispatchEvent('rate-limited', { detail: { from, level } }),
+      onCut: (peer, until) => this.safeDispatchEvent('cut-off', { detail: { peer, until } }),
+      ...(init.onError ? { onError: init.onError } : {}),
+    });
     if (init.stem) {
       const pubsub = node.services.pubsub;
       this.#stem = new Stem(
@@ -130,7 +130,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
           ...(init.beforeForward ? { persist: init.beforeForward } : {}),
           penalise: (peer) => {
             (pubsub as unknown as GossipScoreAccess).score?.rejectInvalidMessage?.(peer.toString(), GOSSIP_TOPIC);
-            this.#checkScore(peer);
+            this.#guard.penalised(peer);
           },
           score: (peer) => this.score(peer),
           ...(init.onError ? { onError: init.onError } : {}),
@@ -225,20 +225,22 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
         isKnown: (hash) => this.pool.has(hash) && !this.#stem?.holds(hash),
         accept: (envelope, from) => this.#acceptFromNetwork(envelope, from),
         observe: (verdict, from) => {
-          if (verdict.kind === 'reject') this.#checkScore(from);
+          if (verdict.kind === 'reject') this.#guard.penalised(from);
           this.safeDispatchEvent('verdict', { detail: { verdict, from } });
         },
-        admit: (envelope, from) => this.#admit(envelope, from),
-        refuse: (from) => this.#cutOff?.isCut(from.toString()) === true,
+        admit: (envelope, from) => this.#guard.admit(envelope, from),
+        refuse: (from) => this.#guard.isCut(from),
       }),
     );
     await this.#stem?.start();
+    this.#guard.start();
     this.#started = true;
   }
 
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    this.#guard.stop();
     this.node.removeEventListener('peer:connect', this.#onConnect);
     this.node.removeEventListener('peer:disconnect', this.#onDisconnect);
     await this.#stem?.stop();
@@ -327,66 +329,8 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     this.safeDispatchEvent('envelope', { detail });
   };
 
-  #admit(envelope: VerifiedEnvelope, from: PeerId): RateVerdict {
-    const level = this.#limit?.take(from.toString(), envelope.rlp.length) ?? 'ok';
-    if (level === 'ok') return level;
-    if (level === 'abuse') this.#checkScore(from);
-    else this.#unsee(envelope.hash);
-    this.safeDispatchEvent('rate-limited', { detail: { from, level } });
-    return level;
-  }
-
-  // gossipsub marks a message seen before validating it, so an envelope ignored here for being over
-  // this neighbour's limit would be dropped as a duplicate when an honest neighbour (our relay)
-  // brings it too. Forgetting it keeps the limit from costing honest deliveries that have another path.
-  #unsee(hash: Uint8Array): void {
-    const pubsub = this.node.services.pubsub as unknown as SeenAccess;
-    pubsub.seenCache?.entries?.delete(pubsub.msgIdToStrFn?.(hash) ?? '');
-  }
-
-  #isTrusted(peerId: string | PeerId): boolean {
-    const trusted = this.#init.trusted;
-    if (!trusted) return false;
-    try {
-      return trusted(typeof peerId === 'string' ? peerIdFromString(peerId) : peerId);
-    } catch {
-      return false; // not a peer id: nobody configured it
-    }
-  }
-
-  // gossipsub counts a rejection after the validator returns and caches scores for a heartbeat, so
-  // the score is read fresh (cache entry dropped) now, which sees the rejections counted so far, and
-  // again on the next turn, which sees this one: the cut-off follows the 4th invalid envelope within
-  // milliseconds instead of up to a heartbeat later (measured in bench/flood.ts).
-  #checkScore(from: PeerId): void {
-    if (!this.#cutOff) return;
-    this.#cutIfGraylisted(from);
-    const id = from.toString();
-    if (this.#checking.has(id)) return;
-    this.#checking.add(id);
-    setTimeout(() => {
-      this.#checking.delete(id);
-      this.#cutIfGraylisted(from);
-    }, 0);
-  }
-
-  #cutIfGraylisted(from: PeerId): void {
-    const id = from.toString();
-    if (!this.#started || !this.#cutOff || this.#cutOff.isCut(id)) return;
-    const pubsub = this.node.services.pubsub as unknown as GossipScoreAccess & { getScore(id: string): number };
-    pubsub.score?.scoreCache?.delete(id);
-    if (pubsub.getScore(id) >= SCORE_THRESHOLDS.graylistThreshold || this.#isTrusted(from)) return;
-    const until = this.#cutOff.cut(id);
-    this.safeDispatchEvent('cut-off', { detail: { peer: from, until } });
-    this.node.hangUp(from).catch((e: unknown) => this.#init.onError?.(e));
-  }
-
   readonly #onConnect = (evt: CustomEvent<PeerId>): void => {
-    // A peer in its cooldown is refused: hung up on before gossipsub or sync get to it.
-    if (this.#cutOff?.isCut(evt.detail.toString()) && !this.#isTrusted(evt.detail)) {
-      this.node.hangUp(evt.detail).catch((e: unknown) => this.#init.onError?.(e));
-      return;
-    }
+    if (this.#guard.refuse(evt.detail)) return; // in its cooldown
     this.safeDispatchEvent('peer:connect', { detail: evt.detail });
     const hook = this.#init.onPeerConnected;
     if (!hook) return;
@@ -403,9 +347,4 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
 }
 
 /** gossipsub's scorer: counting an invalid stem envelope like an invalid gossip one (P4). */
-/** gossipsub's duplicate filter (SimpleTimeCache) and its message id encoding. */
-type SeenAccess = { seenCache?: { entries?: Map<string, unknown> }; msgIdToStrFn?: (id: Uint8Array) => string };
-
-type GossipScoreAccess = {
-  score?: { rejectInvalidMessage?(peerId: string, topic: string): void; scoreCache?: Map<string, unknown> };
-};
+type GossipScoreAccess = { score?: { rejectInvalidMessage?(peerId: string, topic: string): void } };

@@ -1,0 +1,128 @@
+// What one neighbour may cost this peer over gossip (issue 8, docs/RELAY.md "Limits"): the
+// per-neighbour rate limit on valid new envelopes (rate-limit.ts) and the cut-off of neighbours
+// whose gossipsub score fell below the graylist threshold (cut-off.ts). Trusted neighbours are exempt.
+
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { PeerId } from '@libp2p/interface';
+import type { VerifiedEnvelope } from '../core/validate.ts';
+import { CutOffList, type CutOffInit } from './cut-off.ts';
+import { SCORE_THRESHOLDS } from './gossip.ts';
+import type { WhisperLibp2p } from './node.ts';
+import { PeerRateLimit, type RateLimitInit, type RateVerdict } from './rate-limit.ts';
+
+export interface NeighbourGuardInit {
+  node: WhisperLibp2p;
+  /** Neighbours the operator configured: no rate limit, never cut off. */
+  trusted?: (peerId: PeerId) => boolean;
+  rateLimit?: Partial<Omit<RateLimitInit, 'exempt'>> | false;
+  cutOff?: Partial<CutOffInit> | false;
+  onLimited?: (from: PeerId, level: Exclude<RateVerdict, 'ok'>) => void;
+  onCut?: (peer: PeerId, until: number) => void;
+  onError?: (e: unknown) => void;
+}
+
+/** gossipsub internals used here: its score cache, its duplicate filter and its message id encoding. */
+type GossipInternals = {
+  getScore(id: string): number;
+  score?: { scoreCache?: Map<string, unknown> };
+  seenCache?: { entries?: Map<string, unknown> };
+  msgIdToStrFn?: (id: Uint8Array) => string;
+};
+
+export class NeighbourGuard {
+  readonly #init: NeighbourGuardInit;
+  readonly #limit: PeerRateLimit | undefined;
+  readonly #cutOff: CutOffList | undefined;
+  readonly #checking = new Set<string>();
+  #active = false;
+
+  constructor(init: NeighbourGuardInit) {
+    this.#init = init;
+    // Real time, not the peer's `now`: that clock dates envelopes (frozen in tests), this one measures rates.
+    if (init.rateLimit !== false)
+      this.#limit = new PeerRateLimit({ ...init.rateLimit, ...(init.trusted ? { exempt: (id: string) => this.isTrusted(id) } : {}) });
+    if (init.cutOff !== false) this.#cutOff = new CutOffList({ ...init.cutOff });
+  }
+
+  start(): void {
+    this.#active = true;
+  }
+
+  stop(): void {
+    this.#active = false;
+  }
+
+  get #pubsub(): GossipInternals {
+    return this.#init.node.services.pubsub as unknown as GossipInternals;
+  }
+
+  /** The rate limit's verdict on a valid envelope new to us (EnvelopeValidatorInit.admit). */
+  admit(envelope: VerifiedEnvelope, from: PeerId): RateVerdict {
+    const level = this.#limit?.take(from.toString(), envelope.rlp.length) ?? 'ok';
+    if (level === 'ok') return level;
+    if (level === 'abuse') this.penalised(from);
+    else this.#unsee(envelope.hash);
+    this.#init.onLimited?.(from, level);
+    return level;
+  }
+
+  /** Whether a neighbour is in its cooldown (what it still has in flight is ignored unread). */
+  isCut(peerId: PeerId): boolean {
+    return this.#cutOff?.isCut(peerId.toString()) === true && !this.isTrusted(peerId);
+  }
+
+  isTrusted(peerId: string | PeerId): boolean {
+    const trusted = this.#init.trusted;
+    if (!trusted) return false;
+    try {
+      return trusted(typeof peerId === 'string' ? peerIdFromString(peerId) : peerId);
+    } catch {
+      return false; // not a peer id: nobody configured it
+    }
+  }
+
+  /**
+   * Call after each penalty gossipsub counts against `from` (a rejected envelope). gossipsub counts a
+   * rejection after the validator returns and caches scores for a heartbeat, so the score is read
+   * fresh (cache entry dropped) now, which sees the rejections counted so far, and again on the next
+   * turn, which sees this one: the cut-off follows the 4th invalid envelope within milliseconds
+   * instead of up to a heartbeat later (measured in bench/flood.ts).
+   */
+  penalised(from: PeerId): void {
+    if (!this.#cutOff) return;
+    this.#cutIfGraylisted(from);
+    const id = from.toString();
+    if (this.#checking.has(id)) return;
+    this.#checking.add(id);
+    setTimeout(() => {
+      this.#checking.delete(id);
+      this.#cutIfGraylisted(from);
+    }, 0);
+  }
+
+  /** On every new connection: a peer in its cooldown is hung up on before gossipsub or sync get to it. Returns whether it was. */
+  refuse(peerId: PeerId): boolean {
+    if (!this.isCut(peerId)) return false;
+    this.#init.node.hangUp(peerId).catch((e: unknown) => this.#init.onError?.(e));
+    return true;
+  }
+
+  #cutIfGraylisted(from: PeerId): void {
+    const id = from.toString();
+    if (!this.#active || !this.#cutOff || this.#cutOff.isCut(id)) return;
+    const pubsub = this.#pubsub;
+    pubsub.score?.scoreCache?.delete(id);
+    if (pubsub.getScore(id) >= SCORE_THRESHOLDS.graylistThreshold || this.isTrusted(from)) return;
+    const until = this.#cutOff.cut(id);
+    this.#init.onCut?.(from, until);
+    this.#init.node.hangUp(from).catch((e: unknown) => this.#init.onError?.(e));
+  }
+
+  // gossipsub marks a message seen before validating it, so an envelope ignored here for being over
+  // this neighbour's limit would be dropped as a duplicate when an honest neighbour (our relay)
+  // brings it too. Forgetting it keeps the limit from costing honest deliveries that have another path.
+  #unsee(hash: Uint8Array): void {
+    const pubsub = this.#pubsub;
+    pubsub.seenCache?.entries?.delete(pubsub.msgIdToStrFn?.(hash) ?? '');
+  }
+}
