@@ -292,8 +292,8 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
     expect(burst.tally.result).toBeGreaterThan(0);
     expect(lat.length).toBeGreaterThan(0);
     // The worker handles the flood's frames one task at a time, so B's request can wait behind
-    // thousands of them: seconds on a loaded 2-core machine (docs/BENCHMARKS.md "Hostile pages").
-    expect(lat.at(-1)!).toBeLessThan(15_000);
+    // thousands of them: up to 15 s on a 2-core machine at load 33 (docs/BENCHMARKS.md "Hostile pages").
+    expect(lat.at(-1)!).toBeLessThan(30_000);
     // Afterwards: a post from A reaches B's subscription.
     await subscribe(b, bSym);
     const posted = await rpc(a, 'shh_post', { symKeyID: aSym, topic: TOPIC, payload: '0xa0', powTarget: 0.2, powTime: 20 });
@@ -321,7 +321,7 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
     const tally = () => a.evaluate(() => ({ ...(window as unknown as { tally: Record<string, number> }).tally }), undefined);
     const refused = 'too many posts sealing for this site';
     // Each Port takes 256 requests; the rest of the 10 000 are answered at once.
-    const early = await eventually(tally, (t) => Object.keys(t).some((k) => k.includes(refused)) && (t['-32603 too many requests in flight'] ?? 0) > 5000);
+    const early = await eventually(tally, (t) => Object.keys(t).some((k) => k.includes(refused)) && (t['-32603 too many requests in flight'] ?? 0) > 5000, 120_000);
     expect(Object.keys(early).some((k) => k.includes(refused))).toBe(true);
     expect(early['-32603 too many requests in flight']).toBeGreaterThan(5000);
     // B posts meanwhile: it waits for at most A's one running seal (5 s), then seals and arrives.
@@ -342,7 +342,7 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
     console.log(`[${name}] after A closed: B's post sealed in ${Date.now() - t2} ms`);
     expect(again.result).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await eventually(() => got(b), (p) => p.includes('0xb1'))).toContain('0xb1');
-  }, 180_000);
+  }, 300_000);
 
   // The key cap (1024) is tested in test/background/seal-limits.test.ts: here each of 1024 keys is
   // sealed and written to IndexedDB one at a time, 4.5 minutes on a loaded machine (docs/BENCHMARKS.md).
@@ -372,5 +372,5 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
     expect(r.filters.ok).toBeGreaterThan(250);
     await c.close();
     expect((await rpc(b, 'shh_newMessageFilter', { symKeyID: bSym, topics: [TOPIC] })).result).toMatch(/^[0-9a-f]{64}$/);
-  }, 180_000);
+  }, 300_000);
 });
