@@ -13,7 +13,8 @@ import { launchChromiumPeer, type PeerBrowser } from './peer-inspect.ts';
 
 const N = 1000;
 const STOPS_EACH = 10;
-const IN_FLIGHT = 16; // posts the page keeps pending at once
+const IN_FLIGHT = 8; // posts each of A's two pages keeps pending at once
+// Two pages: the worker runs one Port's requests one at a time, so a second Port overlaps the round trips.
 const POST = { ttl: 300, powTarget: 0.2, powTime: 5 }; // 0.2: the default minimum; ttl outlives the run
 const TOPIC = '0x53575354';
 const PAGE = '<!doctype html><meta charset="utf-8"><title>sw stops</title><p>sw stops</p>';
@@ -164,39 +165,52 @@ describe('service-worker stops under load (Chromium)', () => {
     const approval = await b.waitForExtensionPage('approval.html');
     await until('the approval window filled in', () => approval.evaluate(() => document.querySelectorAll('button').length === 2, 0), 15_000);
 
-    // A posts 1 000 numbered payloads, IN_FLIGHT at a time; a post that fails is retried by the page.
+    // A's two pages post 1 000 numbered payloads (even and odd), IN_FLIGHT at a time each; a post that
+    // fails is retried by its page.
+    const senders = [a.page, await a.newPage()];
+    await senders[1]!.goto(`${sites[0]!.url}/index.html`);
     const started = Date.now();
-    await a.page.evaluate(
-      ([n, inFlight, k, topic, post]) => {
-        const w = window as unknown as SwWindow;
-        const outcomes: Outcome[] = [];
-        const hex = (s: string) => '0x' + Array.from(new TextEncoder().encode(s), (x) => x.toString(16).padStart(2, '0')).join('');
-        let next = 0;
-        const one = async (i: number): Promise<void> => {
-          const o: Outcome = { i, errors: [] };
-          outcomes[i] = o;
-          for (let attempt = 0; attempt < 30; attempt++) {
-            try {
-              o.hash = (await w.shh.request({ method: 'shh_post', params: [{ symKeyID: k, topic, payload: hex(`sw-stops #${i}`), ...post }] })) as string;
-              break;
-            } catch (e) {
-              o.errors.push({ code: (e as { code: number }).code, message: (e as Error).message });
-              await new Promise((r) => setTimeout(r, 100));
+    for (const [first, page] of senders.entries()) {
+      await page.evaluate(
+        ([n, inFlight, k, topic, post, start, stride]) => {
+          const w = window as unknown as SwWindow;
+          const outcomes: Outcome[] = [];
+          const hex = (s: string) => '0x' + Array.from(new TextEncoder().encode(s), (x) => x.toString(16).padStart(2, '0')).join('');
+          let next = start;
+          const one = async (i: number): Promise<void> => {
+            const o: Outcome = { i, errors: [] };
+            outcomes[i] = o;
+            for (let attempt = 0; attempt < 30; attempt++) {
+              try {
+                o.hash = (await w.shh.request({ method: 'shh_post', params: [{ symKeyID: k, topic, payload: hex(`sw-stops #${i}`), ...post }] })) as string;
+                break;
+              } catch (e) {
+                o.errors.push({ code: (e as { code: number }).code, message: (e as Error).message });
+                await new Promise((r) => setTimeout(r, 100));
+              }
             }
-          }
-          w.posting.done++;
-        };
-        const lane = async (): Promise<void> => {
-          while (next < n) await one(next++);
-        };
-        w.posting = { done: 0, outcomes, run: Promise.all(Array.from({ length: inFlight }, lane)).then(() => undefined) };
-      },
-      [N, IN_FLIGHT, keyA, TOPIC, POST] as const,
-    );
+            w.posting.done++;
+          };
+          const lane = async (): Promise<void> => {
+            while (next < n) {
+              const i = next;
+              next += stride;
+              await one(i);
+            }
+          };
+          w.posting = { done: 0, outcomes, run: Promise.all(Array.from({ length: inFlight }, lane)).then(() => undefined) };
+        },
+        [N, IN_FLIGHT, keyA, TOPIC, POST, first, senders.length] as const,
+      );
+    }
 
     // Twenty stops spread over the run, alternating A and B; B's filter is polled in between.
     const stopAt: string[] = [];
-    const progress = () => a.page.evaluate(() => (window as unknown as SwWindow).posting.done, 0);
+    const progress = async () => {
+      let done = 0;
+      for (const page of senders) done += await page.evaluate(() => (window as unknown as SwWindow).posting.done, 0);
+      return done;
+    };
     for (let k = 1; k <= 2 * STOPS_EACH; k++) {
       const at = Math.floor((k * N) / (2 * STOPS_EACH + 1));
       while ((await progress()) < at) {
@@ -206,9 +220,10 @@ describe('service-worker stops under load (Chromium)', () => {
       stopAt.push(`${k % 2 === 1 ? 'A' : 'B'}@${await progress()}`);
       await stopWorker(k % 2 === 1 ? a : b);
     }
-    await a.page.evaluate(() => (window as unknown as SwWindow).posting.run, 0);
+    for (const page of senders) await page.evaluate(() => (window as unknown as SwWindow).posting.run, 0);
     const postedMs = Date.now() - started;
-    const outcomes = await a.page.evaluate(() => (window as unknown as SwWindow).posting.outcomes, 0);
+    const outcomes: Outcome[] = [];
+    for (const page of senders) for (const o of await page.evaluate(() => (window as unknown as SwWindow).posting.outcomes, 0)) if (o) outcomes.push(o);
 
     expect(stopsOf(a), 'stops of A').toBeGreaterThanOrEqual(STOPS_EACH);
     expect(stopsOf(b), 'stops of B').toBeGreaterThanOrEqual(STOPS_EACH);
