@@ -61,11 +61,11 @@ async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
     await new Promise((res) => setTimeout(res, gap));
   }
   // Ready once the relay is a topic peer (its subscription arrived): posts reach it from then on.
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 300_000;
   while (!peers.every((p) => p.node.services.pubsub.getSubscribers(GOSSIP_TOPIC).length > 0)) {
     if (Date.now() > deadline) {
       const missing = peers.filter((p) => p.node.services.pubsub.getSubscribers(GOSSIP_TOPIC).length === 0).length;
-      process.stderr.write(`[client ${process.pid}] ${missing} peers still without the relay after 120 s; starting anyway\n`);
+      process.stderr.write(`[client ${process.pid}] ${missing} peers still without the relay after 300 s; starting anyway\n`);
       break;
     }
     await new Promise((r) => setTimeout(r, 200));
