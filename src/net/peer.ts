@@ -3,16 +3,19 @@
 // every envelope newly added to the pool, whoever added it, is emitted exactly once as 'envelope'.
 // With `stem` set, envelopes this peer posts take private first hops (src/net/stem/) before gossip.
 // Neighbours are rate-limited and cut off below the graylist threshold (guard.ts), trusted ones excepted.
+// Neighbours announce their requirement (requirement.ts); the strictest trusted one is our floor.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { WhisperError } from '../core/errors.ts';
+import { envelopeSize } from '../core/envelope.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
 import type { CutOffInit } from './cut-off.ts';
 import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
 import { NeighbourGuard } from './guard.ts';
+import { networkFloor, REQUIREMENT_GRACE_MS, RequirementExchange, type Requirement } from './requirement.ts';
 import type { RateLimitInit, RateVerdict } from './rate-limit.ts';
 import { systemClock } from './stem/clock.ts';
 import { Stem, type StemInit } from './stem/stem.ts';
@@ -35,7 +38,12 @@ export interface WhisperPeerEvents {
   'rate-limited': CustomEvent<{ from: PeerId; level: Exclude<RateVerdict, 'ok'> }>;
   /** A neighbour fell below the graylist threshold: hung up on and refused until `until` (ms). */
   'cut-off': CustomEvent<{ peer: PeerId; until: number }>;
+  /** A neighbour announced its requirement (undefined: it left); the floor may have changed. */
+  requirement: CustomEvent<{ peer: PeerId; requirement: Requirement | undefined }>;
 }
+
+/** The strictest requirement among trusted neighbours, and the neighbour whose minPow it is. */
+export type NetworkFloor = Requirement & { by?: PeerId };
 
 export interface WhisperPeerInit {
   /** A node built by the caller, who starts it before start() and stops it after stop(); or init to build one here. */
@@ -73,6 +81,11 @@ export interface WhisperPeerInit {
   rateLimit?: Partial<Omit<RateLimitInit, 'exempt'>> | false;
   /** Cooldowns of neighbours cut off below the graylist threshold (CUT_OFF_DEFAULTS); false: none. */
   cutOff?: Partial<CutOffInit> | false;
+  /**
+   * `/shh/6/requirement/1.0.0` (requirement.ts): announce our minPow and maxSize to neighbours, and
+   * hold own posts and validation to the strictest trusted neighbour's. false: neither (tests).
+   */
+  requirement?: { timeoutMs?: number; graceMs?: number } | false;
 }
 
 export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
@@ -89,6 +102,11 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   readonly #stem: Stem | undefined;
   #stemEnabled: boolean;
   readonly #guard: NeighbourGuard;
+  readonly #requirement: RequirementExchange | undefined;
+  readonly #graceMs: number;
+  /** Our previous minPow, honoured without penalty until #graceUntil (performance.now() ms) after a raise. */
+  #graceMinPow = 0;
+  #graceUntil = -Infinity;
 
   /** Builds the node from `init.nodeInit` when no node is given. */
   static async create(init: WhisperPeerInit): Promise<WhisperPeer> {
@@ -119,6 +137,15 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
       onCut: (peer, until) => this.safeDispatchEvent('cut-off', { detail: { peer, until } }),
       ...(init.onError ? { onError: init.onError } : {}),
     });
+    this.#graceMs = init.requirement === false ? 0 : (init.requirement?.graceMs ?? REQUIREMENT_GRACE_MS);
+    if (init.requirement !== false)
+      this.#requirement = new RequirementExchange({
+        node,
+        local: () => ({ minPow: this.#minPow, maxSize: this.#maxSize }),
+        ...(init.requirement?.timeoutMs !== undefined ? { timeoutMs: init.requirement.timeoutMs } : {}),
+        onChange: (peer, requirement) => this.safeDispatchEvent('requirement', { detail: { peer, requirement } }),
+        ...(init.onError ? { onError: init.onError } : {}),
+      });
     if (init.stem) {
       const pubsub = node.services.pubsub;
       this.#stem = new Stem(
@@ -163,9 +190,17 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     return this.#minPow;
   }
 
+  /** Our own minimum (the operator's or user's setting): what shh_info reports and neighbours are told. */
   set minPow(value: number) {
     if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError('minPow must be a finite number >= 0');
+    if (value === this.#minPow) return;
+    if (value > this.#minPow && this.#started) {
+      // Envelopes sent before our neighbours heard of the raise may still be on the way.
+      this.#graceMinPow = this.#graceActive() ? Math.min(this.#graceMinPow, this.#minPow) : this.#minPow;
+      this.#graceUntil = performance.now() + this.#graceMs;
+    }
     this.#minPow = value;
+    this.#requirement?.announce();
   }
 
   get maxSize(): number {
@@ -175,12 +210,53 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   set maxSize(value: number) {
     if (!Number.isInteger(value) || value <= 0 || value > MAX_MESSAGE_SIZE_CEILING)
       throw new RangeError(`maxSize must be an integer in 1..${MAX_MESSAGE_SIZE_CEILING}`);
+    if (value === this.#maxSize) return;
     this.#maxSize = value;
+    this.#requirement?.announce();
   }
 
-  /** The policy validation applies now (SPEC §1), with the injected clock in unix seconds. */
+  /**
+   * The strictest requirement our trusted neighbours (configured relays) announced, or undefined.
+   * A relay cuts off a neighbour that sends what it refuses, so we neither post nor forward below it.
+   */
+  floor(): NetworkFloor | undefined {
+    if (!this.#requirement) return undefined;
+    return networkFloor(this.#requirement.entries().filter((e) => this.#guard.isTrusted(e.peer)));
+  }
+
+  /** The last requirement a connected neighbour announced (trusted or not). */
+  requirementOf(peer: PeerId): Requirement | undefined {
+    return this.#requirement?.get(peer);
+  }
+
+  /**
+   * The policy validation applies now (SPEC §1), with the injected clock in unix seconds: our own
+   * setting, raised to the network floor (stricter is always safe: higher minPow, lower maxSize wins).
+   */
   policy(): ValidationPolicy {
-    return { minPow: this.#minPow, maxSize: this.#maxSize, now: Math.floor(this.#now() / 1000) };
+    const f = this.floor();
+    return {
+      minPow: Math.max(this.#minPow, f?.minPow ?? 0),
+      maxSize: Math.min(this.#maxSize, f?.maxSize ?? this.#maxSize),
+      now: Math.floor(this.#now() / 1000),
+    };
+  }
+
+  // What gossip from a neighbour is penalised below: our own setting (or, just after a raise, the
+  // previous one). Between this and policy() an envelope is ignored, not rejected: the floor is our
+  // relays' requirement, which a neighbour may not know, and a raise may have crossed envelopes in flight.
+  #penaltyPolicy(): ValidationPolicy {
+    const minPow = this.#graceActive() ? Math.min(this.#graceMinPow, this.#minPow) : this.#minPow;
+    return { minPow, maxSize: this.#maxSize, now: Math.floor(this.#now() / 1000) };
+  }
+
+  #graceActive(): boolean {
+    return performance.now() < this.#graceUntil;
+  }
+
+  #belowPolicy(envelope: VerifiedEnvelope): boolean {
+    const p = this.policy();
+    return envelope.pow < p.minPow || envelopeSize(envelope) > p.maxSize;
   }
 
   /** Connected peers (net_peerCount). */
@@ -220,7 +296,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     joinTopic(
       this.node.services.pubsub,
       envelopeValidator({
-        policy: () => this.policy(),
+        policy: () => this.#penaltyPolicy(),
         // Our own envelope still on the stem is in the pool, yet its fluff must pass here like anywhere.
         isKnown: (hash) => this.pool.has(hash) && !this.#stem?.holds(hash),
         accept: (envelope, from) => this.#acceptFromNetwork(envelope, from),
@@ -228,11 +304,12 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
           if (verdict.kind === 'reject') this.#guard.penalised(from);
           this.safeDispatchEvent('verdict', { detail: { verdict, from } });
         },
-        admit: (envelope, from) => this.#guard.admit(envelope, from),
+        admit: (envelope, from) => (this.#belowPolicy(envelope) ? 'over' : this.#guard.admit(envelope, from)),
         refuse: (from) => this.#guard.isCut(from),
       }),
     );
     await this.#stem?.start();
+    await this.#requirement?.start();
     this.#guard.start();
     this.#started = true;
   }
@@ -241,6 +318,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     if (!this.#started) return;
     this.#started = false;
     this.#guard.stop();
+    await this.#requirement?.stop();
     this.node.removeEventListener('peer:connect', this.#onConnect);
     this.node.removeEventListener('peer:disconnect', this.#onDisconnect);
     await this.#stem?.stop();
@@ -261,8 +339,10 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   async publish(rlp: Uint8Array): Promise<VerifiedEnvelope> {
     if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
     if (!this.#started) throw new Error('WhisperPeer is not started');
-    const verdict = validateEnvelope(rlp, this.policy(), (hash) => this.pool.has(hash));
-    if (verdict.kind === 'reject') throw verdict.error;
+    const has = (hash: Uint8Array): boolean => this.pool.has(hash);
+    const policy = this.policy();
+    const verdict = validateEnvelope(rlp, policy, has);
+    if (verdict.kind === 'reject') throw this.#floorError(verdict.error, rlp, policy, has);
     if (verdict.kind === 'ignore')
       throw verdict.reason === 'duplicate'
         ? new WhisperError('duplicate', 'failed to add envelope: already known')
@@ -282,6 +362,18 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     }
     await this.node.services.pubsub.publish(GOSSIP_TOPIC, verdict.envelope.rlp);
     return verdict.envelope;
+  }
+
+  // A post our own setting accepts but the floor refuses gets geth's text plus the requirement, so
+  // the page sees why at once (-32000) instead of its relay cutting this peer off after a few posts.
+  #floorError(error: WhisperError, rlp: Uint8Array, policy: ValidationPolicy, has: (h: Uint8Array) => boolean): WhisperError {
+    if (error.code !== 'low-pow' && error.code !== 'too-large') return error;
+    if (validateEnvelope(rlp, { ...policy, minPow: this.#minPow, maxSize: this.#maxSize }, has).kind === 'reject') return error;
+    const by = this.floor()?.by;
+    const who = by ? `relay ${by.toString().slice(-8)}` : 'relay';
+    return error.code === 'low-pow'
+      ? new WhisperError('low-pow', `message rejected, PoW too low (${who} requires ${policy.minPow})`)
+      : new WhisperError('too-large', `huge messages are not allowed (relay allows ${policy.maxSize} bytes)`);
   }
 
   /**
