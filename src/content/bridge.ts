@@ -40,7 +40,8 @@ const DEFAULT_BACKOFF = [0, 250, 1000, 5000, 30_000];
 const HEALTHY_PORT_MS = 1000;
 /** How long past its envelope's expiry a delivered message is remembered: the pools' expiry tolerance (20 s) and clock skew. */
 const DELIVERED_MARGIN_S = 120;
-const MAX_DELIVERED = 100_000;
+/** Messages remembered at most: a restarted worker repeats only its last second's, so the newest suffice. */
+const MAX_DELIVERED = 10_000;
 
 export function startBridge(init: BridgeInit): Bridge {
   const { page, session } = init;
