@@ -192,6 +192,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       bytes: this.#pool?.bytes ?? 0,
       minPow: peer?.minPow ?? this.#minPow ?? 0,
       maxSize: peer?.maxSize ?? this.#maxSize ?? 0,
+      ...(peer ? { effectiveMinPow: peer.policy().minPow } : {}),
     };
   }
 
@@ -275,6 +276,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     peer.node.addEventListener('connection:open', this.#onConnection);
     peer.addEventListener('peer:connect', this.#queueStatus);
     peer.addEventListener('peer:disconnect', this.#queueStatus);
+    peer.addEventListener('requirement', this.#queueStatus); // a relay's requirement moves effectiveMinPow
     this.#dialer = new Redialer(peer.node, this.#relays, {
       ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
       ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
@@ -307,6 +309,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       peer.node.removeEventListener('connection:open', this.#onConnection);
       peer.removeEventListener('peer:connect', this.#queueStatus);
       peer.removeEventListener('peer:disconnect', this.#queueStatus);
+      peer.removeEventListener('requirement', this.#queueStatus);
       await peer.stop();
     }
     this.#peer = this.#catchUp = this.#dialer = this.#keeper = undefined;

@@ -103,7 +103,7 @@ async function statusView(peer: PeerStatus | null): Promise<HTMLElement> {
       row('Peers', String(peer.peers)),
       row('Relays', relays),
       row('Envelopes', `${peer.envelopes} in the pool (${(peer.bytes / 1024).toFixed(1)} KiB)`),
-      row('Minimum PoW', String(peer.minPow)),
+      row('Minimum PoW', peer.effectiveMinPow !== undefined && peer.effectiveMinPow > peer.minPow ? `${peer.minPow} (your relays require ${peer.effectiveMinPow})` : String(peer.minPow)),
       row('Max message', `${Math.round(peer.maxSize / 1024)} KiB`),
       row('Auto-lock', `after ${settings.autoLockMinutes} min`),
       row('Waiting approvals', String(pendingApprovals)),

@@ -17,6 +17,8 @@ export interface PeerStatus {
   bytes: number;
   minPow: number;
   maxSize: number;
+  /** What the peer holds posts and validation to: minPow raised to its relays' announced requirement. */
+  effectiveMinPow?: number;
 }
 
 export interface SealRequest {
