@@ -3,6 +3,7 @@
 // up. Start-up (spawn to the `rpc` line, re-validating every stored envelope), catch-up time, bytes
 // and memory, for each n. Prints Markdown tables. The extension's part is bench/pool-scale-extension.ts.
 //   node_modules/.bin/node bench/pool-scale.ts [sizes=0,10000,50000,100000] [secondRelayCapSeconds=1800]
+// The relay under test gets 30 s after its `rpc` line before the first peer dials it.
 // Envelopes: ~256-byte payloads, distinct topics, ttl 6 h, sealed at PoW 1e-6 and the relays run with
 // --min-pow 0.000001 (see docs/BENCHMARKS.md "Large pools" for why that leaves the measure unchanged).
 
@@ -14,6 +15,7 @@ import { ioOf, killAll, rssOf, runPeer, sleep, startRelay, type RelayProc } from
 
 const sizes = (process.argv[2] ?? '0,10000,50000,100000').split(',').map(Number);
 const SECOND_CAP_S = Number(process.argv[3] ?? 1800);
+const SETTLE_S = 30;
 const MIN_POW = 0.000001;
 const FILL = { ttl: 6 * 3600, powTarget: MIN_POW, dataBytes: 256 };
 const ARGS = ['--min-pow', String(MIN_POW)];
@@ -52,7 +54,9 @@ async function waitCount(r: RelayProc, n: number, capMs: number, stallMs = 120_0
   }
 }
 
-async function measure(n: number): Promise<Row> {
+const rows: Row[] = [];
+
+async function measure(n: number): Promise<void> {
   const dataA = join(root, `a-${n}`);
   const fill = fillDataDir(dataA, n, { ...FILL, seed: n });
   log(`n=${n}: data folder filled in ${s(fill.ms)} s (${mib(fill.bytes)} MiB of envelopes); load ${load()}`);
@@ -61,8 +65,12 @@ async function measure(n: number): Promise<Row> {
   const loaded = ((await a.rpc('shh_info')) as { messages: number }).messages;
   if (loaded !== n) throw new Error(`relay loaded ${loaded} of ${n}`);
   const row: Row = { n, fill, startMs: a.readyMs, loaded, rss: rssOf(a.pid).rss, heap: (await a.heap()).heapUsed, load: rowLoad };
+  rows.push(row); // now, so a failure further on still prints what was measured
   log(`  relay up in ${s(a.readyMs)} s with ${loaded}; rss ${mib(row.rss)} MiB, heap ${mib(row.heap)} MiB`);
   if (n > 0) {
+    // Dialled at once, a large relay just started broke the first session (docs/BENCHMARKS.md, Large
+    // pools): let it settle so what follows measures catch-up.
+    await sleep(SETTLE_S * 1000);
     // A fresh Node peer dials the relay and catches up (the relay's socket bytes, both ways, are the wire).
     const io0 = ioOf(a.pid);
     let shown = 0;
@@ -76,7 +84,9 @@ async function measure(n: number): Promise<Row> {
     log(`  peer caught up in ${s(p.ms)} s; relay socket bytes ${mib(row.peer.wire)} MiB`);
     // A second relay, empty folder, --peer to the first.
     const io2 = ioOf(a.pid);
+    process.env.DEBUG = 'shh:relay'; // its sync failures on stderr, shown if it stalls
     const b = await startRelay(join(root, `b-${n}`), [...ARGS, '--peer', a.addr]);
+    delete process.env.DEBUG;
     const got = await waitCount(b, n, SECOND_CAP_S * 1000);
     const done = got.at;
     const io3 = ioOf(a.pid);
@@ -90,14 +100,17 @@ async function measure(n: number): Promise<Row> {
       stored: got.count,
     };
     log(`  second relay: ${got.count} of ${n}, ${s(row.second.fromReady)} s after its rpc line`);
+    if (got.count < n) log(`  second relay stderr: ${b.stderr().slice(-1500)}`);
   }
   await killAll();
-  return row;
 }
 
-const rows: Row[] = [];
 try {
-  for (const n of sizes) rows.push(await measure(n));
+  for (const n of sizes) await measure(n);
+} catch (e) {
+  // Print what was measured before the failure; the failure itself goes to stderr and the exit code.
+  log(`failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
 } finally {
   await killAll();
   rmSync(root, { recursive: true, force: true });
@@ -115,9 +128,9 @@ for (const r of rows)
 console.log('\nCatch-up from that relay\n');
 console.log(line(['envelopes', 'fresh Node peer: envelopes it got', 'dial to last s', 'envelopes/s', "relay's socket MiB (both ways)", 'peer RSS MiB (peak)', 'peer heap MiB', 'second relay: envelopes it got', 'spawn to last s', 'its rpc line to last s', 'its envelopes/s', "first relay's socket MiB", 'second relay RSS MiB', 'its heap MiB']));
 console.log(line(Array(14).fill('---:')));
-for (const r of rows.filter((x) => x.peer && x.second)) {
+for (const r of rows.filter((x) => x.peer)) {
   const p = r.peer!;
-  const b = r.second!;
+  const b = r.second ?? { stored: NaN, fromSpawn: NaN, fromReady: NaN, wire: NaN, rss: NaN, heap: NaN };
   console.log(line([r.n, p.got, s(p.ms), p.rate.toFixed(0), mib(p.wire), `${mib(p.rss)} (${mib(p.peak)})`, mib(p.heap), b.stored, s(b.fromSpawn), s(b.fromReady), (b.stored / (b.fromReady / 1000)).toFixed(0), mib(b.wire), mib(b.rss), mib(b.heap)]));
 }
 console.log(`\nload average at the end: ${load()}`);
