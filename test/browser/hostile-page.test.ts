@@ -302,6 +302,7 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
   }, 180_000);
 
   it('a burst of 10 000 high-PoW posts is refused past the per-origin limit; the other site\'s post still seals and arrives', async () => {
+    await subscribe(b, bSym); // B hears its own posts (self-contained: this test may run alone)
     // Every frame of A (each its own Port) and the top page post at once, with a target no seal reaches.
     await a.evaluate(async (sym) => {
       const w = window as unknown as { shh: Shh; tally: Record<string, number> };
@@ -320,16 +321,18 @@ describe.each(['chromium', 'firefox'] as const)('a hostile page in %s', (name) =
     }, aSym);
     const tally = () => a.evaluate(() => ({ ...(window as unknown as { tally: Record<string, number> }).tally }), undefined);
     const refused = 'too many posts sealing for this site';
-    // Each Port takes 256 requests; the rest of the 10 000 are answered at once.
-    const early = await eventually(tally, (t) => Object.keys(t).some((k) => k.includes(refused)) && (t['-32603 too many requests in flight'] ?? 0) > 5000, 120_000);
+    // Beyond 256 per Port the posts are answered at once (-32603); the Ports' queues drain by the
+    // seal limit's refusals, except while one of their posts holds a turn or waits for one.
+    const settled = (t: Record<string, number>) => Object.values(t).reduce((x, y) => x + y, 0);
+    const early = await eventually(tally, (t) => Object.keys(t).some((k) => k.includes(refused)) && settled(t) > 5000, 120_000);
     expect(Object.keys(early).some((k) => k.includes(refused))).toBe(true);
-    expect(early['-32603 too many requests in flight']).toBeGreaterThan(5000);
-    // B posts meanwhile: it waits for at most A's one running seal (5 s), then seals and arrives.
+    expect(settled(early)).toBeGreaterThan(5000);
+    // B posts meanwhile: it gets the next turn, after A's one running seal (at most 5 s).
     const t0 = Date.now();
     const posted = await rpc(b, 'shh_post', { symKeyID: bSym, topic: TOPIC, payload: '0xb0', powTarget: 0.2, powTime: 30 });
     const bMs = Date.now() - t0;
     expect(posted.result).toMatch(/^0x[0-9a-f]{64}$/);
-    await subscribe(a, aSym);
+    // (A's own Ports stay clogged by its burst: A only hurts itself, so the test asks A nothing more.)
     const t1 = await tally();
     console.log(`[${name}] high-PoW burst: B's post sealed in ${bMs} ms; A's tally so far ${JSON.stringify(t1)}`);
     expect(bMs).toBeLessThan(30_000);
