@@ -156,3 +156,33 @@ describe('garbage on the requirement stream', () => {
     await waitFor(() => victim!.requirementOf(sender!.peerId)?.minPow === 3, 5000, 'the good frame');
   }, 30_000);
 });
+
+describe('grace after raising our requirement', () => {
+  it('envelopes between the old and the new minimum are ignored without penalty during the grace, rejected after it', async () => {
+    const graceMs = 2000;
+    const [victim] = await createPeers(1, { minPow: 0.2, requirement: { graceMs } });
+    // The sender never hears of the raise, like a neighbour whose envelopes were already in flight.
+    const [sender] = await createPeers(1, { minPow: 0.2, requirement: false });
+    running.push(victim!, sender!);
+    await connect(sender!, victim!);
+    await meshed([victim!, sender!], [1, 1]);
+    const kinds: string[] = [];
+    victim!.addEventListener('verdict', (e) => kinds.push(e.detail.verdict.kind));
+    const cut: string[] = [];
+    victim!.addEventListener('cut-off', (e) => cut.push(e.detail.peer.toString()));
+    const low = envelopesWithPow(0.5, 1, 12, 3000);
+    const raisedAt = performance.now();
+    victim!.minPow = 1;
+    expect(await postAll(sender!, low.slice(0, 6))).toEqual([]);
+    await waitFor(() => kinds.length === 6, 5000, 'verdicts in the grace');
+    expect(performance.now() - raisedAt).toBeLessThan(graceMs); // else the machine was too slow to test this
+    expect(kinds).not.toContain('reject');
+    await sleep(300);
+    expect(cut).toEqual([]);
+    expect(low.slice(0, 6).some((r) => victim!.pool.has(envelopeHash(r)))).toBe(false);
+    await sleep(Math.max(0, graceMs - (performance.now() - raisedAt)) + 100);
+    await postAll(sender!, low.slice(6));
+    await waitFor(() => cut.length > 0, 5000, 'cut-off after the grace');
+    expect(cut).toEqual([sender!.peerId.toString()]);
+  }, 30_000);
+});
