@@ -156,6 +156,9 @@ export class Relay {
     this.#redial = new Redialer(peer.node, o.peers, {
       label: '--peer',
       maxDelayMs: 60_000,
+      // A --peer that just dropped is most likely restarting: dial it every second for a minute
+      // (Node has no WebSocket throttle, unlike Chromium; see RedialInit.recentMaxDelayMs).
+      recentMaxDelayMs: 1000,
       ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
       ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
       onError: (_addr, e) => onError(e),

@@ -1,7 +1,7 @@
 // Keeps a peer connected to a list of addresses (the browser to its relays, a relay to its --peer
 // lines): dials each, and after a failed dial or a disconnect dials again with exponential backoff
 // (1 s doubling to 30 s by default, reset on success), except that for a minute after a connection
-// that was up dropped the wait stays at 1 s: a restarted relay is found again within seconds
+// that was up dropped the wait stays at most 2 s: a restarted relay is found again within seconds
 // (issue 8: 5 s). Reports each address's state for status views. Deterministic delays (no jitter).
 
 import type { Libp2p, PeerId } from '@libp2p/interface';
@@ -14,9 +14,11 @@ export interface RedialInit {
   onError?: (addr: string, error: unknown) => void;
   /**
    * After a connection that was up drops, for `recentWindowMs` (default 60 s) the wait between dials
-   * is at most `recentMaxDelayMs` (default 1 s, kept within minDelayMs..maxDelayMs): a peer that was
-   * just there is most likely restarting, and a refused dial costs next to nothing. Measured under
-   * load 33 on 2 cores with a 2 s cap: 3.4 s from a relay's restart to the reconnection.
+   * is at most `recentMaxDelayMs` (default 2 s, kept within minDelayMs..maxDelayMs): a peer that was
+   * just there is most likely restarting. Not less in browsers: Chromium delays each new WebSocket
+   * by up to 5 s once a process has many failed ones (WebSocketPerProcessThrottler: 1-5 s times
+   * 2^(failed / (succeeded + 1)) / 65536), so dialling every second made the reconnection slower
+   * (4.1-4.5 s against 1.5 s). Node has no such throttle: the relay uses 1 s.
    */
   recentWindowMs?: number;
   recentMaxDelayMs?: number;
@@ -63,7 +65,7 @@ export class Redialer {
     this.#min = init.minDelayMs ?? 1000;
     this.#max = init.maxDelayMs ?? 30_000;
     this.#recentWindow = init.recentWindowMs ?? 60_000;
-    this.#recentMax = Math.min(this.#max, Math.max(this.#min, init.recentMaxDelayMs ?? 1000));
+    this.#recentMax = Math.min(this.#max, Math.max(this.#min, init.recentMaxDelayMs ?? 2000));
     this.#now = init.now ?? Date.now;
     this.#init = init;
     this.#sleep = init.sleep ?? sleep;

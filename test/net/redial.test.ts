@@ -85,7 +85,7 @@ describe('Redialer', () => {
     expect(h.dials).toBe(7);
   });
 
-  it('keeps retrying every second for a minute after a connection that was up dropped, then backs off as before', async () => {
+  it('keeps retrying every 2 s at most for a minute after a connection that was up dropped, then backs off as before', async () => {
     const h = harness();
     let clock = 0;
     const r = new Redialer(h.node as never, [ADDR], { minDelayMs: 1000, maxDelayMs: 60_000, sleep: h.sleep, now: () => clock });
@@ -104,9 +104,22 @@ describe('Redialer', () => {
     // Waits chosen within the minute after the drop, then the ones after it.
     const cut = startedAt.findIndex((t) => t >= 60_000);
     const recent = h.delays.slice(0, cut);
-    expect(recent.slice(0, 4)).toEqual([1000, 1000, 1000, 1000]);
-    expect(Math.max(...recent)).toBe(1000); // the gap a restart ready at any moment waits at most
-    expect(h.delays.slice(cut, cut + 3)).toEqual([2000, 4000, 8000]); // the window is over
+    expect(recent.slice(0, 4)).toEqual([1000, 2000, 2000, 2000]);
+    expect(Math.max(...recent)).toBe(2000); // the gap a restart ready at any moment waits at most
+    expect(h.delays.slice(cut, cut + 3)).toEqual([4000, 8000, 16000]); // the window is over
+    await r.stop();
+  });
+
+  it('recentMaxDelayMs sets the wait after a drop (the relay dials every second)', async () => {
+    const h = harness();
+    const r = new Redialer(h.node as never, [ADDR], { minDelayMs: 1000, recentMaxDelayMs: 1000, sleep: h.sleep, now: () => 0 });
+    h.down = false;
+    r.start();
+    await settle();
+    h.down = true;
+    await h.disconnect();
+    for (let i = 0; i < 3; i++) await h.tick();
+    expect(h.delays).toEqual([1000, 1000, 1000, 1000]);
     await r.stop();
   });
 
