@@ -159,7 +159,7 @@ describe('garbage on the requirement stream', () => {
 
 describe('grace after raising our requirement', () => {
   it('envelopes between the old and the new minimum are ignored without penalty during the grace, rejected after it', async () => {
-    const graceMs = 2000;
+    const graceMs = 5000; // generous: six posts and their verdicts must land inside it on a loaded machine
     const [victim] = await createPeers(1, { minPow: 0.2, requirement: { graceMs } });
     // The sender never hears of the raise, like a neighbour whose envelopes were already in flight.
     const [sender] = await createPeers(1, { minPow: 0.2, requirement: false });
