@@ -84,6 +84,7 @@ const data = mkdtempSync(join(tmpdir(), 'shh-load-'));
 const relayFlags = a['relay-prof'] ? ['--cpu-prof', '--cpu-prof-dir', a['relay-prof']] : [];
 const relay = await startRelay(['--data', data, '--min-pow', String(MIN_POW)], relayFlags);
 const clients: Client[] = [];
+let withRelayAtStart = 0;
 const meter = new CpuMeter();
 try {
   log(`relay ${relay.child.pid} at ${relay.addr}; starting ${N} peers in ${PROCS} processes`);
@@ -96,8 +97,8 @@ try {
   const t0Setup = Date.now();
   const ready = clients.map((c) => c.next('ready'));
   for (const c of clients) tell(c, { type: 'setup', relay: relay.addr, count: c.count, minPow: MIN_POW, dialsPerSecond: Number(a['dial-rate']) / PROCS });
-  await Promise.all(ready);
-  log(`all ${N} peers connected in ${((Date.now() - t0Setup) / 1000).toFixed(0)} s; warming up 5 s`);
+  const withRelay = (withRelayAtStart = (await Promise.all(ready)).reduce((n, m) => n + (m.type === 'ready' ? m.withRelay : 0), 0));
+  log(`${withRelay}/${N} peers connected to the relay after ${((Date.now() - t0Setup) / 1000).toFixed(0)} s; warming up 5 s`);
   await sleep(5000);
 
   const samples: Sample[] = [];
@@ -221,6 +222,6 @@ function printResults(reports: ClientReport[], samples: Sample[], cpuUsed: numbe
   const connected = reports.reduce((s, r) => s + r.connected, 0);
   const meshed = reports.reduce((s, r) => s + r.meshed, 0);
   const disconnects = reports.reduce((s, r) => s + r.disconnects, 0);
-  console.log(`\nAt the end ${connected}/${N} clients were connected (${disconnects} disconnects seen, each redialled) and ${meshed}/${N} had the relay in their mesh.`);
+  console.log(`\nAt the start of the load ${withRelayAtStart}/${N} clients had the relay as a topic peer. At the end ${connected}/${N} clients were connected (${disconnects} disconnects seen, each redialled) and ${meshed}/${N} had the relay in their mesh.`);
   if (relay.stderr()) console.log(`\nRelay stderr (tail):\n\n    ${relay.stderr().slice(-2000).split('\n').join('\n    ')}`);
 }

@@ -70,7 +70,7 @@ async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  send({ type: 'ready' });
+  send({ type: 'ready', withRelay: peers.filter((p) => p.node.services.pubsub.getSubscribers(GOSSIP_TOPIC).length > 0).length });
 }
 
 async function post(m: Extract<ToClient, { type: 'post' }>): Promise<void> {

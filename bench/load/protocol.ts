@@ -27,7 +27,7 @@ export interface ClientReport {
   meshed: number;
 }
 
-export type FromClient = ClientReport | { type: 'ready' } | { type: 'error'; message: string };
+export type FromClient = ClientReport | { type: 'ready'; withRelay: number } | { type: 'error'; message: string };
 
 /** An envelope whose data starts with id (u32) and send time (f64 ms), sealed to `minPow`. */
 export function seal(id: number, sentMs: number, size: number, ttl: number, minPow: number): Uint8Array {
