@@ -42,6 +42,15 @@ const catchUp = new CatchUp({
 });
 await catchUp.start();
 await peer.start();
+// Diagnostics on stderr: a dropped connection ends catch-up (nothing redials here), and a blocked
+// event loop is what makes libp2p's ping monitor (5 s minimum timeout) drop one.
+peer.node.addEventListener('peer:disconnect', () => process.stderr.write(`peer: disconnected at ${Math.round(performance.now())} ms\n`));
+let tick = performance.now();
+setInterval(() => {
+  const lag = performance.now() - tick - 500;
+  if (lag > 2000) process.stderr.write(`peer: event loop blocked ${Math.round(lag)} ms at ${Math.round(performance.now())} ms\n`);
+  tick = performance.now();
+}, 500).unref();
 const io0 = io();
 const t0 = performance.now();
 say({ started: true, rss: process.memoryUsage().rss });
