@@ -107,6 +107,8 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   /** Our previous minPow, honoured without penalty until #graceUntil (performance.now() ms) after a raise. */
   #graceMinPow = 0;
   #graceUntil = -Infinity;
+  /** floor() per validated envelope would walk every connection (a relay has thousands): cached, dropped on change. */
+  #floorCache: { value: NetworkFloor | undefined } | undefined;
 
   /** Builds the node from `init.nodeInit` when no node is given. */
   static async create(init: WhisperPeerInit): Promise<WhisperPeer> {
@@ -143,7 +145,10 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
         node,
         local: () => ({ minPow: this.#minPow, maxSize: this.#maxSize }),
         ...(init.requirement?.timeoutMs !== undefined ? { timeoutMs: init.requirement.timeoutMs } : {}),
-        onChange: (peer, requirement) => this.safeDispatchEvent('requirement', { detail: { peer, requirement } }),
+        onChange: (peer, requirement) => {
+          this.#floorCache = undefined;
+          this.safeDispatchEvent('requirement', { detail: { peer, requirement } });
+        },
         ...(init.onError ? { onError: init.onError } : {}),
       });
     if (init.stem) {
@@ -221,7 +226,8 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
    */
   floor(): NetworkFloor | undefined {
     if (!this.#requirement) return undefined;
-    return networkFloor(this.#requirement.entries().filter((e) => this.#guard.isTrusted(e.peer)));
+    this.#floorCache ??= { value: networkFloor(this.#requirement.entries().filter((e) => this.#guard.isTrusted(e.peer))) };
+    return this.#floorCache.value;
   }
 
   /** The last requirement a connected neighbour announced (trusted or not). */
@@ -293,6 +299,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     if (this.#ownsNode) await this.node.start();
     this.node.addEventListener('peer:connect', this.#onConnect);
     this.node.addEventListener('peer:disconnect', this.#onDisconnect);
+    this.node.addEventListener('connection:open', this.#dropFloor); // trust in a configured peer starts with a connection
     joinTopic(
       this.node.services.pubsub,
       envelopeValidator({
@@ -321,6 +328,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     await this.#requirement?.stop();
     this.node.removeEventListener('peer:connect', this.#onConnect);
     this.node.removeEventListener('peer:disconnect', this.#onDisconnect);
+    this.node.removeEventListener('connection:open', this.#dropFloor);
     await this.#stem?.stop();
     if (this.node.status === 'started') leaveTopic(this.node.services.pubsub);
     if (this.#ownsNode) await this.node.stop();
@@ -431,6 +439,10 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     } catch (e) {
       this.#init.onError?.(e);
     }
+  };
+
+  readonly #dropFloor = (): void => {
+    this.#floorCache = undefined;
   };
 
   readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
