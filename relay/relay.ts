@@ -20,6 +20,7 @@ import { Redialer } from '../src/net/redial.ts';
 import { RpcServer } from './rpc-server.ts';
 import { RelayShhNode } from './shh-node.ts';
 import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
+import { StoreWriter } from './store-writer.ts';
 
 export interface RelayInit extends Partial<RelayOptions> {
   /** Host of the libp2p WebSocket listener; SPEC §5 fixes 0.0.0.0, tests use 127.0.0.1. */
@@ -48,6 +49,7 @@ export class Relay {
   readonly options: RelayOptions;
   readonly #init: RelayInit;
   #store: EnvelopeStore | undefined;
+  #writer: StoreWriter | undefined;
   #pow: PowPool | undefined;
   #peer: WhisperPeer | undefined;
   #catchUp: CatchUp | undefined;
@@ -109,7 +111,9 @@ export class Relay {
     }));
     const privateKey = await loadOrCreatePrivateKey(o.data);
     const pool = new EnvelopePool({ now });
-    const persist = (e: VerifiedEnvelope): void => void store.put(e);
+    // Group commit: envelopes accepted in the same turn share one fsync (store-writer.ts).
+    const writer = (this.#writer = new StoreWriter(store));
+    const persist = async (e: VerifiedEnvelope): Promise<void> => void (await writer.put(e));
     // --peer relays carry the whole network's traffic: no rate limit, never cut off (docs/RELAY.md "Limits").
     let configured: ConfiguredPeers | undefined;
     const peer = (this.#peer = await WhisperPeer.create({
@@ -180,8 +184,9 @@ export class Relay {
     await this.#peer?.stop();
     this.#peer?.pool.stop();
     this.#pow?.stop();
+    this.#writer?.flush();
     this.#store?.close();
-    this.#redial = this.#rpc = this.#api = this.#catchUp = this.#peer = this.#pow = this.#store = undefined;
+    this.#redial = this.#rpc = this.#api = this.#catchUp = this.#peer = this.#pow = this.#store = this.#writer = undefined;
   }
 }
 
