@@ -51,6 +51,10 @@ export interface RelayLimits {
   durationLimitMs: number;
   dataLimitBytes: bigint;
   maxConnections: number;
+  /** Inbound connections accepted per second from one IP address (libp2p's inboundConnectionThreshold). */
+  inboundPerHostPerSecond: number;
+  /** Inbound connections still in their handshake at once (libp2p's maxIncomingPendingConnections). */
+  maxIncomingPending: number;
 }
 
 // libp2p's defaults (15 reservations, 2 min and 128 KiB per relayed connection) suit a relay that
@@ -67,6 +71,12 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   durationLimitMs: 10 * 60 * 1000,
   dataLimitBytes: 1n << 20n,
   maxConnections: 2048,
+  // libp2p admits 5 connections a second from one IP and 10 handshakes at once. Browsers behind one
+  // NAT or a TLS proxy in front of the relay (every browser then comes from the proxy's address)
+  // would take minutes to reconnect after a relay restart: 1 000 browsers at 5 a second is 200 s,
+  // against the 5 s the hardening issue asks. 50 a second and 64 handshakes keep a bound per host.
+  inboundPerHostPerSecond: 50,
+  maxIncomingPending: 64,
 };
 
 // Gossipsub meshes a peer with D=6 (at most Dhi=12) others and reaches the rest only by lazy IHAVE
@@ -136,6 +146,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   let listen: string[];
   let connectionGater: ConnectionGater | undefined;
   let maxConnections: number | undefined;
+  let inbound: { inboundConnectionThreshold: number; maxIncomingPendingConnections: number } | undefined;
   let dialTimeout = init.dialTimeoutMs;
   let addressDialTimeout = init.addressDialTimeoutMs;
   const defaultMode: DiscoveryInit['mode'] | undefined = init.role === 'relay' ? 'forward' : init.role === 'browser' ? 'announce' : undefined;
@@ -161,6 +172,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
       transports.push(webSockets());
       listen = init.listen ?? [`/ip4/${init.host ?? '0.0.0.0'}/tcp/${init.port ?? 9090}/ws`];
       maxConnections = limits.maxConnections;
+      inbound = { inboundConnectionThreshold: limits.inboundPerHostPerSecond, maxIncomingPendingConnections: limits.maxIncomingPending };
       services.relay = circuitRelayServer({
         reservations: {
           maxReservations: limits.maxReservations,
@@ -194,6 +206,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   if (discovery) services.discovery = browserDiscovery(discovery);
   const connectionManager = {
     ...(maxConnections ? { maxConnections } : {}),
+    ...inbound,
     ...(dialTimeout !== undefined ? { dialTimeout } : {}),
     ...(addressDialTimeout !== undefined ? { addressDialTimeout } : {}),
   };
