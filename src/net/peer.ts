@@ -7,15 +7,15 @@
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
+import { GOSSIP_TOPIC } from '../core/constants.ts';
 import { WhisperError } from '../core/errors.ts';
-import { envelopeSize } from '../core/envelope.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
 import type { CutOffInit } from './cut-off.ts';
 import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
 import { NeighbourGuard } from './guard.ts';
-import { networkFloor, REQUIREMENT_GRACE_MS, RequirementExchange, type Requirement } from './requirement.ts';
+import { PeerPolicy, type NetworkFloor } from './peer-policy.ts';
+import type { Requirement } from './requirement.ts';
 import type { RateLimitInit, RateVerdict } from './rate-limit.ts';
 import { systemClock } from './stem/clock.ts';
 import { Stem, type StemInit } from './stem/stem.ts';
@@ -42,8 +42,7 @@ export interface WhisperPeerEvents {
   requirement: CustomEvent<{ peer: PeerId; requirement: Requirement | undefined }>;
 }
 
-/** The strictest requirement among trusted neighbours, and the neighbour whose minPow it is. */
-export type NetworkFloor = Requirement & { by?: PeerId };
+export type { NetworkFloor } from './peer-policy.ts';
 
 export interface WhisperPeerInit {
   /** A node built by the caller, who starts it before start() and stops it after stop(); or init to build one here. */
@@ -95,20 +94,12 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   readonly #ownsNode: boolean;
   readonly #ownsPool: boolean;
   readonly #init: WhisperPeerInit;
-  #minPow: number;
-  #maxSize: number;
   #started = false;
   #adding: PeerId | undefined;
   readonly #stem: Stem | undefined;
   #stemEnabled: boolean;
   readonly #guard: NeighbourGuard;
-  readonly #requirement: RequirementExchange | undefined;
-  readonly #graceMs: number;
-  /** Our previous minPow, honoured without penalty until #graceUntil (performance.now() ms) after a raise. */
-  #graceMinPow = 0;
-  #graceUntil = -Infinity;
-  /** floor() per validated envelope would walk every connection (a relay has thousands): cached, dropped on change. */
-  #floorCache: { value: NetworkFloor | undefined } | undefined;
+  readonly #policy: PeerPolicy;
 
   /** Builds the node from `init.nodeInit` when no node is given. */
   static async create(init: WhisperPeerInit): Promise<WhisperPeer> {
@@ -125,10 +116,6 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     this.#ownsNode = ownsNode;
     this.#ownsPool = init.pool === undefined;
     this.pool = init.pool ?? new EnvelopePool({ now: this.#now });
-    this.#minPow = DEFAULT_MIN_POW;
-    this.#maxSize = DEFAULT_MAX_MESSAGE_SIZE;
-    if (init.minPow !== undefined) this.minPow = init.minPow;
-    if (init.maxSize !== undefined) this.maxSize = init.maxSize;
     this.#stemEnabled = init.stem !== undefined && init.stem.enabled !== false;
     this.#guard = new NeighbourGuard({
       node,
@@ -139,18 +126,16 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
       onCut: (peer, until) => this.safeDispatchEvent('cut-off', { detail: { peer, until } }),
       ...(init.onError ? { onError: init.onError } : {}),
     });
-    this.#graceMs = init.requirement === false ? 0 : (init.requirement?.graceMs ?? REQUIREMENT_GRACE_MS);
-    if (init.requirement !== false)
-      this.#requirement = new RequirementExchange({
-        node,
-        local: () => ({ minPow: this.#minPow, maxSize: this.#maxSize }),
-        ...(init.requirement?.timeoutMs !== undefined ? { timeoutMs: init.requirement.timeoutMs } : {}),
-        onChange: (peer, requirement) => {
-          this.#floorCache = undefined;
-          this.safeDispatchEvent('requirement', { detail: { peer, requirement } });
-        },
-        ...(init.onError ? { onError: init.onError } : {}),
-      });
+    this.#policy = new PeerPolicy({
+      node,
+      now: this.#now,
+      ...(init.minPow !== undefined ? { minPow: init.minPow } : {}),
+      ...(init.maxSize !== undefined ? { maxSize: init.maxSize } : {}),
+      isTrusted: (peer) => this.#guard.isTrusted(peer),
+      ...(init.requirement !== undefined ? { requirement: init.requirement } : {}),
+      onRequirement: (peer, requirement) => this.safeDispatchEvent('requirement', { detail: { peer, requirement } }),
+      ...(init.onError ? { onError: init.onError } : {}),
+    });
     if (init.stem) {
       const pubsub = node.services.pubsub;
       this.#stem = new Stem(
@@ -191,33 +176,21 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     return this.node.peerId;
   }
 
+  /** Our own minimum (the operator's or user's setting): what shh_info reports and neighbours are told. */
   get minPow(): number {
-    return this.#minPow;
+    return this.#policy.minPow;
   }
 
-  /** Our own minimum (the operator's or user's setting): what shh_info reports and neighbours are told. */
   set minPow(value: number) {
-    if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError('minPow must be a finite number >= 0');
-    if (value === this.#minPow) return;
-    if (value > this.#minPow && this.#started) {
-      // Envelopes sent before our neighbours heard of the raise may still be on the way.
-      this.#graceMinPow = this.#graceActive() ? Math.min(this.#graceMinPow, this.#minPow) : this.#minPow;
-      this.#graceUntil = performance.now() + this.#graceMs;
-    }
-    this.#minPow = value;
-    this.#requirement?.announce();
+    this.#policy.minPow = value;
   }
 
   get maxSize(): number {
-    return this.#maxSize;
+    return this.#policy.maxSize;
   }
 
   set maxSize(value: number) {
-    if (!Number.isInteger(value) || value <= 0 || value > MAX_MESSAGE_SIZE_CEILING)
-      throw new RangeError(`maxSize must be an integer in 1..${MAX_MESSAGE_SIZE_CEILING}`);
-    if (value === this.#maxSize) return;
-    this.#maxSize = value;
-    this.#requirement?.announce();
+    this.#policy.maxSize = value;
   }
 
   /**
@@ -225,44 +198,20 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
    * A relay cuts off a neighbour that sends what it refuses, so we neither post nor forward below it.
    */
   floor(): NetworkFloor | undefined {
-    if (!this.#requirement) return undefined;
-    this.#floorCache ??= { value: networkFloor(this.#requirement.entries().filter((e) => this.#guard.isTrusted(e.peer))) };
-    return this.#floorCache.value;
+    return this.#policy.floor();
   }
 
   /** The last requirement a connected neighbour announced (trusted or not). */
   requirementOf(peer: PeerId): Requirement | undefined {
-    return this.#requirement?.get(peer);
+    return this.#policy.requirementOf(peer);
   }
 
   /**
    * The policy validation applies now (SPEC §1), with the injected clock in unix seconds: our own
-   * setting, raised to the network floor (stricter is always safe: higher minPow, lower maxSize wins).
+   * setting, raised to the network floor (peer-policy.ts).
    */
   policy(): ValidationPolicy {
-    const f = this.floor();
-    return {
-      minPow: Math.max(this.#minPow, f?.minPow ?? 0),
-      maxSize: Math.min(this.#maxSize, f?.maxSize ?? this.#maxSize),
-      now: Math.floor(this.#now() / 1000),
-    };
-  }
-
-  // What gossip from a neighbour is penalised below: our own setting (or, just after a raise, the
-  // previous one). Between this and policy() an envelope is ignored, not rejected: the floor is our
-  // relays' requirement, which a neighbour may not know, and a raise may have crossed envelopes in flight.
-  #penaltyPolicy(): ValidationPolicy {
-    const minPow = this.#graceActive() ? Math.min(this.#graceMinPow, this.#minPow) : this.#minPow;
-    return { minPow, maxSize: this.#maxSize, now: Math.floor(this.#now() / 1000) };
-  }
-
-  #graceActive(): boolean {
-    return performance.now() < this.#graceUntil;
-  }
-
-  #belowPolicy(envelope: VerifiedEnvelope): boolean {
-    const p = this.policy();
-    return envelope.pow < p.minPow || envelopeSize(envelope) > p.maxSize;
+    return this.#policy.current();
   }
 
   /** Connected peers (net_peerCount). */
@@ -299,11 +248,10 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     if (this.#ownsNode) await this.node.start();
     this.node.addEventListener('peer:connect', this.#onConnect);
     this.node.addEventListener('peer:disconnect', this.#onDisconnect);
-    this.node.addEventListener('connection:open', this.#dropFloor); // trust in a configured peer starts with a connection
     joinTopic(
       this.node.services.pubsub,
       envelopeValidator({
-        policy: () => this.#penaltyPolicy(),
+        policy: () => this.#policy.penalty(),
         // Our own envelope still on the stem is in the pool, yet its fluff must pass here like anywhere.
         isKnown: (hash) => this.pool.has(hash) && !this.#stem?.holds(hash),
         accept: (envelope, from) => this.#acceptFromNetwork(envelope, from),
@@ -311,12 +259,12 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
           if (verdict.kind === 'reject') this.#guard.penalised(from);
           this.safeDispatchEvent('verdict', { detail: { verdict, from } });
         },
-        admit: (envelope, from) => (this.#belowPolicy(envelope) ? 'over' : this.#guard.admit(envelope, from)),
+        admit: (envelope, from) => (this.#policy.below(envelope) ? 'over' : this.#guard.admit(envelope, from)),
         refuse: (from) => this.#guard.isCut(from),
       }),
     );
     await this.#stem?.start();
-    await this.#requirement?.start();
+    await this.#policy.start();
     this.#guard.start();
     this.#started = true;
   }
@@ -325,10 +273,9 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     if (!this.#started) return;
     this.#started = false;
     this.#guard.stop();
-    await this.#requirement?.stop();
+    await this.#policy.stop();
     this.node.removeEventListener('peer:connect', this.#onConnect);
     this.node.removeEventListener('peer:disconnect', this.#onDisconnect);
-    this.node.removeEventListener('connection:open', this.#dropFloor);
     await this.#stem?.stop();
     if (this.node.status === 'started') leaveTopic(this.node.services.pubsub);
     if (this.#ownsNode) await this.node.stop();
@@ -350,7 +297,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     const has = (hash: Uint8Array): boolean => this.pool.has(hash);
     const policy = this.policy();
     const verdict = validateEnvelope(rlp, policy, has);
-    if (verdict.kind === 'reject') throw this.#floorError(verdict.error, rlp, policy, has);
+    if (verdict.kind === 'reject') throw this.#policy.postError(verdict.error, rlp, policy, has);
     if (verdict.kind === 'ignore')
       throw verdict.reason === 'duplicate'
         ? new WhisperError('duplicate', 'failed to add envelope: already known')
@@ -370,18 +317,6 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     }
     await this.node.services.pubsub.publish(GOSSIP_TOPIC, verdict.envelope.rlp);
     return verdict.envelope;
-  }
-
-  // A post our own setting accepts but the floor refuses gets geth's text plus the requirement, so
-  // the page sees why at once (-32000) instead of its relay cutting this peer off after a few posts.
-  #floorError(error: WhisperError, rlp: Uint8Array, policy: ValidationPolicy, has: (h: Uint8Array) => boolean): WhisperError {
-    if (error.code !== 'low-pow' && error.code !== 'too-large') return error;
-    if (validateEnvelope(rlp, { ...policy, minPow: this.#minPow, maxSize: this.#maxSize }, has).kind === 'reject') return error;
-    const by = this.floor()?.by;
-    const who = by ? `relay ${by.toString().slice(-8)}` : 'relay';
-    return error.code === 'low-pow'
-      ? new WhisperError('low-pow', `message rejected, PoW too low (${who} requires ${policy.minPow})`)
-      : new WhisperError('too-large', `huge messages are not allowed (relay allows ${policy.maxSize} bytes)`);
   }
 
   /**
@@ -439,10 +374,6 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     } catch (e) {
       this.#init.onError?.(e);
     }
-  };
-
-  readonly #dropFloor = (): void => {
-    this.#floorCache = undefined;
   };
 
   readonly #onDisconnect = (evt: CustomEvent<PeerId>): void => {
