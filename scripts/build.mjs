@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// `npm run build`: writes dist/chrome (MV3) and dist/firefox (MV2) from one source (SPEC §5).
-// Options: --target chrome|firefox (default both), --out DIR (default dist). The relay list is read
-// from WHISPER_RELAYS at build time and inlined; the code falls back to the relay's default port.
+// `npm run build`: writes dist/chrome (MV3) and dist/firefox (MV2) from one source (docs/PROTOCOL.md
+// §5). Options: --target chrome|firefox (default both), --out DIR (default dist). The relay list is
+// read from WHISPER_RELAYS at build time and inlined; the code falls back to the relay's default port.
+// Both manifests take their version from package.json (manifest.json has none of its own).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
 import { extensionConfigs } from '../vite.config.ts';
-import { firefoxManifest } from './firefox-manifest.ts';
+import { packageVersion } from '../relay/version.ts';
+import { firefoxManifest, withVersion } from './firefox-manifest.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { target: { type: 'string', multiple: true }, out: { type: 'string', default: 'dist' } } });
@@ -17,7 +19,7 @@ const outRoot = resolve(root, values.out);
 const relays = process.env.WHISPER_RELAYS ?? '';
 
 const started = performance.now();
-const chromeManifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
+const chromeManifest = withVersion(JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')), packageVersion(join(root, 'package.json')));
 for (const target of targets) {
   const outDir = join(outRoot, target);
   for (const config of extensionConfigs({ target, outDir, relays, root })) await build(config);

@@ -6,7 +6,11 @@ import { I } from './intrinsics.ts';
 
 export const ANNOUNCE_EVENT = 'shh:announceProvider';
 export const REQUEST_EVENT = 'shh:requestProvider';
-export const RDNS = 'org.whisper.shh';
+/**
+ * EIP-6963 asks for the reverse DNS of a domain the wallet's makers control: whisper-shh.github.io,
+ * the project's GitHub Pages name. whisper.org is someone else's. See README.md, "Packages".
+ */
+export const RDNS = 'io.github.whisper-shh';
 
 // A 96x96 SVG: a speech bubble with three dots, in the extension's colour.
 export const ICON =

@@ -135,7 +135,7 @@ describe.each(BROWSERS)('window.shh in %s', (name, launch) => {
       return seen;
     }, 0);
     expect(r).toHaveLength(2);
-    expect(r[0]).toMatchObject({ same: true, frozen: true, info: { name: 'Whisper', rdns: 'org.whisper.shh' } });
+    expect(r[0]).toMatchObject({ same: true, frozen: true, info: { name: 'Whisper', rdns: 'io.github.whisper-shh' } });
     expect(r[0]?.info.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(r[0]?.info.icon).toMatch(/^data:image\/svg\+xml,/);
     expect(r[1]?.info.uuid).toBe(r[0]?.info.uuid);

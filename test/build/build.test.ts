@@ -1,13 +1,15 @@
-// The extension build (SPEC §4-5): the Firefox manifest derived from the Chrome MV3 source of truth,
-// and `scripts/build.mjs` output: both targets laid out as the manifests say, WHISPER_RELAYS inlined,
-// content scripts as classic scripts, byte-identical across two runs.
+// The extension build (docs/PROTOCOL.md §4-5): the Firefox manifest derived from the Chrome MV3 source
+// of truth, and `scripts/build.mjs` output: both targets laid out as the manifests say, WHISPER_RELAYS
+// inlined, content scripts as classic scripts, byte-identical across two runs, the version from
+// package.json.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIREFOX_CSP, GECKO_ID, firefoxManifest } from '../../scripts/firefox-manifest.ts';
+import { packageVersion } from '../../relay/version.ts';
+import { FIREFOX_CSP, GECKO_ID, firefoxManifest, withVersion } from '../../scripts/firefox-manifest.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const chromeSource = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'));
@@ -31,6 +33,28 @@ describe('firefoxManifest', () => {
   });
   it('refuses a source manifest that is not MV3', () => {
     expect(() => firefoxManifest({ ...chromeSource, manifest_version: 2 })).toThrow(RangeError);
+  });
+  it('uses an add-on id in a form addons.mozilla.org accepts, not a placeholder domain', () => {
+    expect(GECKO_ID).toMatch(/^[a-z0-9-._]*@[a-z0-9-._]+$/i);
+    expect(GECKO_ID).not.toMatch(/example/);
+  });
+});
+
+describe('withVersion: package.json is the one source of the version', () => {
+  it('the source manifest has no version of its own', () => {
+    expect(chromeSource).not.toHaveProperty('version');
+    expect(() => withVersion({ ...chromeSource, version: '9.9.9' }, '0.1.0')).toThrow(/comes from package.json/);
+  });
+  it('stamps a release as is, and a pre-release as its numbers plus Chrome\'s version_name', () => {
+    expect(withVersion(chromeSource, '1.2.3')).toMatchObject({ version: '1.2.3' });
+    expect(withVersion(chromeSource, '1.2.3')).not.toHaveProperty('version_name');
+    const pre = withVersion(chromeSource, '0.2.0-beta.1');
+    expect(pre).toMatchObject({ version: '0.2.0', version_name: '0.2.0-beta.1' });
+    expect(firefoxManifest(pre)).toMatchObject({ version: '0.2.0' });
+    expect(firefoxManifest(pre)).not.toHaveProperty('version_name');
+  });
+  it('refuses a version browsers cannot show', () => {
+    for (const v of ['', '1', '1.2', 'v1.2.3', '1.2.3.4.5']) expect(() => withVersion(chromeSource, v), v).toThrow(RangeError);
   });
 });
 
@@ -73,6 +97,12 @@ describe('scripts/build.mjs', () => {
     const ta = tree(a);
     expect(Object.keys(ta).length).toBeGreaterThan(10);
     expect(tree(b)).toEqual(ta);
+  });
+
+  it('stamps both manifests with package.json\'s version', () => {
+    const version = packageVersion();
+    expect(version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    for (const target of ['chrome', 'firefox']) expect(JSON.parse(readFileSync(join(a, target, 'manifest.json'), 'utf8')).version, target).toBe(version);
   });
 
   it('writes every file each manifest names', () => {
