@@ -60,6 +60,7 @@ describe('withVersion: package.json is the one source of the version', () => {
 
 describe('scripts/build.mjs', () => {
   const outs: string[] = [];
+  const logs: string[] = [];
   const run = () => {
     const out = mkdtempSync(join(tmpdir(), 'shh-build-'));
     outs.push(out);
@@ -69,6 +70,7 @@ describe('scripts/build.mjs', () => {
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(r.stderr);
+    logs.push(r.stdout + r.stderr);
     return out;
   };
   const tree = (dir: string): Record<string, string> => {
@@ -91,6 +93,13 @@ describe('scripts/build.mjs', () => {
   }, 60_000);
   afterAll(() => {
     for (const d of outs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('prints nothing a newcomer would take for a problem: only what it built and how long it took', () => {
+    for (const log of logs) {
+      const lines = log.split('\n').filter((l) => l.trim() !== '');
+      expect(lines.filter((l) => !/^built (chrome|firefox) -> \S+$|^build: [\d.]+ s$/.test(l)), log).toEqual([]);
+    }
   });
 
   it('is deterministic: two builds are byte-identical', () => {
