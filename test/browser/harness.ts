@@ -1,7 +1,8 @@
-// Browser test harness (SPEC §4, PLATFORM.md): builds the extension into a temporary folder, launches
-// Debian's Chromium (playwright-core) and Firefox ESR (puppeteer-core) with it, serves test pages
-// from 127.0.0.1, starts relays, and drives approval windows. Every process it starts it stops by pid,
-// including browser children that outlive a polite close; browsers are never downloaded.
+// Browser test harness (docs/PROTOCOL.md §4): builds the extension into a temporary folder, launches
+// Chromium (playwright-core) and Firefox (puppeteer-core: Playwright cannot install Firefox add-ons)
+// with it, serves test pages from 127.0.0.1, starts relays, and drives approval windows. Browsers are
+// found by scripts/browsers.ts ($CHROMIUM / $FIREFOX, then Debian's paths, then the PATH), never
+// downloaded. Every process it starts it stops by pid, including children that outlive a close.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -11,12 +12,22 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { chromium, type BrowserContext, type Page as PwPage, type Worker } from 'playwright-core';
 import puppeteer, { type Browser as PpBrowser, type Page as PpPage } from 'puppeteer-core';
+import { findBrowser, type BrowserName } from '../../scripts/browsers.ts';
 import { GECKO_ID } from '../../scripts/firefox-manifest.ts';
 import { cleanup as stopRelays, startRelay as spawnRelay, type RelayProcess } from '../relay/harness.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const CHROMIUM = '/usr/bin/chromium';
-export const FIREFOX = '/usr/bin/firefox-esr';
+const found = { chromium: findBrowser('chromium'), firefox: findBrowser('firefox') };
+/** The Chromium the tests start (Debian's path when none is found, so the error names it). */
+export const CHROMIUM = found.chromium.path ?? '/usr/bin/chromium';
+export const FIREFOX = found.firefox.path ?? '/usr/bin/firefox-esr';
+
+/** Throws, saying how to fix it, when `name` was not found; `npm test` skips such files instead. */
+export function requireBrowser(name: BrowserName): string {
+  const f = found[name];
+  if (!f.path) throw new Error(`${name} tests need a browser: ${f.missing}`);
+  return f.path;
+}
 /** Screenshots and other artefacts a person may want to look at (gitignored). */
 export const ARTEFACTS = join(ROOT, '.tmp', 'browser');
 
@@ -129,7 +140,7 @@ export function wrapPw(page: PwPage): ExtensionPage {
   };
 }
 
-/** The vault password `onboard` sets (issue 5: a fresh profile is locked until the user chooses one). */
+/** The vault password `onboard` sets (a fresh profile is locked until the user chooses one). */
 export const VAULT_PASSWORD = 'harness password';
 
 export interface LaunchOptions {
@@ -152,9 +163,10 @@ export async function onboard(s: BrowserSession, password = VAULT_PASSWORD): Pro
 }
 
 export async function launchChromium(extensionDir: string, opts: LaunchOptions = {}): Promise<BrowserSession & { context: BrowserContext; worker: Worker }> {
+  const executablePath = requireBrowser('chromium');
   const profile = tempDir('shh-chromium-');
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: chromiumArgs(extensionDir),
   });
@@ -215,7 +227,7 @@ export async function launchFirefox(extensionDir: string, opts: LaunchOptions = 
   const uuid = crypto.randomUUID();
   const browser = await puppeteer.launch({
     browser: 'firefox',
-    executablePath: FIREFOX,
+    executablePath: requireBrowser('firefox'),
     headless: true,
     extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }) },
   });
