@@ -17,9 +17,9 @@ const DOS_TIME = 0;
 const DOS_DATE = ((2026 - 1980) << 9) | (1 << 5) | 1;
 
 /** Every file under `dir`, as forward-slash paths relative to it, sorted. */
-export function listFiles(dir) {
-  const out = [];
-  const walk = (d) => {
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
@@ -31,14 +31,14 @@ export function listFiles(dir) {
 }
 
 /** The ZIP archive of every file under `dir` (paths relative to it) as one Buffer. */
-export function zipDirectory(dir) {
-  const locals = [];
-  const centrals = [];
+export function zipDirectory(dir: string): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
   let offset = 0;
   for (const path of listFiles(dir)) {
     const data = readFileSync(join(dir, ...path.split('/')));
     const deflated = deflateRawSync(data, { level: 9 });
-    const [method, body] = deflated.length < data.length ? [DEFLATE, deflated] : [STORE, data];
+    const [method, body]: [number, Buffer] = deflated.length < data.length ? [DEFLATE, deflated] : [STORE, data];
     const name = Buffer.from(path, 'utf8');
     const crc = crc32(data);
     const local = Buffer.alloc(30);
@@ -83,13 +83,13 @@ export function zipDirectory(dir) {
 }
 
 /** Reads an archive written by zipDirectory (or any plain one without ZIP64): path -> bytes. */
-export function unzip(zip) {
-  const bad = (why) => new Error(`zip: ${why}`);
+export function unzip(zip: Buffer): Map<string, Buffer> {
+  const bad = (why: string): Error => new Error(`zip: ${why}`);
   const endAt = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (endAt < 0 || endAt + 22 > zip.length) throw bad('no end of central directory');
   const count = zip.readUInt16LE(endAt + 10);
   let p = zip.readUInt32LE(endAt + 16);
-  const files = new Map();
+  const files = new Map<string, Buffer>();
   for (let i = 0; i < count; i++) {
     if (zip.readUInt32LE(p) !== CENTRAL) throw bad(`entry ${i}: bad central header`);
     const method = zip.readUInt16LE(p + 10);
@@ -106,8 +106,13 @@ export function unzip(zip) {
     if (zip.readUInt32LE(at) !== LOCAL) throw bad(`${name}: bad local header`);
     const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
     const body = zip.subarray(start, start + csize);
-    const data = method === STORE ? Buffer.from(body) : method === DEFLATE ? inflateRawSync(body) : null;
-    if (!data) throw bad(`${name}: unsupported method ${method}`);
+    if (method !== STORE && method !== DEFLATE) throw bad(`${name}: unsupported method ${method}`);
+    let data: Buffer;
+    try {
+      data = method === STORE ? Buffer.from(body) : inflateRawSync(body);
+    } catch (e) {
+      throw bad(`${name}: ${(e as Error).message}`);
+    }
     if (data.length !== size || crc32(data) !== crc) throw bad(`${name}: size or CRC mismatch`);
     files.set(name, data);
   }
