@@ -1,6 +1,6 @@
 // The repository stands alone: its code and docs point at docs/PROTOCOL.md and other files inside it,
-// never at a contract kept outside (../shared/SPEC.md, "SPEC §N", PLATFORM.md) nor at issue numbers
-// of a tracker a reader of the repository cannot see.
+// never at a contract or platform notes kept outside it, by file name or by section sign, nor at the
+// numbers of issues in a tracker a reader of the repository cannot see. Patterns below.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ function files(path: string): string[] {
 }
 
 describe('the repository stands alone', () => {
-  it(`nothing in ${SCOPE.join(', ')} cites the outside spec, PLATFORM.md or issue numbers`, () => {
+  it(`nothing in ${SCOPE.join(', ')} cites the outside spec, the platform notes or issue numbers`, () => {
     const hits: string[] = [];
     for (const file of SCOPE.flatMap((p) => files(join(ROOT, p)))) {
       readFileSync(file, 'utf8')
