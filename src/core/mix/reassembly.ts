@@ -2,7 +2,8 @@
 // `ttlMs` and hold at most `maxBytes` together (the oldest partial is dropped to make room), so
 // fragments that never complete cost a bounded amount of memory. A fragment that contradicts what
 // came before under its id (another count, other bytes at an index) is refused; a duplicate is
-// ignored. Invariant: a message is handed out once, in the order its fragments were cut.
+// ignored. Invariant: a message of several fragments is handed out once, in the order its fragments
+// were cut (a one-fragment message passes straight through; admission drops repeats by hash).
 
 import { bytesToKey, equalBytes } from '../bytes.ts';
 import { MixError } from './errors.ts';
