@@ -28,7 +28,7 @@ describe('fragment codec', () => {
         const order = [...bodies.keys()].sort((a, b) => ((a * 7 + seed) % 5) - ((b * 7 + seed) % 5));
         const r = new Reassembler({ now: () => 0, maxBytes: 1 << 20, ttlMs: 1000 });
         const again = bodies.length > 1 ? [order[0]!] : []; // a one-fragment message has no state to dedupe
-        const outs = [...order, ...again].map((i) => r.add(decodeFragment(bodies[i]!))).filter((x) => x !== undefined);
+        const outs = [...again, ...order].map((i) => r.add(decodeFragment(bodies[i]!))).filter((x) => x !== undefined);
         expect(outs).toEqual([envelope]);
         expect(r.bytes).toBe(0);
       }),
