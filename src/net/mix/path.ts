@@ -1,0 +1,77 @@
+// Path selection for a mix client: up to MAX_HOPS distinct relays from verified key records,
+// different operators first where operators are known, and a fixed exit when the caller needs one
+// (every fragment of an envelope must leave by the same exit). Fewer hops only when fewer usable
+// relays exist, and then the result says so (`short`), so a caller can report it and never send
+// less dark in silence.
+
+import { bytesToKey, equalBytes } from '../../core/bytes.ts';
+import { MAX_HOPS } from '../../core/mix/constants.ts';
+import type { PathHop } from '../../core/mix/packet.ts';
+import type { VerifiedKeyRecord } from './key-record.ts';
+import { below, type RandomBytes } from './random.ts';
+
+export interface PathChoice {
+  path: PathHop[];
+  /** Fewer hops than asked for, because fewer usable relays exist. */
+  short: boolean;
+  /** Usable relays (valid at `now`) the choice was made from. */
+  available: number;
+}
+
+export interface PathOptions {
+  randomBytes: RandomBytes;
+  now: number;
+  hops?: number;
+  /** The first hop, by node id: a client's entry relay, the one it is connected to. */
+  first?: Uint8Array;
+  /** The last hop, by node id. Both must be among the valid records, else the path is empty. */
+  exit?: Uint8Array;
+  /** Operator of a relay, where known: two relays of one operator are avoided on one path. */
+  operatorOf?: (r: VerifiedKeyRecord) => string | undefined;
+}
+
+export function selectPath(records: readonly VerifiedKeyRecord[], o: PathOptions): PathChoice {
+  const hops = o.hops ?? MAX_HOPS;
+  if (!Number.isInteger(hops) || hops < 1 || hops > MAX_HOPS) throw new RangeError(`hops must be 1..${MAX_HOPS}`);
+  // One record per relay (the freshest), valid now.
+  const byNode = new Map<string, VerifiedKeyRecord>();
+  for (const r of records) {
+    if (o.now < r.notBefore || o.now > r.notAfter) continue;
+    const k = bytesToKey(r.nodeId);
+    const had = byNode.get(k);
+    if (!had || had.notBefore < r.notBefore) byNode.set(k, r);
+  }
+  const usable = [...byNode.values()].sort((x, y) => (bytesToKey(x.nodeId) < bytesToKey(y.nodeId) ? -1 : 1));
+  const chosen: VerifiedKeyRecord[] = [];
+  for (const id of [o.first, o.exit]) {
+    if (!id) continue;
+    const r = byNode.get(bytesToKey(id));
+    if (!r) return { path: [], short: true, available: usable.length };
+    if (!chosen.includes(r)) chosen.push(r);
+  }
+  const fixed = chosen.length;
+  const want = Math.min(hops, usable.length);
+  const operators = new Set(chosen.map((r) => o.operatorOf?.(r)).filter((x) => x !== undefined));
+  while (chosen.length < want) {
+    const left = usable.filter((r) => !chosen.includes(r));
+    const fresh = left.filter((r) => {
+      const op = o.operatorOf?.(r);
+      return op === undefined || !operators.has(op);
+    });
+    const pool = fresh.length > 0 ? fresh : left;
+    const pick = pool[below(o.randomBytes, pool.length)]!;
+    chosen.push(pick);
+    const op = o.operatorOf?.(pick);
+    if (op !== undefined) operators.add(op);
+  }
+  // The fixed hops were chosen first: the entry goes first and the exit last.
+  const middle = chosen.slice(fixed);
+  const entry = o.first ? [chosen[0]!] : [];
+  const exit = o.exit && !(o.first && equalBytes(o.first, o.exit)) ? [chosen[fixed - 1]!] : [];
+  const ordered = [...entry, ...middle, ...exit];
+  return {
+    path: ordered.map((r) => ({ nodeId: r.nodeId, mixKey: r.mixKey })),
+    short: ordered.length < hops,
+    available: usable.length,
+  };
+}
