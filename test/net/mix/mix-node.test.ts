@@ -3,6 +3,9 @@ import { lpStream } from '@libp2p/utils';
 import { FRAME_SIZE, FRAGMENT_DATA_SIZE, HEADER_SIZE } from '../../../src/core/mix/constants.ts';
 import { fragmentEnvelope } from '../../../src/core/mix/fragment.ts';
 import { createFrame } from '../../../src/core/mix/packet.ts';
+import { LoopTracker } from '../../../src/net/mix/loops.ts';
+import { MixNode } from '../../../src/net/mix/mix-node.ts';
+import { nodeIdOf } from '../../../src/net/mix/node-id.ts';
 import { MixOutbound } from '../../../src/net/mix/outbound.ts';
 import { MIX_PROTOCOL } from '../../../src/net/mix/settings.ts';
 import { seeded } from '../../core/mix/helpers.ts';
@@ -32,6 +35,24 @@ const frames = (envelope: Uint8Array) =>
   fragmentEnvelope(envelope, rand).map((body) => createFrame({ path: [a.hop(), b.hop(), c.hop()], exit: { kind: 'gossip' }, body, randomBytes: rand }).frame);
 
 describe('mix node: three mixes in one process', () => {
+  it('a loop frame goes entry → relay → entry and back to its creator, who recognises it', async () => {
+    const loops = new LoopTracker({ now: () => Date.now(), timeoutMs: 60_000 });
+    const own = new MixNode({ node: client, charge: () => true, admit: () => undefined, ownLoop: (f) => loops.recognise(f) });
+    const seen: string[] = [];
+    own.addEventListener('mix', (e) => seen.push(e.detail.action));
+    await own.start();
+    try {
+      const made = createFrame({ path: [a.hop(), b.hop(), a.hop()], exit: { kind: 'loop', to: nodeIdOf(client.peerId) }, randomBytes: rand });
+      loops.expect(made.returns!);
+      await out.write(a.node.peerId, made.frame);
+      await waitFor(() => seen.includes('own-loop'), 'the loop back at its creator');
+      expect(loops.stats()).toMatchObject({ sent: 1, returned: 1, lost: 0 });
+      expect(a.events.some((e) => e.action === 'loop')).toBe(true);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it.each([['one frame', 400], ['three frames', FRAGMENT_DATA_SIZE * 2 + 17]])('carries an envelope end to end (%s), byte-identical', async (_, len) => {
     const envelope = seeded(`envelope ${len}`)(len);
     const before = c.admitted.length;
