@@ -94,7 +94,7 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     const s = this.settings;
     this.keys = init.keys ?? new MixKeys({ now: () => this.#clock.now(), randomBytes: this.#random, periodMs: s.keyPeriodMs, graceMs: s.keyGraceMs, replayEntries: s.replayEntries });
     this.#reassembler = new Reassembler({ now: () => this.#clock.now(), maxBytes: s.reassemblyBytes, ttlMs: s.reassemblyTtlMs });
-    this.#outbound = new MixOutbound(host.node, () => AbortSignal.any([this.#stop.signal, AbortSignal.timeout(s.sendTimeoutMs)]));
+    this.#outbound = new MixOutbound(host.node, () => AbortSignal.any([this.#stop.signal, AbortSignal.timeout(s.sendTimeoutMs)]), (e) => host.onError?.(e));
     this.#ownId = nodeIdOf(host.node.peerId);
   }
 
@@ -146,9 +146,12 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
       }
     } catch (err) {
       // The end of the stream, our stop, an oversized or wrong-sized frame, or a spent budget.
-      if (/InvalidDataLength|InvalidMessageLength/.test((err as Error)?.name ?? '')) {
+      const name = (err as Error | null)?.name ?? '';
+      if (/InvalidDataLength|InvalidMessageLength/.test(name)) {
         this.#host.charge(from, 'invalid');
         this.#emit({ action: 'reject', from, reason: 'bad-length' });
+      } else if (this.#started && !/UnexpectedEOF|Abort/.test(name)) {
+        this.#host.onError?.(err);
       }
       stream.abort(err instanceof Error ? err : new Error(String(err)));
     }

@@ -19,11 +19,13 @@ export class MixOutbound {
   readonly #node: MixOutboundNode;
   readonly #signal: () => AbortSignal;
   readonly #streams = new Map<string, Outbound>();
+  readonly #onError: (e: unknown) => void;
 
-  /** `signal` gives each open and write its deadline (and the owner's stop). */
-  constructor(node: MixOutboundNode, signal: () => AbortSignal) {
+  /** `signal` gives each open and write its deadline (and the owner's stop); `onError` hears closing failures. */
+  constructor(node: MixOutboundNode, signal: () => AbortSignal, onError: (e: unknown) => void = () => undefined) {
     this.#node = node;
     this.#signal = signal;
+    this.#onError = onError;
   }
 
   /** Writes one frame to `to`; throws if it could not. */
@@ -48,13 +50,14 @@ export class MixOutbound {
       await write;
     } catch (err) {
       if (this.#streams.get(key) === o) this.#streams.delete(key);
+      // If the stream never opened, that failure is `err` itself, already thrown to the caller.
       void o.opening.then(({ stream }) => stream.abort(err instanceof Error ? err : new Error(String(err))), () => undefined);
       throw err;
     }
   }
 
   closeAll(): void {
-    for (const o of this.#streams.values()) void o.opening.then(({ stream }) => stream.close(), () => undefined);
+    for (const o of this.#streams.values()) void o.opening.then(({ stream }) => stream.close()).catch(this.#onError);
     this.#streams.clear();
   }
 }
