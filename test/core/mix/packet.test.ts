@@ -62,6 +62,17 @@ describe('mix packet: create and peel', () => {
     expect(walk(drop.frame, mixes)[2]).toEqual({ kind: 'drop' });
   });
 
+  it('round trip for any body, path length and randomness (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: BODY_SIZE, maxLength: BODY_SIZE }), fc.integer({ min: 1, max: 3 }), fc.string(), (b, n, seed) => {
+        const path = mixes.slice(0, n);
+        const { frame } = createFrame({ path: path.map((m) => m.hop), exit: { kind: 'gossip' }, body: b, randomBytes: seeded(seed) });
+        expect(walk(frame, path)[n - 1]).toEqual({ kind: 'gossip', body: b });
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   it('refuses paths of no hops or more than MAX_HOPS', () => {
     const spec = { exit: { kind: 'gossip' as const }, body: body('p'), randomBytes: seeded('p') };
     expect(codeOf(() => createFrame({ ...spec, path: [] }))).toBe('bad-path');
