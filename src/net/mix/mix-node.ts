@@ -31,8 +31,14 @@ export interface MixClock {
 /** What the mix needs of the node it runs in. */
 export interface MixHost {
   node: MixLibp2p;
-  /** Counts a frame (or a frame that failed a check) against `source`; false drops it and cuts the stream. */
-  charge(source: PeerId, what: 'frame' | 'invalid'): boolean;
+  /**
+   * Counts a frame against `source` ('frame', before any work), and again a frame that failed a check
+   * ('invalid', with the check's code); false drops it and cuts the stream. Only the frame's creator
+   * can be sure of a later hop's MAC or of the payload (a Sphinx hop cannot check them for the next
+   * hop), so `bad-mac` and `bad-payload` from a peer that is itself a mix may be a client's doing,
+   * not that mix's: weigh them accordingly. `bad-length` and `replay` are always the sender's own.
+   */
+  charge(source: PeerId, what: 'frame' | 'invalid', code?: MixErrorCode): boolean;
   /** The node's admission path, for an envelope that left the mix network here. */
   admit(rlp: Uint8Array, meta: { source: 'mix' }): unknown;
   /** Recognises this node's own loop cover coming back (checked before peeling). */
@@ -138,7 +144,7 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
         const frame = (await lp.read({ signal: this.#stop.signal })).subarray();
         if (!this.#host.charge(from, 'frame')) throw new Error('sender over its budget');
         if (frame.length !== FRAME_SIZE) {
-          this.#host.charge(from, 'invalid');
+          this.#host.charge(from, 'invalid', 'bad-length');
           this.#emit({ action: 'reject', from, reason: 'bad-length' });
           throw new Error(`mix frame of ${frame.length} bytes`);
         }
@@ -148,7 +154,7 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
       // The end of the stream, our stop, an oversized or wrong-sized frame, or a spent budget.
       const name = (err as Error | null)?.name ?? '';
       if (/InvalidDataLength|InvalidMessageLength/.test(name)) {
-        this.#host.charge(from, 'invalid');
+        this.#host.charge(from, 'invalid', 'bad-length');
         this.#emit({ action: 'reject', from, reason: 'bad-length' });
       } else if (this.#started && !/UnexpectedEOF|Abort/.test(name)) {
         this.#host.onError?.(err);
@@ -169,7 +175,7 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     } catch (err) {
       if (!isMixError(err)) throw err;
       this.#emit({ action: 'reject', from, reason: err.code });
-      return this.#host.charge(from, 'invalid');
+      return this.#host.charge(from, 'invalid', err.code);
     }
     if (peeled.kind === 'drop') {
       this.#emit({ action: 'drop', from });

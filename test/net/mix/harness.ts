@@ -26,7 +26,7 @@ export interface TestMixNode {
   node: TestNode;
   mix: MixNode;
   admitted: Uint8Array[];
-  charges: Array<{ source: string; what: 'frame' | 'invalid' }>;
+  charges: Array<{ source: string; what: 'frame' | 'invalid'; code?: string }>;
   events: MixEventDetail[];
   /** Set false to make charge() refuse (the sender's budget is spent). */
   budget: { ok: boolean };
@@ -44,7 +44,7 @@ export async function createMix(name: string, host: Partial<MixHost> = {}, init:
   const mix = new MixNode(
     {
       node,
-      charge: (source: PeerId, what) => (charges.push({ source: source.toString(), what }), budget.ok),
+      charge: (source: PeerId, what, code) => (charges.push({ source: source.toString(), what, ...(code ? { code } : {}) }), budget.ok),
       admit: (rlp) => void admitted.push(rlp),
       ...host,
     },

@@ -77,21 +77,45 @@ describe('mix node: three mixes in one process', () => {
     const admitted = c.admitted.length;
     await out.write(a.node.peerId, f!);
     await waitFor(() => c.admitted.length > admitted, 'first copy delivered');
-    const invalid = a.charges.filter((x) => x.what === 'invalid').length;
+    const invalid = a.charges.filter((x) => x.code === 'replay').length;
     await out.write(a.node.peerId, f!);
     await waitFor(() => rejects() === 1, 'replay refused');
-    expect(a.charges.filter((x) => x.what === 'invalid').length).toBe(invalid + 1);
+    expect(a.charges.filter((x) => x.code === 'replay').length).toBe(invalid + 1);
     expect(c.admitted.length).toBe(admitted + 1);
   });
 
   it('a frame with a bad MAC is dropped and charged against its sender', async () => {
     const [f] = frames(seeded('tampered')(100));
     f![HEADER_SIZE - 1]! ^= 1;
-    const invalid = () => a.charges.filter((x) => x.what === 'invalid' && x.source === client.peerId.toString()).length;
+    const invalid = () => a.charges.filter((x) => x.what === 'invalid' && x.code === 'bad-mac' && x.source === client.peerId.toString()).length;
     const before = invalid();
     await out.write(a.node.peerId, f!);
     await waitFor(() => a.events.some((e) => e.reason === 'bad-mac'), 'bad MAC refused');
     expect(invalid()).toBe(before + 1);
+  });
+
+  it('a payload tampered with before the first hop passes the middle hops and is refused at the exit', async () => {
+    const [f] = frames(seeded('payload tampered')(100));
+    f![FRAME_SIZE - 1]! ^= 1;
+    const admitted = c.admitted.length;
+    await out.write(a.node.peerId, f!);
+    await waitFor(() => c.events.some((e) => e.reason === 'bad-payload'), 'refused at the exit');
+    expect(c.admitted.length).toBe(admitted);
+  });
+
+  it('holds at most maxHeld frames; beyond it frames are dropped', async () => {
+    const slow = await createMix('slow', {}, { settings: { meanDelayMs: 60_000, maxDelayMs: 60_000, maxHeld: 1 } });
+    try {
+      await client.dial(slow.node.getMultiaddrs()[0]!);
+      const mk = () => createFrame({ path: [slow.hop(), b.hop()], exit: { kind: 'gossip' }, body: fragmentEnvelope(seeded('held')(10), rand)[0]!, randomBytes: rand }).frame;
+      await out.write(slow.node.peerId, mk());
+      await out.write(slow.node.peerId, mk());
+      await waitFor(() => slow.events.some((e) => e.reason === 'held-full'), 'second frame dropped');
+      expect(slow.mix.held).toBe(1);
+    } finally {
+      await slow.mix.stop();
+      await slow.node.stop();
+    }
   });
 
   it('a frame of the wrong size is charged and ends the stream; a spent budget cuts the sender off', async () => {
