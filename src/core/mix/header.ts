@@ -11,7 +11,7 @@ import { constantTimeEqual } from '../bytes.ts';
 import { decodeCommand, encodeCommand, type Command } from './command.ts';
 import { COMMAND_SIZE, GROUP_ELEMENT_SIZE, HEADER_SIZE, MAC_SIZE, MAX_HOPS, ROUTING_SIZE, SLOT_SIZE } from './constants.ts';
 import { MixError } from './errors.ts';
-import { exp, type HopKeys } from './kdf.ts';
+import type { HopKeys } from './kdf.ts';
 
 const NONCE = new Uint8Array(12);
 
@@ -86,16 +86,18 @@ export function headerMacValid(header: Uint8Array, keys: HopKeys): boolean {
   return constantTimeEqual(mac(keys, alpha, beta), header.subarray(GROUP_ELEMENT_SIZE + ROUTING_SIZE));
 }
 
-/** One hop's view of a header whose MAC it has checked: its command and the header to pass on. */
+/**
+ * One hop's view of a header whose MAC it has checked: its command, and the next header but for its
+ * α (`next` starts with 32 zero bytes), which the caller fills with blinding · α: only frames that go
+ * on need that multiplication, and the caller chooses how to compute it.
+ */
 export function processHeader(header: Uint8Array, keys: HopKeys): { command: Command; next: Uint8Array } {
-  const alpha = header.subarray(0, GROUP_ELEMENT_SIZE);
   const beta = header.subarray(GROUP_ELEMENT_SIZE, GROUP_ELEMENT_SIZE + ROUTING_SIZE);
   const padded = new Uint8Array(ROUTING_SIZE + SLOT_SIZE);
   padded.set(beta);
   const b = xor(padded, rho(keys));
   const command = decodeCommand(b.subarray(0, COMMAND_SIZE));
   const next = new Uint8Array(HEADER_SIZE);
-  next.set(exp(keys.blinding, alpha));
   next.set(b.subarray(SLOT_SIZE), GROUP_ELEMENT_SIZE);
   next.set(b.subarray(COMMAND_SIZE, SLOT_SIZE), GROUP_ELEMENT_SIZE + ROUTING_SIZE);
   return { command, next };

@@ -87,9 +87,12 @@ export function createFrame(spec: FrameSpec): CreatedFrame {
   if (exit.kind !== 'loop') return { frame };
   // What the last hop will emit: the creator walks the path with the keys it already holds.
   let f: Uint8Array = frame;
-  for (const k of keys) f = step(f, k).frame;
+  for (const k of keys) f = step(f, k);
   return { frame, returns: sha256(f) };
 }
+
+/** scalar · u as X25519 computes it (scalar clamped), throwing MixError `bad-key` on a low-order result. */
+export type ScalarMult = (scalar: Uint8Array, u: Uint8Array) => Promise<Uint8Array>;
 
 /**
  * One hop's work on a frame: find the live key whose MAC verifies, record the replay tag under that
@@ -97,34 +100,60 @@ export function createFrame(spec: FrameSpec): CreatedFrame {
  * bad-payload (at the exit, when the payload was tampered with).
  */
 export function peelFrame(frame: Uint8Array, live: readonly PeelKey[]): Peeled {
-  if (frame.length !== FRAME_SIZE) throw new MixError('bad-length', `frame must be ${FRAME_SIZE} bytes, not ${frame.length}`);
-  const header = frame.subarray(0, HEADER_SIZE);
-  const alpha = headerAlpha(header);
+  const alpha = frameAlpha(frame);
   for (const key of live) {
-    const keys = hopKeys(exp(key.secretKey, alpha), alpha);
-    if (!headerMacValid(header, keys)) continue;
-    key.replay.record(keys.replayTag);
-    const { command, frame: out } = step(frame, keys);
-    switch (command.kind) {
-      case 'relay':
-        return { kind: 'relay', next: command.next, frame: out };
-      case 'loop':
-        return { kind: 'loop', to: command.to, frame: out };
-      case 'gossip':
-        return { kind: 'gossip', body: openPayload(out.subarray(HEADER_SIZE)) };
-      case 'drop':
-        return { kind: 'drop' };
-    }
+    const keys = unlock(frame, alpha, key, exp(key.secretKey, alpha));
+    if (!keys) continue;
+    const { command, next } = processHeader(frame.subarray(0, HEADER_SIZE), keys);
+    const goesOn = command.kind === 'relay' || command.kind === 'loop';
+    return act(frame, keys, command, next, goesOn ? exp(keys.blinding, alpha) : undefined);
   }
   throw new MixError('bad-mac', 'header MAC does not verify under any live mix key');
 }
 
-function step(frame: Uint8Array, keys: HopKeys): { command: Command; frame: Uint8Array } {
-  const { command, next } = processHeader(frame.subarray(0, HEADER_SIZE), keys);
+/** peelFrame with the two multiplications done by `mult` (e.g. the platform's native X25519). */
+export async function peelFrameWith(frame: Uint8Array, live: readonly PeelKey[], mult: ScalarMult): Promise<Peeled> {
+  const alpha = frameAlpha(frame);
+  for (const key of live) {
+    const keys = unlock(frame, alpha, key, await mult(key.secretKey, alpha));
+    if (!keys) continue;
+    const { command, next } = processHeader(frame.subarray(0, HEADER_SIZE), keys);
+    const goesOn = command.kind === 'relay' || command.kind === 'loop';
+    return act(frame, keys, command, next, goesOn ? await mult(keys.blinding, alpha) : undefined);
+  }
+  throw new MixError('bad-mac', 'header MAC does not verify under any live mix key');
+}
+
+function frameAlpha(frame: Uint8Array): Uint8Array {
+  if (frame.length !== FRAME_SIZE) throw new MixError('bad-length', `frame must be ${FRAME_SIZE} bytes, not ${frame.length}`);
+  return headerAlpha(frame.subarray(0, HEADER_SIZE)).slice();
+}
+
+/** The hop keys if the MAC verifies under this key, after recording the replay tag (synchronously). */
+function unlock(frame: Uint8Array, alpha: Uint8Array, key: PeelKey, shared: Uint8Array): HopKeys | undefined {
+  const keys = hopKeys(shared, alpha);
+  if (!headerMacValid(frame.subarray(0, HEADER_SIZE), keys)) return undefined;
+  key.replay.record(keys.replayTag);
+  return keys;
+}
+
+function act(frame: Uint8Array, keys: HopKeys, command: Command, next: Uint8Array, nextAlpha: Uint8Array | undefined): Peeled {
+  if (command.kind === 'drop') return { kind: 'drop' };
+  const payload = peelPayload(frame.subarray(HEADER_SIZE), keys.payload);
+  if (command.kind === 'gossip') return { kind: 'gossip', body: openPayload(payload) };
   const out = new Uint8Array(FRAME_SIZE);
   out.set(next);
-  out.set(peelPayload(frame.subarray(HEADER_SIZE), keys.payload), HEADER_SIZE);
-  return { command, frame: out };
+  out.set(nextAlpha!);
+  out.set(payload, HEADER_SIZE);
+  return command.kind === 'relay' ? { kind: 'relay', next: command.next, frame: out } : { kind: 'loop', to: command.to, frame: out };
+}
+
+/** The creator's walk along its own path (it holds every hop's keys). */
+function step(frame: Uint8Array, keys: HopKeys): Uint8Array {
+  const { command, next } = processHeader(frame.subarray(0, HEADER_SIZE), keys);
+  const p = act(frame, keys, command, next, exp(keys.blinding, headerAlpha(frame)));
+  if (p.kind !== 'relay' && p.kind !== 'loop') throw new Error('step past the last hop');
+  return p.frame;
 }
 
 /** What a loop frame's creator compares with `returns`. */
