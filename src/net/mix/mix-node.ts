@@ -12,12 +12,13 @@ import { bytesToKey, equalBytes } from '../../core/bytes.ts';
 import { FRAME_SIZE } from '../../core/mix/constants.ts';
 import { isMixError, type MixErrorCode } from '../../core/mix/errors.ts';
 import { decodeFragment } from '../../core/mix/fragment.ts';
-import { peelFrame, type Peeled } from '../../core/mix/packet.ts';
+import { peelFrameWith, type Peeled, type ScalarMult } from '../../core/mix/packet.ts';
 import { Reassembler } from '../../core/mix/reassembly.ts';
 import { MixKeys } from './keys.ts';
 import { nodeIdOf } from './node-id.ts';
 import { MixOutbound } from './outbound.ts';
 import { exponential, webRandomBytes, type RandomBytes } from './random.ts';
+import { nativeScalarMult, nobleScalarMult } from './scalar-mult.ts';
 import { MIX_PROTOCOL, mixSettings, type MixSettings } from './settings.ts';
 
 export type MixLibp2p = Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'getConnections' | 'peerId'>;
@@ -54,6 +55,8 @@ export interface MixNodeInit {
   clock?: MixClock;
   /** Shares keys with a key publisher; default: keys of its own. */
   keys?: MixKeys;
+  /** The X25519 multiplications; default: WebCrypto's where it works, else @noble/curves. */
+  scalarMult?: ScalarMult;
 }
 
 export type MixAction = 'relay' | 'loop' | 'exit' | 'drop' | 'own-loop' | 'reject';
@@ -87,6 +90,8 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
   readonly #reassembler: Reassembler;
   readonly #outbound: MixOutbound;
   readonly #timers = new Set<() => void>();
+  readonly #injectedMult: ScalarMult | undefined;
+  #mult: ScalarMult = nobleScalarMult;
   #ownId: Uint8Array;
   #stop = new AbortController();
   #started = false;
@@ -102,6 +107,7 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     this.#reassembler = new Reassembler({ now: () => this.#clock.now(), maxBytes: s.reassemblyBytes, ttlMs: s.reassemblyTtlMs });
     this.#outbound = new MixOutbound(host.node, () => AbortSignal.any([this.#stop.signal, AbortSignal.timeout(s.sendTimeoutMs)]), (e) => host.onError?.(e));
     this.#ownId = nodeIdOf(host.node.peerId);
+    this.#injectedMult = init.scalarMult;
   }
 
   /** Frames waiting out their delay. */
@@ -113,6 +119,7 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     if (this.#started) return;
     this.#stop = new AbortController();
     this.#ownId = nodeIdOf(this.#host.node.peerId);
+    this.#mult = this.#injectedMult ?? (await nativeScalarMult(undefined, (e) => this.#host.onError?.(e))) ?? nobleScalarMult;
     await this.#host.node.handle(MIX_PROTOCOL, (stream, connection) => this.#onStream(stream, connection), {
       maxInboundStreams: 4,
       runOnLimitedConnection: false,
@@ -148,7 +155,7 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
           this.#emit({ action: 'reject', from, reason: 'bad-length' });
           throw new Error(`mix frame of ${frame.length} bytes`);
         }
-        if (!this.#receive(frame, from)) throw new Error('sender over its budget');
+        if (!(await this.#receive(frame, from))) throw new Error('sender over its budget');
       }
     } catch (err) {
       // The end of the stream, our stop, an oversized or wrong-sized frame, or a spent budget.
@@ -164,19 +171,20 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
   }
 
   /** Handles one frame; false when the sender's budget is spent (the stream is cut). */
-  #receive(frame: Uint8Array, from: PeerId): boolean {
+  async #receive(frame: Uint8Array, from: PeerId): Promise<boolean> {
     if (this.#host.ownLoop?.(frame)) {
       this.#emit({ action: 'own-loop', from });
       return true;
     }
     let peeled: Peeled;
     try {
-      peeled = peelFrame(frame, this.keys.live());
+      peeled = await peelFrameWith(frame, this.keys.live(), this.#mult);
     } catch (err) {
       if (!isMixError(err)) throw err;
       this.#emit({ action: 'reject', from, reason: err.code });
       return this.#host.charge(from, 'invalid', err.code);
     }
+    if (!this.#started) return true;
     if (peeled.kind === 'drop') {
       this.#emit({ action: 'drop', from });
       return true;
