@@ -124,6 +124,11 @@ describe('mix node: three mixes in one process', () => {
     await lp.write(new Uint8Array(FRAME_SIZE - 1));
     await waitFor(() => a.events.some((e) => e.reason === 'bad-length'), 'short frame refused');
     await waitFor(() => stream.status !== 'open' || stream.readStatus !== 'readable', 'stream cut');
+    const rejects = a.events.filter((e) => e.reason === 'bad-length').length;
+    const long = await client.dialProtocol(a.node.peerId, MIX_PROTOCOL);
+    await lpStream(long).write(new Uint8Array(FRAME_SIZE + 1));
+    await waitFor(() => a.events.filter((e) => e.reason === 'bad-length').length > rejects, 'long frame refused');
+    await waitFor(() => long.status !== 'open' || long.readStatus !== 'readable', 'long stream cut');
 
     a.budget.ok = false;
     try {
