@@ -4,6 +4,7 @@
 // over the client's one connection (Loopix's provider plays the same part twice). Invariants: a post
 // with no path throws and sends nothing; a shorter path than asked is reported, never hidden.
 
+import { MAX_HOPS } from '../../core/mix/constants.ts';
 import { MixError } from '../../core/mix/errors.ts';
 import { fragmentEnvelope } from '../../core/mix/fragment.ts';
 import { createFrame, type PathHop } from '../../core/mix/packet.ts';
@@ -13,6 +14,7 @@ import type { MixClock } from './mix-node.ts';
 import { selectPath } from './path.ts';
 import type { RandomBytes } from './random.ts';
 import { SendClock, type SentKind } from './send-clock.ts';
+import { MIX_CLIENT_DEFAULTS, type MixClientSettings } from './settings.ts';
 
 export interface MixClientInit {
   clock: MixClock;
@@ -24,10 +26,8 @@ export interface MixClientInit {
   /** Verified key records the client knows. */
   records(): readonly VerifiedKeyRecord[];
   send(frame: Uint8Array, kind: SentKind): Promise<void>;
-  rateHz: number;
-  loopShare: number;
-  hops: number;
-  loopTimeoutMs: number;
+  /** Rate, loop share, hops and loop timeout; defaults in MIX_CLIENT_DEFAULTS. */
+  settings?: Partial<MixClientSettings>;
   onError?(e: unknown): void;
 }
 
@@ -40,13 +40,24 @@ export interface PostResult {
 
 export class MixClient {
   readonly loops: LoopTracker;
+  readonly settings: MixClientSettings;
   readonly #init: MixClientInit;
   readonly #clock: SendClock;
 
   constructor(init: MixClientInit) {
     this.#init = init;
-    this.loops = new LoopTracker({ now: () => init.clock.now(), timeoutMs: init.loopTimeoutMs });
-    this.#clock = new SendClock({ ...init, cover: (kind) => this.#cover(kind) });
+    const s = (this.settings = { ...MIX_CLIENT_DEFAULTS, ...init.settings });
+    if (!Number.isInteger(s.hops) || s.hops < 1 || s.hops > MAX_HOPS) throw new RangeError(`hops must be 1..${MAX_HOPS}`);
+    this.loops = new LoopTracker({ now: () => init.clock.now(), timeoutMs: s.loopTimeoutMs });
+    this.#clock = new SendClock({
+      clock: init.clock,
+      randomBytes: init.randomBytes,
+      rateHz: s.rateHz,
+      loopShare: s.loopShare,
+      send: init.send,
+      ...(init.onError ? { onError: init.onError } : {}),
+      cover: (kind) => this.#cover(kind),
+    });
   }
 
   start(): void {
@@ -69,7 +80,7 @@ export class MixClient {
   post(envelope: Uint8Array): PostResult {
     const entry = this.#init.entry();
     if (!entry) throw new MixError('bad-path', 'no entry relay to send dark through');
-    const choice = selectPath(this.#init.records(), { randomBytes: this.#init.randomBytes, now: this.#init.clock.now(), hops: this.#init.hops, first: entry });
+    const choice = selectPath(this.#init.records(), { randomBytes: this.#init.randomBytes, now: this.#init.clock.now(), hops: this.settings.hops, first: entry });
     if (choice.path.length === 0) throw new MixError('bad-path', `no mix path: the entry relay has no valid mix key record (${choice.available} relays known)`);
     const frames = fragmentEnvelope(envelope, this.#init.randomBytes).map(
       (body) => createFrame({ path: choice.path, exit: { kind: 'gossip' }, body, randomBytes: this.#init.randomBytes }).frame,
@@ -91,11 +102,11 @@ export class MixClient {
     const records = this.#init.records();
     let path: PathHop[];
     if (kind === 'drop') {
-      path = selectPath(records, { randomBytes: rb, now, hops: this.#init.hops, first: entry }).path;
+      path = selectPath(records, { randomBytes: rb, now, hops: this.settings.hops, first: entry }).path;
     } else {
       // entry → up to hops-2 others → entry, which hands the frame back to us.
-      const out = selectPath(records, { randomBytes: rb, now, hops: Math.max(1, this.#init.hops - 1), first: entry }).path;
-      path = out.length === 0 ? [] : this.#init.hops > 1 ? [...out, out[0]!] : out;
+      const out = selectPath(records, { randomBytes: rb, now, hops: Math.max(1, this.settings.hops - 1), first: entry }).path;
+      path = out.length === 0 ? [] : this.settings.hops > 1 ? [...out, out[0]!] : out;
     }
     if (path.length === 0) return undefined;
     const exit = kind === 'loop' ? ({ kind: 'loop', to: this.#init.ownId } as const) : ({ kind: 'drop' } as const);

@@ -44,3 +44,22 @@ export function mixSettings(over: Partial<MixSettings> = {}): MixSettings {
   if (s.maxDelayMs < s.meanDelayMs) throw new RangeError('maxDelayMs must be at least meanDelayMs');
   return s;
 }
+
+/** A mix client's tunables (docs/PRIVACY.md, "The mix layer", Clients). */
+export interface MixClientSettings {
+  /** Frames per second, real and cover together: about 211 B/s of upload at 1054 wire bytes a frame. */
+  rateHz: number;
+  /** Share of cover frames that are loops (the rest are drops). */
+  loopShare: number;
+  /** Mixes on a path (fewer only where fewer relays exist, and then reported). */
+  hops: number;
+  /** A loop not back by then is counted lost: three capped delays, a tick's worth of slack, transit. */
+  loopTimeoutMs: number;
+}
+
+export const MIX_CLIENT_DEFAULTS: MixClientSettings = {
+  rateHz: 0.2,
+  loopShare: 0.5,
+  hops: 3,
+  loopTimeoutMs: 60_000,
+};

@@ -140,10 +140,7 @@ describe('loops and the client', () => {
       entry: () => rs[0]!.record.nodeId,
       records: () => rs.map((r) => r.record),
       send: async (frame, kind) => void sent.push({ frame, kind }),
-      rateHz: 1,
-      loopShare: 1,
-      hops: 3,
-      loopTimeoutMs: 60_000,
+      settings: { rateHz: 1, loopShare: 1 },
     });
     const envelope = seeded('env')(FRAGMENT_DATA_SIZE + 10);
     expect(client.post(envelope)).toEqual({ frames: 2, hops: 3, short: false });
@@ -181,7 +178,7 @@ describe('loops and the client', () => {
 
   it('a post with no entry relay or no record for it throws bad-path and queues nothing', async () => {
     const rs = await relays(2, 'none');
-    const base = { clock: new ManualClock(), randomBytes: seeded('n'), ownId: new Uint8Array(32), records: () => rs.map((r) => r.record), send: async () => {}, rateHz: 1, loopShare: 0.5, hops: 3, loopTimeoutMs: 1000 };
+    const base = { clock: new ManualClock(), randomBytes: seeded('n'), ownId: new Uint8Array(32), records: () => rs.map((r) => r.record), send: async () => {}, settings: { rateHz: 1 } };
     for (const entry of [undefined, new Uint8Array(32).fill(9)]) {
       const c = new MixClient({ ...base, entry: () => entry });
       let code: string | undefined;
@@ -195,5 +192,7 @@ describe('loops and the client', () => {
     }
     const short = new MixClient({ ...base, entry: () => rs[0]!.record.nodeId });
     expect(short.post(new Uint8Array(10))).toEqual({ frames: 1, hops: 2, short: true });
+    expect(short.settings).toEqual({ rateHz: 1, loopShare: 0.5, hops: 3, loopTimeoutMs: 60_000 });
+    expect(() => new MixClient({ ...base, entry: () => undefined, settings: { hops: 4 } })).toThrow(RangeError);
   });
 });
