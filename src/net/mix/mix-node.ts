@@ -1,5 +1,5 @@
-// A relay acting as a mix on `/shh/6/mix/1.0.0` (docs/PROTOCOL.md §7): reads fixed-size frames from each sender's stream,
-// charges each against the sender's budget, peels one layer (MAC and replay checked under the live
+// A relay acting as a mix on `/shh/6/mix/1.0.0` (docs/PROTOCOL.md §7): reads fixed-size frames from
+// each sender's stream, charges each against the sender's budget, peels one layer (MAC and replay checked under the live
 // mix keys), holds the frame for an exponential random delay and then acts: relay to the next mix,
 // hand a loop frame on to its creator, or at the exit reassemble the envelope and give it to the
 // node's one admission path. Invariants: a frame of any other size ends the stream; a frame that
