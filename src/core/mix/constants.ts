@@ -1,7 +1,8 @@
 // Sizes of the mix frame (docs/PROTOCOL.md §7; the format in docs/PRIVACY.md, "The mix layer"). A
 // frame is a Sphinx packet (Danezis and Goldberg 2009, as parameterised by Katzenpost) over X25519,
-// ChaCha20, HMAC-SHA256 and a LIONESS wide-block cipher. Every frame on the wire is exactly FRAME_SIZE bytes, whatever it carries and
-// wherever it is on its path; nothing in it is constant across hops.
+// ChaCha20, HMAC-SHA256 and a LIONESS wide-block cipher. Every frame on the wire is exactly
+// FRAME_SIZE bytes, whatever it carries and wherever it is on its path; nothing in it is constant
+// across hops.
 
 /** An X25519 public value (the header's α, the per-hop blinded ephemeral key). */
 export const GROUP_ELEMENT_SIZE = 32;

@@ -1,10 +1,10 @@
 // A relay acting as a mix on `/shh/6/mix/1.0.0` (docs/PROTOCOL.md §7): reads fixed-size frames from
-// each sender's stream, charges each against the sender's budget, peels one layer (MAC and replay checked under the live
-// mix keys), holds the frame for an exponential random delay and then acts: relay to the next mix,
-// hand a loop frame on to its creator, or at the exit reassemble the envelope and give it to the
-// node's one admission path. Invariants: a frame of any other size ends the stream; a frame that
-// fails a check is dropped and charged again; drop cover is discarded at once and nothing of it
-// reaches admission; at most `maxHeld` frames wait at once.
+// each sender's stream, charges each against the sender's budget, peels one layer (MAC and replay
+// checked under the live mix keys), holds the frame for an exponential random delay and then acts:
+// relay to the next mix, hand a loop frame on to its creator, or at the exit reassemble the envelope
+// and give it to the node's one admission path. Invariants: a frame of any other size ends the
+// stream; a frame that fails a check is dropped and charged again; drop cover is discarded at once
+// and nothing of it reaches admission; at most `maxHeld` frames wait at once.
 
 import { TypedEventEmitter, type Connection, type Libp2p, type PeerId, type Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
