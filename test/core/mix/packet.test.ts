@@ -98,6 +98,15 @@ describe('mix packet: hostile frames', () => {
     );
   });
 
+  it('a frame whose α is of low order is refused with bad-key', () => {
+    const frame = make('low order');
+    for (const alpha of [new Uint8Array(32), Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0))]) {
+      const bad = frame.slice();
+      bad.set(alpha);
+      expect(codeOf(() => peelFrame(bad, mixes[0]!.keys))).toBe('bad-key');
+    }
+  });
+
   it('a frame for another mix is refused with bad-mac', () => {
     expect(codeOf(() => peelFrame(make('other'), mixes[1]!.keys))).toBe('bad-mac');
   });
