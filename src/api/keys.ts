@@ -31,8 +31,23 @@ export function checkPrivateKey(k: Uint8Array): void {
   if (!isValidPrivateKey(k)) throw whisperFailure('invalid private key');
 }
 
+/** geth's AddSymKeyDirect check: the length only (an all-zero key is stored, then refused on use). */
 export function checkSymKey(k: Uint8Array): void {
   if (k.length !== SYM_KEY_LENGTH) throw whisperFailure(`wrong key size: ${k.length}`);
+}
+
+/** geth's validateDataIntegrity(key, aesKeyLength): 32 bytes, not all zero ("invalid symmetric key" on use). */
+export const isValidSymKey = (k: Uint8Array): boolean => k.length === SYM_KEY_LENGTH && k.some((b) => b !== 0);
+
+/**
+ * A subscription id as geth's rpc.NewID writes it: 0x and 16 random bytes as a hex quantity. geth trims
+ * leading zero digits; we draw again instead, so ids always have 32 digits and still parse as geth's.
+ */
+export function newSubscriptionId(randomBytes: (n: number) => Uint8Array): string {
+  for (;;) {
+    const b = randomBytes(16);
+    if (b[0]! >= 0x10) return `0x${bytesToKey(b)}`;
+  }
 }
 
 export class MemoryKeyStore implements KeyStore {

@@ -11,12 +11,12 @@ import { sealAsymmetric, sealSymmetric, type PayloadParams } from '../core/messa
 import { symKeyFromPassword } from '../core/password.ts';
 import { isValidPublicKey, publicKeyOf } from '../core/signature.ts';
 import { isZeroTopic } from '../core/topic.ts';
-import { checkSymKey, MemoryKeyStore, newKeyId, type KeyStore } from './keys.ts';
+import { isValidSymKey, MemoryKeyStore, newKeyId, newSubscriptionId, type KeyStore } from './keys.ts';
 import { messageToJson } from './message-json.ts';
 import type { SealProgress, ShhNode } from './node.ts';
-import { args, bool, bytes, field, float, object, required, str, topic, uint32 } from './params.ts';
+import { args, bytes, CRITERIA, float, NEW_MESSAGE, str, struct, uint32 } from './params.ts';
 import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from './rpc-error.ts';
-import { FILTER_IDLE_MS, Watchers } from './watchers.ts';
+import { Watchers } from './watchers.ts';
 
 // geth's error texts (whisperv6/api.go), which DApps match on.
 export const ERR = {
@@ -29,6 +29,8 @@ export const ERR = {
   privateKeyNotFound: 'invalid id',
   symKeyNotFound: 'non-existent key ID',
   filterNotFound: 'filter not found',
+  /** shh_deleteMessageFilter of an unknown filter (geth's Whisper.Unsubscribe). */
+  unsubscribeInvalidId: 'Unsubscribe: Invalid ID',
   subscriptionNotFound: 'subscription not found',
   notificationsUnsupported: 'notifications not supported',
   tooLarge: 'huge messages are not allowed',
@@ -37,7 +39,6 @@ export const ERR = {
 
 /** A post's progress notifications are sent at most this often. */
 export const POST_PROGRESS_INTERVAL_MS = 250;
-const POST_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface CallContext {
   session: string;
@@ -54,6 +55,11 @@ export interface ShhApiInit {
   admin?: boolean;
   /** net_version: there is no Ethereum chain under Whisper; see docs/API.md. */
   netVersion?: string;
+  /**
+   * A session's polled filters end with it (endSession): a page's filters end with the page. Default:
+   * true for a page's API, false for an admin one (geth: filters are the node's, never expire).
+   */
+  filtersEndWithSession?: boolean;
 }
 
 type Handler = (a: unknown[], ctx: CallContext) => Promise<unknown>;
@@ -83,7 +89,6 @@ export class ShhApi {
   readonly #posts = new Map<string, AbortController>();
   #unnamed = 0;
   #unlisten: (() => void) | undefined;
-  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(init: ShhApiInit) {
     this.#node = init.node;
@@ -92,20 +97,20 @@ export class ShhApi {
     this.#now = init.now ?? Date.now;
     this.#admin = init.admin ?? false;
     this.#netVersion = init.netVersion ?? '0';
-    this.#watchers = new Watchers({ now: this.#now, envelopes: () => this.#node.envelopes() });
+    this.#watchers = new Watchers({
+      envelopes: () => this.#node.envelopes(),
+      filtersEndWithSession: init.filtersEndWithSession ?? !this.#admin,
+    });
     this.#methods = this.#table();
   }
 
   start(): void {
     this.#unlisten ??= this.#node.onEnvelope((e, p2p) => this.#watchers.dispatch(e, p2p));
-    this.#sweeper ??= setInterval(() => this.#watchers.sweep(), FILTER_IDLE_MS / 5);
   }
 
   stop(): void {
     this.#unlisten?.();
     this.#unlisten = undefined;
-    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
-    this.#sweeper = undefined;
   }
 
   /** Runs one method; resolves to its JSON result or rejects with an RpcError. */
@@ -114,7 +119,8 @@ export class ShhApi {
     if (!this.#admin && (ADMIN_METHODS as readonly string[]).includes(method))
       throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the node's user`);
     try {
-      return await this.#methods[method as ShhMethod](args(params, 2), ctx);
+      const a = method === 'shh_subscribe' ? subscribeArgs(params, ctx) : args(params, method);
+      return await this.#methods[method as ShhMethod](a, ctx);
     } catch (e) {
       throw toRpcError(e);
     }
@@ -129,19 +135,19 @@ export class ShhApi {
   #table(): Record<ShhMethod, Handler> {
     const keys = this.#keys;
     const node = this.#node;
-    const id = (a: unknown[]) => str(required(a, 0), '0');
+    const id = (a: unknown[]) => str(a[0], ARG0);
     return {
       shh_version: async () => PROTOCOL_VERSION,
       shh_info: async () => ({ ...node.info(), minPow: node.minPow(), maxMessageSize: node.maxMessageSize() }),
       shh_setMaxMessageSize: async (a) => {
-        const size = uint32(required(a, 0), '0');
+        const size = uint32(a[0], ARG0);
         if (size > MAX_MESSAGE_SIZE_CEILING) throw whisperFailure(`message size too large [${size}>${MAX_MESSAGE_SIZE_CEILING}]`);
         await node.setMaxMessageSize(size);
         return true;
       },
       shh_setMinPoW: async (a) => {
-        const pow = float(required(a, 0), '0');
-        if (pow < 0) throw whisperFailure(`invalid PoW: ${pow}`);
+        const pow = float(a[0], ARG0);
+        if (pow < 0) throw whisperFailure(`invalid PoW: ${pow.toFixed(6)}`); // Go's %f
         await node.setMinPow(pow);
         return true;
       },
@@ -150,13 +156,13 @@ export class ShhApi {
         return true;
       },
       shh_setBloomFilter: async (a) => {
-        const bloom = bytes(required(a, 0), '0');
+        const bloom = bytes(a[0], ARG0);
         if (bloom.length !== BLOOM_SIZE) throw whisperFailure(`invalid bloom filter size: ${bloom.length}`);
         await node.setBloomFilter(bloom);
         return true;
       },
       shh_newKeyPair: () => keys.newKeyPair(),
-      shh_addPrivateKey: (a) => keys.addPrivateKey(bytes(required(a, 0), '0')),
+      shh_addPrivateKey: (a) => keys.addPrivateKey(bytes(a[0], ARG0)),
       shh_deleteKeyPair: async (a) => {
         const k = id(a);
         if (await keys.deleteKeyPair(k)) return true;
@@ -170,36 +176,34 @@ export class ShhApi {
         return toHex(k);
       },
       shh_newSymKey: () => keys.addSymKey(this.#random(32)),
-      shh_addSymKey: (a) => keys.addSymKey(bytes(required(a, 0), '0')),
-      shh_generateSymKeyFromPassword: async (a) => keys.addSymKey(symKeyFromPassword(str(required(a, 0), '0'))),
+      shh_addSymKey: (a) => keys.addSymKey(bytes(a[0], ARG0)),
+      shh_generateSymKeyFromPassword: async (a) => keys.addSymKey(symKeyFromPassword(str(a[0], ARG0))),
       shh_hasSymKey: (a) => keys.hasSymKey(id(a)),
       shh_getSymKey: async (a) => toHex(await this.#symKey(id(a))),
       shh_deleteSymKey: (a) => keys.deleteSymKey(id(a)),
-      shh_post: (a, ctx) => this.#post(object(required(a, 0), '0'), ctx),
+      shh_post: (a, ctx) => this.#post(struct(a[0], NEW_MESSAGE, 'NewMessage', 0), ctx),
       shh_cancelPost: async (a, ctx) => {
-        const controller = this.#posts.get(postKey(ctx.session, str(required(a, 0), '0')));
+        const controller = this.#posts.get(postKey(ctx.session, id(a)));
         if (!controller || controller.signal.aborted) return false;
         controller.abort();
         return true;
       },
       shh_subscribe: async (a, ctx) => {
-        const kind = str(required(a, 0), '0');
-        if (kind !== 'messages') throw new RpcError(RPC.methodNotFound, `no "${kind}" subscription in shh namespace`);
-        if (!ctx.notify) throw whisperFailure(ERR.notificationsUnsupported);
-        const criteria = await this.#criteria(object(required(a, 1), '1'));
-        const subId = toHex(this.#random(16));
-        const notify = ctx.notify;
+        const criteria = await this.#criteria(struct(a[1], CRITERIA, 'Criteria', 1), 'subscription');
+        const subId = newSubscriptionId(this.#random);
+        const notify = ctx.notify!; // subscribeArgs checked it
         this.#watchers.subscribe(subId, ctx.session, criteria, (m) =>
           notify('shh_subscription', { subscription: subId, result: messageToJson(m) }),
         );
         return subId;
       },
-      shh_unsubscribe: async (a) => {
-        if (this.#watchers.remove(id(a), 'subscription')) return true;
+      shh_unsubscribe: async (a, ctx) => {
+        // geth: a subscription belongs to its connection; another one gets "not found".
+        if (this.#watchers.remove(id(a), 'subscription', ctx.session)) return true;
         throw whisperFailure(ERR.subscriptionNotFound);
       },
       shh_newMessageFilter: async (a, ctx) => {
-        const criteria = await this.#criteria(object(required(a, 0), '0'));
+        const criteria = await this.#criteria(struct(a[0], CRITERIA, 'Criteria', 0), 'filter');
         const filterId = newKeyId(this.#random);
         this.#watchers.newFilter(filterId, ctx.session, criteria);
         return filterId;
@@ -210,9 +214,8 @@ export class ShhApi {
         return messages.map(messageToJson);
       },
       shh_deleteMessageFilter: async (a) => {
-        const f = id(a);
-        if (this.#watchers.remove(f, 'filter')) return true;
-        throw whisperFailure(`failed to unsubscribe: invalid ID '${f}'`);
+        if (this.#watchers.remove(id(a), 'filter')) return true;
+        throw whisperFailure(ERR.unsubscribeInvalidId);
       },
       net_version: async () => this.#netVersion,
       net_listening: async () => node.listening(),
@@ -252,99 +255,83 @@ export class ShhApi {
     return k;
   }
 
-  /** geth's Criteria: exactly one key, topics required with a symmetric key. */
-  async #criteria(o: Record<string, unknown>): Promise<FilterCriteria> {
-    const symKeyId = optionalId(field(o, 'symKeyID'), 'symKeyID');
-    const privateKeyId = optionalId(field(o, 'privateKeyID'), 'privateKeyID');
-    if ((symKeyId === undefined) === (privateKeyId === undefined)) throw whisperFailure(ERR.symAsym);
-    const sigField = field(o, 'sig');
-    const minPowField = field(o, 'minPow');
-    const topicsField = field(o, 'topics');
-    const allowField = field(o, 'allowP2P');
-    let signer: Uint8Array | undefined;
-    if (sigField !== undefined) {
-      signer = bytes(sigField, 'sig');
-      if (signer.length === 0) signer = undefined;
-      else if (!isValidPublicKey(signer)) throw whisperFailure(ERR.invalidSigningPubKey);
-    }
-    if (topicsField !== undefined && !Array.isArray(topicsField)) throw invalidParams('invalid argument topics: want an array');
-    const topics = ((topicsField as unknown[] | undefined) ?? []).map((t, i) => topic(t, `topics[${i}]`));
-    const minPow = minPowField === undefined ? 0 : float(minPowField, 'minPow');
-    const allowP2P = allowField === undefined ? false : bool(allowField, 'allowP2P');
-    const base = { topics, minPow, allowP2P, ...(signer ? { signer } : {}) };
-    if (symKeyId !== undefined) {
-      if (topics.length === 0) throw whisperFailure(ERR.noTopics);
+  /**
+   * geth's checks of a Criteria, in geth's order. The two methods differ as geth's do: a subscription
+   * needs topics with a symmetric key and calls an unknown private key "invalid public key"; a filter
+   * without topics matches every topic and calls it "invalid id".
+   */
+  async #criteria(c: Record<string, unknown>, kind: 'subscription' | 'filter'): Promise<FilterCriteria> {
+    const symKeyId = (c.symKeyID as string | undefined) ?? '';
+    const privateKeyId = (c.privateKeyID as string | undefined) ?? '';
+    if ((symKeyId === '') === (privateKeyId === '')) throw whisperFailure(ERR.symAsym);
+    const sig = c.sig as Uint8Array | undefined;
+    if (sig && sig.length > 0 && !isValidPublicKey(sig)) throw whisperFailure(ERR.invalidSigningPubKey);
+    const topics = (c.topics as Uint8Array[] | undefined) ?? [];
+    const base = {
+      topics,
+      minPow: (c.minPow as number | undefined) ?? 0,
+      allowP2P: (c.allowP2P as boolean | undefined) ?? false,
+      ...(sig && sig.length > 0 ? { signer: sig } : {}),
+    };
+    if (symKeyId !== '') {
+      if (kind === 'subscription' && topics.length === 0) throw whisperFailure(ERR.noTopics);
       const symKey = await this.#symKey(symKeyId);
+      if (!isValidSymKey(symKey)) throw whisperFailure(ERR.invalidSymKey);
       return { ...base, symKey };
     }
-    const privateKey = await this.#keys.privateKey(privateKeyId!);
-    if (!privateKey) throw whisperFailure(ERR.invalidPublicKey);
+    const privateKey = await this.#keys.privateKey(privateKeyId);
+    if (!privateKey) throw whisperFailure(kind === 'subscription' ? ERR.invalidPublicKey : ERR.privateKeyNotFound);
     return { ...base, privateKey };
   }
 
-  /** geth's Post: checks in geth's order, but the node's minimum PoW is checked before sealing, not after. */
-  async #post(o: Record<string, unknown>, ctx: CallContext): Promise<string> {
-    const postIdField = field(o, 'postId');
-    if (postIdField !== undefined && (typeof postIdField !== 'string' || !POST_ID.test(postIdField)))
-      throw invalidParams('invalid argument postId: want 1-64 characters of A-Z a-z 0-9 _ -');
-    const postId = postIdField as string | undefined;
+  /** geth's Post: checks in geth's order, but the node's minimum PoW and size are checked before sealing, not after. */
+  async #post(m: Record<string, unknown>, ctx: CallContext): Promise<string> {
+    const postId = m.postId as string | undefined;
     // Unnamed posts are tracked too (under a key no postId can spell), so a closed page stops them all.
     const key = postKey(ctx.session, postId ?? `\u0001${this.#unnamed++}`);
     if (this.#posts.has(key)) throw invalidParams(`invalid argument postId: ${postId} is still being posted`);
     const controller = new AbortController();
     this.#posts.set(key, controller);
     try {
-      return await this.#postOnce(o, postId === undefined ? undefined : { postId, signal: controller.signal }, ctx, controller.signal);
+      return await this.#postOnce(m, postId === undefined ? undefined : { postId, signal: controller.signal }, ctx, controller.signal);
     } finally {
       this.#posts.delete(key);
     }
   }
 
   async #postOnce(
-    o: Record<string, unknown>,
+    m: Record<string, unknown>,
     named: { postId: string; signal: AbortSignal } | undefined,
     ctx: CallContext,
     signal: AbortSignal,
   ): Promise<string> {
-    const symKeyId = optionalId(field(o, 'symKeyID'), 'symKeyID');
-    const pubKeyField = field(o, 'pubKey');
-    const pubKey = pubKeyField === undefined ? undefined : bytes(pubKeyField, 'pubKey');
-    const hasPub = pubKey !== undefined && pubKey.length > 0;
-    if ((symKeyId === undefined) === !hasPub) throw whisperFailure(ERR.symAsym);
-    const ttlField = field(o, 'ttl');
-    const ttl = (ttlField === undefined ? 0 : uint32(ttlField, 'ttl')) || DEFAULT_TTL;
-    const topicField = field(o, 'topic');
-    const t = topicField === undefined ? new Uint8Array(4) : topic(topicField, 'topic');
-    const payloadField = field(o, 'payload');
-    const payload = payloadField === undefined ? new Uint8Array(0) : bytes(payloadField, 'payload');
-    const paddingField = field(o, 'padding');
-    const padding = paddingField === undefined ? undefined : bytes(paddingField, 'padding');
-    const powTimeField = field(o, 'powTime');
-    const powTime = powTimeField === undefined ? 0 : uint32(powTimeField, 'powTime');
-    const powTargetField = field(o, 'powTarget');
-    const powTarget = powTargetField === undefined ? 0 : float(powTargetField, 'powTarget');
-    if (field(o, 'targetPeer') !== undefined && field(o, 'targetPeer') !== '')
-      throw whisperFailure('targetPeer is not supported: every envelope goes to the whole network');
-    const sigId = optionalId(field(o, 'sig'), 'sig');
+    const symKeyId = (m.symKeyID as string | undefined) ?? '';
+    const pubKey = (m.pubKey as Uint8Array | undefined) ?? new Uint8Array(0);
+    if ((symKeyId === '') === (pubKey.length === 0)) throw whisperFailure(ERR.symAsym);
+    const ttl = (m.ttl as number | undefined) || DEFAULT_TTL;
+    const t = (m.topic as Uint8Array | undefined) ?? new Uint8Array(4);
+    const payload = (m.payload as Uint8Array | undefined) ?? new Uint8Array(0);
+    const padding = m.padding as Uint8Array | undefined;
+    const powTime = (m.powTime as number | undefined) ?? 0;
+    const powTarget = (m.powTarget as number | undefined) ?? 0;
+    const sigId = (m.sig as string | undefined) ?? '';
     const p: PayloadParams = {
       payload,
       ...(padding && padding.length > 0 ? { padding } : {}),
-      ...(sigId !== undefined ? { signer: await this.#privateKey(sigId) } : {}),
+      ...(sigId !== '' ? { signer: await this.#privateKey(sigId) } : {}),
     };
     let data: Uint8Array;
-    if (symKeyId !== undefined) {
+    if (symKeyId !== '') {
       if (isZeroTopic(t)) throw whisperFailure(ERR.noTopics);
       const key = await this.#symKey(symKeyId);
-      try {
-        checkSymKey(key);
-      } catch {
-        throw whisperFailure(ERR.invalidSymKey);
-      }
+      if (!isValidSymKey(key)) throw whisperFailure(ERR.invalidSymKey);
       data = sealSymmetric(p, key, this.#random);
     } else {
-      if (!isValidPublicKey(pubKey!)) throw whisperFailure(ERR.invalidPublicKey);
-      data = sealAsymmetric(p, pubKey!, this.#random);
+      if (!isValidPublicKey(pubKey)) throw whisperFailure(ERR.invalidPublicKey);
+      data = sealAsymmetric(p, pubKey, this.#random);
     }
+    if (((m.targetPeer as string | undefined) ?? '') !== '')
+      throw whisperFailure('targetPeer is not supported: every envelope goes to the whole network');
     if (powTarget < this.#node.minPow()) throw whisperFailure(ERR.tooLowPow);
     const expiry = Math.floor(this.#now() / 1000) + ttl;
     const params = { expiry, ttl, topic: t, data };
@@ -370,8 +357,17 @@ export class ShhApi {
 
 const postKey = (session: string, postId: string): string => `${session}\u0000${postId}`;
 
-/** geth treats an empty id string as absent. */
-function optionalId(v: unknown, name: string): string | undefined {
-  if (v === undefined || v === '') return undefined;
-  return str(v, name);
+const ARG0 = { arg: 0 } as const;
+
+/**
+ * geth's order for a subscription: a transport that can push, then an array whose first item names
+ * a known subscription (rpc/handler.go handleSubscribe), then the arguments themselves.
+ */
+function subscribeArgs(params: unknown, ctx: CallContext): unknown[] {
+  if (!ctx.notify) throw whisperFailure(ERR.notificationsUnsupported);
+  if (!Array.isArray(params)) throw invalidParams('non-array args');
+  const name: unknown = params[0];
+  if (typeof name !== 'string') throw invalidParams('expected subscription name as first argument');
+  if (name !== 'messages') throw new RpcError(RPC.methodNotFound, `no ${JSON.stringify(name)} subscription in shh namespace`);
+  return args(params, 'shh_subscribe');
 }

@@ -1,14 +1,14 @@
 // Subscriptions (pushed, shh_subscribe) and polled filters (shh_newMessageFilter) over core Filters.
 // Beyond geth (SPEC §4): a new watcher first receives every matching envelope already live in the
 // pool, then new ones, each once: the back-fill snapshot and the live listener are registered in the
-// same synchronous step, so no envelope can fall between them or arrive twice. Polled filters that
-// are not read for 5 minutes are dropped, as geth does; their buffers are bounded.
+// same synchronous step, so no envelope can fall between them or arrive twice. As in geth, a
+// subscription belongs to its session (connection) and polled filters never expire; where the
+// session is a page (the extension), its filters end with it too (filtersEndWithSession). A polled
+// filter's buffer is bounded.
 
 import { Filters, type FilterCriteria, type ReceivedMessage } from '../core/filter.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
 
-/** geth's filterTimeout: a polled filter unused this long is removed. */
-export const FILTER_IDLE_MS = 5 * 60 * 1000;
 /** Messages kept per polled filter between reads; the oldest go first beyond it. */
 export const FILTER_BUFFER_LIMIT = 10_000;
 
@@ -23,12 +23,12 @@ interface Polled {
   kind: 'filter';
   session: string;
   messages: ReceivedMessage[];
-  lastUsed: number;
 }
 
 export interface WatchersInit {
-  now: () => number; // ms
   envelopes: () => Iterable<VerifiedEnvelope>;
+  /** endSession drops the session's polled filters too (a page's), not only its subscriptions. */
+  filtersEndWithSession: boolean;
 }
 
 export class Watchers {
@@ -63,29 +63,31 @@ export class Watchers {
 
   newFilter(id: string, session: string, criteria: FilterCriteria): void {
     const backfill = this.#register(id, criteria);
-    this.#watchers.set(id, { kind: 'filter', session, messages: backfill.slice(-FILTER_BUFFER_LIMIT), lastUsed: this.#init.now() });
+    this.#watchers.set(id, { kind: 'filter', session, messages: backfill.slice(-FILTER_BUFFER_LIMIT) });
   }
 
   /** Drains a polled filter; undefined when there is no such filter. */
   take(id: string): ReceivedMessage[] | undefined {
     const w = this.#watchers.get(id);
     if (w?.kind !== 'filter') return undefined;
-    w.lastUsed = this.#init.now();
     const out = w.messages;
     w.messages = [];
     return out;
   }
 
-  remove(id: string, kind: 'subscription' | 'filter'): boolean {
-    if (this.#watchers.get(id)?.kind !== kind) return false;
+  /** Removes a watcher; with `session`, only if it belongs to that session (geth's subscriptions). */
+  remove(id: string, kind: 'subscription' | 'filter', session?: string): boolean {
+    const w = this.#watchers.get(id);
+    if (w?.kind !== kind || (session !== undefined && w.session !== session)) return false;
     this.#watchers.delete(id);
     this.#filters.remove(id);
     return true;
   }
 
-  /** Drops every watcher of a session (a closed WebSocket, a closed tab). */
+  /** Drops a session's subscriptions (a closed WebSocket, a closed tab), and its filters if so configured. */
   endSession(session: string): void {
-    for (const [id, w] of this.#watchers) if (w.session === session) this.remove(id, w.kind);
+    for (const [id, w] of this.#watchers)
+      if (w.session === session && (w.kind === 'subscription' || this.#init.filtersEndWithSession)) this.remove(id, w.kind);
   }
 
   /** Routes a newly accepted envelope to the watchers it matches. */
@@ -102,19 +104,6 @@ export class Watchers {
         w.deliver(message);
       }
     }
-  }
-
-  /** Removes polled filters idle for longer than FILTER_IDLE_MS; returns their ids. */
-  sweep(): string[] {
-    const now = this.#init.now();
-    const gone: string[] = [];
-    for (const [id, w] of this.#watchers) {
-      if (w.kind === 'filter' && now - w.lastUsed > FILTER_IDLE_MS) {
-        this.remove(id, 'filter');
-        gone.push(id);
-      }
-    }
-    return gone;
   }
 
   #register(id: string, criteria: FilterCriteria): ReceivedMessage[] {
