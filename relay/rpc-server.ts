@@ -55,12 +55,12 @@ async function handleOne(req: unknown, handler: RpcHandler, ctx: RpcCallContext)
   if (r.jsonrpc !== '2.0') return errorResponse(id, RPC.invalidRequest, 'invalid request: jsonrpc must be "2.0"');
   if (hasId && !isId(r.id)) return errorResponse(null, RPC.invalidRequest, 'invalid request: id must be a string, number or null');
   if (typeof r.method !== 'string') return errorResponse(id, RPC.invalidRequest, 'invalid request: method must be a string');
+  // Like geth, params of any shape reach the method, which decodes them (src/api/params.ts: null and
+  // absent are no arguments, anything else but an array is "non-array args").
   const params = r.params;
-  if (params !== undefined && (typeof params !== 'object' || params === null))
-    return errorResponse(id, RPC.invalidRequest, 'invalid request: params must be an array or an object');
   let response: Response;
   try {
-    response = { jsonrpc: '2.0', id, result: (await handler.call(r.method, params ?? [], ctx)) ?? null };
+    response = { jsonrpc: '2.0', id, result: (await handler.call(r.method, params, ctx)) ?? null };
   } catch (e) {
     response = { jsonrpc: '2.0', id, error: toRpcError(e).toJSON() };
   }
