@@ -9,7 +9,8 @@
 // Limits (docs/API.md "Limits"): seals take turns through the SealScheduler; keys and live watchers are capped.
 
 import { EXPIRY_TOLERANCE } from '../core/constants.ts';
-import { RPC, whisperFailure } from '../api/rpc-error.ts';
+import { args, str } from '../api/params.ts';
+import { invalidParams, RPC, whisperFailure } from '../api/rpc-error.ts';
 import { ERR, ShhApi } from '../api/shh.ts';
 import type { KeyStore } from '../api/keys.ts';
 import type { DeliveredRow, WatcherRow } from '../store/db.ts';
@@ -91,7 +92,9 @@ export class OriginScope {
       };
       return this.#api.call(method, params, { session, notify });
     }
-    const a = Array.isArray(params) ? params : params === undefined ? [] : [params];
+    // geth's argument rules first (src/api/params.ts), so a page gets the relay's answers.
+    if (params !== undefined && params !== null && !Array.isArray(params)) throw invalidParams('non-array args');
+    const a: unknown[] = params ?? [];
     switch (method) {
       case 'shh_subscribe':
       case 'shh_newMessageFilter': {
@@ -112,18 +115,17 @@ export class OriginScope {
       case 'shh_unsubscribe':
       case 'shh_deleteMessageFilter': {
         const kind = method === 'shh_unsubscribe' ? 'subscription' : 'filter';
-        const outer = a[0];
-        const active = typeof outer === 'string' ? this.#byOuter.get(outer) : undefined;
-        if (!active || active.row.kind !== kind)
-          throw whisperFailure(kind === 'subscription' ? ERR.subscriptionNotFound : `failed to unsubscribe: invalid ID '${String(outer)}'`);
+        const outer = str(args(params, method)[0], { arg: 0 });
+        const active = this.#byOuter.get(outer);
+        if (!active || active.row.kind !== kind) throw whisperFailure(kind === 'subscription' ? ERR.subscriptionNotFound : ERR.unsubscribeInvalidId);
         await this.#api.call(method, [active.inner], { session });
         await this.#forget([active]);
         return true;
       }
       default: {
         // shh_getFilterMessages: hand out only what this filter never handed out (recorded once confirmed).
-        const outer = a[0];
-        const active = typeof outer === 'string' ? this.#byOuter.get(outer) : undefined;
+        const outer = str(args(params, method)[0], { arg: 0 });
+        const active = this.#byOuter.get(outer);
         if (!active || active.row.kind !== 'filter') throw whisperFailure(ERR.filterNotFound);
         let messages: Json[];
         try {

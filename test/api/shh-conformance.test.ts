@@ -28,7 +28,7 @@ for (const admin of [true, false]) {
     const fixture = await makeFixture((m, p) => api.call(m, p, push('ws-1')));
     it.each(ROWS.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
       const got = await answer(api, row, fill(row.params, fixture));
-      if (row.admin && !admin) return expect((got as { error: [number] }).error?.[0]).toBe(4100);
+      if (row.admin && !admin) return expect((got as { error?: [number, string] }).error?.[0]).toBe(4100);
       const want = row.expect;
       if ('error' in want) expect(got).toEqual({ error: want.error });
       else if ('result' in want) expect(got).toEqual({ result: fill(want.result, fixture) });
