@@ -1,6 +1,7 @@
 // A static file server for the demo DApps (`npm start`, test/browser/demos.test.ts): one folder on
 // 127.0.0.1 only, GET/HEAD only, folders answer with their index.html, and no path may leave the
-// folder (resolved paths are checked, so `..` and encoded slashes cannot escape it).
+// folder (resolved paths are checked, so `..` and encoded slashes cannot escape it). Mounts serve
+// further folders under a URL prefix with the same rules (the demos reach packages/ as /packages/).
 
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -23,9 +24,17 @@ export interface DirServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` on 127.0.0.1:`port` (0 picks a free one); rejects with the listen error (EADDRINUSE…). */
-export async function serveDir(root: string, port = 0): Promise<DirServer> {
-  const base = resolve(root);
+/** The demos: examples/ at /, and packages/ at /packages/ for the DApp package they import by name. */
+export const serveExamples = (port = 0): Promise<DirServer> => {
+  const repo = resolve(import.meta.dirname, '..');
+  return serveDir(join(repo, 'examples'), port, { '/packages/': join(repo, 'packages') });
+};
+
+/**
+ * Serves `root` on 127.0.0.1:`port` (0 picks a free one), and each mount's folder under its URL
+ * prefix (ending in '/'); rejects with the listen error (EADDRINUSE…).
+ */
+export async function serveDir(root: string, port = 0, mounts: Record<string, string> = {}): Promise<DirServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     let path: string;
@@ -34,7 +43,10 @@ export async function serveDir(root: string, port = 0): Promise<DirServer> {
     } catch {
       return void res.writeHead(400).end();
     }
-    let file = resolve(join(base, path));
+    const prefix = Object.keys(mounts).find((m) => path.startsWith(m));
+    const base = resolve(prefix ? mounts[prefix]! : root);
+    const inFolder = prefix ? path.slice(prefix.length - 1) : path;
+    let file = resolve(join(base, inFolder));
     if (file !== base && !file.startsWith(base + sep)) return void res.writeHead(404).end();
     let stat = statSync(file, { throwIfNoEntry: false });
     if (stat?.isDirectory()) {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join, relative, resolve } from 'node:path';
-import { serveDir } from './serve-dir.ts';
+import { serveExamples } from './serve-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RELAY_PORT = 9090; // SPEC §5 defaults, and the extension's built-in relay address
@@ -200,10 +200,10 @@ try {
 await halt();
 
 try {
-  server = await serveDir(join(ROOT, 'examples'), WEB_PORT);
+  server = await serveExamples(WEB_PORT);
 } catch (e) {
   if (e.code !== 'EADDRINUSE') await fail(`cannot serve examples/: ${e.message}`);
-  server = await serveDir(join(ROOT, 'examples'), 0);
+  server = await serveExamples(0);
   say(`Port ${WEB_PORT} is in use: the demo pages are served on port ${server.port} instead.`);
 }
 await halt();

@@ -1,11 +1,13 @@
-// What every demo needs around window.shh (docs/API.md): connecting the site (SPEC §4 access rules),
-// UTF-8 <-> 0x hex, topics from names, and a PoW target the node accepts. Plain ES module, no build.
-import { keccak256 } from './keccak.js';
+// What every demo needs around window.shh (docs/API.md): connecting the site (the access rules of
+// docs/API.md), and a PoW target the node accepts. Payload and topic helpers come from the DApp
+// package (packages/shh-provider, imported by name through each page's import map). Plain ES
+// module, no build.
+import { ErrorCode, hexToJson, jsonToHex, onMessages as onProviderMessages, topicFromName } from 'shh-provider';
+
+export { hexToJson, jsonToHex, topicFromName };
 
 /** Codes a DApp should tell apart (docs/API.md, "Errors"). */
-export const USER_REJECTED = 4001;
-export const UNAUTHORIZED = 4100;
-export const DISCONNECTED = 4900;
+export const { USER_REJECTED, UNAUTHORIZED, DISCONNECTED } = ErrorCode;
 
 /** The provider, or null when the extension is not installed (window.shh exists before page scripts run). */
 export const shh = () => window.shh ?? null;
@@ -41,30 +43,6 @@ export async function connect() {
   }
 }
 
-const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
-const hex = (bytes) => '0x' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-export const utf8ToHex = (s) => hex(enc.encode(s));
-export function hexToUtf8(h) {
-  const s = h.startsWith('0x') ? h.slice(2) : h;
-  const bytes = new Uint8Array(s.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return dec.decode(bytes);
-}
-
-/** JSON in, JSON out; a payload that is not our JSON (someone else on the topic) reads as null. */
-export const jsonToHex = (value) => utf8ToHex(JSON.stringify(value));
-export function hexToJson(h) {
-  try {
-    return JSON.parse(hexToUtf8(h));
-  } catch {
-    return null;
-  }
-}
-
-/** A topic from a name: the first 4 bytes of keccak256(name), as web3.utils.sha3(name).slice(0, 10). */
-export const topicFromName = (name) => hex(keccak256(enc.encode(name)).subarray(0, 4));
-
 /**
  * The PoW target for a post: the node's minimum (shh_info.minPow, 0.2 by default). Work grows with
  * the TTL and the size (pow = 2^zeros / (size * ttl)), so a long-lived message costs more to seal.
@@ -78,13 +56,7 @@ export async function powTarget() {
 export const fingerprint = (publicKey) => `${publicKey.slice(0, 10)}…${publicKey.slice(-6)}`;
 
 /** Calls `fn(result)` for each message of one subscription; returns the function that stops it. */
-export function onMessages(subscription, fn) {
-  const listener = (event) => {
-    if (event?.data?.subscription === subscription) fn(event.data.result);
-  };
-  window.shh.on('message', listener);
-  return () => window.shh.removeListener('message', listener);
-}
+export const onMessages = (subscription, fn) => onProviderMessages(window.shh, subscription, fn);
 
 /** Seconds left before a message (timestamp + ttl) expires. */
 export const secondsLeft = (m) => Math.max(0, m.timestamp + m.ttl - Math.floor(Date.now() / 1000));

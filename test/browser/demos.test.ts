@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { serveDir, type DirServer } from '../../scripts/serve-dir.ts';
+import { serveExamples, type DirServer } from '../../scripts/serve-dir.ts';
 import { toHex } from '../../src/core/bytes.ts';
-import { keccak256 } from '../../examples/shared/keccak.js';
+import { keccak256 } from '../../packages/shh-provider/keccak.js';
 import { artefactPath, buildExtension, cleanup, launchChromium, ROOT, startRelay, type BrowserSession } from './harness.ts';
 
 type Chromium = BrowserSession & { context: BrowserContext };
@@ -22,7 +22,7 @@ beforeAll(async () => {
   const relay = await startRelay();
   const ws = relay.addrs.find((x) => x.startsWith('/ip4/127.0.0.1/') && x.includes('/ws'))!;
   const ext = buildExtension([ws]);
-  sites = [await serveDir(join(ROOT, 'examples')), await serveDir(join(ROOT, 'examples'))];
+  sites = [await serveExamples(), await serveExamples()];
   // The harness onboards each fresh profile (sets the vault password in the first-run tab).
   [a, b] = await Promise.all([launchChromium(ext.chrome), launchChromium(ext.chrome)]);
   handled.set(a, []).set(b, []);

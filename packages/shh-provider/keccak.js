@@ -1,6 +1,6 @@
 // keccak256 (the original Keccak padding Ethereum uses, not NIST SHA3-256), small rather than fast:
-// the demos hash a few short names to derive topics, as web3.utils.sha3(name).slice(0, 10) does.
-// 64-bit lanes are BigInts. Checked against @noble/hashes in test/browser/demos.test.ts.
+// DApps hash a few short names to derive topics, as web3.utils.sha3(name).slice(0, 10) does.
+// 64-bit lanes are BigInts. Checked against @noble/hashes in test/packages/shh-provider.test.ts.
 
 const MASK = (1n << 64n) - 1n;
 // Rotation offsets r[x + 5y] and round constants of Keccak-f[1600].
