@@ -175,7 +175,7 @@ function postId(v: unknown): string {
   return v;
 }
 
-/** geth's NewMessage (shh_post), plus postId. */
+/** geth's NewMessage (shh_post), plus postId and dark (docs/API.md). */
 export const NEW_MESSAGE: FieldSpec = {
   symKeyID: [str, 'saved'],
   pubKey: [bytes, 'immediate'],
@@ -188,6 +188,7 @@ export const NEW_MESSAGE: FieldSpec = {
   powTarget: [float, 'saved'],
   targetPeer: [str, 'saved'],
   postId: [postId, 'saved'],
+  dark: [bool, 'saved'],
 };
 
 /** geth's Criteria (shh_subscribe, shh_newMessageFilter). */

@@ -330,6 +330,8 @@ export class ShhApi {
       if (!isValidPublicKey(pubKey)) throw whisperFailure(ERR.invalidPublicKey);
       data = sealAsymmetric(p, pubKey, this.#random);
     }
+    // A dark post must never go out less dark in silence; this node has no mix layer yet.
+    if (m.dark === true) throw whisperFailure('dark posts need the mix layer, which this node does not have');
     if (((m.targetPeer as string | undefined) ?? '') !== '')
       throw whisperFailure('targetPeer is not supported: every envelope goes to the whole network');
     if (powTarget < this.#node.minPow()) throw whisperFailure(ERR.tooLowPow);

@@ -133,6 +133,8 @@ export const ROWS: Row[] = [
   { name: 'post: symKeyID a number', method: 'shh_post', params: [{ symKeyID: 5 }], expect: goField(0, 'number', 'NewMessage.symKeyID', 'string') },
   { name: 'post: first type error in document order', method: 'shh_post', params: [{ ttl: 'x', powTarget: 'y' }], expect: goField(0, 'string', 'NewMessage.ttl', 'uint32') },
   { name: 'post: a hex error wins over an earlier type error', method: 'shh_post', params: [{ ttl: 'x', payload: 'zz' }], expect: goField(0, 'hex string without 0x prefix', 'NewMessage.payload', 'hexutil.Bytes') },
+  { name: 'post (beyond geth): dark: true without a mix layer', method: 'shh_post', params: [{ pubKey: '$pub', dark: true, ...ok }], expect: W('dark posts need the mix layer, which this node does not have') },
+  { name: 'post (beyond geth): dark: false', method: 'shh_post', params: [{ pubKey: '$pub', dark: false, ...ok }], expect: { like: 'hash' } },
   { name: 'post: too many arguments', method: 'shh_post', params: [{}, {}], expect: tooMany(1) },
 
   // shh_subscribe (rpc/handler.go handleSubscribe, then api.go Messages).
