@@ -42,6 +42,8 @@ export interface PostParams {
   powTarget?: number; // at least the node's minimum (shh_info().minPow, 0.2 by default)
   /** Beyond geth: names the post for `postProgress` events and shh_cancelPost; 1-64 of [A-Za-z0-9_-]. */
   postId?: string;
+  /** Beyond geth: true sends through the mix layer only (refused where the node has none); false the plain path. */
+  dark?: boolean;
 }
 
 /** shh_subscribe / shh_newMessageFilter: exactly one of symKeyID / privateKeyID. */

@@ -5,6 +5,7 @@
 
 import { toHex } from '../core/bytes.ts';
 import { PROTOCOL_VERSION } from '../core/constants.ts';
+import { args } from '../api/params.ts';
 import { RPC, RpcError, toRpcError } from '../api/rpc-error.ts';
 import { ADMIN_METHODS, SHH_METHODS } from '../api/shh.ts';
 import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
@@ -131,7 +132,7 @@ export class PageRouter {
   async #dispatch(origin: string, session: string, method: string, params: unknown): Promise<unknown> {
     const s = await this.#i.services;
     const perms = s.permissions;
-    if (method === 'shh_version') return PROTOCOL_VERSION;
+    if (method === 'shh_version') return (args(params, method), PROTOCOL_VERSION); // geth's argument count still applies
     if (s.locked()) throw lockedError();
     const result = await this.#call(s, origin, session, method, params);
     s.used?.(origin, method, result);
