@@ -1,7 +1,7 @@
 // Every `js` sample of docs/API.md runs as pasted: Chromium with the built extension and a relay on
-// loopback, one page of a site the user connected, each sample run as the body of an async function
-// (what a module script or the console does with top-level await), each in a fresh page so samples
-// cannot lean on one another. A sample passes when it settles without throwing within its time.
+// loopback, a site the user connected, each sample run as a module script of a fresh page (so
+// samples cannot lean on one another). A sample passes when its last line is reached without an
+// error or an unhandled rejection.
 // Then a subset of the geth conformance table over window.shh itself, in the same page.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,16 +34,26 @@ afterAll(async () => {
   await cleanup();
 }, 60_000);
 
-/** Runs `body` as an async function in the page; resolves to the error text, or null. */
+/**
+ * Runs `body` as a module script of the page (what pasting it into a page's <script type="module">
+ * does: top-level await, strict mode, no top-level return); resolves to the error it raised, or null.
+ */
 const runIn = (page: TestPage, body: string): Promise<string | null> =>
   page.evaluate(async (code: string) => {
-    const AsyncFunction = (async () => undefined).constructor as new (body: string) => () => Promise<unknown>;
-    try {
-      await new AsyncFunction(code)();
+    const w = window as unknown as { sampleDone?: boolean };
+    const failed = new Promise<string>((resolve) => {
+      addEventListener('error', (e) => resolve(`${(e.error as { code?: number })?.code ?? ''} ${e.message}`), { once: true });
+      addEventListener('unhandledrejection', (e) => resolve(`unhandled: ${String(e.reason?.message ?? e.reason)}`), { once: true });
+    });
+    const script = document.createElement('script');
+    script.type = 'module';
+    script.textContent = `${code}\nwindow.sampleDone = true;`;
+    document.head.append(script);
+    const done = (async () => {
+      while (!w.sampleDone) await new Promise((r) => setTimeout(r, 50));
       return null;
-    } catch (e) {
-      return `${(e as { code?: number }).code ?? ''} ${(e as Error).message ?? String(e)}`;
-    }
+    })();
+    return Promise.race([done, failed]);
   }, body);
 
 describe('docs/API.md samples in Chromium', () => {
