@@ -1,4 +1,4 @@
-// Every `js` sample of docs/API.md runs as pasted: Chromium with the built extension and a relay on
+// Every `js` sample of docs/API.md and docs/MIGRATING.md runs as pasted: Chromium with the built extension and a relay on
 // loopback, a site the user connected, each sample run as a module script of a fresh page (so
 // samples cannot lean on one another). A sample passes when its last line is reached without an
 // error or an unhandled rejection.
@@ -9,8 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fill, LIKE, makeFixture, ROWS, type Fixture } from '../api/geth-conformance.ts';
 import { buildExtension, cleanup, connectSite, launchChromium, ROOT, serve, startRelay, type BrowserSession, type TestPage } from './harness.ts';
 
-const doc = readFileSync(join(ROOT, 'docs', 'API.md'), 'utf8');
-const SAMPLES = [...doc.matchAll(/```js\n([\s\S]*?)```/g)].map((m, i) => [`sample ${i + 1}: ${m[1]!.split('\n')[0]!.slice(0, 70)}`, m[1]!] as const);
+const SAMPLES = ['API.md', 'MIGRATING.md'].flatMap((name) =>
+  [...readFileSync(join(ROOT, 'docs', name), 'utf8').matchAll(/```js\n([\s\S]*?)```/g)].map(
+    (m, i) => [`${name} sample ${i + 1}: ${m[1]!.split('\n')[0]!.slice(0, 60)}`, m[1]!] as const,
+  ),
+);
 
 let browser: BrowserSession;
 let site: { url: string; close(): Promise<void> };
@@ -56,7 +59,7 @@ const runIn = (page: TestPage, body: string): Promise<string | null> =>
     return Promise.race([done, failed]);
   }, body);
 
-describe('docs/API.md samples in Chromium', () => {
+describe('docs samples in Chromium', () => {
   it('there are samples to run', () => expect(SAMPLES.length).toBeGreaterThan(5));
   it.each(SAMPLES)('%s', async (_name, body) => {
     const page = await browser.newPage();
