@@ -131,7 +131,7 @@ export class OriginScope {
         try {
           messages = (await this.#api.call(method, [active.inner], { session })) as Json[];
         } catch (e) {
-          await this.#forget([active]); // gone from the API (its key was deleted, say): forget it here too
+          await this.#forget([active]); // the API no longer has it: forget it here too
           throw e;
         }
         const fresh = messages.filter((m) => !active.delivered.has(String(m.hash)));
