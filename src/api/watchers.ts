@@ -1,10 +1,10 @@
 // Subscriptions (pushed, shh_subscribe) and polled filters (shh_newMessageFilter) over core Filters.
-// Beyond geth (SPEC §4): a new watcher first receives every matching envelope already live in the
-// pool, then new ones, each once: the back-fill snapshot and the live listener are registered in the
-// same synchronous step, so no envelope can fall between them or arrive twice. As in geth, a
-// subscription belongs to its session (connection) and polled filters never expire; where the
-// session is a page (the extension), its filters end with it too (filtersEndWithSession). A polled
-// filter's buffer is bounded.
+// Beyond geth (docs/API.md, deliberate differences): a new watcher first receives every matching
+// envelope already live in the pool, then new ones, each once: the back-fill snapshot and the live
+// listener are registered in the same synchronous step, so no envelope can fall between them or
+// arrive twice. As in geth, a subscription belongs to its session (connection) and polled filters
+// never expire; where the session is a page (the extension), its filters end with it too
+// (filtersEndWithSession). A polled filter's buffer is bounded.
 
 import { Filters, type FilterCriteria, type ReceivedMessage } from '../core/filter.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
