@@ -1,4 +1,4 @@
-// JSON-RPC 2.0 over HTTP POST and WebSocket on one port, path `/` (SPEC §5). Single and batch
+// JSON-RPC 2.0 over HTTP POST and WebSocket on one port, path `/` (docs/PROTOCOL.md §5). Single and batch
 // requests, notifications, the standard -326xx errors; handler errors go through toRpcError. Every
 // HTTP request shares the session 'http' (filters must outlive a request); each WebSocket is its own
 // session, ended on close. Bad input of any shape gets an error object, never a crash.

@@ -1,4 +1,4 @@
-// The one table that maps failures to EIP-1193 / JSON-RPC error numbers (SPEC §4). Errors cross
+// The one table that maps failures to EIP-1193 / JSON-RPC error numbers (docs/PROTOCOL.md §4). Errors cross
 // every boundary (page, extension contexts, relay clients) as {code, message, data?} only.
 
 import type { WhisperError } from '../core/errors.ts';

@@ -1,4 +1,4 @@
-// The shh_* and net_* methods with geth 1.9 whisperv6 semantics (SPEC §4, §5): parameter checks,
+// The shh_* and net_* methods with geth 1.9 whisperv6 semantics (docs/PROTOCOL.md §4, §5): parameter checks,
 // key and filter ids, post (encrypt, sign, seal, send) and message watchers. One ShhApi serves one
 // scope of keys and watchers: the relay has one for its operator, the extension one per origin.
 
