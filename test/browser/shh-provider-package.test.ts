@@ -3,7 +3,7 @@
 // scratch page that imports it by name finds the provider of the built extension in Chromium and
 // Firefox (detectShhProvider, then shh_version through the provider it found).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,12 +64,16 @@ afterAll(async () => {
 });
 
 describe('shh-provider from its tarball', () => {
-  it('installs the published files only, and its types compile in a DApp (strict, bundler resolution)', () => {
+  it('installs the published files only; its types compile in a DApp and in the TypeScript samples of docs/API.md (strict, bundler resolution)', () => {
     const dir = join(app, 'node_modules', 'shh-provider');
     expect(readdirSync(dir).sort()).toEqual(['README.md', 'index.d.ts', 'index.js', 'keccak.d.ts', 'keccak.js', 'package.json', 'shh.d.ts']);
     writeFileSync(join(app, 'dapp.ts'), DAPP_TS);
+    // The TypeScript samples of docs/API.md, as pasted, against the installed package.
+    const samples = [...readFileSync(join(ROOT, 'docs', 'API.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(samples.length).toBeGreaterThan(0);
+    samples.forEach((code, i) => writeFileSync(join(app, `api-sample-${i}.ts`), code));
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', '--types', '', 'dapp.ts'];
+    const args = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2022,dom', '--types', '', 'dapp.ts', ...samples.map((_, i) => `api-sample-${i}.ts`)];
     const r = spawnSync(process.execPath, [tsc, ...args], { cwd: app, encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
