@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('shh-provider from its tarball', () => {
   it('installs the published files only; its types compile in a DApp and in the TypeScript samples of docs/API.md (strict, bundler resolution)', () => {
     const dir = join(app, 'node_modules', 'shh-provider');
-    expect(readdirSync(dir).sort()).toEqual(['README.md', 'index.d.ts', 'index.js', 'keccak.d.ts', 'keccak.js', 'package.json', 'shh.d.ts']);
+    expect(readdirSync(dir).sort()).toEqual(['LICENSE', 'README.md', 'index.d.ts', 'index.js', 'keccak.d.ts', 'keccak.js', 'package.json', 'shh.d.ts']);
     writeFileSync(join(app, 'dapp.ts'), DAPP_TS);
     // The TypeScript samples of docs/API.md, as pasted, against the installed package.
     const samples = [...readFileSync(join(ROOT, 'docs', 'API.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
