@@ -1,5 +1,6 @@
 // A received message as shh_* JSON (geth whisperv6 api.go `Message`): bytes as 0x hex, ttl and
-// timestamp as plain numbers, `sig` and `recipientPublicKey` omitted when absent.
+// timestamp as plain numbers, `sig` and `recipientPublicKey` omitted when absent. Keys in geth's
+// order (gen_message_json.go), so even a byte-for-byte comparison of the JSON text matches.
 
 import { toHex } from '../core/bytes.ts';
 import type { ReceivedMessage } from '../core/filter.ts';
@@ -7,7 +8,6 @@ import { topicToJson } from '../core/topic.ts';
 
 export interface MessageJson {
   sig?: string;
-  recipientPublicKey?: string;
   ttl: number;
   timestamp: number;
   topic: string;
@@ -15,12 +15,12 @@ export interface MessageJson {
   padding: string;
   pow: number;
   hash: string;
+  recipientPublicKey?: string;
 }
 
 export function messageToJson(m: ReceivedMessage): MessageJson {
   return {
     ...(m.signer ? { sig: toHex(m.signer) } : {}),
-    ...(m.recipientPublicKey ? { recipientPublicKey: toHex(m.recipientPublicKey) } : {}),
     ttl: m.ttl,
     timestamp: m.timestamp,
     topic: topicToJson(m.topic),
@@ -28,5 +28,6 @@ export function messageToJson(m: ReceivedMessage): MessageJson {
     padding: toHex(m.padding),
     pow: m.pow,
     hash: toHex(m.hash),
+    ...(m.recipientPublicKey ? { recipientPublicKey: toHex(m.recipientPublicKey) } : {}),
   };
 }

@@ -207,11 +207,11 @@ export const LIKE: Record<string, (v: unknown) => boolean> = {
   boolean: (v) => typeof v === 'boolean',
   quantity: (v) => typeof v === 'string' && /^0x(0|[1-9a-f][0-9a-f]*)$/.test(v),
   string: (v) => typeof v === 'string',
-  // geth's Message JSON: sig and recipientPublicKey only when present.
+  // geth's Message JSON (gen_message_json.go): its keys in its order; sig only when signed (these are not).
   messages: (v) =>
     Array.isArray(v) &&
     v.length > 0 &&
-    v.every((m) => Object.keys(m).sort().join() === 'hash,padding,payload,pow,recipientPublicKey,timestamp,topic,ttl'),
+    v.every((m) => Object.keys(m).join() === 'ttl,timestamp,topic,payload,padding,pow,hash,recipientPublicKey'),
 };
 
 /** Makes the fixture through `call` (any surface). */
