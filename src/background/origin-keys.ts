@@ -2,6 +2,8 @@
 // IndexedDB (associated data names origin, kind and id, so a box cannot serve another origin), plus
 // the identities the user granted it, usable by id as `sig` and `privateKeyID` but never exported.
 // The grant is read on every use, so a revoke takes effect on the next call; locked, every use is 4100.
+// A granted identity always wins over a key of the origin with the same id (one could come from a
+// crafted backup): the key never signs or decrypts in the identity's name.
 
 import { PRIVATE_KEY_LENGTH } from '../core/constants.ts';
 import { isValidPrivateKey } from '../core/signature.ts';
@@ -49,12 +51,12 @@ export class OriginKeyStore implements KeyStore {
   }
 
   async privateKey(id: string): Promise<Uint8Array | undefined> {
-    return (await this.#own('pair', id)) ?? ((await this.#grantedId(id)) ? this.#i.identityKey(id) : undefined);
+    return (await this.#grantedId(id)) ? this.#i.identityKey(id) : this.#own('pair', id);
   }
 
   /** Only keys the origin created or added itself: an identity's private key never leaves. */
-  exportPrivateKey(id: string): Promise<Uint8Array | undefined> {
-    return this.#own('pair', id);
+  async exportPrivateKey(id: string): Promise<Uint8Array | undefined> {
+    return (await this.#grantedId(id)) ? undefined : this.#own('pair', id);
   }
 
   async addSymKey(key: Uint8Array): Promise<string> {

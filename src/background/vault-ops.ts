@@ -1,6 +1,8 @@
 // What the popup does to the vault as a whole (issue 5): after-unlock migration of schema-2 clear
 // keys, encrypted backup export and import, and the wipe. Export asks for the password again; import on
 // first run creates the vault under the backup's password; the wipe is the only path that deletes.
+// Import never changes the relay list: it reports the backup's list beside the current one and the
+// popup asks the user. An identity always wins over a site key of the same id (such keys are skipped).
 
 import { fromHex, toHex } from '../core/bytes.ts';
 import { RPC, RpcError } from '../api/rpc-error.ts';
@@ -13,6 +15,15 @@ import type { SettingsService } from './settings.ts';
 import { decryptBackup, encryptBackup, type BackupContents } from './vault-backup.ts';
 import { AAD } from './vault-crypto.ts';
 import type { Vault } from './vault.ts';
+
+/** What an import did; `relays` only when the backup's relay list differs from the one in use (not applied). */
+export interface ImportResult {
+  identities: number;
+  keys: number;
+  /** Site keys left out because an identity has the same id. */
+  skipped?: number;
+  relays?: { current: string[]; backup: string[] };
+}
 
 export interface VaultOpsInit {
   vault: Vault;
@@ -53,21 +64,34 @@ export class VaultOps {
     return encryptBackup(contents, password, { randomBytes: this.#i.randomBytes, now: this.#i.now, ...(this.#i.iterations ? { iterations: this.#i.iterations } : {}) });
   }
 
-  /** Restores a backup: on first run the vault is created under its password; entries already here are kept. */
-  async importBackup(file: string, password: string): Promise<{ identities: number; keys: number }> {
-    const { vault } = this.#i;
+  /**
+   * Restores a backup: on first run the vault is created under its password; entries already here are
+   * kept. The relay list is not applied: a differing one comes back in `relays` for the user to accept.
+   */
+  async importBackup(file: string, password: string): Promise<ImportResult> {
+    const { vault, settings } = this.#i;
     const c = await decryptBackup(file, password);
     if (vault.state === 'new') await vault.create(password);
     else if (vault.state === 'locked') throw new RpcError(RPC.unauthorized, 'Unlock the extension before importing into it.');
     let identities = 0;
     for (const b of c.identities) if (await this.#i.identities.restore({ ...b, privateKey: fromHex(b.privateKey, true) })) identities++;
+    const identityIds = new Set([...c.identities.map((b) => b.id), ...(await this.#i.identities.list()).map((i) => i.id)]);
     let keys = 0;
+    let skipped = 0;
     for (const k of c.keys) {
+      if (identityIds.has(k.id)) {
+        skipped++;
+        continue;
+      }
       const sealed = await vault.seal(fromHex(k.key, true), AAD.key(k.origin, k.kind, k.id));
       if (await this.#i.keys.insert(k.origin, k.kind, k.id, sealed)) keys++;
     }
-    await this.#i.settings.set(c.settings).catch(() => undefined); // a setting this version refuses is not worth failing the restore
-    return { identities, keys };
+    const { relays: backupRelays, ...rest } = c.settings;
+    // A setting this version refuses is not worth failing the restore over.
+    await settings.set(rest).catch((e: unknown) => console.debug('shh:bg:backup', 'a setting of the backup was refused', e));
+    const current = (await settings.get()).relays;
+    const relays = backupRelays !== undefined && backupRelays.length > 0 && !sameList(backupRelays, current) ? { current, backup: [...backupRelays] } : undefined;
+    return { identities, keys, ...(skipped ? { skipped } : {}), ...(relays ? { relays } : {}) };
   }
 
   /** Deletes every secret and every grant (sites hear identitiesChanged []), then the vault record. */

@@ -3,6 +3,7 @@
 
 import { ask, el } from './ask.ts';
 import type { Screen } from './main-screen.ts';
+import { confirmRelayChange } from './relay-change.ts';
 import { button, field, form, message, section, textarea } from './ui.ts';
 
 export async function settingsView(screen: Screen): Promise<HTMLElement> {
@@ -39,6 +40,7 @@ export async function settingsView(screen: Screen): Promise<HTMLElement> {
   const restore = form([fileIn.row, bpw.row], 'Import backup', async (msg) => {
     const r = await ask('vault:import', { file: fileIn.input.value, password: bpw.input.value });
     msg.info(`Imported ${r.identities} identities and ${r.keys} site keys.`);
+    if (r.relays && (await confirmRelayChange(restore, r.relays)) === 'replaced') relays.input.value = r.relays.backup.join('\n');
   });
 
   const wipeMsg = message();

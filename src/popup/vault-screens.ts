@@ -3,6 +3,7 @@
 // separate, confirmed choice for a forgotten password).
 
 import { ask, el } from './ask.ts';
+import { confirmRelayChange } from './relay-change.ts';
 import { button, field, form, message, textarea } from './ui.ts';
 
 export const MIN_PASSWORD = 8;
@@ -25,6 +26,7 @@ export function onboarding(app: HTMLElement, done: () => void): void {
     if (!text.input.value.trim()) return msg.error('Choose a backup file or paste its text.');
     const r = await ask('vault:import', { file: text.input.value, password: bpw.input.value });
     msg.info(`Restored ${r.identities} identities and ${r.keys} site keys.`);
+    if (r.relays) await confirmRelayChange(restore, r.relays);
     done();
   });
 

@@ -64,8 +64,12 @@ export interface PopupRequests {
   'vault:wipe': { params: { confirm: 'wipe' }; result: null };
   /** The backup file's text, encrypted under the vault password (asked again). */
   'vault:export': { params: { password: string }; result: { file: string } };
-  /** On first run: creates the vault under the backup's password. Unlocked: adds what is missing. */
-  'vault:import': { params: { file: string; password: string }; result: { identities: number; keys: number } };
+  /**
+   * On first run: creates the vault under the backup's password. Unlocked: adds what is missing. The
+   * relay list is never applied: `relays` is there when the backup's differs, for the user to accept
+   * (with settings:set) or not. `skipped`: site keys left out because an identity has their id.
+   */
+  'vault:import': { params: { file: string; password: string }; result: { identities: number; keys: number; skipped?: number; relays?: { current: string[]; backup: string[] } } };
   'identities:list': { params: None; result: IdentityDetails[] };
   'identities:create': { params: { name: string }; result: IdentityDetails };
   'identities:import': { params: { name: string; privateKey: string }; result: IdentityDetails };
