@@ -60,6 +60,8 @@ export interface ShhApiInit {
    * true for a page's API, false for an admin one (geth: filters are the node's, never expire).
    */
   filtersEndWithSession?: boolean;
+  /** Distinct keys this API's subscriptions and filters may use together (each costs a trial decryption per envelope). */
+  maxWatcherKeys?: number;
 }
 
 type Handler = (a: unknown[], ctx: CallContext) => Promise<unknown>;
@@ -100,6 +102,7 @@ export class ShhApi {
     this.#watchers = new Watchers({
       envelopes: () => this.#node.envelopes(),
       filtersEndWithSession: init.filtersEndWithSession ?? !this.#admin,
+      ...(init.maxWatcherKeys !== undefined ? { maxKeys: init.maxWatcherKeys } : {}),
     });
     this.#methods = this.#table();
   }
@@ -177,7 +180,7 @@ export class ShhApi {
       },
       shh_newSymKey: () => keys.addSymKey(this.#random(32)),
       shh_addSymKey: (a) => keys.addSymKey(bytes(a[0], ARG0)),
-      shh_generateSymKeyFromPassword: async (a) => keys.addSymKey(symKeyFromPassword(str(a[0], ARG0))),
+      shh_generateSymKeyFromPassword: async (a) => keys.addSymKey(await symKeyFromPassword(str(a[0], ARG0))),
       shh_hasSymKey: (a) => keys.hasSymKey(id(a)),
       shh_getSymKey: async (a) => toHex(await this.#symKey(id(a))),
       shh_deleteSymKey: (a) => keys.deleteSymKey(id(a)),
@@ -192,7 +195,7 @@ export class ShhApi {
         const criteria = await this.#criteria(struct(a[1], CRITERIA, 'Criteria', 1), 'subscription');
         const subId = newSubscriptionId(this.#random);
         const notify = ctx.notify!; // subscribeArgs checked it
-        this.#watchers.subscribe(subId, ctx.session, criteria, (m) =>
+        await this.#watchers.subscribe(subId, ctx.session, criteria, (m) =>
           notify('shh_subscription', { subscription: subId, result: messageToJson(m) }),
         );
         return subId;
@@ -205,7 +208,7 @@ export class ShhApi {
       shh_newMessageFilter: async (a, ctx) => {
         const criteria = await this.#criteria(struct(a[0], CRITERIA, 'Criteria', 0), 'filter');
         const filterId = newKeyId(this.#random);
-        this.#watchers.newFilter(filterId, ctx.session, criteria);
+        await this.#watchers.newFilter(filterId, ctx.session, criteria);
         return filterId;
       },
       shh_getFilterMessages: async (a) => {

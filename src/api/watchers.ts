@@ -1,43 +1,74 @@
 // Subscriptions (pushed, shh_subscribe) and polled filters (shh_newMessageFilter) over core Filters.
 // Beyond geth (docs/API.md, deliberate differences): a new watcher first receives every matching
-// envelope already live in the pool, then new ones, each once: the back-fill snapshot and the live
-// listener are registered in the same synchronous step, so no envelope can fall between them or
-// arrive twice. As in geth, a subscription belongs to its session (connection) and polled filters
+// envelope already live in the pool, then new ones, each once. The live listener is registered in the
+// same synchronous step as the back-fill starts walking the pool; the walk then runs in slices of
+// BACKFILL_SLICE_MS that yield to the event loop (other sites' requests are answered meanwhile), live
+// matches queue behind it, and the two are merged by envelope hash, so nothing falls between them or
+// arrives twice. Each distinct key costs one trial decryption per incoming envelope, so the keys of
+// one Watchers may be capped (maxKeys). As in geth, a subscription belongs to its session (connection) and polled filters
 // never expire; where the session is a page (the extension), its filters end with it too
 // (filtersEndWithSession). A polled filter's buffer is bounded.
 
+import { bytesToKey } from '../core/bytes.ts';
 import { Filters, type FilterCriteria, type ReceivedMessage } from '../core/filter.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
+import { whisperFailure } from './rpc-error.ts';
 
 /** Messages kept per polled filter between reads; the oldest go first beyond it. */
 export const FILTER_BUFFER_LIMIT = 10_000;
+/**
+ * Distinct keys one site's watchers may use together. Every incoming envelope is tried once per
+ * distinct key whose filters watch its topic (a private key without topics: every envelope, one ECDH
+ * each, about 0.1 ms with libsecp256k1 and 1 ms in JavaScript), so 32 keeps one site's share of each
+ * envelope to a few milliseconds; a DApp follows more conversations by giving one key several topics.
+ */
+export const MAX_WATCHER_KEYS_PER_ORIGIN = 32;
+/** The back-fill gives the event loop a turn at least this often (ms of trial decryption per slice). */
+export const BACKFILL_SLICE_MS = 10;
 
 interface Subscription {
   kind: 'subscription';
   session: string;
   deliver: (m: ReceivedMessage) => void;
   pending: ReceivedMessage[] | null; // back-fill not yet flushed: live messages queue behind it
+  keyId: string;
 }
 
 interface Polled {
   kind: 'filter';
   session: string;
   messages: ReceivedMessage[];
+  pending: ReceivedMessage[] | null; // back-fill still walking the pool: live messages wait here
+  keyId: string;
 }
 
 export interface WatchersInit {
   envelopes: () => Iterable<VerifiedEnvelope>;
   /** endSession drops the session's polled filters too (a page's), not only its subscriptions. */
   filtersEndWithSession: boolean;
+  /** Distinct keys (symmetric or private) the watchers may use together; unbounded when absent. */
+  maxKeys?: number;
+  /** Milliseconds of back-fill between turns given to the event loop (BACKFILL_SLICE_MS). */
+  sliceMs?: number;
 }
+
+const turn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+const keyIdOf = (c: FilterCriteria): string => (c.symKey ? 's' + bytesToKey(c.symKey) : 'a' + bytesToKey(c.privateKey!));
 
 export class Watchers {
   readonly #filters = new Filters();
   readonly #watchers = new Map<string, Subscription | Polled>();
   readonly #init: WatchersInit;
+  /** keyId -> how many watchers use it. */
+  readonly #keys = new Map<string, number>();
 
   constructor(init: WatchersInit) {
     this.#init = init;
+  }
+
+  /** Distinct keys in use by the watchers. */
+  get keyCount(): number {
+    return this.#keys.size;
   }
 
   has(id: string, kind: 'subscription' | 'filter'): boolean {
@@ -48,22 +79,27 @@ export class Watchers {
     return this.#watchers.size;
   }
 
-  /** Registers a push subscription; the back-fill is delivered on the next macrotask, after the id is returned. */
-  subscribe(id: string, session: string, criteria: FilterCriteria, deliver: (m: ReceivedMessage) => void): void {
-    const backfill = this.#register(id, criteria);
-    const sub: Subscription = { kind: 'subscription', session, deliver, pending: backfill };
-    this.#watchers.set(id, sub);
+  /**
+   * Registers a push subscription and back-fills it from the pool; resolves once the back-fill is
+   * ready. Its messages are delivered on the next macrotask, after the caller returned the id.
+   */
+  async subscribe(id: string, session: string, criteria: FilterCriteria, deliver: (m: ReceivedMessage) => void): Promise<void> {
+    const sub: Subscription = { kind: 'subscription', session, deliver, pending: [], keyId: keyIdOf(criteria) };
+    const backfill = await this.#register(id, sub, criteria);
     setTimeout(() => {
-      const queued = sub.pending ?? [];
-      sub.pending = null;
       if (this.#watchers.get(id) !== sub) return;
+      const queued = merge(backfill, sub.pending ?? []);
+      sub.pending = null;
       for (const m of queued) sub.deliver(m);
     }, 0);
   }
 
-  newFilter(id: string, session: string, criteria: FilterCriteria): void {
-    const backfill = this.#register(id, criteria);
-    this.#watchers.set(id, { kind: 'filter', session, messages: backfill.slice(-FILTER_BUFFER_LIMIT) });
+  /** Registers a polled filter holding the pool's matching envelopes; resolves once they are in. */
+  async newFilter(id: string, session: string, criteria: FilterCriteria): Promise<void> {
+    const w: Polled = { kind: 'filter', session, messages: [], pending: [], keyId: keyIdOf(criteria) };
+    const backfill = await this.#register(id, w, criteria);
+    w.messages = merge(backfill, w.pending ?? []).slice(-FILTER_BUFFER_LIMIT);
+    w.pending = null;
   }
 
   /** Drains a polled filter; undefined when there is no such filter. */
@@ -81,6 +117,9 @@ export class Watchers {
     if (w?.kind !== kind || (session !== undefined && w.session !== session)) return false;
     this.#watchers.delete(id);
     this.#filters.remove(id);
+    const n = (this.#keys.get(w.keyId) ?? 1) - 1;
+    if (n > 0) this.#keys.set(w.keyId, n);
+    else this.#keys.delete(w.keyId);
     return true;
   }
 
@@ -95,24 +134,49 @@ export class Watchers {
     for (const { id, message } of this.#filters.match(e, p2p)) {
       const w = this.#watchers.get(id);
       if (!w) continue;
-      if (w.kind === 'filter') {
+      if (w.pending) {
+        w.pending.push(message);
+      } else if (w.kind === 'filter') {
         w.messages.push(message);
         if (w.messages.length > FILTER_BUFFER_LIMIT) w.messages.shift();
-      } else if (w.pending) {
-        w.pending.push(message);
       } else {
         w.deliver(message);
       }
     }
   }
 
-  #register(id: string, criteria: FilterCriteria): ReceivedMessage[] {
+  /**
+   * Makes the watcher live, then walks the pool in slices; the matches sorted by timestamp. Throws when
+   * the key cap is reached, or when the watcher was removed (its session ended) during the walk.
+   */
+  async #register(id: string, w: Subscription | Polled, criteria: FilterCriteria): Promise<ReceivedMessage[]> {
     const single = new Filters();
-    single.add(id, criteria);
-    const backfill: ReceivedMessage[] = [];
-    for (const e of this.#init.envelopes()) for (const m of single.match(e)) backfill.push(m.message);
-    backfill.sort((a, b) => a.timestamp - b.timestamp);
+    single.add(id, criteria); // checks the criteria before anything is registered
+    const max = this.#init.maxKeys ?? Infinity;
+    if (!this.#keys.has(w.keyId) && this.#keys.size >= max)
+      throw whisperFailure(`too many distinct keys in this site's subscriptions and filters: at most ${max}; remove some first`);
+    this.#keys.set(w.keyId, (this.#keys.get(w.keyId) ?? 0) + 1);
+    this.#watchers.set(id, w);
     this.#filters.add(id, criteria);
+    const sliceMs = this.#init.sliceMs ?? BACKFILL_SLICE_MS;
+    const backfill: ReceivedMessage[] = [];
+    let sliceEnd = performance.now() + sliceMs;
+    for (const e of this.#init.envelopes()) {
+      if (performance.now() >= sliceEnd) {
+        await turn();
+        if (this.#watchers.get(id) !== w) throw whisperFailure('the watcher was removed before its back-fill finished');
+        sliceEnd = performance.now() + sliceMs;
+      }
+      for (const m of single.match(e)) backfill.push(m.message);
+    }
+    backfill.sort((a, b) => a.timestamp - b.timestamp);
     return backfill;
   }
+}
+
+/** The back-fill, then live messages it does not already hold (the walk may meet an envelope that also came live). */
+function merge(backfill: ReceivedMessage[], live: ReceivedMessage[]): ReceivedMessage[] {
+  if (live.length === 0) return backfill;
+  const seen = new Set(backfill.map((m) => bytesToKey(m.hash)));
+  return [...backfill, ...live.filter((m) => !seen.has(bytesToKey(m.hash)))];
 }

@@ -12,6 +12,7 @@ import { EXPIRY_TOLERANCE } from '../core/constants.ts';
 import { args, str } from '../api/params.ts';
 import { invalidParams, RPC, whisperFailure } from '../api/rpc-error.ts';
 import { ERR, ShhApi } from '../api/shh.ts';
+import { MAX_WATCHER_KEYS_PER_ORIGIN } from '../api/watchers.ts';
 import type { KeyStore } from '../api/keys.ts';
 import type { DeliveredRow, WatcherRow } from '../store/db.ts';
 import type { WatcherRows } from '../store/watchers.ts';
@@ -71,7 +72,7 @@ export class OriginScope {
     this.#now = init.now ?? Date.now;
     this.#seals = init.sealLimits ?? new SealScheduler().forOrigin(init.origin);
     const node = new LimitedNode(init.node, this.#seals);
-    this.#api = new ShhApi({ node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, admin: false });
+    this.#api = new ShhApi({ node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, admin: false, maxWatcherKeys: MAX_WATCHER_KEYS_PER_ORIGIN });
     this.#api.start();
   }
 
