@@ -37,6 +37,8 @@ export const ERR = {
   postCancelled: 'post cancelled',
 } as const;
 
+/** Topics one subscription or filter may watch: its criteria are kept for replay, so they stay small (12 KiB). */
+export const MAX_WATCHER_TOPICS = 1024;
 /** A post's progress notifications are sent at most this often. */
 export const POST_PROGRESS_INTERVAL_MS = 250;
 
@@ -270,6 +272,7 @@ export class ShhApi {
     const sig = c.sig as Uint8Array | undefined;
     if (sig && sig.length > 0 && !isValidPublicKey(sig)) throw whisperFailure(ERR.invalidSigningPubKey);
     const topics = (c.topics as Uint8Array[] | undefined) ?? [];
+    if (topics.length > MAX_WATCHER_TOPICS) throw invalidParams(`invalid argument topics: at most ${MAX_WATCHER_TOPICS}`);
     const base = {
       topics,
       minPow: (c.minPow as number | undefined) ?? 0,

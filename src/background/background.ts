@@ -94,10 +94,10 @@ export function startBackground(init: BackgroundInit): Background {
     const db = await (init.db ?? openWhisperDb());
     const identityRows = new IdentityRows(db);
     const keys = new KeyRows(db);
-    const watchers = new WatcherRows(db);
     const permissionRows = new PermissionRows(db);
     const session = api.storage?.session;
     const vault = new Vault({ rows: new VaultRows(db), randomBytes, now, ...(session ? { session } : {}), ...(init.vaultIterations ? { iterations: init.vaultIterations } : {}) });
+    const watchers = new WatcherRows(db, vault, randomBytes);
     const permissions = new Permissions({
       rows: permissionRows,
       identities: identityRows,
@@ -118,7 +118,7 @@ export function startBackground(init: BackgroundInit): Background {
     const activity = new Activity(new ActivityRows(db), now);
     const settings = new SettingsService({ rows: new SettingsRows(db), node, defaultRelays: init.defaultRelays ?? DEFAULT_RELAYS });
     const autoLock = new AutoLock({ alarms: api.alarms, vault, now, minutes: async () => (await settings.get()).autoLockMinutes });
-    const vaultOps = new VaultOps({ vault, identities, keys, permissions, settings, activity, randomBytes, now, ...(init.vaultIterations ? { iterations: init.vaultIterations } : {}) });
+    const vaultOps = new VaultOps({ vault, identities, keys, watchers, permissions, settings, activity, randomBytes, now, ...(init.vaultIterations ? { iterations: init.vaultIterations } : {}) });
     const approvals = new Approvals({
       rows: new ApprovalRows(db),
       windows: api.windows,
@@ -193,13 +193,7 @@ export function startBackground(init: BackgroundInit): Background {
   const gc = async (): Promise<void> => {
     const s = await services;
     const t = now();
-    const stale: string[] = [];
-    for (const row of await s.watchers.all()) {
-      if (router.attached(row.origin, row.session)) continue;
-      if (row.detachedAt === undefined) await s.watchers.setDetached(row.origin, row.session, t);
-      else if (t - row.detachedAt > DETACHED_GRACE_MS) stale.push(row.id);
-    }
-    await s.watchers.remove(stale);
+    await s.watchers.sweepDetached((origin, session) => router.attached(origin, session), t, DETACHED_GRACE_MS);
     // An envelope stays in pools until EXPIRY_TOLERANCE after expiry; its hash must be remembered as long.
     const nowSeconds = Math.floor(t / 1000);
     await s.watchers.sweepDelivered(nowSeconds - EXPIRY_TOLERANCE);

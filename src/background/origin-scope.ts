@@ -15,6 +15,7 @@ import { ERR, ShhApi } from '../api/shh.ts';
 import { MAX_WATCHER_KEYS_PER_ORIGIN } from '../api/watchers.ts';
 import type { KeyStore } from '../api/keys.ts';
 import type { DeliveredRow, WatcherRow } from '../store/db.ts';
+import { normaliseWatcherParams } from '../store/watcher-criteria.ts';
 import type { WatcherRows } from '../store/watchers.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import { LimitedNode, SealScheduler, type SealLimits } from './seal-limits.ts';
@@ -99,10 +100,11 @@ export class OriginScope {
     switch (method) {
       case 'shh_subscribe':
       case 'shh_newMessageFilter': {
-        if (this.#byOuter.size >= MAX_WATCHERS_PER_ORIGIN)
+        // Rows of closed frames count too; the longest-detached make room (src/store/watchers.ts).
+        if (this.#byOuter.size >= MAX_WATCHERS_PER_ORIGIN || !(await this.#i.watchers.makeRoom(this.origin, MAX_WATCHERS_PER_ORIGIN)))
           throw whisperFailure(`too many subscriptions and filters for this site: at most ${MAX_WATCHERS_PER_ORIGIN}; remove some first`);
         const kind = method === 'shh_subscribe' ? 'subscription' : 'filter';
-        const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: a, createdAt: this.#now() };
+        const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: normaliseWatcherParams(kind, a), createdAt: this.#now() };
         const active = await this.#register(row, new Map(), []);
         row.id = active.inner; // first registration: the page's id is the ShhApi's
         this.#byOuter.set(row.id, active);
@@ -144,7 +146,7 @@ export class OriginScope {
 
   /** Replays a session's stored watchers that are not live (after a restart or a Port that came back). */
   async restoreSession(session: string): Promise<void> {
-    const rows = await this.#i.watchers.ofSession(this.origin, session);
+    const rows = await this.#i.watchers.openSession(this.origin, session);
     if (rows.length === 0) return;
     await this.#i.node.synced();
     const dead: WatcherRow[] = [];

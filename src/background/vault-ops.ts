@@ -7,6 +7,7 @@
 import { fromHex, toHex } from '../core/bytes.ts';
 import { RPC, RpcError } from '../api/rpc-error.ts';
 import type { KeyRows } from '../store/keys.ts';
+import type { WatcherRows } from '../store/watchers.ts';
 import type { Activity } from './activity.ts';
 import type { Identities } from './identities.ts';
 import { sealClearKeys } from './origin-keys.ts';
@@ -29,6 +30,8 @@ export interface VaultOpsInit {
   vault: Vault;
   identities: Identities;
   keys: KeyRows;
+  /** Watcher rows whose criteria schema 3 kept in the clear are sealed at unlock. */
+  watchers?: WatcherRows;
   permissions: Permissions;
   settings: SettingsService;
   activity: Activity;
@@ -44,9 +47,9 @@ export class VaultOps {
     this.#i = init;
   }
 
-  /** Seals whatever schema 2 left in the clear; idempotent, run at every unlock. */
+  /** Seals whatever schemas 2 and 3 left in the clear; idempotent, run at every unlock. */
   async migrate(): Promise<number> {
-    return (await this.#i.identities.migrateClear()) + (await sealClearKeys(this.#i.keys, this.#i.vault));
+    return (await this.#i.identities.migrateClear()) + (await sealClearKeys(this.#i.keys, this.#i.vault)) + ((await this.#i.watchers?.sealClear()) ?? 0);
   }
 
   async exportBackup(password: string): Promise<string> {

@@ -2,10 +2,11 @@
 // per concern, each used only through its module in src/store/. Schema changes go here and only here,
 // as numbered upgrade steps, so the worker and the offscreen document (same origin) agree on the shape.
 
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { normaliseWatcherParams } from './watcher-criteria.ts';
 
 export const DB_NAME = 'shh';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 /** One live envelope of the peer's pool (src/store/envelopes.ts). */
 export interface EnvelopeRow {
@@ -94,22 +95,43 @@ export interface ApprovalRow {
   windowId?: number;
 }
 
-/** A subscription or polled filter of one document (origin, session), src/store/watchers.ts. */
+/** A subscription or polled filter of one document (origin, session), src/store/watchers.ts, as used in memory. */
 export interface WatcherRow {
   id: string; // the id the page holds
   origin: string;
   session: string;
   kind: 'subscription' | 'filter';
-  params: unknown[]; // the request's params as given, re-played after a worker restart
+  params: unknown[]; // the normalised criteria (src/store/watcher-criteria.ts), re-played after a worker restart
   createdAt: number; // ms
   detachedAt?: number; // ms; set while no Port of the session is attached
 }
 
-/** One message already handed to a watcher, so a re-registered watcher does not repeat it. */
+/** A watcher without its criteria: what can be read while the vault is locked. */
+export type WatcherMeta = Omit<WatcherRow, 'params'>;
+
+/**
+ * A watcher as stored: its criteria (which name topics and keys) sealed by the vault, so a copied
+ * profile does not tell which conversations were followed. `params` only on rows of schema 3, already
+ * normalised by the upgrade, until the first unlock seals them.
+ */
+export interface WatcherRecord extends WatcherMeta {
+  sealed?: SealedBox;
+  params?: unknown[];
+}
+
+/** One message already handed to a watcher, so a re-registered watcher does not repeat it (in memory). */
 export interface DeliveredRow {
   watcher: string;
   hash: string; // 0x hex
   expiry: number; // unix seconds: the row can go once the envelope is gone
+}
+
+/** A delivered row as stored: the envelope hash sealed by the vault, under a random row id `n`. */
+export interface DeliveredRecord {
+  watcher: string;
+  n: string; // 16 hex, random
+  expiry: number;
+  sealed: SealedBox;
 }
 
 export interface WhisperDB extends DBSchema {
@@ -120,8 +142,8 @@ export interface WhisperDB extends DBSchema {
   identities: { key: string; value: IdentityRow };
   permissions: { key: string; value: PermissionRow };
   approvals: { key: string; value: ApprovalRow; indexes: { createdAt: number } };
-  watchers: { key: string; value: WatcherRow; indexes: { session: [string, string]; origin: string } };
-  delivered: { key: [string, string]; value: DeliveredRow; indexes: { expiry: number } };
+  watchers: { key: string; value: WatcherRecord; indexes: { session: [string, string]; origin: string } };
+  delivered: { key: [string, string]; value: DeliveredRecord; indexes: { expiry: number } };
   /** Under the key 'meta'. */
   vault: { key: string; value: VaultMeta };
   /** Under the key 'settings'. */
@@ -131,10 +153,18 @@ export interface WhisperDB extends DBSchema {
 
 export type WhisperDatabase = IDBPDatabase<WhisperDB>;
 
+/** Schema 3 kept each watcher's raw params (up to a whole request): keep only the criteria. */
+async function normaliseOldWatchers(tx: IDBPTransaction<WhisperDB, StoreNames<WhisperDB>[], 'versionchange'>): Promise<void> {
+  for (let c = await tx.objectStore('watchers').openCursor(); c; c = await c.continue()) {
+    const row = c.value;
+    await c.update({ ...row, params: normaliseWatcherParams(row.kind, Array.isArray(row.params) ? row.params : []) });
+  }
+}
+
 /** Opens (creating or upgrading) the database; `name` lets tests use a fresh one each. */
 export function openWhisperDb(name: string = DB_NAME): Promise<WhisperDatabase> {
   return openDB<WhisperDB>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    async upgrade(db, oldVersion, _newVersion, tx) {
       if (oldVersion < 1) {
         const envelopes = db.createObjectStore('envelopes', { keyPath: 'hash' });
         envelopes.createIndex('expiry', 'expiry');
@@ -157,6 +187,14 @@ export function openWhisperDb(name: string = DB_NAME): Promise<WhisperDatabase> 
         db.createObjectStore('vault');
         db.createObjectStore('settings');
         db.createObjectStore('activity', { keyPath: 'origin' });
+      }
+      // Schema 4 (metadata at rest): watcher rows keep only their normalised criteria (sealed at the
+      // first unlock, as schema-2 keys were); delivered rows held envelope hashes in the clear and are
+      // dropped: a replayed watcher may repeat a message, which the content bridge drops for its page.
+      if (oldVersion < 4) {
+        if (oldVersion >= 2) await normaliseOldWatchers(tx);
+        if (db.objectStoreNames.contains('delivered')) db.deleteObjectStore('delivered');
+        db.createObjectStore('delivered', { keyPath: ['watcher', 'n'] }).createIndex('expiry', 'expiry');
       }
     },
     // Another context (worker or offscreen document) wants a newer schema: let it have the database.

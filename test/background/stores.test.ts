@@ -7,10 +7,26 @@ import { ApprovalRows } from '../../src/store/approvals.ts';
 import { WatcherRows } from '../../src/store/watchers.ts';
 import { freshDbName } from './fakes.ts';
 
+/** The vault's seal and open over a random AES-GCM key, for the store alone. */
+async function testSealer() {
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const ad = (aad: string) => new TextEncoder().encode(aad);
+  return {
+    state: 'unlocked',
+    async seal(plaintext: Uint8Array, aad: string) {
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      return { iv, ct: new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: ad(aad) }, key, new Uint8Array(plaintext))) };
+    },
+    async open(box: { iv: Uint8Array; ct: Uint8Array }, aad: string) {
+      return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: new Uint8Array(box.iv), additionalData: ad(aad) }, key, new Uint8Array(box.ct)));
+    },
+  };
+}
+
 describe('background stores over IndexedDB', () => {
-  it('schema v3 holds the peer\'s envelopes store and the background\'s stores in one database', async () => {
+  it('schema v4 holds the peer\'s envelopes store and the background\'s stores in one database', async () => {
     const db = await openWhisperDb(freshDbName());
-    expect(DB_VERSION).toBe(3);
+    expect(DB_VERSION).toBe(4);
     expect([...db.objectStoreNames].sort()).toEqual(['activity', 'approvals', 'delivered', 'envelopes', 'identities', 'keys', 'peerIdentity', 'permissions', 'settings', 'vault', 'watchers']);
     expect([...db.transaction('envelopes').store.indexNames]).toEqual(['expiry']);
     db.close();
@@ -59,7 +75,7 @@ describe('background stores over IndexedDB', () => {
 
   it('watchers: per session, detach marks, delivered hashes swept at expiry and removed with their watcher', async () => {
     const db = await openWhisperDb(freshDbName());
-    const w = new WatcherRows(db);
+    const w = new WatcherRows(db, await testSealer());
     await w.put({ id: 'w1', origin: 'https://a', session: 's1', kind: 'subscription', params: ['messages', {}], createdAt: 1 });
     await w.put({ id: 'w2', origin: 'https://a', session: 's2', kind: 'filter', params: [{}], createdAt: 1 });
     expect((await w.ofSession('https://a', 's1')).map((r) => r.id)).toEqual(['w1']);
