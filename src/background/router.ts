@@ -10,6 +10,7 @@ import { RPC, RpcError, toRpcError } from '../api/rpc-error.ts';
 import { ADMIN_METHODS, SHH_METHODS } from '../api/shh.ts';
 import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
 import { senderOrigin, type Port } from './extension-api.ts';
+import { PageBudget } from './page-budget.ts';
 import type { OriginScope } from './origin-scope.ts';
 import type { Permissions } from './permissions.ts';
 import { lockedError } from './vault.ts';
@@ -32,6 +33,8 @@ export interface RouterServices {
 export interface RouterInit {
   services: Promise<RouterServices>;
   randomBytes: (n: number) => Uint8Array;
+  /** Requests and bytes per site and per tab across Ports, Ports per site (a default budget if absent). */
+  budget?: PageBudget;
 }
 
 interface Conn {
@@ -41,15 +44,21 @@ interface Conn {
   tail: Promise<void>; // this Port's queue
   queued: number;
   open: boolean;
+  tab: number;
+  /** Counted in the budget's Ports of its origin; a Port beyond the cap is answered, never served. */
+  admitted: boolean;
+  runningSince?: number; // performance.now() when the running request started
 }
 
 export class PageRouter {
   readonly #i: RouterInit;
   readonly #conns = new Set<Conn>();
+  readonly #budget: PageBudget;
   #services: RouterServices | undefined;
 
   constructor(init: RouterInit) {
     this.#i = init;
+    this.#budget = init.budget ?? new PageBudget();
     init.services.then((s) => (this.#services = s)).catch(() => undefined);
   }
 
@@ -61,7 +70,8 @@ export class PageRouter {
       port.disconnect();
       return true;
     }
-    const conn: Conn = { port, origin, session: undefined, tail: this.#i.services.then(() => undefined), queued: 0, open: true };
+    const tab = port.sender.tab.id ?? -1;
+    const conn: Conn = { port, origin, session: undefined, tail: this.#i.services.then(() => undefined), queued: 0, open: true, tab, admitted: this.#budget.openPort(origin) };
     this.#conns.add(conn);
     port.onMessage.addListener((m) => this.#frame(conn, m));
     port.onDisconnect.addListener(() => this.#closed(conn));
@@ -112,16 +122,22 @@ export class PageRouter {
       return;
     }
     conn.session ??= toHex(this.#i.randomBytes(16), false); // no hello: a session for this Port only
-    if (!withinSize(m.params)) return this.#answer(conn, m.id, new RpcError(RPC.invalidRequest, `request larger than ${MAX_PAGE_REQUEST_BYTES} bytes`));
+    const size = jsonSize(m.params);
+    if (size > MAX_PAGE_REQUEST_BYTES) return this.#answer(conn, m.id, new RpcError(RPC.invalidRequest, `request larger than ${MAX_PAGE_REQUEST_BYTES} bytes`));
+    if (!conn.admitted) return this.#answer(conn, m.id, new RpcError(RPC.internal, `too many frames of this site are connected: at most ${this.#budget.limits.portsPerOrigin}`));
     if (conn.queued >= MAX_QUEUED_PER_PORT) return this.#answer(conn, m.id, new RpcError(RPC.internal, 'too many requests in flight'));
+    const release = this.#budget.admit(conn.origin, conn.tab, size, conn.runningSince === undefined ? 0 : performance.now() - conn.runningSince);
+    if (typeof release === 'string') return this.#answer(conn, m.id, new RpcError(RPC.internal, release));
     const session = conn.session;
     const run = async (): Promise<void> => {
-      // A closed page's queued requests never run: each could be a post sealing for minutes.
-      if (!conn.open) return;
       try {
+        // A closed page's queued requests never run: each could be a post sealing for minutes.
+        if (!conn.open) return;
         this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params));
       } catch (e) {
         this.#answer(conn, m.id, toRpcError(e));
+      } finally {
+        release();
       }
     };
     // A cancel must not wait behind the very post it cancels: it is answered out of order.
@@ -168,9 +184,13 @@ export class PageRouter {
   #enqueue(conn: Conn, job: () => Promise<void>): void {
     conn.queued++;
     conn.tail = conn.tail
-      .then(job)
+      .then(() => {
+        conn.runningSince = performance.now();
+        return job();
+      })
       .catch(() => undefined)
       .finally(() => {
+        conn.runningSince = undefined;
         conn.queued--;
       });
   }
@@ -191,6 +211,7 @@ export class PageRouter {
   #detach(conn: Conn): void {
     conn.open = false;
     this.#conns.delete(conn);
+    this.#unport(conn);
     try {
       conn.port.disconnect();
     } catch {
@@ -198,9 +219,15 @@ export class PageRouter {
     }
   }
 
+  #unport(conn: Conn): void {
+    if (conn.admitted) this.#budget.closePort(conn.origin);
+    conn.admitted = false;
+  }
+
   #closed(conn: Conn): void {
     if (!this.#conns.delete(conn)) return;
     conn.open = false;
+    this.#unport(conn);
     const { origin, session } = conn;
     if (session === undefined || this.attached(origin, session)) return;
     const s = this.#services;
@@ -208,11 +235,11 @@ export class PageRouter {
   }
 }
 
-/** Bounded JSON size, measured without trusting the page's object to be small. */
-function withinSize(params: unknown): boolean {
+/** The request's JSON size, measured without trusting the page's object to be small; Infinity when not JSON. */
+function jsonSize(params: unknown): number {
   try {
-    return (JSON.stringify(params ?? null) ?? '').length <= MAX_PAGE_REQUEST_BYTES;
+    return (JSON.stringify(params ?? null) ?? '').length;
   } catch {
-    return false; // cycles or BigInt cannot have crossed structured cloning as JSON anyway
+    return Infinity; // cycles or BigInt cannot have crossed structured cloning as JSON anyway
   }
 }
