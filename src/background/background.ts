@@ -16,6 +16,7 @@ import { WatcherRows } from '../store/watchers.ts';
 import type { PeerChannel } from '../rpc/peer.ts';
 import { DEFAULT_RELAYS } from '../peer/default-relays.ts';
 import { Activity } from './activity.ts';
+import { expireApprovals } from './approval-deadline.ts';
 import { Approvals } from './approvals.ts';
 import { AutoLock } from './auto-lock.ts';
 import type { ExtensionApi } from './extension-api.ts';
@@ -194,6 +195,7 @@ export function startBackground(init: BackgroundInit): Background {
     const s = await services;
     const t = now();
     await s.watchers.sweepDetached((origin, session) => router.attached(origin, session), t, DETACHED_GRACE_MS);
+    await expireApprovals(s.db, s.approvals, t);
     // An envelope stays in pools until EXPIRY_TOLERANCE after expiry; its hash must be remembered as long.
     const nowSeconds = Math.floor(t / 1000);
     await s.watchers.sweepDelivered(nowSeconds - EXPIRY_TOLERANCE);

@@ -2,6 +2,7 @@
 // Ports per site, and large requests refused behind a blocked queue; another site is served meanwhile.
 
 import { describe, expect, it } from 'vitest';
+import { APPROVAL_DEADLINE_MS } from '../../src/background/approval-deadline.ts';
 import { PAGE_BUDGET, PageBudget } from '../../src/background/page-budget.ts';
 import { Page, backgrounds, until } from './fakes.ts';
 
@@ -39,6 +40,22 @@ describe('the page budget', () => {
       f1.port.send({ kind: 'request', id: 5000 + n++, method: 'shh_getIdentities', params: [large] });
       return errors(f1, /refused while this page waits on an earlier one/) > 0;
     }, PAGE_BUDGET.blockedAfterMs + 10_000);
+  });
+
+  it('an approval nobody decides ends at its deadline: the page gets 4001, its window closes, its queue moves on', async () => {
+    let t = Date.now();
+    const h = await start({ now: () => t });
+    const p = new Page(h, A);
+    const asked = p.raw('shh_requestIdentities');
+    const after = p.raw('shh_getIdentities'); // queued behind the approval
+    await until(() => h.ext.windows.approvalIds().length === 1);
+    await h.bg.gc();
+    expect(h.ext.windows.approvalIds()).toHaveLength(1); // not yet
+    t += APPROVAL_DEADLINE_MS + 1;
+    await h.bg.gc();
+    expect((await asked).error).toEqual({ code: 4001, message: 'User rejected the request.' });
+    expect((await after).result).toEqual([]);
+    await until(() => h.ext.windows.approvalIds().length === 0);
   });
 
   it(`at most ${PAGE_BUDGET.portsPerOrigin} Ports per site: the next frame is answered with the limit, and a freed slot is reused`, async () => {
