@@ -2,7 +2,8 @@
 // "Limits"). Each frame opens its own Port with its own queue, so a per-Port bound alone lets a page
 // multiply it by frames; this budget counts queued requests and their bytes per origin and per tab
 // across Ports, caps the Ports of an origin, and refuses large requests behind a blocked queue (one
-// whose running request has waited BLOCKED_AFTER_MS, e.g. on an approval). Invariant: every admitted
+// whose shh_requestIdentities has waited blockedAfterMs on the user: the site is not connected then,
+// so nothing it could send needs more than a few bytes). Invariant: every admitted
 // request is released exactly once, so the counts return to zero when the queues drain.
 
 export interface PageBudgetLimits {
@@ -16,7 +17,7 @@ export interface PageBudgetLimits {
   bytesPerTab: number;
   /** Above this, a request is refused while its Port's queue is blocked. */
   largeRequestBytes: number;
-  /** A queue whose running request has waited this long counts as blocked. */
+  /** A queue whose approval has waited this long counts as blocked. */
   blockedAfterMs: number;
 }
 
@@ -68,7 +69,7 @@ export class PageBudget {
 
   /**
    * Admits a request of `bytes` from a frame of `origin` in tab `tab`; `blockedFor` is how long its
-   * Port's running request has waited (0 when idle). Returns the release function, or why it is refused.
+   * Port's approval has waited (0 when none). Returns the release function, or why it is refused.
    */
   admit(origin: string, tab: number, bytes: number, blockedFor: number): (() => void) | string {
     const l = this.limits;

@@ -47,7 +47,8 @@ interface Conn {
   tab: number;
   /** Counted in the budget's Ports of its origin; a Port beyond the cap is answered, never served. */
   admitted: boolean;
-  runningSince?: number; // performance.now() when the running request started
+  /** performance.now() when its running shh_requestIdentities started waiting on the user. */
+  approvalSince?: number;
 }
 
 export class PageRouter {
@@ -126,17 +127,19 @@ export class PageRouter {
     if (size > MAX_PAGE_REQUEST_BYTES) return this.#answer(conn, m.id, new RpcError(RPC.invalidRequest, `request larger than ${MAX_PAGE_REQUEST_BYTES} bytes`));
     if (!conn.admitted) return this.#answer(conn, m.id, new RpcError(RPC.internal, `too many frames of this site are connected: at most ${this.#budget.limits.portsPerOrigin}`));
     if (conn.queued >= MAX_QUEUED_PER_PORT) return this.#answer(conn, m.id, new RpcError(RPC.internal, 'too many requests in flight'));
-    const release = this.#budget.admit(conn.origin, conn.tab, size, conn.runningSince === undefined ? 0 : performance.now() - conn.runningSince);
+    const release = this.#budget.admit(conn.origin, conn.tab, size, conn.approvalSince === undefined ? 0 : performance.now() - conn.approvalSince);
     if (typeof release === 'string') return this.#answer(conn, m.id, new RpcError(RPC.internal, release));
     const session = conn.session;
     const run = async (): Promise<void> => {
       try {
         // A closed page's queued requests never run: each could be a post sealing for minutes.
         if (!conn.open) return;
+        if (m.method === 'shh_requestIdentities') conn.approvalSince = performance.now();
         this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params));
       } catch (e) {
         this.#answer(conn, m.id, toRpcError(e));
       } finally {
+        if (m.method === 'shh_requestIdentities') conn.approvalSince = undefined;
         release();
       }
     };
@@ -184,13 +187,9 @@ export class PageRouter {
   #enqueue(conn: Conn, job: () => Promise<void>): void {
     conn.queued++;
     conn.tail = conn.tail
-      .then(() => {
-        conn.runningSince = performance.now();
-        return job();
-      })
+      .then(job)
       .catch(() => undefined)
       .finally(() => {
-        conn.runningSince = undefined;
         conn.queued--;
       });
   }

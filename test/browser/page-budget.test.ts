@@ -86,7 +86,7 @@ describe.each(['chromium', 'firefox'] as const)('the page budget in %s', (name) 
     // Refused by the budget, or (on a slow machine, once the queue has waited 2 s) as large behind a blocked queue.
     for (const k of Object.keys(byKind)) expect(k).toMatch(/^big -32603 (too many requests in flight for this (tab|site): |request of N bytes refused while this page waits on an earlier one)/);
     expect(refused.filter((x) => x.startsWith('big -32603')).length).toBeGreaterThanOrEqual(offered - 16);
-    // Blocked for a while now: a request over 64 KiB is refused outright.
+    // Blocked on the approval for a while now: a request over 64 KiB is refused outright.
     const large = await eventually(
       () =>
         a.evaluate(async () => {
