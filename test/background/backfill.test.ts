@@ -56,7 +56,7 @@ describe('back-fill of a new watcher', () => {
     const before = b.port.received.filter(isResponse).length;
     (h.bg.node as { envelopes: () => Iterable<VerifiedEnvelope> }).envelopes = function* () {
       for (const e of real()) {
-        asked ??= b.call('shh_newSymKey');
+        asked ??= b.call('shh_getIdentities'); // through the lock, the grant and the permission store
         if (answeredAt === undefined && b.port.received.filter(isResponse).length > before) answeredAt = walked;
         walked++;
         yield e;
@@ -64,7 +64,8 @@ describe('back-fill of a new watcher', () => {
     };
     const filter = (await a.call('shh_newMessageFilter', { privateKeyID: kp })) as string;
     expect(walked).toBe(total);
-    expect(typeof (await asked)).toBe('string');
+    expect(await asked).toEqual([]);
+    expect(typeof (await b.call('shh_newSymKey'))).toBe('string');
     expect(answeredAt).toBeDefined();
     expect(answeredAt!).toBeLessThan(total);
     const got = (await a.call('shh_getFilterMessages', filter)) as { payload: string }[];
