@@ -1,4 +1,4 @@
-// The encrypted backup file (issue 5): the vault's secrets (identities and the keys sites made) as
+// The encrypted backup file (docs/SECURITY.md "Export"): the vault's secrets (identities and the keys sites made) as
 // JSON, sealed with AES-256-GCM under PBKDF2-SHA256(password, fresh salt). The KDF parameters travel in
 // the file so a later version can raise them; the file holds nothing readable without the password.
 // A decrypted file is still untrusted input: every id is 64 lowercase hex, every key's origin an

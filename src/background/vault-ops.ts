@@ -1,4 +1,4 @@
-// What the popup does to the vault as a whole (issue 5): after-unlock migration of schema-2 clear
+// What the popup does to the vault as a whole (docs/SECURITY.md, the vault): after-unlock migration of schema-2 clear
 // keys, encrypted backup export and import, and the wipe. Export asks for the password again; import on
 // first run creates the vault under the backup's password; the wipe is the only path that deletes.
 // Import never changes the relay list: it reports the backup's list beside the current one and the

@@ -1,4 +1,4 @@
-// Per-site activity (issue 5 activity view): how many messages each origin posted and received, and
+// Per-site activity (the popup's activity view): how many messages each origin posted and received, and
 // when last. Counts only: no topics, payloads or keys, so the record says little if the disk is read.
 
 import type { ActivityRow, WhisperDatabase } from './db.ts';

@@ -1,4 +1,4 @@
-// The approval queue (SPEC §4 shh_requestIdentities): pending requests, oldest first, with the id of
+// The approval queue (docs/PROTOCOL.md §4 shh_requestIdentities): pending requests, oldest first, with the id of
 // the window showing each. Kept in IndexedDB so a pending approval outlives a service-worker restart.
 
 import type { ApprovalRow, WhisperDatabase } from './db.ts';

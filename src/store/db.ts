@@ -1,4 +1,4 @@
-// The extension's IndexedDB schema (SPEC §4 persistence, ext design): one database, one object store
+// The extension's IndexedDB schema (docs/ARCHITECTURE.md): one database, one object store
 // per concern, each used only through its module in src/store/. Schema changes go here and only here,
 // as numbered upgrade steps, so the worker and the offscreen document (same origin) agree on the shape.
 
@@ -10,7 +10,7 @@ export const DB_VERSION = 4;
 
 /** One live envelope of the peer's pool (src/store/envelopes.ts). */
 export interface EnvelopeRow {
-  hash: string; // 0x + 64 hex, the envelope hash (SPEC §1)
+  hash: string; // 0x + 64 hex, the envelope hash (docs/PROTOCOL.md)
   expiry: number; // unix seconds
   rlp: Uint8Array; // the wire bytes, re-validated when loaded
 }

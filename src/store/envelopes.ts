@@ -1,4 +1,4 @@
-// The peer's durable envelope pool (SPEC §1 pool, §5 "on disk before forwarded", for the browser):
+// The peer's durable envelope pool (docs/PROTOCOL.md §1 pool, §5 "on disk before forwarded", for the browser):
 // object store `envelopes` of src/store/db.ts, keyed by the hash in 0x hex, indexed by expiry.
 // put() resolves only once its transaction committed with strict durability; rows are raw wire bytes
 // that the loader re-validates, so nothing read back is trusted more than a network envelope.

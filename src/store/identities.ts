@@ -1,4 +1,4 @@
-// The user's identities (SPEC §4 shh_requestIdentities): named key pairs a site may be granted. Rows
+// The user's identities (docs/PROTOCOL.md §4 shh_requestIdentities): named key pairs a site may be granted. Rows
 // hold the name and public key in the clear (lists work without unlocking) and the private key only
 // as a vault-sealed box, opened by the background to sign and decrypt.
 

@@ -1,4 +1,4 @@
-// Keys of each origin (SPEC §4 "keys belong to the origin that made them"): rows of the `keys`
+// Keys of each origin (docs/PROTOCOL.md §4 "keys belong to the origin that made them"): rows of the `keys`
 // store keyed by (origin, kind, id). Every verb takes the origin, so no call can reach another
 // origin's rows. Rows hold only vault-sealed boxes; the background seals and opens them.
 

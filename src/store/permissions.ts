@@ -1,4 +1,4 @@
-// Connected sites (SPEC §4 access; EIP-2255-like records: who = the origin, what = the identities it
+// Connected sites (docs/PROTOCOL.md §4 access; EIP-2255-like records: who = the origin, what = the identities it
 // may use, when = connectedAt and each identity's grant time). No row means not connected. The origin
 // is the browser-reported one, stored exactly as shown to the user in the approval window.
 
