@@ -1,60 +1,75 @@
-// `npm run relay -- [options]` (SPEC §5): parses the command line, starts the Relay, prints one
-// `listening <multiaddr>` line per listen address and `rpc http://127.0.0.1:N`, and stops cleanly on
-// SIGINT / SIGTERM (exit 0). Usage errors exit 2. Nothing about peers or their IPs is logged unless
-// DEBUG contains shh:relay. Environment: WHISPER_RPC_ORIGINS, WHISPER_MAX_STORE_BYTES (docs/RELAY.md).
+// `npm run relay -- [options]` (docs/RELAY.md): parses the command line, starts the Relay, prints one
+// `listening <multiaddr>` line per advertised address and `rpc http://127.0.0.1:N` on stdout, logs
+// events on stderr (log.ts), and stops cleanly on SIGINT / SIGTERM (exit 0). Usage errors exit 2,
+// start failures 1. Nothing about peers or their IPs is logged below --log-level debug. The
+// environment variables it reads are cli.ts's ENVIRONMENT.
 
-import { parseArgs, USAGE, USAGE_EXIT_CODE, UsageError } from './cli.ts';
+import { ENVIRONMENT, parseArgs, USAGE, USAGE_EXIT_CODE, UsageError } from './cli.ts';
+import { createLogger, debugFromEnv } from './log.ts';
+import { packageVersion } from './version.ts';
 
-const debug = /(^|,)shh:(relay|\*)|^\*$/.test(process.env.DEBUG ?? '');
+const VERSION = packageVersion();
 
-function fail(message: string, code: number): never {
+const env = (name: keyof typeof ENVIRONMENT): string | undefined => process.env[name];
+
+function usageFail(message: string): never {
   process.stderr.write(`whisper-relay: ${message}\n`);
-  process.exit(code);
+  process.exit(USAGE_EXIT_CODE);
 }
 
 let parsed;
 try {
   parsed = parseArgs(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof UsageError) fail(e.message, USAGE_EXIT_CODE);
+  if (e instanceof UsageError) usageFail(e.message);
   throw e;
 }
 if (parsed.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
+if (parsed.version) {
+  process.stdout.write(`${VERSION}\n`);
+  process.exit(0);
+}
+const options = parsed.options;
 
-// The flags are fixed by SPEC §5, so the disk bound is an environment variable, like the origins.
+// The disk bound is an environment variable, like the origins (docs/RELAY.md "Storage").
 const MIN_STORE_BYTES = 65_536;
 let maxStoreBytes: number | undefined;
-const storeCap = process.env.WHISPER_MAX_STORE_BYTES?.trim();
+const storeCap = env('WHISPER_MAX_STORE_BYTES')?.trim();
 if (storeCap) {
   maxStoreBytes = Number(storeCap);
   if (!/^\d+$/.test(storeCap) || !Number.isSafeInteger(maxStoreBytes) || maxStoreBytes < MIN_STORE_BYTES)
-    fail(`WHISPER_MAX_STORE_BYTES: expected a whole number of bytes >= ${MIN_STORE_BYTES}, got "${storeCap}"`, USAGE_EXIT_CODE);
+    usageFail(`WHISPER_MAX_STORE_BYTES: expected a whole number of bytes >= ${MIN_STORE_BYTES}, got "${storeCap}"`);
+}
+
+const log = createLogger({ level: debugFromEnv(env('DEBUG')) ? 'debug' : options.logLevel, format: options.logFormat });
+
+function fail(message: string): never {
+  log.error(message);
+  process.exit(1);
 }
 
 // Loaded only now: the libp2p stack takes seconds to import, a usage error should not wait for it.
 const { Relay } = await import('./relay.ts');
 const { StoreError } = await import('./store.ts');
 const relay = new Relay({
-  ...parsed.options,
+  ...options,
   // Web pages may not call the operator's RPC unless listed here (docs/RELAY.md).
-  rpcOrigins: (process.env.WHISPER_RPC_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+  rpcOrigins: (env('WHISPER_RPC_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   ...(maxStoreBytes !== undefined ? { maxStoreBytes } : {}),
   // Refused writes are one line when they start and one when they stop, not one per envelope.
-  onStoreWritable: (writable, { error, refused }) =>
-    process.stderr.write(
-      writable
-        ? `whisper-relay: storing envelopes again (${refused} refused meanwhile)\n`
-        : `whisper-relay: refusing envelopes until the store can write again: ${error?.message ?? 'unknown error'}\n`,
-    ),
+  onStoreWritable: (writable, { error, refused }) => {
+    if (writable) log.info(`storing envelopes again (${refused} refused meanwhile)`, { refused });
+    else log.warn(`refusing envelopes until the store can write again: ${error?.message ?? 'unknown error'}`);
+  },
   onError: (e) => {
     // A store failure the operator must see (a failed expiry sweep); failed puts are reported above.
     // Other errors are peers misbehaving or leaving, which would name them: debug only.
     if (e instanceof StoreError) {
-      if (e.op !== 'put') process.stderr.write(`whisper-relay: ${e.message}\n`);
-    } else if (debug) process.stderr.write(`shh:relay ${describe(e)}\n`);
+      if (e.op !== 'put') log.error(e.message);
+    } else log.debug(describe(e));
   },
 });
 
@@ -69,23 +84,28 @@ function describe(e: unknown): string {
 }
 
 let stopping = false;
-async function shutdown(): Promise<void> {
+async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  log.info('stopping', { signal });
   try {
     await relay.stop();
+    log.info('stopped');
     process.exit(0);
   } catch (e) {
-    fail(`stop failed: ${e instanceof Error ? e.message : String(e)}`, 1);
+    fail(`stop failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
-process.on('SIGINT', () => void shutdown());
-process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+log.info('starting', { version: VERSION, node: process.versions.node, data: options.data });
 try {
   await relay.start();
 } catch (e) {
-  fail(e instanceof Error ? e.message : String(e), 1);
+  fail(e instanceof Error ? e.message : String(e));
 }
-for (const addr of relay.multiaddrs()) process.stdout.write(`listening ${addr}\n`);
+const addrs = relay.multiaddrs();
+log.info('serving', { peerId: relay.peerId.toString(), envelopes: relay.loaded, addresses: addrs.length });
+for (const addr of addrs) process.stdout.write(`listening ${addr}\n`);
 process.stdout.write(`rpc ${relay.rpcUrl}\n`);

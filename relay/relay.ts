@@ -23,8 +23,6 @@ import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
 import { StoreWriter } from './store-writer.ts';
 
 export interface RelayInit extends Partial<RelayOptions> {
-  /** Host of the libp2p WebSocket listener; SPEC §5 fixes 0.0.0.0, tests use 127.0.0.1. */
-  host?: string;
   powWorkers?: number;
   now?: () => number;
   randomBytes?: (n: number) => Uint8Array;
@@ -60,8 +58,8 @@ export class Relay {
 
   constructor(init: RelayInit = {}) {
     this.#init = init;
-    const pick = stripUndefined({ port: init.port, rpcPort: init.rpcPort, data: init.data, peers: init.peers, minPow: init.minPow, maxSize: init.maxSize });
-    this.options = { ...DEFAULT_OPTIONS, peers: [], ...pick };
+    const pick = stripUndefined(Object.fromEntries(Object.keys(DEFAULT_OPTIONS).map((k) => [k, init[k as keyof RelayOptions]])));
+    this.options = { ...DEFAULT_OPTIONS, peers: [], announce: [], ...pick };
   }
 
   get peer(): WhisperPeer {
@@ -73,7 +71,7 @@ export class Relay {
     return this.peer.peerId;
   }
 
-  /** Listen addresses with /p2p/<id>: what browsers and other relays dial. */
+  /** Listen addresses (or the --announce ones) with /p2p/<id>: what browsers and other relays dial. */
   multiaddrs(): string[] {
     return this.peer.getMultiaddrs().map((m) => m.toString());
   }
@@ -117,7 +115,16 @@ export class Relay {
     // --peer relays carry the whole network's traffic: no rate limit, never cut off (docs/RELAY.md "Limits").
     let configured: ConfiguredPeers | undefined;
     const peer = (this.#peer = await WhisperPeer.create({
-      nodeInit: { role: 'relay', privateKey, host: this.#init.host ?? '0.0.0.0', port: o.port },
+      nodeInit: {
+        role: 'relay',
+        privateKey,
+        host: o.host,
+        port: o.port,
+        ...(o.announce.length ? { announce: o.announce } : {}),
+        relayLimits: { inboundPerHostPerSecond: o.ipConnectionsPerSecond, maxIncomingPending: o.maxPendingHandshakes, maxConnections: o.maxConnections },
+      },
+      rateLimit: { envelopesPerSecond: o.peerRate, burstEnvelopes: o.peerBurst, bytesPerSecond: o.peerBytesRate, burstBytes: o.peerBytesBurst },
+      cutOff: { cooldownMs: o.cutOffSeconds * 1000 },
       pool,
       now,
       minPow: o.minPow,

@@ -101,6 +101,15 @@ async function killAndRestart(r: RelayProcess, args: string[] = []): Promise<{ r
 }
 
 const count = (text: string, re: RegExp): number => text.split('\n').filter((l) => re.test(l)).length;
+// Each log line opens with an ISO timestamp and a level (relay/log.ts).
+const STAMP = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+/** The log lines after the start-up ones ("starting", "serving"), without their timestamps. */
+const events = (stderr: string): string[] =>
+  stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(new RegExp(`^${STAMP} `), ''))
+    .filter((l) => !/^info (starting|serving) /.test(l));
 
 describe('kill -9 in the middle of a stream of posts', () => {
   it('every acknowledged envelope survives and reaches subscribers on the other relay exactly once; the other relay redials within 5 s', async () => {
@@ -130,7 +139,7 @@ describe('kill -9 in the middle of a stream of posts', () => {
 
     // A supervisor's restart delay: A comes back only after B's fourth failed dial. Plain doubling
     // from 1 s would then wait 16 s before the next dial; B must dial again within seconds.
-    const failedDials = () => count(b.stderr(), new RegExp(`^shh:relay error event on ws://127\\.0\\.0\\.1:${ports(a)[1]}/`));
+    const failedDials = () => count(b.stderr(), new RegExp(`^${STAMP} debug error event on ws://127\\.0\\.0\\.1:${ports(a)[1]}/`));
     const before = failedDials();
     await waitFor('four failed dials from B', async () => failedDials() - before >= 4, 60_000).catch((e) => {
       throw new Error(`${e}; B said: ${b.stderr().slice(-3000)}`);
@@ -255,7 +264,7 @@ describe('an unusable data folder', () => {
     const data = join(file, 'data');
     const r = await runToExit(['--data', data]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`whisper-relay: cannot create data folder ${data}: ENOTDIR: not a directory, mkdir '${data}'\n`);
+    expect(events(r.stderr)).toEqual([`error cannot create data folder ${data}: ENOTDIR: not a directory, mkdir '${data}'`]);
     expect(r.stdout).not.toMatch(/listening/);
   }, 40_000);
 
@@ -264,12 +273,12 @@ describe('an unusable data folder', () => {
     if ('reason' in m) return ctx.skip(m.reason);
     const r = await runToExit(['--data', m.dir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`whisper-relay: data folder ${m.dir} is not writable: EROFS: read-only file system, access '${m.dir}'\n`);
+    expect(events(r.stderr)).toEqual([`error data folder ${m.dir} is not writable: EROFS: read-only file system, access '${m.dir}'`]);
     expect(r.stdout).not.toMatch(/listening/);
     const sub = join(m.dir, 'sub');
     const r2 = await runToExit(['--data', sub]);
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toBe(`whisper-relay: cannot create data folder ${sub}: EROFS: read-only file system, access '${m.dir}'\n`);
+    expect(events(r2.stderr)).toEqual([`error cannot create data folder ${sub}: EROFS: read-only file system, access '${m.dir}'`]);
   }, 60_000);
 });
 
@@ -297,7 +306,7 @@ async function withEnv<T>(name: string, value: string, f: () => Promise<T>): Pro
   }
 }
 
-const REFUSING = /^whisper-relay: refusing envelopes until the store can write again: /;
+const REFUSING = new RegExp(`^${STAMP} warn refusing envelopes until the store can write again: `);
 const big = (i: number, bytes: number) => '0x' + i.toString(16).padStart(8, '0') + 'ee'.repeat(bytes);
 
 describe('a disk that fills up while the relay runs', () => {
@@ -367,7 +376,8 @@ describe('a disk that fills up while the relay runs', () => {
     expect(await a.rpc('net_listening')).toBe(true);
     expect(count(a.stderr(), REFUSING)).toBe(1); // one line, however many were refused
     // All it said: no line per envelope, and nothing about the catch-up session's refusals.
-    expect(a.stderr()).toMatch(/^whisper-relay: refusing envelopes until the store can write again: cannot store envelope in \S+: database or disk is full \(\d+ bytes free on its disk\)\n$/);
+    expect(events(a.stderr())).toHaveLength(1);
+    expect(events(a.stderr())[0]).toMatch(/^warn refusing envelopes until the store can write again: cannot store envelope in \S+: database or disk is full \(\d+ bytes free on its disk\)$/);
 
     // Space returns: the relay stores again by itself and says so once.
     rmSync(join(m.dir, 'filler'));

@@ -15,6 +15,9 @@ export interface RelayProcess {
   /** The loopback listen address with /p2p/<id>. */
   addr: string;
   rpcUrl: string;
+  /** `http://127.0.0.1:N` of /metrics and /health, when started with --metrics-port. */
+  metricsUrl: string | undefined;
+  stdout: () => string;
   stderr: () => string;
   rpc: (method: string, params?: unknown[]) => Promise<unknown>;
   /** The raw JSON-RPC response of an arbitrary body. */
@@ -42,7 +45,7 @@ export async function startRelay(args: string[] = [], data = tempDataDir()): Pro
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const ready = await new Promise<{ addrs: string[]; rpcUrl: string }>((resolve, reject) => {
+  const ready = await new Promise<{ addrs: string[]; rpcUrl: string; metricsUrl: string | undefined }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`relay not ready in 30 s; stderr: ${err}`)), 30_000);
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString();
@@ -50,7 +53,7 @@ export async function startRelay(args: string[] = [], data = tempDataDir()): Pro
       if (!rpc) return;
       clearTimeout(timer);
       const addrs = [...out.matchAll(/^listening (\S+)$/gm)].map((m) => m[1] as string);
-      resolve({ addrs, rpcUrl: rpc[1] as string });
+      resolve({ addrs, rpcUrl: rpc[1] as string, metricsUrl: /^metrics (\S+)$/m.exec(out)?.[1] });
     });
     void exited.then(({ code }) => reject(new Error(`relay exited with ${code} before ready; stderr: ${err}`)));
   });
@@ -68,7 +71,7 @@ export async function startRelay(args: string[] = [], data = tempDataDir()): Pro
     if (r.error) throw Object.assign(new Error(`${method}: ${r.error.message}`), { code: r.error.code });
     return r.result;
   };
-  return { child, data, addrs: ready.addrs, addr, rpcUrl: ready.rpcUrl, stderr: () => err, rpc, raw, exited };
+  return { child, data, addrs: ready.addrs, addr, rpcUrl: ready.rpcUrl, metricsUrl: ready.metricsUrl, stdout: () => out, stderr: () => err, rpc, raw, exited };
 }
 
 /** Kills every process this harness started (by pid) and removes the data folders. */
