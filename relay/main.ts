@@ -51,16 +51,53 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+// Health first, so /health answers 503 while the libp2p stack loads and the store is re-read.
+let phase: 'starting' | 'serving' | 'stopping' = 'starting';
+let storeWritable = true;
+const startedAt = Date.now();
+let relay: import('./relay.ts').Relay | undefined;
+let metrics: import('./metrics.ts').RelayMetrics | undefined;
+let monitor: import('./monitor.ts').MonitorServer | undefined;
+if (options.metricsPort !== undefined) {
+  const { MonitorServer } = await import('./monitor.ts');
+  monitor = new MonitorServer({
+    port: options.metricsPort,
+    health: () => {
+      const serving = phase === 'serving' && relay !== undefined;
+      return {
+        status: phase !== 'serving' ? phase : storeWritable ? 'serving' : 'store-refusing',
+        version: VERSION,
+        uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
+        peers: serving ? relay!.peer.peerCount : 0,
+        envelopes: serving ? relay!.peer.pool.size : 0,
+        storeWritable,
+      };
+    },
+    metrics: { text: async () => (metrics ? metrics.text() : ''), get contentType() { return metrics?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8'; } },
+    onError: (e) => log.error(`monitor: ${describe(e)}`),
+  });
+  try {
+    await monitor.start();
+  } catch (e) {
+    fail(`--metrics-port ${options.metricsPort}: ${describe(e)}`);
+  }
+  process.stdout.write(`metrics ${monitor.url}\n`);
+}
+
 // Loaded only now: the libp2p stack takes seconds to import, a usage error should not wait for it.
 const { Relay } = await import('./relay.ts');
 const { StoreError } = await import('./store.ts');
-const relay = new Relay({
+if (monitor) metrics = new (await import('./metrics.ts')).RelayMetrics({ data: options.data, version: VERSION });
+relay = new Relay({
   ...options,
+  ...(metrics ? { metrics } : {}),
   // Web pages may not call the operator's RPC unless listed here (docs/RELAY.md).
   rpcOrigins: (env('WHISPER_RPC_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   ...(maxStoreBytes !== undefined ? { maxStoreBytes } : {}),
   // Refused writes are one line when they start and one when they stop, not one per envelope.
   onStoreWritable: (writable, { error, refused }) => {
+    storeWritable = writable;
+    metrics?.storeWritable(writable);
     if (writable) log.info(`storing envelopes again (${refused} refused meanwhile)`, { refused });
     else log.warn(`refusing envelopes until the store can write again: ${error?.message ?? 'unknown error'}`);
   },
@@ -88,8 +125,10 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info('stopping', { signal });
+  phase = 'stopping';
   try {
-    await relay.stop();
+    await relay!.stop();
+    await monitor?.stop();
     log.info('stopped');
     process.exit(0);
   } catch (e) {
@@ -106,6 +145,7 @@ try {
   fail(e instanceof Error ? e.message : String(e));
 }
 const addrs = relay.multiaddrs();
+phase = 'serving';
 log.info('serving', { peerId: relay.peerId.toString(), envelopes: relay.loaded, addresses: addrs.length });
 for (const addr of addrs) process.stdout.write(`listening ${addr}\n`);
 process.stdout.write(`rpc ${relay.rpcUrl}\n`);

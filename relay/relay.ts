@@ -17,6 +17,7 @@ import { DEFAULT_OPTIONS, type RelayOptions } from './cli.ts';
 import { loadOrCreatePrivateKey } from './identity.ts';
 import { createNodePowPool } from './pow-pool-node.ts';
 import { Redialer } from '../src/net/redial.ts';
+import type { RelayMetrics } from './metrics.ts';
 import { RpcServer } from './rpc-server.ts';
 import { RelayShhNode } from './shh-node.ts';
 import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
@@ -39,6 +40,8 @@ export interface RelayInit extends Partial<RelayOptions> {
   onStoreWritable?: EnvelopeStoreInit['onWritable'];
   /** Private first hops (docs/PRIVACY.md): settings over the defaults, or false for plain gossip. On by default. */
   stem?: Partial<StemSettings> | false;
+  /** Prometheus metrics (metrics.ts): libp2p's and the relay's; none by default. */
+  metrics?: RelayMetrics;
 }
 
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
@@ -111,7 +114,9 @@ export class Relay {
     const pool = new EnvelopePool({ now });
     // Group commit: envelopes accepted in the same turn share one fsync (store-writer.ts).
     const writer = (this.#writer = new StoreWriter(store));
-    const persist = async (e: VerifiedEnvelope): Promise<void> => void (await writer.put(e));
+    const m = this.#init.metrics;
+    const write = async (e: VerifiedEnvelope): Promise<void> => void (await writer.put(e));
+    const persist = m ? m.timeStore(write) : write;
     // --peer relays carry the whole network's traffic: no rate limit, never cut off (docs/RELAY.md "Limits").
     let configured: ConfiguredPeers | undefined;
     const peer = (this.#peer = await WhisperPeer.create({
@@ -122,6 +127,7 @@ export class Relay {
         port: o.port,
         ...(o.announce.length ? { announce: o.announce } : {}),
         relayLimits: { inboundPerHostPerSecond: o.ipConnectionsPerSecond, maxIncomingPending: o.maxPendingHandshakes, maxConnections: o.maxConnections },
+        ...(m ? { metrics: m.libp2p() } : {}),
       },
       rateLimit: { envelopesPerSecond: o.peerRate, burstEnvelopes: o.peerBurst, bytesPerSecond: o.peerBytesRate, burstBytes: o.peerBytesBurst },
       cutOff: { cooldownMs: o.cutOffSeconds * 1000 },
@@ -129,12 +135,13 @@ export class Relay {
       now,
       minPow: o.minPow,
       maxSize: o.maxSize,
-      beforeForward: persist,
+      beforeForward: m ? m.forPeer(persist) : persist,
       onPeerConnected: (id) => this.#onPeerConnected(id),
       trusted: (id) => configured?.has(id) ?? false,
       onError,
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {}, randomBytes: this.#init.randomBytes ?? webRandom } }),
     }));
+    m?.attach(peer);
     configured = new ConfiguredPeers(peer.node, o.peers);
     configured.start();
     this.#loaded = 0;
@@ -151,7 +158,7 @@ export class Relay {
       node: peer.node,
       pool,
       policy: () => peer.policy(),
-      persist,
+      persist: m ? m.forSync(persist) : persist,
       forward: (e) => peer.forward(e),
       withhold: (h) => peer.stem?.holds(h) ?? false,
       now,
@@ -180,7 +187,9 @@ export class Relay {
   // The side that dialled runs the sync session; inbound peers (browsers, relays dialling us) run theirs.
   #onPeerConnected(id: PeerId): void {
     const conns = this.#peer?.node.getConnections(id) ?? [];
-    if (conns.some((c) => c.direction === 'outbound' && !c.limits)) void this.#catchUp?.syncWith(id);
+    if (!conns.some((c) => c.direction === 'outbound' && !c.limits) || !this.#catchUp) return;
+    const run = this.#catchUp.syncWith(id);
+    void (this.#init.metrics?.session(run) ?? run);
   }
 
   async stop(): Promise<void> {

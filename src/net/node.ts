@@ -133,6 +133,8 @@ export interface WhisperNodeInit {
    */
   dialTimeoutMs?: number;
   addressDialTimeoutMs?: number;
+  /** libp2p's metrics implementation (the relay passes @libp2p/prometheus-metrics); none by default. */
+  metrics?: Libp2pOptions['metrics'];
 }
 
 /** The browser role's dial budgets (see WhisperNodeInit.dialTimeoutMs). */
@@ -219,6 +221,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
     streamMuxers: [yamux()],
     ...(connectionGater ? { connectionGater } : {}),
     ...(Object.keys(connectionManager).length ? { connectionManager } : {}),
+    ...(init.metrics ? { metrics: init.metrics } : {}),
     services: services as never,
   }) as unknown as Promise<WhisperLibp2p>;
 }
