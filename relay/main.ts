@@ -33,6 +33,7 @@ if (parsed.version) {
   process.exit(0);
 }
 const options = parsed.options;
+const given = parsed.given;
 
 // The disk bound is an environment variable, like the origins (docs/RELAY.md "Storage").
 const MIN_STORE_BYTES = 65_536;
@@ -84,6 +85,17 @@ if (options.metricsPort !== undefined) {
   process.stdout.write(`metrics ${monitor.url}\n`);
 }
 
+// Saved node settings (settings.ts): a flag given now wins and is saved, else the saved value applies.
+const { loadSettings, resolveSettings, updateSettings } = await import('./settings.ts');
+try {
+  const resolved = resolveSettings(options, given, loadSettings(options.data));
+  options.minPow = resolved.minPow;
+  options.maxSize = resolved.maxSize;
+  if (Object.keys(resolved.save).length) updateSettings(options.data, resolved.save);
+} catch (e) {
+  fail(describe(e));
+}
+
 // Loaded only now: the libp2p stack takes seconds to import, a usage error should not wait for it.
 const { Relay } = await import('./relay.ts');
 const { StoreError } = await import('./store.ts');
@@ -91,6 +103,10 @@ if (monitor) metrics = new (await import('./metrics.ts')).RelayMetrics({ data: o
 relay = new Relay({
   ...options,
   ...(metrics ? { metrics } : {}),
+  saveSetting: (patch) => {
+    updateSettings(options.data, patch);
+    log.info('setting saved', patch);
+  },
   // Web pages may not call the operator's RPC unless listed here (docs/RELAY.md).
   rpcOrigins: (env('WHISPER_RPC_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
   ...(maxStoreBytes !== undefined ? { maxStoreBytes } : {}),

@@ -19,7 +19,7 @@ import { createNodePowPool } from './pow-pool-node.ts';
 import { Redialer } from '../src/net/redial.ts';
 import type { RelayMetrics } from './metrics.ts';
 import { RpcServer } from './rpc-server.ts';
-import { RelayShhNode } from './shh-node.ts';
+import { RelayShhNode, type SaveSetting } from './shh-node.ts';
 import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
 import { StoreWriter } from './store-writer.ts';
 
@@ -40,6 +40,8 @@ export interface RelayInit extends Partial<RelayOptions> {
   onStoreWritable?: EnvelopeStoreInit['onWritable'];
   /** Private first hops (docs/PRIVACY.md): settings over the defaults, or false for plain gossip. On by default. */
   stem?: Partial<StemSettings> | false;
+  /** Makes shh_setMinPoW / shh_setMaxMessageSize durable before they apply (settings.ts); not kept by default. */
+  saveSetting?: SaveSetting;
   /** Prometheus metrics (metrics.ts): libp2p's and the relay's; none by default. */
   metrics?: RelayMetrics;
 }
@@ -166,7 +168,7 @@ export class Relay {
     });
     await this.#catchUp.start();
     await peer.start();
-    const node = new RelayShhNode(peer, this.#pow);
+    const node = new RelayShhNode(peer, this.#pow, this.#init.saveSetting);
     this.#api = new ShhApi({ node, randomBytes: this.#init.randomBytes ?? webRandom, now, admin: true });
     this.#api.start();
     this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });

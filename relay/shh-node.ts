@@ -11,13 +11,18 @@ import type { NodeInfo, SealOptions, ShhNode } from '../src/api/node.ts';
 import { RPC, RpcError } from '../src/api/rpc-error.ts';
 import type { WhisperPeer } from '../src/net/peer.ts';
 
+/** Makes a node setting durable before it applies (relay/settings.ts); a throw refuses the change. */
+export type SaveSetting = (patch: { minPow?: number; maxSize?: number }) => void;
+
 export class RelayShhNode implements ShhNode {
   readonly #peer: WhisperPeer;
   readonly #pow: PowPool;
+  readonly #save: SaveSetting | undefined;
 
-  constructor(peer: WhisperPeer, pow: PowPool) {
+  constructor(peer: WhisperPeer, pow: PowPool, save?: SaveSetting) {
     this.#peer = peer;
     this.#pow = pow;
+    this.#save = save;
   }
 
   minPow(): number {
@@ -29,10 +34,12 @@ export class RelayShhNode implements ShhNode {
   }
 
   async setMinPow(pow: number): Promise<void> {
+    this.#save?.({ minPow: pow });
     this.#peer.minPow = pow;
   }
 
   async setMaxMessageSize(size: number): Promise<void> {
+    this.#save?.({ maxSize: size });
     this.#peer.maxSize = size;
   }
 
