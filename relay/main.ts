@@ -151,6 +151,20 @@ async function shutdown(signal: string): Promise<void> {
     fail(`stop failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
+// SIGHUP reloads the TLS certificate (tls.ts); without TLS it must not kill the relay either.
+process.on('SIGHUP', () => {
+  const files = options.tlsCert !== undefined && options.tlsKey !== undefined ? { cert: options.tlsCert, key: options.tlsKey } : undefined;
+  if (!files) return log.info('SIGHUP: nothing to reload (no --tls-cert)');
+  if (phase !== 'serving') return log.warn('SIGHUP: not serving yet, the certificate is read at start');
+  void import('./tls.ts').then(({ reloadTls }) => {
+    try {
+      const n = reloadTls(relay!.peer.node, files);
+      log.info('TLS certificate reloaded', { listeners: n, cert: files.cert });
+    } catch (e) {
+      log.error(`TLS certificate not reloaded, the old one stays in use: ${describe(e)}`);
+    }
+  });
+});
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 

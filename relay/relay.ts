@@ -22,6 +22,7 @@ import { RpcServer } from './rpc-server.ts';
 import { RelayShhNode, type SaveSetting } from './shh-node.ts';
 import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
 import { StoreWriter } from './store-writer.ts';
+import { listenAddress, readTls } from './tls.ts';
 
 export interface RelayInit extends Partial<RelayOptions> {
   powWorkers?: number;
@@ -125,8 +126,8 @@ export class Relay {
       nodeInit: {
         role: 'relay',
         privateKey,
-        host: o.host,
-        port: o.port,
+        listen: [listenAddress(o.host, o.port, o.tlsCert !== undefined)],
+        ...(o.tlsCert !== undefined && o.tlsKey !== undefined ? { webSockets: { https: readTls({ cert: o.tlsCert, key: o.tlsKey }) } } : {}),
         ...(o.announce.length ? { announce: o.announce } : {}),
         relayLimits: { inboundPerHostPerSecond: o.ipConnectionsPerSecond, maxIncomingPending: o.maxPendingHandshakes, maxConnections: o.maxConnections },
         ...(m ? { metrics: m.libp2p() } : {}),

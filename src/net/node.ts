@@ -16,7 +16,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { ping, type Ping } from '@libp2p/ping';
 import { isPrivate } from '@libp2p/utils';
 import type { WebRTCTransportInit } from '@libp2p/webrtc';
-import { webSockets } from '@libp2p/websockets';
+import { webSockets, type WebSocketsInit } from '@libp2p/websockets';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { GOSSIP_TOPIC } from '../core/constants.ts';
@@ -133,6 +133,8 @@ export interface WhisperNodeInit {
    */
   dialTimeoutMs?: number;
   addressDialTimeoutMs?: number;
+  /** relay: WebSocket transport options, e.g. `https` with the certificate for a `/tls/ws` listen address. */
+  webSockets?: WebSocketsInit;
   /** libp2p's metrics implementation (the relay passes @libp2p/prometheus-metrics); none by default. */
   metrics?: Libp2pOptions['metrics'];
 }
@@ -171,7 +173,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   switch (init.role) {
     case 'relay': {
       const limits = { ...DEFAULT_RELAY_LIMITS, ...init.relayLimits };
-      transports.push(webSockets());
+      transports.push(webSockets(init.webSockets));
       listen = init.listen ?? [`/ip4/${init.host ?? '0.0.0.0'}/tcp/${init.port ?? 9090}/ws`];
       maxConnections = limits.maxConnections;
       inbound = { inboundConnectionThreshold: limits.inboundPerHostPerSecond, maxIncomingPendingConnections: limits.maxIncomingPending };
