@@ -99,10 +99,17 @@ try {
 // Loaded only now: the libp2p stack takes seconds to import, a usage error should not wait for it.
 const { Relay } = await import('./relay.ts');
 const { StoreError } = await import('./store.ts');
-if (monitor) metrics = new (await import('./metrics.ts')).RelayMetrics({ data: options.data, version: VERSION });
+if (monitor)
+  metrics = new (await import('./metrics.ts')).RelayMetrics({
+    data: options.data,
+    version: VERSION,
+    isRelay: (p) => relay?.directory?.isRelay(p) ?? false,
+  });
 relay = new Relay({
   ...options,
   ...(metrics ? { metrics } : {}),
+  // Relays are public services: naming one learnt from another is no privacy matter.
+  onRelayLearnt: (r) => log.info('relay learnt', { peerId: r.peerId, addresses: r.addrs.length }),
   saveSetting: (patch) => {
     updateSettings(options.data, patch);
     log.info('setting saved', patch);

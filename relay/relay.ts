@@ -18,6 +18,8 @@ import { loadOrCreatePrivateKey } from './identity.ts';
 import { createNodePowPool } from './pow-pool-node.ts';
 import { Redialer } from '../src/net/redial.ts';
 import type { RelayMetrics } from './metrics.ts';
+import { RelayDirectory } from './relay-directory.ts';
+import type { RelayRecord } from '../src/net/relay-record.ts';
 import { RpcServer } from './rpc-server.ts';
 import { RelayShhNode, type SaveSetting } from './shh-node.ts';
 import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
@@ -43,6 +45,10 @@ export interface RelayInit extends Partial<RelayOptions> {
   stem?: Partial<StemSettings> | false;
   /** Makes shh_setMinPoW / shh_setMaxMessageSize durable before they apply (settings.ts); not kept by default. */
   saveSetting?: SaveSetting;
+  /** How often other relays are asked for the relays they know (relay-directory.ts; tests shorten it). */
+  relayRefreshMs?: number;
+  /** A relay learnt from another relay's answer. */
+  onRelayLearnt?: (record: RelayRecord) => void;
   /** Prometheus metrics (metrics.ts): libp2p's and the relay's; none by default. */
   metrics?: RelayMetrics;
 }
@@ -60,6 +66,7 @@ export class Relay {
   #redial: Redialer | undefined;
   #api: ShhApi | undefined;
   #rpc: RpcServer | undefined;
+  #directory: RelayDirectory | undefined;
   #loaded = 0;
 
   constructor(init: RelayInit = {}) {
@@ -80,6 +87,11 @@ export class Relay {
   /** Listen addresses (or the --announce ones) with /p2p/<id>: what browsers and other relays dial. */
   multiaddrs(): string[] {
     return this.peer.getMultiaddrs().map((m) => m.toString());
+  }
+
+  /** The relays this relay learnt from others (relay-directory.ts), once started. */
+  get directory(): RelayDirectory | undefined {
+    return this.#directory;
   }
 
   get rpcUrl(): string {
@@ -169,6 +181,16 @@ export class Relay {
     });
     await this.#catchUp.start();
     await peer.start();
+    this.#directory = new RelayDirectory({
+      node: peer.node,
+      privateKey,
+      target: o.relayPeers,
+      isConfigured: (id) => configured?.has(id) ?? false,
+      onError,
+      ...(this.#init.relayRefreshMs !== undefined ? { refreshMs: this.#init.relayRefreshMs } : {}),
+      ...(this.#init.onRelayLearnt ? { onLearnt: this.#init.onRelayLearnt } : {}),
+    });
+    await this.#directory.start();
     const node = new RelayShhNode(peer, this.#pow, this.#init.saveSetting);
     this.#api = new ShhApi({ node, randomBytes: this.#init.randomBytes ?? webRandom, now, admin: true });
     this.#api.start();
@@ -200,12 +222,13 @@ export class Relay {
     await this.#rpc?.stop();
     this.#api?.stop();
     await this.#catchUp?.stop();
+    await this.#directory?.stop();
     await this.#peer?.stop();
     this.#peer?.pool.stop();
     this.#pow?.stop();
     this.#writer?.flush();
     this.#store?.close();
-    this.#redial = this.#rpc = this.#api = this.#catchUp = this.#peer = this.#pow = this.#store = this.#writer = undefined;
+    this.#redial = this.#rpc = this.#api = this.#catchUp = this.#directory = this.#peer = this.#pow = this.#store = this.#writer = undefined;
   }
 }
 
