@@ -1,6 +1,8 @@
 // The monitoring port (relay/monitor.ts, relay/metrics.ts): /health answers 200 only while the relay
 // serves and 503 while its store refuses writes; /metrics counters move when envelopes arrive and when
 // a neighbour's flood is refused. A real relay process and a plain libp2p node flooding it on gossip.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { webSockets } from '@libp2p/websockets';
 import { multiaddr } from '@multiformats/multiaddr';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -140,5 +142,13 @@ describe('a relay with --metrics-port', () => {
     expect(sample(m3, 'whisper_store_writable')).toBe(0);
     expect(sample(m3, 'whisper_envelopes_total', { protocol: 'gossip+local', outcome: 'refused', reason: 'store' })).toBeGreaterThanOrEqual(1);
     expect(sample(m3, 'whisper_store_write_seconds_count', { result: 'error' })).toBeGreaterThanOrEqual(1);
+
+    // The dashboard and the operator's guide name only metrics the relay serves.
+    const served = new Set([...m3.matchAll(/^# TYPE (\S+) /gm)].map((x) => x[1]));
+    for (const doc of ['docs/grafana-relay.json', 'docs/RELAY.md']) {
+      const named = new Set([...readFileSync(join(import.meta.dirname, '../..', doc), 'utf8').matchAll(/\b(whisper_[a-z_]+|libp2p_[a-z_]+)/g)].map((x) => x[1]!.replace(/_(bucket|count|sum)$/, '')));
+      expect(named.size, doc).toBeGreaterThan(3);
+      for (const n of named) expect([doc, served.has(n) || n === 'libp2p_' ? n : `${n} (not served)`]).toEqual([doc, n]);
+    }
   }, 120_000);
 });
