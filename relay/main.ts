@@ -108,8 +108,8 @@ if (monitor)
 relay = new Relay({
   ...options,
   ...(metrics ? { metrics } : {}),
-  // Relays are public services: naming one learnt from another is no privacy matter.
-  onRelayLearnt: (r) => log.info('relay learnt', { peerId: r.peerId, addresses: r.addrs.length }),
+  // Peer ids only at debug, even of relays (public services): the default log names no peer.
+  onRelayLearnt: (r) => log.debug('relay learnt', { peerId: r.peerId, addresses: r.addrs.length }),
   saveSetting: (patch) => {
     updateSettings(options.data, patch);
     log.info('setting saved', patch);
@@ -183,6 +183,6 @@ try {
 }
 const addrs = relay.multiaddrs();
 phase = 'serving';
-log.info('serving', { peerId: relay.peerId.toString(), envelopes: relay.loaded, addresses: addrs.length });
+log.info('serving', { envelopes: relay.loaded, addresses: addrs.length }); // the peer id is in the listening lines
 for (const addr of addrs) process.stdout.write(`listening ${addr}\n`);
 process.stdout.write(`rpc ${relay.rpcUrl}\n`);
