@@ -195,12 +195,15 @@ async function tcpProxy(targetPort: number) {
 describe('a partition between two groups of relays', () => {
   it('heals by itself: both groups end with the same pool', async () => {
     const topic = '0xfa170002';
-    const b1 = await startRelay();
+    // --relay-peers 0: relays would otherwise learn each other's direct addresses from their records
+    // (relay/relay-directory.ts) and link the two groups around the proxy.
+    const alone = ['--relay-peers', '0'];
+    const b1 = await startRelay(alone);
     const proxy = await tcpProxy(Number(ports(b1)[1]));
     try {
-      const b2 = await startRelay(['--peer', b1.addr]);
-      const a1 = await startRelay(['--peer', `/ip4/127.0.0.1/tcp/${proxy.port}/ws/p2p/${peerId(b1)}`]);
-      const a2 = await startRelay(['--peer', a1.addr]);
+      const b2 = await startRelay([...alone, '--peer', b1.addr]);
+      const a1 = await startRelay([...alone, '--peer', `/ip4/127.0.0.1/tcp/${proxy.port}/ws/p2p/${peerId(b1)}`]);
+      const a2 = await startRelay([...alone, '--peer', a1.addr]);
       const all = [a1, a2, b1, b2];
       await waitFor('A1 and B1 linked through the proxy', async () => (await peers(a1)) === 2 && (await peers(b1)) === 2, 30_000);
 
