@@ -92,7 +92,7 @@ describe('hostile requests get JSON-RPC errors, never a crash', () => {
     ['{"jsonrpc":"2.0","id":1}', -32600],
     ['{"jsonrpc":"2.0","id":1,"method":"eth_sendTransaction","params":[]}', -32601],
     ['{"jsonrpc":"2.0","id":1,"method":"shh_post","params":[]}', -32602],
-    ['{"jsonrpc":"2.0","id":1,"method":"shh_post","params":[{"topic":"0x01","payload":"0x"}]}', -32000], // geth: no key given
+    ['{"jsonrpc":"2.0","id":1,"method":"shh_post","params":[{"topic":"0x01020304","payload":"0x"}]}', -32000], // geth: no key given
     ['{"jsonrpc":"2.0","id":1,"method":"shh_post","params":["x"]}', -32602],
     ['{"jsonrpc":"2.0","id":1,"method":"shh_addSymKey","params":["0x1234"]}', -32000],
     ['{"jsonrpc":"2.0","id":1,"method":"shh_getFilterMessages","params":["00"]}', -32000],
