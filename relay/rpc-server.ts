@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { RPC, toRpcError, type RpcErrorShape } from '../src/api/rpc-error.ts';
+import { RPC, toRpcError, type RpcErrorShape } from '../src/rpc/errors.ts';
 
 /** Structurally src/api/shh.ts's CallContext. */
 export interface RpcCallContext {

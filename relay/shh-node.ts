@@ -8,7 +8,7 @@ import { isWhisperError } from '../src/core/errors.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../src/core/validate.ts';
 import type { NodeInfo, SealOptions, ShhNode } from '../src/api/node.ts';
-import { RPC, RpcError } from '../src/api/rpc-error.ts';
+import { RPC, RpcError } from '../src/rpc/errors.ts';
 import type { WhisperPeer } from '../src/net/peer.ts';
 
 /** Makes a node setting durable before it applies (relay/settings.ts); a throw refuses the change. */

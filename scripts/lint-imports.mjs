@@ -21,8 +21,8 @@ export const RULES = {
   'src/content': { layers: ['src/rpc', 'src/content'], packages: null },
   'src/inpage': { layers: ['src/rpc', 'src/inpage'], packages: null },
   'src/popup': { layers: ['src/rpc', 'src/popup'], packages: null },
-  'src/api': { layers: ['src/core', 'src/api'], packages: null },
-  relay: { layers: ['src/core', 'src/net', 'src/api', 'relay'], packages: null },
+  'src/api': { layers: ['src/core', 'src/rpc', 'src/api'], packages: null },
+  relay: { layers: ['src/core', 'src/net', 'src/rpc', 'src/api', 'relay'], packages: null },
 };
 const SHARED = ['src/core', 'src/net', 'src/api'];
 const BROWSER_GLOBALS = /\b(chrome|browser|window|document|indexedDB|localStorage|navigator)\s*\./;

@@ -5,7 +5,7 @@
 import { bytesToKey } from '../core/bytes.ts';
 import { PRIVATE_KEY_LENGTH, SYM_KEY_LENGTH } from '../core/constants.ts';
 import { isValidPrivateKey } from '../core/signature.ts';
-import { whisperFailure } from './rpc-error.ts';
+import { whisperFailure } from '../rpc/errors.ts';
 
 export interface KeyStore {
   newKeyPair(): Promise<string>;

@@ -13,7 +13,7 @@
 // Every failure is RpcError -32602 "invalid argument i: ..." with geth's wording.
 
 import { MAX_UINT32 } from '../core/constants.ts';
-import { invalidParams, type RpcError } from './rpc-error.ts';
+import { invalidParams, type RpcError } from '../rpc/errors.ts';
 
 /** How many positional arguments each method takes (geth's Go signatures, context excluded). */
 export const ARITY: Readonly<Record<string, number>> = {

@@ -15,7 +15,7 @@ import { isValidSymKey, MemoryKeyStore, newKeyId, newSubscriptionId, type KeySto
 import { messageToJson } from './message-json.ts';
 import type { SealProgress, ShhNode } from './node.ts';
 import { args, bytes, CRITERIA, float, NEW_MESSAGE, str, struct, uint32 } from './params.ts';
-import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from './rpc-error.ts';
+import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from '../rpc/errors.ts';
 import { Watchers } from './watchers.ts';
 
 // geth's error texts (whisperv6/api.go), which DApps match on.

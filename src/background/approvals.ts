@@ -5,7 +5,7 @@
 // restarted, nobody is waiting) is dropped as rejected: a page that asks again gets a fresh window.
 
 import { toHex } from '../core/bytes.ts';
-import { RPC, RpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError } from '../rpc/errors.ts';
 import type { ApprovalRow } from '../store/db.ts';
 import type { ApprovalRows } from '../store/approvals.ts';
 import type { RuntimeApi, WindowsApi } from './extension-api.ts';

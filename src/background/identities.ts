@@ -6,7 +6,7 @@
 import { fromHex, toHex } from '../core/bytes.ts';
 import { PRIVATE_KEY_LENGTH } from '../core/constants.ts';
 import { isValidPrivateKey, publicKeyOf } from '../core/signature.ts';
-import { invalidParams } from '../api/rpc-error.ts';
+import { invalidParams } from '../rpc/errors.ts';
 import { newKeyId } from '../api/keys.ts';
 import type { IdentityRow } from '../store/db.ts';
 import type { IdentityRows } from '../store/identities.ts';

@@ -10,7 +10,7 @@ import { encodeEnvelope, type Envelope, type EnvelopeParams } from '../core/enve
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
 import type { NodeInfo, SealOptions, ShhNode } from '../api/node.ts';
-import { RPC, RpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import type { PeerChannel, PeerOp, PeerRequests, PeerStatus } from '../rpc/peer.ts';
 

@@ -10,7 +10,7 @@
 
 import { EXPIRY_TOLERANCE } from '../core/constants.ts';
 import { args, str } from '../api/params.ts';
-import { invalidParams, RPC, whisperFailure } from '../api/rpc-error.ts';
+import { invalidParams, RPC, whisperFailure } from '../rpc/errors.ts';
 import { ERR, ShhApi } from '../api/shh.ts';
 import { MAX_WATCHER_KEYS_PER_ORIGIN } from '../api/watchers.ts';
 import type { KeyStore } from '../api/keys.ts';

@@ -3,7 +3,7 @@
 // worker restarts. The worker creates the document when it is missing. A request waits a bounded time
 // for the Port, then for its answer; an unreachable peer is 4900 (SPEC §4), never a hang.
 
-import { RPC, RpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import { isPeerFrame, PEER_PORT, type PeerChannel, type PeerEventName, type PeerEvents, type PeerOp, type PeerRequests } from '../rpc/peer.ts';
 import type { ExtensionApi, Port } from './extension-api.ts';

@@ -4,7 +4,7 @@
 // frames at once (`connect`, `identitiesChanged`).
 
 import { PROTOCOL_VERSION } from '../core/constants.ts';
-import { invalidParams } from '../api/rpc-error.ts';
+import { invalidParams } from '../rpc/errors.ts';
 import type { PermissionRow } from '../store/db.ts';
 import type { IdentityRows } from '../store/identities.ts';
 import type { PermissionRows } from '../store/permissions.ts';

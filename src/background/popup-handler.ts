@@ -3,7 +3,7 @@
 // answered; a content script (whose URL is a web page's) gets nothing. While the vault is locked only
 // LOCKED_OPS answer. The handler table is typed: a missing op fails to compile.
 
-import { RPC, RpcError, toRpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
 import { isPopupMessage, LOCKED_OPS, popupParamGuards, type PopupOp, type PopupRequests } from '../rpc/popup.ts';
 import type { Activity } from './activity.ts';
 import type { Approvals } from './approvals.ts';

@@ -6,7 +6,7 @@
 import { toHex } from '../core/bytes.ts';
 import { PROTOCOL_VERSION } from '../core/constants.ts';
 import { args } from '../api/params.ts';
-import { RPC, RpcError, toRpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
 import { ADMIN_METHODS, SHH_METHODS } from '../api/shh.ts';
 import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
 import { senderOrigin, type Port } from './extension-api.ts';

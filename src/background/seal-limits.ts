@@ -9,7 +9,7 @@ import { abortedError } from '../core/pow-seal.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
 import type { NodeInfo, SealOptions, ShhNode } from '../api/node.ts';
-import { whisperFailure } from '../api/rpc-error.ts';
+import { whisperFailure } from '../rpc/errors.ts';
 
 /** Seals one site may have started at once. */
 export const SEALS_RUNNING_PER_ORIGIN = 1;

@@ -5,7 +5,7 @@
 
 import { multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
-import { invalidParams } from '../api/rpc-error.ts';
+import { invalidParams } from '../rpc/errors.ts';
 import type { SettingsRow } from '../store/db.ts';
 import type { SettingsRows } from '../store/settings.ts';
 import type { Settings } from '../rpc/popup.ts';

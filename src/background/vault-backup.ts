@@ -6,7 +6,7 @@
 // of strings (the settings check the addresses themselves when the user accepts them).
 
 import { fromHex, toHex } from '../core/bytes.ts';
-import { RPC, RpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError } from '../rpc/errors.ts';
 import { isObject, isString } from '../rpc/guards.ts';
 import type { SettingsRow } from '../store/db.ts';
 import { AAD, aesKey, deriveKey, KDF_ITERATIONS, open, SALT_BYTES, seal } from './vault-crypto.ts';

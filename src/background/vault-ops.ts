@@ -5,7 +5,7 @@
 // popup asks the user. An identity always wins over a site key of the same id (such keys are skipped).
 
 import { fromHex, toHex } from '../core/bytes.ts';
-import { RPC, RpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError } from '../rpc/errors.ts';
 import type { KeyRows } from '../store/keys.ts';
 import type { WatcherRows } from '../store/watchers.ts';
 import type { Activity } from './activity.ts';

@@ -4,7 +4,7 @@
 // A wrong password is an error and changes nothing; only wipe() deletes, and only when asked.
 
 import { fromHex, toHex } from '../core/bytes.ts';
-import { RPC, RpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError } from '../rpc/errors.ts';
 import type { SealedBox, VaultMeta } from '../store/db.ts';
 import type { VaultRows } from '../store/vault.ts';
 import { AAD, aesKey, DATA_KEY_BYTES, deriveKey, KDF_ITERATIONS, MIN_PASSWORD_LENGTH, open, SALT_BYTES, seal } from './vault-crypto.ts';

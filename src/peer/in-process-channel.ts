@@ -2,7 +2,7 @@
 // persistent background page, so requests are calls into the PeerServer, with the same guards and
 // the same {code, message} errors (as RpcError) as over Chrome's Port. Events go to listeners in order.
 
-import { RPC, RpcError, toRpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
 import type { PeerChannel, PeerEventName, PeerEvents, PeerFrame } from '../rpc/peer.ts';
 import { startPeerHost, type RunningPeer } from './start-peer-host.ts';
 import type { PeerServer } from './peer-server.ts';

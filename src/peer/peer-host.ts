@@ -6,7 +6,7 @@
 
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import { TypedEventEmitter, type Connection } from '@libp2p/interface';
-import { RPC, RpcError } from '../api/rpc-error.ts';
+import { RPC, RpcError } from '../rpc/errors.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW } from '../core/constants.ts';
 import { isWhisperError } from '../core/errors.ts';

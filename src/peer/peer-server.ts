@@ -3,7 +3,7 @@
 // on failure, and turns the host's events into event frames. Transport-free: the offscreen Port and
 // Firefox's in-process channel both sit on top of it.
 
-import { RpcError, RPC, toRpcError } from '../api/rpc-error.ts';
+import { RpcError, RPC, toRpcError } from '../rpc/errors.ts';
 import { fromHex, toHex } from '../core/bytes.ts';
 import { MAX_MESSAGE_SIZE_CEILING, MAX_UINT32 } from '../core/constants.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RPC } from '../../src/api/rpc-error.ts';
+import { RPC } from '../../src/rpc/errors.ts';
 import { ERR, SHH_METHODS } from '../../src/api/shh.ts';
 import { ROWS } from './geth-conformance.ts';
 

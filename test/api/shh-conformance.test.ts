@@ -4,7 +4,7 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { ShhApi, type CallContext } from '../../src/api/shh.ts';
-import { RpcError } from '../../src/api/rpc-error.ts';
+import { RpcError } from '../../src/rpc/errors.ts';
 import { ABSENT, fill, LIKE, makeFixture, ROWS, type Row } from './geth-conformance.ts';
 import { MemoryNode } from './memory-node.ts';
 

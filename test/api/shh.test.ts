@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { ShhApi, SHH_METHODS, type CallContext } from '../../src/api/shh.ts';
-import { RpcError } from '../../src/api/rpc-error.ts';
+import { RpcError } from '../../src/rpc/errors.ts';
 import { MemoryNode } from './memory-node.ts';
 import { zerosForTarget } from '../../src/core/pow.ts';
 

@@ -6,7 +6,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
 import { EnvelopePool } from '../../src/core/pool.ts';
 import { validateEnvelope } from '../../src/core/validate.ts';
-import { RPC, RpcError } from '../../src/api/rpc-error.ts';
+import { RPC, RpcError } from '../../src/rpc/errors.ts';
 import { openWhisperDb, type WhisperDatabase } from '../../src/store/db.ts';
 import { startBackground, type Background } from '../../src/background/background.ts';
 import type { ExtEvent, ExtensionApi, MessageSender, Port } from '../../src/background/extension-api.ts';

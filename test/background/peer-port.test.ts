@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PortPeerChannel, OFFSCREEN_URL } from '../../src/background/peer-port.ts';
 import { PEER_PORT } from '../../src/rpc/peer.ts';
-import { RpcError } from '../../src/api/rpc-error.ts';
+import { RpcError } from '../../src/rpc/errors.ts';
 import { EXT_ID, EXT_URL, FakePort, fakeExtension } from './fakes.ts';
 
 function setup(o: { contexts?: unknown[]; connectTimeoutMs?: number; requestTimeoutMs?: number } = {}) {

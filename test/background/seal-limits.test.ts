@@ -3,7 +3,7 @@
 // their posts, named or not; powTime is capped; keys and watchers per origin are capped.
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../src/core/bytes.ts';
-import { RPC, RpcError } from '../../src/api/rpc-error.ts';
+import { RPC, RpcError } from '../../src/rpc/errors.ts';
 import type { PeerOp, PeerRequests } from '../../src/rpc/peer.ts';
 import { MAX_KEYS_PER_ORIGIN, MAX_WATCHERS_PER_ORIGIN } from '../../src/background/origin-scope.ts';
 import { MAX_POW_TIME_S, SEALS_QUEUED_PER_ORIGIN, SealScheduler } from '../../src/background/seal-limits.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { RPC, RpcError } from '../../src/api/rpc-error.ts';
+import { RPC, RpcError } from '../../src/rpc/errors.ts';
 import { HTTP_SESSION, RpcServer, type RpcCallContext, type RpcHandler } from '../../relay/rpc-server.ts';
 
 // A fake handler: echo returns its params and session, fail throws, boom throws a non-RPC error,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RpcError } from '../../src/api/rpc-error.ts';
+import { RpcError } from '../../src/rpc/errors.ts';
 import { isWhisperError } from '../../src/core/errors.ts';
 import { PowPool } from '../../src/core/pow-pool.ts';
 import { WhisperPeer } from '../../src/net/peer.ts';
