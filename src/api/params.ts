@@ -14,15 +14,7 @@
 
 import { MAX_UINT32 } from '../core/constants.ts';
 import { invalidParams, type RpcError } from '../rpc/errors.ts';
-
-/** How many positional arguments each method takes (geth's Go signatures, context excluded). */
-export const ARITY: Readonly<Record<string, number>> = {
-  shh_version: 0, shh_info: 0, shh_setMaxMessageSize: 1, shh_setMinPoW: 1, shh_markTrustedPeer: 1, shh_setBloomFilter: 1,
-  shh_newKeyPair: 0, shh_addPrivateKey: 1, shh_deleteKeyPair: 1, shh_hasKeyPair: 1, shh_getPublicKey: 1, shh_getPrivateKey: 1,
-  shh_newSymKey: 0, shh_addSymKey: 1, shh_generateSymKeyFromPassword: 1, shh_hasSymKey: 1, shh_getSymKey: 1, shh_deleteSymKey: 1,
-  shh_post: 1, shh_subscribe: 2, shh_unsubscribe: 1, shh_newMessageFilter: 1, shh_getFilterMessages: 1, shh_deleteMessageFilter: 1,
-  net_version: 0, net_listening: 0, net_peerCount: 0, shh_cancelPost: 1,
-};
+import { methodSpec, positional } from '../rpc/shh-methods.ts';
 
 /** Where a value sits, for geth's error wording: a positional argument, or a field of a struct argument. */
 export interface Where {
@@ -48,18 +40,9 @@ function kind(v: unknown): string {
 
 const isNull = (v: unknown): v is null | undefined => v === null || v === undefined;
 
-/** Positional arguments: absent or null is none; at most ARITY[method]; missing ones are an error. */
+/** Positional arguments, checked against the method's arity in the method table (src/rpc/shh-methods.ts). */
 export function args(params: unknown, method: string): unknown[] {
-  const max = ARITY[method] ?? 0;
-  if (isNull(params)) return required([], max);
-  if (!Array.isArray(params)) throw invalidParams('non-array args');
-  if (params.length > max) throw invalidParams(`too many arguments, want at most ${max}`);
-  return required(params, max);
-}
-
-function required(a: unknown[], n: number): unknown[] {
-  if (a.length < n) throw invalidParams(`missing value for required argument ${a.length}`);
-  return a;
+  return (methodSpec(method)?.params ?? positional(0))(params);
 }
 
 /** Go string: null is "". */

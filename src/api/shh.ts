@@ -16,6 +16,7 @@ import { messageToJson } from './message-json.ts';
 import type { SealProgress, ShhNode } from './node.ts';
 import { args, bytes, CRITERIA, float, NEW_MESSAGE, str, struct, uint32 } from './params.ts';
 import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from '../rpc/errors.ts';
+import { methodSpec, type NodeMethod } from '../rpc/shh-methods.ts';
 import { Watchers } from './watchers.ts';
 
 // geth's error texts (whisperv6/api.go), which DApps match on.
@@ -68,18 +69,6 @@ export interface ShhApiInit {
 
 type Handler = (a: unknown[], ctx: CallContext) => Promise<unknown>;
 
-export const SHH_METHODS = [
-  'shh_version', 'shh_info', 'shh_setMaxMessageSize', 'shh_setMinPoW', 'shh_markTrustedPeer', 'shh_setBloomFilter',
-  'shh_newKeyPair', 'shh_addPrivateKey', 'shh_deleteKeyPair', 'shh_hasKeyPair', 'shh_getPublicKey', 'shh_getPrivateKey',
-  'shh_newSymKey', 'shh_addSymKey', 'shh_generateSymKeyFromPassword', 'shh_hasSymKey', 'shh_getSymKey', 'shh_deleteSymKey',
-  'shh_post', 'shh_subscribe', 'shh_unsubscribe', 'shh_newMessageFilter', 'shh_getFilterMessages', 'shh_deleteMessageFilter',
-  'net_version', 'net_listening', 'net_peerCount',
-  // Beyond geth (docs/API.md): cancel a post that is still sealing, named by the postId it was given.
-  'shh_cancelPost',
-] as const;
-export type ShhMethod = (typeof SHH_METHODS)[number];
-export const ADMIN_METHODS: readonly ShhMethod[] = ['shh_setMaxMessageSize', 'shh_setMinPoW', 'shh_markTrustedPeer', 'shh_setBloomFilter'];
-
 export class ShhApi {
   readonly #node: ShhNode;
   readonly #keys: KeyStore;
@@ -88,7 +77,7 @@ export class ShhApi {
   readonly #admin: boolean;
   readonly #netVersion: string;
   readonly #watchers: Watchers;
-  readonly #methods: Record<ShhMethod, Handler>;
+  readonly #methods: Record<NodeMethod, Handler>;
   /** Posts still sealing, by session and postId (or an internal key): what shh_cancelPost and endSession abort. */
   readonly #posts = new Map<string, AbortController>();
   #unnamed = 0;
@@ -120,12 +109,12 @@ export class ShhApi {
 
   /** Runs one method; resolves to its JSON result or rejects with an RpcError. */
   async call(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
-    if (!Object.hasOwn(this.#methods, method)) throw new RpcError(RPC.methodNotFound, `the method ${String(method)} does not exist/is not available`);
-    if (!this.#admin && (ADMIN_METHODS as readonly string[]).includes(method))
-      throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the node's user`);
+    const spec = methodSpec(method);
+    if (!spec || spec.handler !== 'node') throw new RpcError(RPC.methodNotFound, `the method ${String(method)} does not exist/is not available`);
+    if (!this.#admin && spec.access === 'user') throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the node's user`);
     try {
       const a = method === 'shh_subscribe' ? subscribeArgs(params, ctx) : args(params, method);
-      return await this.#methods[method as ShhMethod](a, ctx);
+      return await this.#methods[method as NodeMethod](a, ctx);
     } catch (e) {
       throw toRpcError(e);
     }
@@ -137,7 +126,7 @@ export class ShhApi {
     for (const [key, controller] of this.#posts) if (key.startsWith(`${session}\u0000`)) controller.abort();
   }
 
-  #table(): Record<ShhMethod, Handler> {
+  #table(): Record<NodeMethod, Handler> {
     const keys = this.#keys;
     const node = this.#node;
     const id = (a: unknown[]) => str(a[0], ARG0);

@@ -12,7 +12,7 @@
 import { bytesToKey } from '../core/bytes.ts';
 import { Filters, type FilterCriteria, type ReceivedMessage } from '../core/filter.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
-import { whisperFailure } from './rpc-error.ts';
+import { whisperFailure } from '../rpc/errors.ts';
 
 /** Messages kept per polled filter between reads; the oldest go first beyond it. */
 export const FILTER_BUFFER_LIMIT = 10_000;

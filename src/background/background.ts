@@ -13,7 +13,9 @@ import { PermissionRows } from '../store/permissions.ts';
 import { SettingsRows } from '../store/settings.ts';
 import { VaultRows } from '../store/vault.ts';
 import { WatcherRows } from '../store/watchers.ts';
+import { ShhApi } from '../api/shh.ts';
 import type { PeerChannel } from '../rpc/peer.ts';
+import type { MethodSpec } from '../rpc/shh-methods.ts';
 import { DEFAULT_RELAYS } from '../peer/default-relays.ts';
 import { Activity } from './activity.ts';
 import { expireApprovals } from './approval-deadline.ts';
@@ -27,6 +29,7 @@ import { OriginScope } from './origin-scope.ts';
 import { SealScheduler } from './seal-limits.ts';
 import { Permissions } from './permissions.ts';
 import { popupListener } from './popup-handler.ts';
+import { siteQuotas } from './quotas.ts';
 import { PageRouter, type RouterServices } from './router.ts';
 import { useLibsecp256k1 } from './secp256k1.ts';
 import { SettingsService } from './settings.ts';
@@ -144,21 +147,25 @@ export function startBackground(init: BackgroundInit): Background {
             void activity.received(origin).catch(() => undefined);
           },
           progress: (session, data) => router.progress(origin, session, data),
-          keyCount: () => keys.count(origin),
           sealLimits: seals.forOrigin(origin),
         });
         scopes.set(origin, s);
       }
       return s;
     };
-    const requestIdentities = async (origin: string): Promise<unknown> => {
-      if (!permissions.isConnected(origin)) await approvals.request(origin);
-      return permissions.identitiesOf(origin);
+    // shh_version and other open node methods: no site scope, no keys.
+    const openApi = new ShhApi({ node, randomBytes, now });
+    const extension: Services['extension'] = {
+      shh_requestIdentities: async ({ origin }) => {
+        if (!permissions.isConnected(origin)) await approvals.request(origin);
+        return permissions.identitiesOf(origin);
+      },
+      shh_getIdentities: ({ origin }) => permissions.identitiesOf(origin),
     };
-    const used = (origin: string, method: string, result: unknown): void => {
+    const used = (origin: string, spec: MethodSpec, result: unknown): void => {
       autoLock.touch();
-      if (method === 'shh_post') void activity.posted(origin).catch(() => undefined);
-      else if (method === 'shh_getFilterMessages' && Array.isArray(result)) void activity.received(origin, result.length).catch(() => undefined);
+      if (spec.activity === 'posted') void activity.posted(origin).catch(() => undefined);
+      else if (spec.activity === 'received' && Array.isArray(result)) void activity.received(origin, result.length).catch(() => undefined);
     };
     // Locking drops every live watcher and the keys in it; unlocking seals what schema 2 left clear
     // and replays the watchers of the documents still attached.
@@ -180,8 +187,16 @@ export function startBackground(init: BackgroundInit): Background {
     await permissions.start();
     await approvals.start();
     return {
-      db, identityRows, identities, watchers, permissions, approvals, node, scope, requestIdentities, used,
+      db, identityRows, identities, watchers, permissions, approvals, node, scope, extension, used,
+      isConnected: (origin) => permissions.isConnected(origin),
       locked: () => vault.state !== 'unlocked',
+      quota: siteQuotas({
+        keys: (origin) => keys.count(origin),
+        watchers: (origin) => scopes.get(origin)?.watcherCount ?? 0,
+        watcherRoom: (origin, max) => watchers.makeRoom(origin, max),
+      }),
+      site: (origin, method, args, session) => scope(origin).call(method, args, session),
+      open: (method, args) => openApi.call(method, args, { session: 'open' }),
       vault, vaultOps, activity, settings, autoLock,
     };
   })();

@@ -6,7 +6,8 @@
 // A delivery is recorded only once its watcher outlived it by DELIVERY_CONFIRM_MS: a worker stopped
 // meanwhile may have posted into a Port the browser had closed, so the replay sends it again (the
 // content bridge drops what its page already has).
-// Limits (docs/API.md "Limits"): seals take turns through the SealScheduler; keys and live watchers are capped.
+// Limits (docs/API.md "Limits"): seals take turns through the SealScheduler; keys and live watchers are
+// capped by the pipeline's quota step (pipeline.ts), which reads the counts here and in the key rows.
 
 import { EXPIRY_TOLERANCE } from '../core/constants.ts';
 import { args, str } from '../api/params.ts';
@@ -26,7 +27,6 @@ export const MAX_KEYS_PER_ORIGIN = 1024;
 export const MAX_WATCHERS_PER_ORIGIN = 256;
 /** How long a watcher must stay live after a delivery before the delivery is recorded as made. */
 export const DELIVERY_CONFIRM_MS = 1000;
-const KEY_MAKERS = ['shh_newKeyPair', 'shh_addPrivateKey', 'shh_newSymKey', 'shh_addSymKey', 'shh_generateSymKeyFromPassword'];
 
 export interface OriginScopeInit {
   origin: string;
@@ -39,8 +39,6 @@ export interface OriginScopeInit {
   deliver: (session: string, data: { subscription: string; result: unknown }) => void;
   /** Pushes a named post's sealing progress to the session's current Port, if any. */
   progress: (session: string, data: unknown) => void;
-  /** How many keys the origin holds now (the key cap); without it keys are not capped. */
-  keyCount?: () => Promise<number>;
   /** The origin's share of the background's one SealScheduler (a scheduler of its own if absent). */
   sealLimits?: SealLimits;
 }
@@ -86,8 +84,6 @@ export class OriginScope {
 
   /** Runs one shh_* / net_* method for a document of this origin. */
   async call(method: string, params: unknown, session: string): Promise<unknown> {
-    if (KEY_MAKERS.includes(method) && this.#i.keyCount && (await this.#i.keyCount()) >= MAX_KEYS_PER_ORIGIN)
-      throw whisperFailure(`too many keys for this site: at most ${MAX_KEYS_PER_ORIGIN}; delete some first`);
     if (!WATCHER_METHODS.includes(method)) {
       const notify = (m: string, p: unknown): void => {
         if (m === 'shh_postProgress') this.#i.progress(session, p);
@@ -100,9 +96,6 @@ export class OriginScope {
     switch (method) {
       case 'shh_subscribe':
       case 'shh_newMessageFilter': {
-        // Rows of closed frames count too; the longest-detached make room (src/store/watchers.ts).
-        if (this.#byOuter.size >= MAX_WATCHERS_PER_ORIGIN || !(await this.#i.watchers.makeRoom(this.origin, MAX_WATCHERS_PER_ORIGIN)))
-          throw whisperFailure(`too many subscriptions and filters for this site: at most ${MAX_WATCHERS_PER_ORIGIN}; remove some first`);
         const kind = method === 'shh_subscribe' ? 'subscription' : 'filter';
         const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: normaliseWatcherParams(kind, a), createdAt: this.#now() };
         const active = await this.#register(row, new Map(), []);
@@ -142,6 +135,11 @@ export class OriginScope {
         return fresh;
       }
     }
+  }
+
+  /** Live subscriptions and filters of this origin, every document together (the watcher quota). */
+  get watcherCount(): number {
+    return this.#byOuter.size;
   }
 
   /** Replays a session's stored watchers that are not live (after a restart or a Port that came back). */

@@ -10,9 +10,6 @@ import type { IdentityRows } from '../store/identities.ts';
 import type { PermissionRows } from '../store/permissions.ts';
 import type { Identity, SitePermission } from '../rpc/popup.ts';
 
-/** Methods a site may call before it is connected. */
-export const OPEN_METHODS: readonly string[] = ['shh_version', 'shh_requestIdentities', 'shh_getIdentities'];
-
 export interface PermissionsInit {
   rows: PermissionRows;
   identities: IdentityRows;

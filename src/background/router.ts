@@ -1,33 +1,26 @@
 // The page boundary (SPEC §4): content scripts connect PAGE_PORT; the origin is the one the browser
 // reports for the connecting frame (opaque origins refused), never one a frame states. Every frame is
 // guarded and size-bounded before dispatch. Each Port's requests run in order, one at a time, but
-// Ports do not wait for each other, so a burst from one tab cannot starve another.
+// Ports do not wait for each other, so a burst from one tab cannot starve another. What a request may
+// do is decided by the method table's pipeline (pipeline.ts); only the order is decided here.
 
 import { toHex } from '../core/bytes.ts';
-import { PROTOCOL_VERSION } from '../core/constants.ts';
-import { args } from '../api/params.ts';
 import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
-import { ADMIN_METHODS, SHH_METHODS } from '../api/shh.ts';
+import { methodSpec } from '../rpc/shh-methods.ts';
 import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
 import { senderOrigin, type Port } from './extension-api.ts';
 import { PageBudget } from './page-budget.ts';
 import type { OriginScope } from './origin-scope.ts';
 import type { Permissions } from './permissions.ts';
-import { lockedError } from './vault.ts';
+import { runPageCall, type PipelineServices } from './pipeline.ts';
 
 /** Requests a Port may have queued; beyond it the page is answered at once instead of buffered. */
 export const MAX_QUEUED_PER_PORT = 256;
 
 /** What requests need; it exists once the database is open, while Ports must be taken at once. */
-export interface RouterServices {
+export interface RouterServices extends PipelineServices {
   permissions: Permissions;
   scope: (origin: string) => OriginScope;
-  /** shh_requestIdentities: the grants of a connected site, else the approval flow's answer. */
-  requestIdentities: (origin: string) => Promise<unknown>;
-  /** True while the vault is locked (or not created): every method but shh_version is 4100 then. */
-  locked: () => boolean;
-  /** Counts a site's activity after a call succeeded (posts, polled messages) and re-arms auto-lock. */
-  used?: (origin: string, method: string, result: unknown) => void;
 }
 
 export interface RouterInit {
@@ -143,33 +136,13 @@ export class PageRouter {
         release();
       }
     };
-    // A cancel must not wait behind the very post it cancels: it is answered out of order.
-    if (m.method === 'shh_cancelPost') void run();
+    // A method the table answers at once (shh_cancelPost) must not wait behind the very post it cancels.
+    if (methodSpec(m.method)?.order === 'now') void run();
     else this.#enqueue(conn, run);
   }
 
   async #dispatch(origin: string, session: string, method: string, params: unknown): Promise<unknown> {
-    const s = await this.#i.services;
-    const perms = s.permissions;
-    if (method === 'shh_version') return (args(params, method), PROTOCOL_VERSION); // geth's argument count still applies
-    if (s.locked()) throw lockedError();
-    const result = await this.#call(s, origin, session, method, params);
-    s.used?.(origin, method, result);
-    return result;
-  }
-
-  async #call(s: RouterServices, origin: string, session: string, method: string, params: unknown): Promise<unknown> {
-    const perms = s.permissions;
-    switch (method) {
-      case 'shh_getIdentities':
-        return perms.identitiesOf(origin);
-      case 'shh_requestIdentities':
-        return s.requestIdentities(origin);
-    }
-    if (!perms.isConnected(origin)) throw new RpcError(RPC.unauthorized, 'The user has not connected this site: call shh_requestIdentities first.');
-    if ((ADMIN_METHODS as readonly string[]).includes(method)) throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the user`);
-    if (!(SHH_METHODS as readonly string[]).includes(method)) throw new RpcError(RPC.unsupportedMethod, `The method ${method} is not supported.`);
-    return s.scope(origin).call(method, params, session);
+    return runPageCall(await this.#i.services, { origin, session, method, params });
   }
 
   /** The vault unlocked: every attached document of a connected site gets its watchers back. */

@@ -7,6 +7,7 @@
 
 import { isObject, isSafeId } from '../rpc/guards.ts';
 import { MAX_PAGE_REQUEST_BYTES, isPageRequest, isToPage, type FromPage, type PageRequest, type ToPage } from '../rpc/page.ts';
+import { methodSpec } from '../rpc/shh-methods.ts';
 
 /** The part of `runtime.Port` the bridge uses (Chrome and Firefox agree on it). */
 export interface RuntimePort {
@@ -105,7 +106,8 @@ export function startBridge(init: BridgeInit): Bridge {
     (port as RuntimePort).postMessage(frame);
     if (frame.kind !== 'request') return;
     inFlight.add(frame.id);
-    const filter = frame.method === 'shh_getFilterMessages' && Array.isArray(frame.params) ? frame.params[0] : undefined;
+    // A poll (the table counts its result as messages received) answers with its filter's messages.
+    const filter = methodSpec(frame.method)?.activity === 'received' && Array.isArray(frame.params) ? frame.params[0] : undefined;
     if (typeof filter === 'string') polls.set(frame.id, filter);
   };
 
