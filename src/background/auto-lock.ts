@@ -1,6 +1,7 @@
 // Auto-lock (issue 5): the vault locks after the user's chosen minutes without use. The deadline is a
 // chrome.alarms alarm, which survives a service-worker restart and wakes the worker when it fires
-// (plain timers die with the worker). Use re-arms it, at most once per TOUCH_EVERY_MS.
+// (plain timers die with the worker). The user's use of the extension's own pages (popup, approval
+// windows) re-arms it, at most once per TOUCH_EVERY_MS; a page's calls never do (docs/SECURITY.md).
 
 import type { AlarmsApi } from './extension-api.ts';
 import type { Vault } from './vault.ts';
@@ -31,7 +32,7 @@ export class AutoLock {
     await this.#i.alarms.create(AUTO_LOCK_ALARM, { delayInMinutes: await this.#i.minutes() });
   }
 
-  /** The user or a site used the extension: re-arm unless that was done moments ago. */
+  /** The user used the extension's pages: re-arm unless that was done moments ago. */
   touch(): void {
     if (this.#i.vault.state !== 'unlocked' || this.#now() - this.#lastArm < TOUCH_EVERY_MS) return;
     void this.arm().catch(() => undefined);

@@ -162,8 +162,10 @@ export function startBackground(init: BackgroundInit): Background {
       },
       shh_getIdentities: ({ origin }) => permissions.identitiesOf(origin),
     };
+    // A page's calls count in its site's activity record but never re-arm the auto-lock: a tab left
+    // polling (or posting on a timer) is no sign that the user is there. Only the extension's own
+    // pages re-arm it (popup-handler.ts).
     const used = (origin: string, spec: MethodSpec, result: unknown): void => {
-      autoLock.touch();
       if (spec.activity === 'posted') void activity.posted(origin).catch(() => undefined);
       else if (spec.activity === 'received' && Array.isArray(result)) void activity.received(origin, result.length).catch(() => undefined);
     };

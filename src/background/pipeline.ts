@@ -30,7 +30,7 @@ export interface PipelineServices {
   site(origin: string, method: NodeMethod, args: unknown[], session: string): Promise<unknown>;
   /** An open node method (shh_version): answered without a site scope. */
   open(method: NodeMethod, args: unknown[]): Promise<unknown>;
-  /** A call succeeded: count what it adds to the site's activity. */
+  /** A call succeeded: count what it adds to the site's activity (never the auto-lock's: a page is not the user). */
   used?(origin: string, spec: MethodSpec, result: unknown): void;
 }
 
