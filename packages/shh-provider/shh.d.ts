@@ -16,6 +16,17 @@ export interface Identity {
   publicKey: Hex; // 65 bytes, uncompressed
 }
 
+/**
+ * shh_getPermissions: this site's grant, in the shape of EIP-2255's wallet_getPermissions. A site has
+ * at most one: connected, with the identities it may use as a caveat.
+ */
+export interface Permission {
+  invoker: string; // this site's origin
+  parentCapability: 'shh_requestIdentities';
+  date: number; // when the user connected the site, ms since 1970
+  caveats: { type: 'restrictReturnedIdentities'; value: Id[] }[];
+}
+
 /** A received message (subscriptions and shh_getFilterMessages). */
 export interface WhisperMessage {
   sig?: Hex; // the signer's public key, present when the message was signed and the signature checked
@@ -68,6 +79,9 @@ export interface ShhMethods {
   shh_version: { params: []; result: string }; // "6.0"
   shh_requestIdentities: { params: []; result: Identity[] }; // opens the approval window
   shh_getIdentities: { params: []; result: Identity[] }; // [] when not connected
+  shh_getPermissions: { params: []; result: Permission[] }; // [] when not connected
+  /** Disconnects this site (as the user's Revoke does): `identitiesChanged` [] follows, then 4100. */
+  shh_revokePermissions: { params: [permissions: { shh_requestIdentities: Record<string, never> }]; result: null };
   shh_info: { params: []; result: Info };
   shh_newKeyPair: { params: []; result: Id };
   shh_addPrivateKey: { params: [privateKey: Hex]; result: Id };

@@ -30,6 +30,7 @@ import { SealScheduler } from './seal-limits.ts';
 import { Permissions } from './permissions.ts';
 import { popupListener } from './popup-handler.ts';
 import { siteQuotas } from './quotas.ts';
+import { siteMethods } from './site-methods.ts';
 import { PageRouter, type RouterServices } from './router.ts';
 import { useLibsecp256k1 } from './secp256k1.ts';
 import { SettingsService } from './settings.ts';
@@ -155,13 +156,7 @@ export function startBackground(init: BackgroundInit): Background {
     };
     // shh_version and other open node methods: no site scope, no keys.
     const openApi = new ShhApi({ node, randomBytes, now });
-    const extension: Services['extension'] = {
-      shh_requestIdentities: async ({ origin }) => {
-        if (!permissions.isConnected(origin)) await approvals.request(origin);
-        return permissions.identitiesOf(origin);
-      },
-      shh_getIdentities: ({ origin }) => permissions.identitiesOf(origin),
-    };
+    const extension = siteMethods({ permissions, approvals });
     // A page's calls count in its site's activity record but never re-arm the auto-lock: a tab left
     // polling (or posting on a timer) is no sign that the user is there. Only the extension's own
     // pages re-arm it (popup-handler.ts).

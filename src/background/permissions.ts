@@ -103,6 +103,11 @@ export class Permissions {
     for (const origin of [...this.#cache.keys()]) await this.revoke(origin);
   }
 
+  /** The site's permission as the popup lists it; undefined when not connected. */
+  of(origin: string): SitePermission | undefined {
+    return this.list().find((p) => p.origin === origin);
+  }
+
   list(): SitePermission[] {
     return [...this.#cache.values()].map((r) => ({
       origin: r.origin,

@@ -61,6 +61,10 @@ export const SHH_METHODS = {
   shh_version: spec(0, { access: 'open', whileLocked: true }),
   shh_requestIdentities: spec(0, { access: 'open', handler: 'extension' }),
   shh_getIdentities: spec(0, { access: 'open', handler: 'extension' }),
+  // Beyond geth, after EIP-2255's wallet_getPermissions / wallet_revokePermissions (docs/API.md):
+  // a site reads its own grant, or disconnects itself.
+  shh_getPermissions: spec(0, { access: 'open', handler: 'extension' }),
+  shh_revokePermissions: spec(1, { access: 'open', handler: 'extension' }),
   shh_info: site(0),
   shh_setMaxMessageSize: setting(),
   shh_setMinPoW: setting(),

@@ -9,7 +9,7 @@ import type { ShhMethod, ShhMethods, ShhProvider, WhisperMessage } from '../../t
 
 // A Record over ShhMethod: tsc fails if the .d.ts gains or loses a method without this list.
 const DECLARED: Record<ShhMethod, true> = {
-  shh_version: true, shh_requestIdentities: true, shh_getIdentities: true, shh_info: true,
+  shh_version: true, shh_requestIdentities: true, shh_getIdentities: true, shh_getPermissions: true, shh_revokePermissions: true, shh_info: true,
   shh_newKeyPair: true, shh_addPrivateKey: true, shh_deleteKeyPair: true, shh_hasKeyPair: true, shh_getPublicKey: true, shh_getPrivateKey: true,
   shh_newSymKey: true, shh_addSymKey: true, shh_generateSymKeyFromPassword: true, shh_hasSymKey: true, shh_getSymKey: true, shh_deleteSymKey: true,
   shh_post: true, shh_subscribe: true, shh_unsubscribe: true, shh_newMessageFilter: true, shh_getFilterMessages: true, shh_deleteMessageFilter: true,
