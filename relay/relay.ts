@@ -22,6 +22,7 @@ import { RelayDirectory } from './relay-directory.ts';
 import type { RelayRecord } from '../src/net/relay-record.ts';
 import { RpcServer } from './rpc-server.ts';
 import { RelayShhNode, type SaveSetting } from './shh-node.ts';
+import { rolesOf } from '../src/api/node.ts';
 import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
 import { StoreWriter } from './store-writer.ts';
 import { listenAddress, readTls } from './tls.ts';
@@ -192,7 +193,7 @@ export class Relay {
     });
     await this.#directory.start();
     const node = new RelayShhNode(peer, this.#pow, this.#init.saveSetting);
-    this.#api = new ShhApi({ node, randomBytes: this.#init.randomBytes ?? webRandom, now, admin: true });
+    this.#api = new ShhApi({ node: rolesOf(node, node), randomBytes: this.#init.randomBytes ?? webRandom, now });
     this.#api.start();
     this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });
     await this.#rpc.start();

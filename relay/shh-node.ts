@@ -1,4 +1,5 @@
-// The relay's ShhNode (src/api/node.ts) over its WhisperPeer and PoW pool (SPEC §5). post() is the
+// The relay's Whisper node in every role of src/api/node.ts, node admin included (the operator may
+// change node settings), over its WhisperPeer and PoW pool (SPEC §5). post() is the
 // peer's publish, whose beforeForward hook (the relay's store) writes the envelope to disk before it
 // is pooled and sent: an envelope whose write failed is refused with -32603, never accepted and lost.
 
@@ -7,14 +8,14 @@ import { encodeEnvelope } from '../src/core/envelope.ts';
 import { isWhisperError } from '../src/core/errors.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../src/core/validate.ts';
-import type { NodeInfo, SealOptions, ShhNode } from '../src/api/node.ts';
+import type { NodeAdmin, NodeInfo, SealOptions, WhisperNode } from '../src/api/node.ts';
 import { RPC, RpcError } from '../src/rpc/errors.ts';
 import type { WhisperPeer } from '../src/net/peer.ts';
 
 /** Makes a node setting durable before it applies (relay/settings.ts); a throw refuses the change. */
 export type SaveSetting = (patch: { minPow?: number; maxSize?: number }) => void;
 
-export class RelayShhNode implements ShhNode {
+export class RelayShhNode implements WhisperNode, NodeAdmin {
   readonly #peer: WhisperPeer;
   readonly #pow: PowPool;
   readonly #save: SaveSetting | undefined;

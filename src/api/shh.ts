@@ -1,9 +1,12 @@
 // The shh_* and net_* methods with geth 1.9 whisperv6 semantics (docs/PROTOCOL.md §4, §5): parameter checks,
 // key and filter ids, post (encrypt, sign, seal, send) and message watchers. One ShhApi serves one
 // scope of keys and watchers: the relay has one for its operator, the extension one per origin.
+// Its handlers are typed over the method table (src/rpc/shh-methods.ts); the node settings are added
+// only where the node has an admin (node-settings.ts). Over 300 lines: post and criteria follow geth's
+// checks in geth's order, which reads best next to the handlers that use them.
 
 import { toHex } from '../core/bytes.ts';
-import { BLOOM_SIZE, DEFAULT_TTL, MAX_MESSAGE_SIZE_CEILING, PROTOCOL_VERSION } from '../core/constants.ts';
+import { DEFAULT_TTL, PROTOCOL_VERSION } from '../core/constants.ts';
 import { encodeShort, envelopeSize, type Envelope } from '../core/envelope.ts';
 import { zerosForTarget } from '../core/pow.ts';
 import type { FilterCriteria } from '../core/filter.ts';
@@ -13,10 +16,11 @@ import { isValidPublicKey, publicKeyOf } from '../core/signature.ts';
 import { isZeroTopic } from '../core/topic.ts';
 import { isValidSymKey, MemoryKeyStore, newKeyId, newSubscriptionId, type KeyStore } from './keys.ts';
 import { messageToJson } from './message-json.ts';
-import type { SealProgress, ShhNode } from './node.ts';
+import type { NodeRoles, SealProgress } from './node.ts';
+import { adminTable } from './node-settings.ts';
 import { args, bytes, CRITERIA, float, NEW_MESSAGE, str, struct, uint32 } from './params.ts';
 import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from '../rpc/errors.ts';
-import { methodSpec, type NodeMethod } from '../rpc/shh-methods.ts';
+import { methodSpec, type AdminMethod, type NodeMethod } from '../rpc/shh-methods.ts';
 import { Watchers } from './watchers.ts';
 
 // geth's error texts (whisperv6/api.go), which DApps match on.
@@ -50,17 +54,16 @@ export interface CallContext {
 }
 
 export interface ShhApiInit {
-  node: ShhNode;
+  /** The node's roles; node settings (shh_setMinPoW & co.) are registered only when it has an admin. */
+  node: NodeRoles;
   keys?: KeyStore;
   randomBytes: (n: number) => Uint8Array;
   now?: () => number; // ms
-  /** Node settings (shh_setMinPoW & co.) are allowed: the relay's operator, never a page. */
-  admin?: boolean;
   /** net_version: there is no Ethereum chain under Whisper; see docs/API.md. */
   netVersion?: string;
   /**
    * A session's polled filters end with it (endSession): a page's filters end with the page. Default:
-   * true for a page's API, false for an admin one (geth: filters are the node's, never expire).
+   * true for an API without a node admin (a page's), false for one with (the relay's operator) (geth: filters are the node's, never expire).
    */
   filtersEndWithSession?: boolean;
   /** Distinct keys this API's subscriptions and filters may use together (each costs a trial decryption per envelope). */
@@ -68,16 +71,17 @@ export interface ShhApiInit {
 }
 
 type Handler = (a: unknown[], ctx: CallContext) => Promise<unknown>;
+/** Every node method but the settings, always; the settings only where a node admin exists. */
+type Handlers = Record<Exclude<NodeMethod, AdminMethod>, Handler> & Partial<Record<AdminMethod, Handler>>;
 
 export class ShhApi {
-  readonly #node: ShhNode;
+  readonly #node: NodeRoles;
   readonly #keys: KeyStore;
   readonly #random: (n: number) => Uint8Array;
   readonly #now: () => number;
-  readonly #admin: boolean;
   readonly #netVersion: string;
   readonly #watchers: Watchers;
-  readonly #methods: Record<NodeMethod, Handler>;
+  readonly #methods: Handlers;
   /** Posts still sealing, by session and postId (or an internal key): what shh_cancelPost and endSession abort. */
   readonly #posts = new Map<string, AbortController>();
   #unnamed = 0;
@@ -88,18 +92,17 @@ export class ShhApi {
     this.#random = init.randomBytes;
     this.#keys = init.keys ?? new MemoryKeyStore(init.randomBytes);
     this.#now = init.now ?? Date.now;
-    this.#admin = init.admin ?? false;
     this.#netVersion = init.netVersion ?? '0';
     this.#watchers = new Watchers({
-      envelopes: () => this.#node.envelopes(),
-      filtersEndWithSession: init.filtersEndWithSession ?? !this.#admin,
+      envelopes: () => this.#node.feed.envelopes(),
+      filtersEndWithSession: init.filtersEndWithSession ?? !init.node.admin,
       ...(init.maxWatcherKeys !== undefined ? { maxKeys: init.maxWatcherKeys } : {}),
     });
-    this.#methods = this.#table();
+    this.#methods = { ...this.#table(), ...(init.node.admin ? adminTable(init.node.admin) : {}) };
   }
 
   start(): void {
-    this.#unlisten ??= this.#node.onEnvelope((e, p2p) => this.#watchers.dispatch(e, p2p));
+    this.#unlisten ??= this.#node.feed.onEnvelope((e, p2p) => this.#watchers.dispatch(e, p2p));
   }
 
   stop(): void {
@@ -111,10 +114,11 @@ export class ShhApi {
   async call(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
     const spec = methodSpec(method);
     if (!spec || spec.handler !== 'node') throw new RpcError(RPC.methodNotFound, `the method ${String(method)} does not exist/is not available`);
-    if (!this.#admin && spec.access === 'user') throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the node's user`);
+    const handler = this.#methods[method as NodeMethod];
+    if (!handler) throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the node's user`);
     try {
       const a = method === 'shh_subscribe' ? subscribeArgs(params, ctx) : args(params, method);
-      return await this.#methods[method as NodeMethod](a, ctx);
+      return await handler(a, ctx);
     } catch (e) {
       throw toRpcError(e);
     }
@@ -126,35 +130,13 @@ export class ShhApi {
     for (const [key, controller] of this.#posts) if (key.startsWith(`${session}\u0000`)) controller.abort();
   }
 
-  #table(): Record<NodeMethod, Handler> {
+  #table(): Record<Exclude<NodeMethod, AdminMethod>, Handler> {
     const keys = this.#keys;
-    const node = this.#node;
+    const node = this.#node.status;
     const id = (a: unknown[]) => str(a[0], ARG0);
     return {
       shh_version: async () => PROTOCOL_VERSION,
       shh_info: async () => ({ ...node.info(), minPow: node.minPow(), maxMessageSize: node.maxMessageSize() }),
-      shh_setMaxMessageSize: async (a) => {
-        const size = uint32(a[0], ARG0);
-        if (size > MAX_MESSAGE_SIZE_CEILING) throw whisperFailure(`message size too large [${size}>${MAX_MESSAGE_SIZE_CEILING}]`);
-        await node.setMaxMessageSize(size);
-        return true;
-      },
-      shh_setMinPoW: async (a) => {
-        const pow = float(a[0], ARG0);
-        if (pow < 0) throw whisperFailure(`invalid PoW: ${pow.toFixed(6)}`); // Go's %f
-        await node.setMinPow(pow);
-        return true;
-      },
-      shh_markTrustedPeer: async (a) => {
-        await node.markTrustedPeer(id(a));
-        return true;
-      },
-      shh_setBloomFilter: async (a) => {
-        const bloom = bytes(a[0], ARG0);
-        if (bloom.length !== BLOOM_SIZE) throw whisperFailure(`invalid bloom filter size: ${bloom.length}`);
-        await node.setBloomFilter(bloom);
-        return true;
-      },
       shh_newKeyPair: () => keys.newKeyPair(),
       shh_addPrivateKey: (a) => keys.addPrivateKey(bytes(a[0], ARG0)),
       shh_deleteKeyPair: async (a) => {
@@ -329,14 +311,14 @@ export class ShhApi {
     if (m.dark === true) throw whisperFailure('dark posts need the mix layer, which this node does not have');
     if (((m.targetPeer as string | undefined) ?? '') !== '')
       throw whisperFailure('targetPeer is not supported: every envelope goes to the whole network');
-    if (powTarget < this.#node.minPow()) throw whisperFailure(ERR.tooLowPow);
+    if (powTarget < this.#node.status.minPow()) throw whisperFailure(ERR.tooLowPow);
     const expiry = Math.floor(this.#now() / 1000) + ttl;
     const params = { expiry, ttl, topic: t, data };
-    if (envelopeSize(params) > this.#node.maxMessageSize()) throw whisperFailure(ERR.tooLarge);
+    if (envelopeSize(params) > this.#node.status.maxMessageSize()) throw whisperFailure(ERR.tooLarge);
     const onProgress = named && ctx.notify ? this.#progressReporter(named.postId, params, powTarget, ctx.notify) : undefined;
     let envelope: Envelope;
     try {
-      envelope = await this.#node.seal(params, {
+      envelope = await this.#node.sealer.seal(params, {
         target: powTarget,
         timeMs: powTime * 1000,
         signal,
@@ -347,7 +329,7 @@ export class ShhApi {
       throw e;
     }
     if (named?.signal.aborted) throw whisperFailure(ERR.postCancelled);
-    const verified = await this.#node.post(envelope);
+    const verified = await this.#node.publisher.post(envelope);
     return toHex(verified.hash);
   }
 }

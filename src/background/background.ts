@@ -13,6 +13,7 @@ import { PermissionRows } from '../store/permissions.ts';
 import { SettingsRows } from '../store/settings.ts';
 import { VaultRows } from '../store/vault.ts';
 import { WatcherRows } from '../store/watchers.ts';
+import { rolesOf } from '../api/node.ts';
 import { ShhApi } from '../api/shh.ts';
 import type { PeerChannel } from '../rpc/peer.ts';
 import type { MethodSpec } from '../rpc/shh-methods.ts';
@@ -155,7 +156,7 @@ export function startBackground(init: BackgroundInit): Background {
       return s;
     };
     // shh_version and other open node methods: no site scope, no keys.
-    const openApi = new ShhApi({ node, randomBytes, now });
+    const openApi = new ShhApi({ node: rolesOf(node), randomBytes, now });
     const extension = siteMethods({ permissions, approvals });
     // A page's calls count in its site's activity record but never re-arm the auto-lock: a tab left
     // polling (or posting on a timer) is no sign that the user is there. Only the extension's own

@@ -1,4 +1,4 @@
-// The background's ShhNode (src/api/node.ts) over the PeerChannel (src/rpc/peer.ts): posting and
+// The background's Whisper node (every role of src/api/node.ts but the admin) over the PeerChannel (src/rpc/peer.ts): posting and
 // sealing happen in the peer host; the background keeps a mirror EnvelopePool of verified envelopes
 // for back-fill and filtering. Nothing from the peer is trusted unverified: each envelope passes
 // validateEnvelope before entering the mirror, and onEnvelope fires once per envelope new to the mirror,
@@ -9,7 +9,7 @@ import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } f
 import { encodeEnvelope, type Envelope, type EnvelopeParams } from '../core/envelope.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
-import type { NodeInfo, SealOptions, ShhNode } from '../api/node.ts';
+import type { NodeInfo, SealOptions, WhisperNode } from '../api/node.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import type { PeerChannel, PeerOp, PeerRequests, PeerStatus } from '../rpc/peer.ts';
@@ -22,7 +22,7 @@ export interface NodeProxyInit {
 
 type Listener = (e: VerifiedEnvelope, p2p: boolean) => void;
 
-export class NodeProxy implements ShhNode {
+export class NodeProxy implements WhisperNode {
   readonly #channel: PeerChannel;
   readonly #random: (n: number) => Uint8Array;
   readonly #now: () => number;
@@ -88,25 +88,11 @@ export class NodeProxy implements ShhNode {
     return this.#status?.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE;
   }
 
-  async setMinPow(pow: number): Promise<void> {
-    this.#status = await this.#call('configure', { minPow: pow });
-  }
-
-  async setMaxMessageSize(size: number): Promise<void> {
-    this.#status = await this.#call('configure', { maxSize: size });
-  }
-
   /** The user's settings (relays, limits) for the peer host; resolves to its new status. */
   async configure(c: PeerRequests['configure']['params']): Promise<PeerStatus> {
     this.#status = await this.#call('configure', c);
     return this.#status;
   }
-
-  // A browser peer follows the whole topic (gossipsub has no bloom); kept so the call succeeds as in geth.
-  async setBloomFilter(_bloom: Uint8Array): Promise<void> {}
-
-  // geth's trusted peers serve its mail server, which does not exist here.
-  async markTrustedPeer(_enode: string): Promise<void> {}
 
   peerCount(): number {
     return this.#status?.peers ?? 0;

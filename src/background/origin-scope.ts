@@ -15,11 +15,12 @@ import { invalidParams, RPC, whisperFailure } from '../rpc/errors.ts';
 import { ERR, ShhApi } from '../api/shh.ts';
 import { MAX_WATCHER_KEYS_PER_ORIGIN } from '../api/watchers.ts';
 import type { KeyStore } from '../api/keys.ts';
+import { rolesOf } from '../api/node.ts';
 import type { DeliveredRow, WatcherRow } from '../store/db.ts';
 import { normaliseWatcherParams } from '../store/watcher-criteria.ts';
 import type { WatcherRows } from '../store/watchers.ts';
 import type { NodeProxy } from './node-proxy.ts';
-import { LimitedNode, SealScheduler, type SealLimits } from './seal-limits.ts';
+import { LimitedSealer, SealScheduler, type SealLimits } from './seal-limits.ts';
 
 /** Keys (pairs and symmetric) one origin may hold; shh_newSymKey & co. are refused beyond it. */
 export const MAX_KEYS_PER_ORIGIN = 1024;
@@ -70,8 +71,9 @@ export class OriginScope {
     this.#i = init;
     this.#now = init.now ?? Date.now;
     this.#seals = init.sealLimits ?? new SealScheduler().forOrigin(init.origin);
-    const node = new LimitedNode(init.node, this.#seals);
-    this.#api = new ShhApi({ node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, admin: false, maxWatcherKeys: MAX_WATCHER_KEYS_PER_ORIGIN });
+    // No admin role: node settings are the user's, never a site's.
+    const node = { ...rolesOf(init.node), sealer: new LimitedSealer(init.node, this.#seals) };
+    this.#api = new ShhApi({ node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, maxWatcherKeys: MAX_WATCHER_KEYS_PER_ORIGIN });
     this.#api.start();
   }
 

@@ -7,8 +7,7 @@
 
 import { abortedError } from '../core/pow-seal.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
-import type { VerifiedEnvelope } from '../core/validate.ts';
-import type { NodeInfo, SealOptions, ShhNode } from '../api/node.ts';
+import type { SealOptions, Sealer } from '../api/node.ts';
 import { whisperFailure } from '../rpc/errors.ts';
 
 /** Seals one site may have started at once. */
@@ -166,56 +165,19 @@ export class SealScheduler {
   }
 }
 
-/** A ShhNode whose seals pass through one site's SealLimits; everything else goes straight through. */
-export class LimitedNode implements ShhNode {
-  readonly #node: ShhNode;
+/** One site's sealer: its seals take turns through the site's SealLimits. */
+export class LimitedSealer implements Sealer {
+  readonly #sealer: Sealer;
   readonly #limits: SealLimits;
 
-  constructor(node: ShhNode, limits: SealLimits) {
-    this.#node = node;
+  constructor(sealer: Sealer, limits: SealLimits) {
+    this.#sealer = sealer;
     this.#limits = limits;
   }
 
   seal(params: EnvelopeParams, opts: SealOptions): Promise<Envelope> {
-    if (opts.target === 0) return this.#node.seal(params, opts); // no work: nothing to limit
+    if (opts.target === 0) return this.#sealer.seal(params, opts); // no work: nothing to limit
     const timeMs = Math.min(opts.timeMs, this.#limits.maxTimeMs);
-    return this.#limits.run((signal) => this.#node.seal(params, { ...opts, timeMs, signal }), opts.signal);
-  }
-
-  minPow(): number {
-    return this.#node.minPow();
-  }
-  maxMessageSize(): number {
-    return this.#node.maxMessageSize();
-  }
-  setMinPow(pow: number): Promise<void> {
-    return this.#node.setMinPow(pow);
-  }
-  setMaxMessageSize(size: number): Promise<void> {
-    return this.#node.setMaxMessageSize(size);
-  }
-  setBloomFilter(bloom: Uint8Array): Promise<void> {
-    return this.#node.setBloomFilter(bloom);
-  }
-  markTrustedPeer(enode: string): Promise<void> {
-    return this.#node.markTrustedPeer(enode);
-  }
-  peerCount(): number {
-    return this.#node.peerCount();
-  }
-  listening(): boolean {
-    return this.#node.listening();
-  }
-  info(): NodeInfo {
-    return this.#node.info();
-  }
-  post(envelope: Envelope): Promise<VerifiedEnvelope> {
-    return this.#node.post(envelope);
-  }
-  envelopes(): Iterable<VerifiedEnvelope> {
-    return this.#node.envelopes();
-  }
-  onEnvelope(listener: (e: VerifiedEnvelope, p2p: boolean) => void): () => void {
-    return this.#node.onEnvelope(listener);
+    return this.#limits.run((signal) => this.#sealer.seal(params, { ...opts, timeMs, signal }), opts.signal);
   }
 }

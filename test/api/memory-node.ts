@@ -1,12 +1,12 @@
-// An in-memory ShhNode for API tests: a real pool and validation, reference sealing, no network.
+// An in-memory Whisper node (every role, admin included) for API tests: a real pool and validation, reference sealing, no network.
 import type { Envelope, EnvelopeParams } from '../../src/core/envelope.ts';
 import { encodeEnvelope } from '../../src/core/envelope.ts';
 import { EnvelopePool } from '../../src/core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../../src/core/validate.ts';
-import type { SealOptions, ShhNode } from '../../src/api/node.ts';
+import type { NodeAdmin, SealOptions, WhisperNode } from '../../src/api/node.ts';
 import { sealReference } from '../core/fixtures.ts';
 
-export class MemoryNode implements ShhNode {
+export class MemoryNode implements WhisperNode, NodeAdmin {
   readonly pool: EnvelopePool;
   readonly listeners = new Set<(e: VerifiedEnvelope, p2p: boolean) => void>();
   readonly now: () => number;

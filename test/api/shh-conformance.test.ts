@@ -4,6 +4,7 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { ShhApi, type CallContext } from '../../src/api/shh.ts';
+import { rolesOf } from '../../src/api/node.ts';
 import { RpcError } from '../../src/rpc/errors.ts';
 import { ABSENT, fill, LIKE, makeFixture, ROWS, type Row } from './geth-conformance.ts';
 import { MemoryNode } from './memory-node.ts';
@@ -23,7 +24,8 @@ async function answer(api: ShhApi, row: Row, params: unknown): Promise<{ result:
 
 for (const admin of [true, false]) {
   describe(`geth conformance over ShhApi (${admin ? "the relay's operator" : 'a page'})`, async () => {
-    const api = new ShhApi({ node: new MemoryNode(), randomBytes, admin });
+    const node = new MemoryNode();
+    const api = new ShhApi({ node: rolesOf(node, admin ? node : undefined), randomBytes });
     api.start();
     const fixture = await makeFixture((m, p) => api.call(m, p, push('ws-1')));
     it.each(ROWS.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
@@ -42,7 +44,8 @@ for (const admin of [true, false]) {
 
 describe('ownership (geth: subscriptions are the connection\'s, filters the node\'s)', () => {
   const setup = async (admin: boolean) => {
-    const api = new ShhApi({ node: new MemoryNode(), randomBytes, admin });
+    const node = new MemoryNode();
+    const api = new ShhApi({ node: rolesOf(node, admin ? node : undefined), randomBytes });
     const a = push('ws-a');
     const pair = await api.call('shh_newKeyPair', [], a);
     return { api, a, pair };

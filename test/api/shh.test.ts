@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from '@noble/hashes/utils.js';
+import { rolesOf } from '../../src/api/node.ts';
 import { ShhApi, type CallContext } from '../../src/api/shh.ts';
 import { methodNames } from '../../src/rpc/shh-methods.ts';
 import { RpcError } from '../../src/rpc/errors.ts';
@@ -25,7 +26,7 @@ async function rpcError(p: Promise<unknown>): Promise<RpcError> {
 
 beforeEach(() => {
   node = new MemoryNode();
-  api = new ShhApi({ node, randomBytes, admin: true });
+  api = new ShhApi({ node: rolesOf(node, node), randomBytes });
   api.start();
   pushed = [];
   ctx = { session: 's1', notify: (method, params) => pushed.push({ method, params: params as never }) };
@@ -186,7 +187,7 @@ describe('ShhApi: errors', () => {
     expect(e.message).toBe('notifications not supported');
   });
   it('node settings are reserved to an admin API (a page gets 4100)', async () => {
-    const page = new ShhApi({ node, randomBytes });
+    const page = new ShhApi({ node: rolesOf(node), randomBytes });
     for (const m of ['shh_setMinPoW', 'shh_setMaxMessageSize', 'shh_markTrustedPeer', 'shh_setBloomFilter'])
       expect((await rpcError(page.call(m, [1], ctx))).code).toBe(4100);
     expect(await page.call('shh_version', [], ctx)).toBe('6.0');
@@ -235,7 +236,7 @@ describe('ShhApi: progress and cancelling a post (beyond geth)', () => {
     t = Date.now();
     slow = new SlowNode();
     api.stop();
-    api = new ShhApi({ node: slow, randomBytes, now: () => t });
+    api = new ShhApi({ node: rolesOf(slow), randomBytes, now: () => t });
   });
   const post = async (postId: unknown) =>
     api.call('shh_post', [{ symKeyID: await api.call('shh_newSymKey', [], ctx), topic: '0x01020304', payload: '0x01', powTime: 5, powTarget: 0.2, postId }], ctx);
