@@ -3,6 +3,9 @@
 
 import type { ActivityRows } from '../store/activity.ts';
 import type { SiteActivity } from '../rpc/popup.ts';
+import { createLog, describeError } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:activity');
 
 export class Activity {
   readonly #rows: ActivityRows;
@@ -35,7 +38,7 @@ export class Activity {
   #add(origin: string, d: { posted?: number; received?: number }): Promise<void> {
     const at = this.#now();
     const run = this.#tail.then(() => this.#rows.add(origin, d, at));
-    this.#tail = run.catch(() => undefined);
+    this.#tail = run.catch((e) => log('activity write failed (its caller is told): %s', describeError(e)));
     return run.then(() => undefined);
   }
 }

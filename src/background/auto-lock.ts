@@ -5,6 +5,9 @@
 
 import type { AlarmsApi } from './extension-api.ts';
 import type { Vault } from './vault.ts';
+import { createLog } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:lock');
 
 export const AUTO_LOCK_ALARM = 'shh-autolock';
 export const TOUCH_EVERY_MS = 20_000;
@@ -35,7 +38,7 @@ export class AutoLock {
   /** The user used the extension's pages: re-arm unless that was done moments ago. */
   touch(): void {
     if (this.#i.vault.state !== 'unlocked' || this.#now() - this.#lastArm < TOUCH_EVERY_MS) return;
-    void this.arm().catch(() => undefined);
+    void this.arm().catch(log.catcher('re-arming the auto-lock'));
   }
 
   /** alarms.onAlarm: true when it was ours (and the vault is now locked). */

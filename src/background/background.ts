@@ -16,6 +16,7 @@ import { WatcherRows } from '../store/watchers.ts';
 import { rolesOf } from '../api/node.ts';
 import { ShhApi } from '../api/shh.ts';
 import type { PeerChannel } from '../rpc/peer.ts';
+import { createLog } from '../rpc/log.ts';
 import type { MethodSpec } from '../rpc/shh-methods.ts';
 import { DEFAULT_RELAYS } from '../peer/default-relays.ts';
 import { Activity } from './activity.ts';
@@ -84,6 +85,7 @@ export interface Background {
 }
 
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
+const log = createLog('shh:bg');
 
 export function startBackground(init: BackgroundInit): Background {
   const { api } = init;
@@ -146,7 +148,7 @@ export function startBackground(init: BackgroundInit): Background {
           now,
           deliver: (session, data) => {
             router.deliver(origin, session, data);
-            void activity.received(origin).catch(() => undefined);
+            void activity.received(origin).catch(log.catcher('counting a delivery'));
           },
           progress: (session, data) => router.progress(origin, session, data),
           sealLimits: seals.forOrigin(origin),
@@ -162,8 +164,8 @@ export function startBackground(init: BackgroundInit): Background {
     // polling (or posting on a timer) is no sign that the user is there. Only the extension's own
     // pages re-arm it (popup-handler.ts).
     const used = (origin: string, spec: MethodSpec, result: unknown): void => {
-      if (spec.activity === 'posted') void activity.posted(origin).catch(() => undefined);
-      else if (spec.activity === 'received' && Array.isArray(result)) void activity.received(origin, result.length).catch(() => undefined);
+      if (spec.activity === 'posted') void activity.posted(origin).catch(log.catcher('counting a post'));
+      else if (spec.activity === 'received' && Array.isArray(result)) void activity.received(origin, result.length).catch(log.catcher('counting polled messages'));
     };
     // Locking drops every live watcher and the keys in it; unlocking seals what schema 2 left clear
     // and replays the watchers of the documents still attached.
@@ -171,17 +173,17 @@ export function startBackground(init: BackgroundInit): Background {
       if (state === 'unlocked') {
         void vaultOps
           .migrate()
-          .catch(() => undefined)
+          .catch(log.catcher('sealing schema-2 keys at unlock'))
           .then(() => router.restoreAll());
-        void autoLock.arm().catch(() => undefined);
+        void autoLock.arm().catch(log.catcher('arming the auto-lock'));
         return;
       }
       const suspended = [...scopes.values()];
       scopes.clear();
-      for (const s of suspended) void s.suspend().catch(() => undefined);
+      for (const s of suspended) void s.suspend().catch(log.catcher('suspending a site at lock'));
     });
     await vault.start();
-    if (vault.state === 'unlocked') await vaultOps.migrate().catch(() => undefined);
+    if (vault.state === 'unlocked') await vaultOps.migrate().catch(log.catcher('sealing schema-2 keys at start'));
     await permissions.start();
     await approvals.start();
     return {
@@ -198,12 +200,12 @@ export function startBackground(init: BackgroundInit): Background {
       vault, vaultOps, activity, settings, autoLock,
     };
   })();
-  services.catch(() => undefined);
+  services.catch(log.catcher('starting the background (every request will fail)'));
 
   router = new PageRouter({ services, randomBytes });
   const onConnect = (port: Parameters<PageRouter['accept']>[0]): void => void router.accept(port);
   const onMessage = popupListener(api.runtime, services);
-  const onRemoved = (windowId: number): void => void services.then((s) => s.approvals.windowRemoved(windowId)).catch(() => undefined);
+  const onRemoved = (windowId: number): void => void services.then((s) => s.approvals.windowRemoved(windowId)).catch(log.catcher('closing an approval window'));
   const gc = async (): Promise<void> => {
     const s = await services;
     const t = now();
@@ -215,25 +217,25 @@ export function startBackground(init: BackgroundInit): Background {
     for (const scope of scopes.values()) scope.pruneDelivered(nowSeconds);
   };
   const onAlarm = (alarm: { name: string }): void => {
-    if (alarm.name === GC_ALARM) void gc().catch(() => undefined);
-    else void services.then((s) => s.autoLock.onAlarm(alarm.name)).catch(() => undefined);
+    if (alarm.name === GC_ALARM) void gc().catch(log.catcher('sweeping stored watchers'));
+    else void services.then((s) => s.autoLock.onAlarm(alarm.name)).catch(log.catcher('auto-lock alarm'));
   };
   const peerConnected = async (): Promise<void> => {
     const s = await services;
-    await s.settings.applyToPeer().catch(() => undefined); // an unreachable peer says hello again later
+    await s.settings.applyToPeer().catch(log.catcher('settings to the peer (it says hello again later)'));
     await node.resync();
   };
   // First run: the onboarding page opens in a tab so the user chooses a password before any site asks.
   const onInstalled = (d: { reason: string }): void => {
     if (d.reason !== 'install') return;
-    void services.then((s) => (s.vault.state === 'new' ? api.tabs?.create({ url: api.runtime.getURL(`${WELCOME_PAGE}#welcome`) }) : undefined)).catch(() => undefined);
+    void services.then((s) => (s.vault.state === 'new' ? api.tabs?.create({ url: api.runtime.getURL(`${WELCOME_PAGE}#welcome`) }) : undefined)).catch(log.catcher('opening the welcome page'));
   };
   api.runtime.onInstalled?.addListener(onInstalled);
   api.runtime.onConnect.addListener(onConnect);
   api.runtime.onMessage.addListener(onMessage);
   api.windows.onRemoved.addListener(onRemoved);
   api.alarms.onAlarm.addListener(onAlarm);
-  void Promise.resolve(api.alarms.create(GC_ALARM, { periodInMinutes: 1 })).catch(() => undefined);
+  void Promise.resolve(api.alarms.create(GC_ALARM, { periodInMinutes: 1 })).catch(log.catcher('creating the sweep alarm'));
 
   return {
     secp256k1,

@@ -4,6 +4,9 @@
 import { startBackground } from './background.ts';
 import type { ExtensionApi } from './extension-api.ts';
 import { PortPeerChannel } from './peer-port.ts';
+import { createLog } from '../rpc/log.ts';
+
+const log = createLog('shh:bg');
 
 declare const chrome: ExtensionApi;
 
@@ -13,5 +16,5 @@ const background = startBackground({ api: chrome, channel });
 // Read-only diagnostics on the worker's global (no page can reach it): what tests and bug reports ask.
 Object.defineProperty(globalThis, 'whisper', { value: Object.freeze({ secp256k1: background.secp256k1 }) });
 // Each hello is a (re)connected peer host: give it the saved settings, then pull its status and any envelopes this worker has not seen.
-channel.onConnect(() => void background.peerConnected().catch(() => undefined));
-void channel.ensureOffscreen().catch(() => undefined);
+channel.onConnect(() => void background.peerConnected().catch(log.catcher('a peer host said hello')));
+void channel.ensureOffscreen().catch(log.catcher('creating the offscreen document'));

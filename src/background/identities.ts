@@ -14,6 +14,9 @@ import type { IdentityDetails } from '../rpc/popup.ts';
 import type { Permissions } from './permissions.ts';
 import { AAD } from './vault-crypto.ts';
 import type { Vault } from './vault.ts';
+import { createLog } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:identities');
 
 export const MAX_NAME_LENGTH = 64;
 
@@ -62,7 +65,8 @@ export class Identities {
     try {
       await this.#add(b.name, b.privateKey, b.createdAt, b.id);
       return true;
-    } catch {
+    } catch (e) {
+      log.warn('a backup identity could not be restored', e);
       return false;
     }
   }

@@ -13,6 +13,9 @@ import type { NodeInfo, SealOptions, WhisperNode } from '../api/node.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import type { PeerChannel, PeerOp, PeerRequests, PeerStatus } from '../rpc/peer.ts';
+import { createLog, describeError } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:node');
 
 export interface NodeProxyInit {
   channel: PeerChannel;
@@ -71,7 +74,7 @@ export class NodeProxy implements WhisperNode {
       const { rlps } = await this.#channel.request('envelopes', {});
       for (const rlp of rlps) this.#accept(rlp, false);
     })();
-    this.#synced = run.catch(() => undefined);
+    this.#synced = run.catch(log.catcher('resync with the peer host'));
     return run;
   }
 
@@ -110,7 +113,7 @@ export class NodeProxy implements WhisperNode {
 
   async seal(params: EnvelopeParams, opts: SealOptions): Promise<Envelope> {
     const sealId = toHex(this.#random(16), false);
-    const cancel = (): void => void this.#channel.request('cancelSeal', { sealId }).catch(() => undefined);
+    const cancel = (): void => void this.#channel.request('cancelSeal', { sealId }).catch(log.catcher('cancelling a seal'));
     opts.signal?.throwIfAborted();
     opts.signal?.addEventListener('abort', cancel, { once: true });
     const onProgress = opts.onProgress;
@@ -174,8 +177,8 @@ export class NodeProxy implements WhisperNode {
     let rlp: Uint8Array;
     try {
       rlp = fromHex(rlpHex, true, 'rlp');
-    } catch {
-      return;
+    } catch (e) {
+      return log.warn('the peer host sent an envelope that is not hex', e);
     }
     const verdict = validateEnvelope(rlp, this.#policy(), (h) => this.#mirror.has(h));
     if (verdict.kind === 'accept') this.#add(verdict.envelope, p2p);
@@ -184,8 +187,9 @@ export class NodeProxy implements WhisperNode {
   #add(e: VerifiedEnvelope, p2p: boolean): void {
     try {
       if (!this.#mirror.add(e)) return;
-    } catch {
-      return; // mirror full of higher-PoW envelopes: the peer's pool is the one that matters
+    } catch (e) {
+      // mirror full of higher-PoW envelopes: the peer's pool is the one that matters
+      return log('mirror refused an envelope: %s', describeError(e));
     }
     for (const l of this.#listeners) l(e, p2p);
   }

@@ -21,6 +21,9 @@ import { normaliseWatcherParams } from '../store/watcher-criteria.ts';
 import type { WatcherRows } from '../store/watchers.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import { LimitedSealer, SealScheduler, type SealLimits } from './seal-limits.ts';
+import { createLog } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:scope');
 
 /** Keys (pairs and symmetric) one origin may hold; shh_newSymKey & co. are refused beyond it. */
 export const MAX_KEYS_PER_ORIGIN = 1024;
@@ -232,7 +235,7 @@ export class OriginScope {
       .splice(0, n)
       .filter((u) => this.#byOuter.get(u.active.row.id) === u.active)
       .map((u) => u.row);
-    this.#i.watchers.markDelivered(rows).catch(() => undefined);
+    this.#i.watchers.markDelivered(rows).catch(log.catcher('recording deliveries (they may be sent again after a restart)'));
     if (this.#unconfirmed.length > 0) this.#confirmTimer = setTimeout(() => this.#confirm(), Math.max(0, this.#unconfirmed[0]!.at - due));
   }
 

@@ -7,6 +7,9 @@ import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import { isPeerFrame, PEER_PORT, type PeerChannel, type PeerEventName, type PeerEvents, type PeerOp, type PeerRequests } from '../rpc/peer.ts';
 import type { ExtensionApi, Port } from './extension-api.ts';
+import { createLog } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:peer-port');
 
 export const OFFSCREEN_URL = 'offscreen.html';
 
@@ -130,7 +133,7 @@ export class PortPeerChannel implements PeerChannel {
       }, this.#connectTimeoutMs);
       this.#waiters.add(done);
     });
-    this.ensureOffscreen().catch(() => undefined);
+    this.ensureOffscreen().catch(log.catcher('creating the offscreen document'));
     await arrived;
     if (!this.#port) throw unreachable('no peer host connected');
     return this.#port;

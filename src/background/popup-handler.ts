@@ -4,6 +4,7 @@
 // LOCKED_OPS answer. The handler table is typed: a missing op fails to compile.
 
 import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
+import { recentWarnings } from '../rpc/log.ts';
 import { isPopupMessage, LOCKED_OPS, popupParamGuards, type PopupOp, type PopupRequests } from '../rpc/popup.ts';
 import type { Activity } from './activity.ts';
 import type { Approvals } from './approvals.ts';
@@ -85,6 +86,7 @@ export function popupHandlers(i: PopupServices): Handlers {
     },
     'activity:list': () => i.activity.list(),
     'settings:get': () => i.settings.get(),
+    diagnostics: async () => ({ warnings: recentWarnings() }),
     'settings:set': async (patch) => {
       const s = await i.settings.set(patch);
       if (patch.autoLockMinutes !== undefined && i.vault.state === 'unlocked') await i.autoLock.arm();

@@ -6,6 +6,7 @@
 
 import { toHex } from '../core/bytes.ts';
 import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
+import { describeError, createLog } from '../rpc/log.ts';
 import { methodSpec } from '../rpc/shh-methods.ts';
 import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
 import { senderOrigin, type Port } from './extension-api.ts';
@@ -16,6 +17,7 @@ import { runPageCall, type PipelineServices } from './pipeline.ts';
 
 /** Requests a Port may have queued; beyond it the page is answered at once instead of buffered. */
 export const MAX_QUEUED_PER_PORT = 256;
+const log = createLog('shh:bg:router');
 
 /** What requests need; it exists once the database is open, while Ports must be taken at once. */
 export interface RouterServices extends PipelineServices {
@@ -53,7 +55,7 @@ export class PageRouter {
   constructor(init: RouterInit) {
     this.#i = init;
     this.#budget = init.budget ?? new PageBudget();
-    init.services.then((s) => (this.#services = s)).catch(() => undefined);
+    init.services.then((s) => (this.#services = s)).catch(log.catcher('services never started'));
   }
 
   /** runtime.onConnect: takes PAGE_PORT connections; false for other Ports. */
@@ -130,7 +132,7 @@ export class PageRouter {
         if (m.method === 'shh_requestIdentities') conn.approvalSince = performance.now();
         this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params));
       } catch (e) {
-        this.#answer(conn, m.id, toRpcError(e));
+        this.#answer(conn, m.id, toRpcError(e, log.catcher(`${m.method} failed unexpectedly`)));
       } finally {
         if (m.method === 'shh_requestIdentities') conn.approvalSince = undefined;
         release();
@@ -161,7 +163,7 @@ export class PageRouter {
     conn.queued++;
     conn.tail = conn.tail
       .then(job)
-      .catch(() => undefined)
+      .catch(log.catcher('a queued job failed'))
       .finally(() => {
         conn.queued--;
       });
@@ -175,7 +177,8 @@ export class PageRouter {
     if (!conn.open) return;
     try {
       conn.port.postMessage(frame);
-    } catch {
+    } catch (e) {
+      log('a Port closed under a frame: %s', describeError(e));
       this.#closed(conn);
     }
   }
@@ -186,8 +189,8 @@ export class PageRouter {
     this.#unport(conn);
     try {
       conn.port.disconnect();
-    } catch {
-      // already gone
+    } catch (e) {
+      log('replaced Port already gone: %s', describeError(e));
     }
   }
 
@@ -203,7 +206,7 @@ export class PageRouter {
     const { origin, session } = conn;
     if (session === undefined || this.attached(origin, session)) return;
     const s = this.#services;
-    if (s?.permissions.isConnected(origin)) void s.scope(origin).endSession(session, false).catch(() => undefined);
+    if (s?.permissions.isConnected(origin)) void s.scope(origin).endSession(session, false).catch(log.catcher('ending a closed document\'s session'));
   }
 }
 

@@ -10,6 +10,9 @@ import type { SettingsRow } from '../store/db.ts';
 import type { SettingsRows } from '../store/settings.ts';
 import type { Settings } from '../rpc/popup.ts';
 import type { NodeProxy } from './node-proxy.ts';
+import { createLog } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:settings');
 
 export const DEFAULT_AUTO_LOCK_MINUTES = 15;
 /** Chrome's alarms fire no sooner than 30 s; a day is long enough for anyone. */
@@ -76,7 +79,7 @@ export class SettingsService {
   async clear(): Promise<void> {
     await this.#i.rows.clear();
     this.#cache = {};
-    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE }).catch(() => undefined);
+    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE }).catch(log.catcher('default settings to the peer'));
   }
 
   #peerPart(s: SettingsRow): { relays?: string[]; minPow?: number; maxSize?: number } {

@@ -16,6 +16,9 @@ import type { SettingsService } from './settings.ts';
 import { decryptBackup, encryptBackup, type BackupContents } from './vault-backup.ts';
 import { AAD } from './vault-crypto.ts';
 import type { Vault } from './vault.ts';
+import { createLog } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:vault');
 
 /** What an import did; `relays` only when the backup's relay list differs from the one in use (not applied). */
 export interface ImportResult {
@@ -91,7 +94,7 @@ export class VaultOps {
     }
     const { relays: backupRelays, ...rest } = c.settings;
     // A setting this version refuses is not worth failing the restore over.
-    await settings.set(rest).catch((e: unknown) => console.debug('shh:bg:backup', 'a setting of the backup was refused', e));
+    await settings.set(rest).catch(log.catcher('a setting of the backup was refused (the rest is restored)'));
     const current = (await settings.get()).relays;
     const relays = backupRelays !== undefined && backupRelays.length > 0 && !sameList(backupRelays, current) ? { current, backup: [...backupRelays] } : undefined;
     return { identities, keys, ...(skipped ? { skipped } : {}), ...(relays ? { relays } : {}) };

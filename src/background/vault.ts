@@ -8,6 +8,9 @@ import { RPC, RpcError } from '../rpc/errors.ts';
 import type { SealedBox, VaultMeta } from '../store/db.ts';
 import type { VaultRows } from '../store/vault.ts';
 import { AAD, aesKey, DATA_KEY_BYTES, deriveKey, KDF_ITERATIONS, MIN_PASSWORD_LENGTH, open, SALT_BYTES, seal } from './vault-crypto.ts';
+import { createLog } from '../rpc/log.ts';
+
+const log = createLog('shh:bg:vault');
 
 export type VaultState = 'new' | 'locked' | 'unlocked';
 
@@ -58,8 +61,8 @@ export class Vault {
         const key = await aesKey(fromHex(item.key, true));
         await open(key, this.#meta.check, AAD.check); // the key belongs to this vault
         this.#key = key;
-      } catch {
-        // a stale or damaged session item: stay locked
+      } catch (e) {
+        log.warn('a stale or damaged session key: staying locked', e);
       }
     })();
     return this.#started;
@@ -117,7 +120,7 @@ export class Vault {
   async lock(): Promise<void> {
     const was = this.state;
     this.#key = undefined;
-    await this.#i.session?.remove(SESSION_ITEM).catch(() => undefined);
+    await this.#i.session?.remove(SESSION_ITEM).catch(log.catcher('forgetting the session key at lock'));
     if (was === 'unlocked') this.#emit();
   }
 
@@ -126,7 +129,7 @@ export class Vault {
     await this.#i.rows.clear();
     this.#meta = undefined;
     this.#key = undefined;
-    await this.#i.session?.remove(SESSION_ITEM).catch(() => undefined);
+    await this.#i.session?.remove(SESSION_ITEM).catch(log.catcher('forgetting the session key at wipe'));
     this.#emit();
   }
 
@@ -164,8 +167,8 @@ export class Vault {
     this.#key = key;
     try {
       await this.#i.session?.set({ [SESSION_ITEM]: { salt: toHex(this.#meta!.kdf.salt), key: toHex(dataKey) } });
-    } catch {
-      // no storage.session here: the key stays in this context's memory only
+    } catch (e) {
+      log.warn('no storage.session: the key stays in this context\'s memory only', e);
     }
     dataKey.fill(0);
     this.#emit();

@@ -5,7 +5,9 @@
 // worker restarted); requests in flight on a dropped Port are answered 4900, never replayed. A
 // message reaches the page once (subscription or filter poll) even when a restarted worker sends it again.
 
+import { RPC } from '../rpc/errors.ts';
 import { isObject, isSafeId } from '../rpc/guards.ts';
+import { createLog } from '../rpc/log.ts';
 import { MAX_PAGE_REQUEST_BYTES, isPageRequest, isToPage, type FromPage, type PageRequest, type ToPage } from '../rpc/page.ts';
 import { methodSpec } from '../rpc/shh-methods.ts';
 
@@ -34,8 +36,9 @@ export interface Bridge {
   stop(): void;
 }
 
-const INVALID = -32600;
-const DISCONNECTED = 4900;
+const INVALID = RPC.invalidRequest;
+const DISCONNECTED = RPC.disconnected;
+const log = createLog('shh:content');
 const DEFAULT_BACKOFF = [0, 250, 1000, 5000, 30_000];
 /** A Port up this long before it dropped was working (the worker stopped), even if it heard nothing. */
 const HEALTHY_PORT_MS = 1000;
@@ -117,7 +120,8 @@ export function startBridge(init: BridgeInit): Bridge {
     let p: RuntimePort;
     try {
       p = init.connect();
-    } catch {
+    } catch (e) {
+      log.warn('the extension is gone (reloaded or removed)', e);
       return die();
     }
     port = p;

@@ -1,20 +1,17 @@
 // EIP-1193 errors as the page sees them (SPEC §4): an `Error` carrying `code`, `message` and, when
-// given, `data`. Codes the provider raises itself, before or instead of asking the extension, are
-// listed here; the rest arrive from the background as {code, message, data?}.
+// given, `data`. The codes the provider raises itself, before or instead of asking the extension, come
+// from the one table (src/rpc/errors.ts); the rest arrive from the background as {code, message, data?}.
 
+import { RPC, type RpcErrorShape } from '../rpc/errors.ts';
 import { I } from './intrinsics.ts';
 
 export const CODE = {
-  invalidRequest: -32600,
-  invalidParams: -32602,
-  disconnected: 4900,
+  invalidRequest: RPC.invalidRequest,
+  invalidParams: RPC.invalidParams,
+  disconnected: RPC.disconnected,
 } as const;
 
-export interface ErrorShape {
-  code: number;
-  message: string;
-  data?: unknown;
-}
+export type ErrorShape = RpcErrorShape;
 
 export function providerError(e: ErrorShape): Error {
   const err = new I.Error(e.message);

@@ -3,7 +3,7 @@
 // on failure, and turns the host's events into event frames. Transport-free: the offscreen Port and
 // Firefox's in-process channel both sit on top of it.
 
-import { RpcError, RPC, toRpcError } from '../rpc/errors.ts';
+import { ParamError, RpcError, RPC, toRpcError } from '../rpc/errors.ts';
 import { fromHex, toHex } from '../core/bytes.ts';
 import { MAX_MESSAGE_SIZE_CEILING, MAX_UINT32 } from '../core/constants.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
@@ -87,7 +87,14 @@ export class PeerServer {
     if (!guard || !Object.hasOwn(this.#handlers, op)) throw new RpcError(RPC.methodNotFound, `unknown op ${String(op)}`);
     if (!guard(params)) throw new RpcError(RPC.invalidParams, `invalid params for ${op}`);
     const handler = this.#handlers[op] as (p: unknown) => Promise<PeerRequests[K]['result']>;
-    return handler(params);
+    try {
+      return await handler(params);
+    } catch (e) {
+      // The params go straight from the frame into core codecs, whose misuse errors (TypeError,
+      // RangeError naming the parameter) are therefore the caller's bad params here.
+      if (e instanceof TypeError || e instanceof RangeError) throw new ParamError(e.message);
+      throw e;
+    }
   }
 
   readonly #handlers: Handlers = {

@@ -87,7 +87,16 @@ export function mainScreen(app: HTMLElement, restart: () => void): void {
 async function statusView(peer: PeerStatus | null): Promise<HTMLElement> {
   const { pendingApprovals } = await ask('status', {});
   const settings = await ask('settings:get', {});
-  if (!peer) return el('div', {}, el('p', { role: 'status' }, 'The Whisper peer is starting or unreachable.'));
+  const { warnings } = await ask('diagnostics', {});
+  const diagnostics = el(
+    'details',
+    { className: 'diagnostics' },
+    el('summary', {}, `Diagnostics (${warnings.length} recent ${warnings.length === 1 ? 'warning' : 'warnings'})`),
+    warnings.length
+      ? el('ol', { className: 'plain' }, ...warnings.map((w) => el('li', {}, `${new Date(w.at).toLocaleTimeString()} ${w.scope}: ${w.message}`)))
+      : el('p', { className: 'muted' }, 'Nothing went wrong lately.'),
+  );
+  if (!peer) return el('div', {}, el('p', { role: 'status' }, 'The Whisper peer is starting or unreachable.'), diagnostics);
   const row = (k: string, ...v: (Node | string)[]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, ...v));
   const relays = peer.relays.length
     ? el('ul', { className: 'plain' }, ...peer.relays.map((r) => el('li', { className: 'relay' }, el('span', { className: 'key' }, r.addr), el('span', { className: r.connected ? 'ok' : 'muted' }, r.connected ? '● connected' : '○ not connected'))))
@@ -108,5 +117,6 @@ async function statusView(peer: PeerStatus | null): Promise<HTMLElement> {
       row('Auto-lock', `after ${settings.autoLockMinutes} min`),
       row('Waiting approvals', String(pendingApprovals)),
     ),
+    diagnostics,
   );
 }

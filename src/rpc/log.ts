@@ -38,7 +38,10 @@ export function setWarningClock(now: () => number): void {
 
 /** What to log of a thrown value: its name and message, never its data. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return code === undefined ? `${err.name}: ${err.message}` : `${err.name} ${String(code)}: ${err.message}`;
+  }
   if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
     const e = err as { code?: unknown; message: string };
     return e.code === undefined ? e.message : `${String(e.code)}: ${e.message}`;

@@ -3,6 +3,7 @@
 // locked only the ops in LOCKED_OPS answer; the others are 4100.
 
 import { isNumber, isObject, isString, isStringArray } from './guards.ts';
+import type { Warning } from './log.ts';
 import type { PeerStatus } from './peer.ts';
 
 export interface Approval {
@@ -83,6 +84,8 @@ export interface PopupRequests {
   'activity:list': { params: None; result: SiteActivity[] };
   'settings:get': { params: None; result: Settings };
   'settings:set': { params: SettingsPatch; result: Settings };
+  /** The background's recent warnings (reasons only: no keys, payloads or passwords), oldest first. */
+  diagnostics: { params: None; result: { warnings: Warning[] } };
 }
 export type PopupOp = keyof PopupRequests;
 
@@ -125,6 +128,7 @@ export const popupParamGuards: { [K in PopupOp]: (p: unknown) => p is PopupReque
   'sites:revokeIdentity': (p): p is { origin: string; identity: string } => hasString(p, 'origin', 'identity'),
   'activity:list': none,
   'settings:get': none,
+  diagnostics: none,
   'settings:set': (p): p is SettingsPatch =>
     isObject(p) && optional(p, 'relays', isStringArray) && optional(p, 'minPow', isNumber) && optional(p, 'maxSize', isNumber) && optional(p, 'autoLockMinutes', isNumber),
 };

@@ -3,7 +3,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { rolesOf } from '../../src/api/node.ts';
 import { ShhApi, type CallContext } from '../../src/api/shh.ts';
 import { methodNames } from '../../src/rpc/shh-methods.ts';
-import { RpcError } from '../../src/rpc/errors.ts';
+import { ParamError, RpcError } from '../../src/rpc/errors.ts';
 import { MemoryNode } from './memory-node.ts';
 import { zerosForTarget } from '../../src/core/pow.ts';
 
@@ -191,6 +191,20 @@ describe('ShhApi: errors', () => {
     for (const m of ['shh_setMinPoW', 'shh_setMaxMessageSize', 'shh_markTrustedPeer', 'shh_setBloomFilter'])
       expect((await rpcError(page.call(m, [1], ctx))).code).toBe(4100);
     expect(await page.call('shh_version', [], ctx)).toBe('6.0');
+  });
+  it('an unexpected error is -32603 "internal error" and leaks nothing; a ParamError is -32602', async () => {
+    class Broken extends MemoryNode {
+      override async post(): Promise<never> {
+        throw new TypeError('Cannot read properties of undefined (reading \'secret\') at /home/user/whisper/peer.ts:42');
+      }
+    }
+    const broken = new ShhApi({ node: rolesOf(new Broken()), randomBytes });
+    const sym = await broken.call('shh_newSymKey', [], ctx);
+    const e = await rpcError(broken.call('shh_post', [{ symKeyID: sym, topic: '0x01020304', payload: '0x01', powTarget: 0.2, powTime: 5 }], ctx));
+    expect(e.toJSON()).toEqual({ code: -32603, message: 'internal error' });
+    const p = await rpcError(call('shh_hasSymKey', 42));
+    expect(p).toBeInstanceOf(ParamError);
+    expect(p.toJSON()).toEqual({ code: -32602, message: 'invalid argument 0: want a string' });
   });
   it('every method of the set answers something for well-formed input, never an internal error', async () => {
     for (const m of methodNames()) {
