@@ -1,7 +1,7 @@
 // Diagnostics: failures the background handles (and used to drop in silence) are kept as recent
 // warnings, reasons only, which the popup reads on the popup channel; the buffer is bounded.
-import { describe, expect, it } from 'vitest';
-import { createLog, recentWarnings, RECENT_WARNINGS } from '../../src/rpc/log.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { createLog, enableLogs, recentWarnings, RECENT_WARNINGS } from '../../src/rpc/log.ts';
 import { Page, approveSite, backgrounds, popup } from './fakes.ts';
 
 const start = backgrounds();
@@ -27,5 +27,22 @@ describe('diagnostics', () => {
     expect(got.length).toBeLessThanOrEqual(RECENT_WARNINGS);
     expect(got.at(-1)).toBe(`w${RECENT_WARNINGS + 4}`);
     expect(got).not.toContain('w4');
+  });
+
+  it('loggers are off by default and follow debug\'s namespace patterns when enabled', () => {
+    const debug = vi.spyOn(console, 'debug').mockImplementation(() => undefined);
+    try {
+      const loud = createLog('shh:t:loud');
+      const quiet = createLog('shh:t:quiet');
+      loud('off %s', 'by default');
+      expect(debug).not.toHaveBeenCalled();
+      enableLogs('shh:t:*,-shh:t:quiet');
+      loud('on %d', 1);
+      quiet('excluded');
+      expect(debug.mock.calls).toEqual([['shh:t:loud on %d', 1]]);
+    } finally {
+      enableLogs('');
+      debug.mockRestore();
+    }
   });
 });
