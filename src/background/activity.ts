@@ -1,4 +1,4 @@
-// Per-site activity (issue 5): messages each origin posted and received, and when last. Writes are
+// Per-site activity: messages each origin posted and received, and when last. Writes are
 // chained so counts never race; a failed write loses a count, never a message.
 
 import type { ActivityRows } from '../store/activity.ts';

@@ -1,4 +1,4 @@
-// Auto-lock (issue 5): the vault locks after the user's chosen minutes without use. The deadline is a
+// Auto-lock: the vault locks after the user's chosen minutes without use. The deadline is a
 // chrome.alarms alarm, which survives a service-worker restart and wakes the worker when it fires
 // (plain timers die with the worker). The user's use of the extension's own pages (popup, approval
 // windows) re-arms it, at most once per TOUCH_EVERY_MS; a page's calls never do (docs/SECURITY.md).
