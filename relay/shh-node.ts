@@ -1,5 +1,5 @@
 // The relay's Whisper node in every role of src/api/node.ts, node admin included (the operator may
-// change node settings), over its WhisperPeer and PoW pool (SPEC §5). post() is the
+// change node settings), over its WhisperPeer and PoW pool (docs/PROTOCOL.md §5). post() is the
 // peer's publish, whose beforeForward hook (the relay's store) writes the envelope to disk before it
 // is pooled and sent: an envelope whose write failed is refused with -32603, never accepted and lost.
 

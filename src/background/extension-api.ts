@@ -70,7 +70,7 @@ export interface ExtensionApi {
   storage?: { session?: StorageArea };
 }
 
-/** The origin of the frame behind a Port or message (SPEC §4), never one the page states; undefined when opaque. */
+/** The origin of the frame behind a Port or message (docs/PROTOCOL.md §4), never one the page states; undefined when opaque. */
 export function senderOrigin(sender: MessageSender | undefined): string | undefined {
   if (!sender) return undefined;
   let origin = sender.origin;

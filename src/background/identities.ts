@@ -1,4 +1,4 @@
-// The user's identities (issue 5): create, name, rename, import a raw private key, export it (the
+// The user's identities: create, name, rename, import a raw private key, export it (the
 // password asked again), delete (taken from every site first, each told at once). Private keys are
 // sealed by the vault before they touch IndexedDB and opened only to sign or decrypt, or for an export
 // the user asked for in the popup; no page-facing path returns them.

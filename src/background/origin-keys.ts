@@ -1,4 +1,4 @@
-// The KeyStore (src/api/keys.ts) of one origin (SPEC §4): the origin's own keys, sealed by the vault in
+// The KeyStore (src/api/keys.ts) of one origin (docs/PROTOCOL.md §4): the origin's own keys, sealed by the vault in
 // IndexedDB (associated data names origin, kind and id, so a box cannot serve another origin), plus
 // the identities the user granted it, usable by id as `sig` and `privateKeyID` but never exported.
 // The grant is read on every use, so a revoke takes effect on the next call; locked, every use is 4100.

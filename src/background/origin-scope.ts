@@ -1,4 +1,4 @@
-// One origin's shh_* scope (SPEC §4 origins): a ShhApi (admin off) over the shared NodeProxy with the
+// One origin's shh_* scope (docs/PROTOCOL.md §4 origins): a ShhApi (admin off) over the shared NodeProxy with the
 // origin's KeyStore, plus durable watchers. Subscriptions and polled filters are stored per (origin,
 // session) with the params that made them; after a worker restart the session's Port comes back and
 // they are replayed under the ids the page holds (the ShhApi's fresh ids map to them). A replayed

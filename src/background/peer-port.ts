@@ -1,7 +1,7 @@
 // Chrome's PeerChannel (src/rpc/peer.ts): the offscreen document, where the libp2p peer lives,
 // connects a Port named PEER_PORT to the service worker and says hello; it reconnects whenever the
 // worker restarts. The worker creates the document when it is missing. A request waits a bounded time
-// for the Port, then for its answer; an unreachable peer is 4900 (SPEC §4), never a hang.
+// for the Port, then for its answer; an unreachable peer is 4900 (docs/PROTOCOL.md §4), never a hang.
 
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';

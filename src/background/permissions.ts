@@ -1,4 +1,4 @@
-// Who may call what (SPEC §4 access): a site is connected once the user approved it, with the
+// Who may call what (docs/PROTOCOL.md §4 access): a site is connected once the user approved it, with the
 // identities it chose. Reads come from a cache of the permission rows loaded at start and changed
 // only here, so the gate costs no IndexedDB read per request. A grant or revoke reaches the site's
 // frames at once (`connect`, `identitiesChanged`).

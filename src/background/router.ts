@@ -1,4 +1,4 @@
-// The page boundary (SPEC §4): content scripts connect PAGE_PORT; the origin is the one the browser
+// The page boundary (docs/PROTOCOL.md §4): content scripts connect PAGE_PORT; the origin is the one the browser
 // reports for the connecting frame (opaque origins refused), never one a frame states. Every frame is
 // guarded and size-bounded before dispatch. Each Port's requests run in order, one at a time, but
 // Ports do not wait for each other, so a burst from one tab cannot starve another. What a request may

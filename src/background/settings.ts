@@ -1,4 +1,4 @@
-// The user's settings (issue 5): relays to dial, minimum PoW, maximum message size, auto-lock time.
+// The user's settings: relays to dial, minimum PoW, maximum message size, auto-lock time.
 // Saved in IndexedDB and pushed to the peer host with `configure` after every peer hello (the peer
 // dials the build's default list until then). A change is checked before it is saved: limits here,
 // relay addresses as multiaddrs, and by the peer itself when it is reachable.

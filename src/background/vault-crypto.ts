@@ -1,4 +1,4 @@
-// The vault's cryptography (issue 5): PBKDF2-SHA256 turns the password into a key-encryption key that
+// The vault's cryptography: PBKDF2-SHA256 turns the password into a key-encryption key that
 // wraps a random 32-byte data key; the data key seals every secret with AES-256-GCM and a fresh 12-byte
 // IV, binding each box to its row through associated data. WebCrypto only; nothing here stores anything.
 

@@ -1,4 +1,4 @@
-// The vault (issue 5): every secret the extension keeps is sealed under one random data key, itself
+// The vault: every secret the extension keeps is sealed under one random data key, itself
 // wrapped under PBKDF2-SHA256(password). Unlocked, the data key lives in memory and in the browser's
 // memory-only storage.session (so a restarted service worker stays unlocked); locked, neither holds it.
 // A wrong password is an error and changes nothing; only wipe() deletes, and only when asked.

@@ -1,4 +1,4 @@
-// The isolated-world page bridge (SPEC §4): relays frames between the page's private MessagePort and
+// The isolated-world page bridge (docs/PROTOCOL.md §4): relays frames between the page's private MessagePort and
 // a runtime Port (PAGE_PORT) to the background, unchanged but guarded and size-bounded. The Port is
 // opened on the first request (pages that never use window.shh cost the background nothing), begins
 // with a hello carrying this document's session id, and is reopened whenever it drops (the service

@@ -1,4 +1,4 @@
-// Entry of the isolated-world content script (SPEC §4), run at document_start in every frame: makes
+// Entry of the isolated-world content script (docs/PROTOCOL.md §4), run at document_start in every frame: makes
 // the private MessageChannel, hands one port to the MAIN world with a single window.postMessage to
 // this window only, and bridges the other to the background. It never listens to window messages,
 // so nothing a page posts is ever forwarded.

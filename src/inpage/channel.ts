@@ -1,4 +1,4 @@
-// The MAIN-world end of the page channel (SPEC §4): the content script hands over one private
+// The MAIN-world end of the page channel (docs/PROTOCOL.md §4): the content script hands over one private
 // MessageChannel port with window.postMessage({type: PORT_HANDOVER}); the first handover from this
 // window wins and is hidden from page listeners. Later ones (page forgeries) are ignored. Frames sent
 // before the port arrives are queued; if none arrives in time the extension is unreachable (4900).

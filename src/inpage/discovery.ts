@@ -1,4 +1,4 @@
-// Provider discovery in the manner of EIP-6963 (SPEC §4): `shh:announceProvider` is dispatched on
+// Provider discovery in the manner of EIP-6963 (docs/PROTOCOL.md §4): `shh:announceProvider` is dispatched on
 // window at load and again on every `shh:requestProvider`. The detail is frozen and the uuid is
 // random per document, as EIP-6963 asks, so listeners can de-duplicate announcements.
 

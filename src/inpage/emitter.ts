@@ -1,4 +1,4 @@
-// The provider's event listeners (SPEC §4: connect, disconnect, identitiesChanged, message, data),
+// The provider's event listeners (docs/PROTOCOL.md §4: connect, disconnect, identitiesChanged, message, data),
 // with Node EventEmitter semantics for on / once / removeListener. Built on null-prototype records
 // walked by index so page overrides of Array or Object prototypes cannot reach it; a listener that
 // throws does not stop the others (its exception is rethrown asynchronously).

@@ -1,4 +1,4 @@
-// Entry of the MAIN-world script (SPEC §4), injected at document_start before page scripts: wires the
+// Entry of the MAIN-world script (docs/PROTOCOL.md §4), injected at document_start before page scripts: wires the
 // private channel to the provider, defines a frozen, non-writable, non-configurable `window.shh`,
 // and announces it. Imports intrinsics first so every built-in is captured before anything else runs.
 

@@ -1,4 +1,4 @@
-// Built-ins the MAIN-world provider (SPEC §4) uses, captured once while the inpage script runs at
+// Built-ins the MAIN-world provider (docs/PROTOCOL.md §4) uses, captured once while the inpage script runs at
 // document_start, before any page script. A page that later replaces `Promise`, `JSON`,
 // `MessagePort.prototype.postMessage`, getters on `MessageEvent.prototype` or `Object.freeze` changes
 // nothing here. Invariant: provider code calls prototype methods only through `call` below, keeps

@@ -1,4 +1,4 @@
-// EIP-1193 errors as the page sees them (SPEC §4): an `Error` carrying `code`, `message` and, when
+// EIP-1193 errors as the page sees them (docs/PROTOCOL.md §4): an `Error` carrying `code`, `message` and, when
 // given, `data`. The codes the provider raises itself, before or instead of asking the extension, come
 // from the one table (src/rpc/errors.ts); the rest arrive from the background as {code, message, data?}.
 

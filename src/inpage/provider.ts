@@ -1,4 +1,4 @@
-// The `window.shh` object (SPEC §4): EIP-1193 `request`, web3.js 1.x `send` / `sendAsync` with full
+// The `window.shh` object (docs/PROTOCOL.md §4): EIP-1193 `request`, web3.js 1.x `send` / `sendAsync` with full
 // JSON-RPC responses, and events. Invariants: arguments are checked here and bad ones never cross to
 // the extension; params cross as JSON data only (getters and toJSON run once, here); every method
 // works unbound; callbacks and promise settlements are always asynchronous; the object is frozen.

@@ -1,4 +1,4 @@
-// The page channel (SPEC §4): window.shh (MAIN world) <-> isolated content script <-> background.
+// The page channel (docs/PROTOCOL.md §4): window.shh (MAIN world) <-> isolated content script <-> background.
 // Page to content travels over a private MessageChannel the content script hands to the MAIN world
 // once; content to background over a runtime Port named PAGE_PORT. Frames are the same on both hops:
 // the content script relays them unchanged, and the background adds the origin from the browser.
