@@ -4,8 +4,9 @@
 // builds has every declared member, and typed DApp calls compile.
 import { describe, expect, it } from 'vitest';
 import { methodNames, SHH_METHODS, type PageMethod } from '../../src/rpc/shh-methods.ts';
+import type { RPC } from '../../src/rpc/errors.ts';
 import { createProvider } from '../../src/inpage/provider.ts';
-import type { ShhMethod, ShhMethods, ShhProvider, WhisperMessage } from '../../types/shh.d.ts';
+import type { ShhErrorCode, ShhMethod, ShhMethods, ShhProvider, WhisperMessage } from '../../types/shh.d.ts';
 
 // A Record over ShhMethod: tsc fails if the .d.ts gains or loses a method without this list.
 const DECLARED: Record<ShhMethod, true> = {
@@ -19,10 +20,14 @@ const DECLARED: Record<ShhMethod, true> = {
 // Both ways at compile time: a method in the table but not in the .d.ts, or the reverse, is an error here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const tableMatchesTypes: Same<PageMethod, ShhMethod> = true;
+// The error codes a page can get are the one table's (src/rpc/errors.ts), but for the JSON parse error,
+// which only a relay's HTTP clients can cause.
+const codesMatch: Same<Exclude<(typeof RPC)[keyof typeof RPC], typeof RPC.parseError>, ShhErrorCode> = true;
 
 describe('types/shh.d.ts', () => {
   it('declares exactly the methods a page may call: the method table without the node settings', () => {
     expect(tableMatchesTypes).toBe(true);
+    expect(codesMatch).toBe(true);
     const pageMethods = methodNames().filter((m) => SHH_METHODS[m].access !== 'user');
     expect(Object.keys(DECLARED).sort()).toEqual(pageMethods.sort());
     expect(Object.keys(DECLARED)).not.toContain('shh_setMinPoW'); // node settings are the user's (4100)
