@@ -204,7 +204,7 @@ describe('ShhApi: errors', () => {
     expect(e.toJSON()).toEqual({ code: -32603, message: 'internal error' });
     const p = await rpcError(call('shh_hasSymKey', 42));
     expect(p).toBeInstanceOf(ParamError);
-    expect(p.toJSON()).toEqual({ code: -32602, message: 'invalid argument 0: want a string' });
+    expect(p.toJSON()).toEqual({ code: -32602, message: 'invalid argument 0: json: cannot unmarshal number into Go value of type string' });
   });
   it('every method of the set answers something for well-formed input, never an internal error', async () => {
     for (const m of methodNames()) {
