@@ -4,7 +4,7 @@
 // The background router runs one pipeline over it (src/background/pipeline.ts); the shh_* API
 // registers its handlers against it (src/api/shh.ts); types/shh.d.ts is checked against it in a test.
 
-import { invalidParams } from './errors.ts';
+import { invalidParams, RPC, RpcError } from './errors.ts';
 
 /**
  * 'open': answers before the user connected the site. 'site': a connected site only (4100 before).
@@ -49,6 +49,21 @@ export function positional(arity: number): (params: unknown) => unknown[] {
   };
 }
 
+/**
+ * geth's subscription call (rpc/handler.go handleSubscribe): the kind's name first, as a string, then
+ * only "messages" exists in the shh namespace (-32601 for any other), then the positional rules.
+ */
+export function subscription(arity: number): (params: unknown) => unknown[] {
+  const rest = positional(arity);
+  return (params) => {
+    if (!Array.isArray(params)) throw invalidParams('non-array args');
+    const name: unknown = params[0];
+    if (typeof name !== 'string') throw invalidParams('expected subscription name as first argument');
+    if (name !== 'messages') throw new RpcError(RPC.methodNotFound, `no ${JSON.stringify(name)} subscription in shh namespace`);
+    return rest(params);
+  };
+}
+
 type Given = Pick<MethodSpec, 'access'> & Partial<Omit<MethodSpec, 'arity' | 'params'>>;
 /** A spec whose given fields keep their literal types, so the method groups below can be derived. */
 function spec<const S extends Given>(arity: number, s: S): MethodSpec & S {
@@ -85,7 +100,7 @@ export const SHH_METHODS = {
   shh_post: site(1, { quota: 'seals', activity: 'posted' }),
   // Beyond geth (docs/API.md): cancels a post that is still sealing; it must not wait behind that post.
   shh_cancelPost: site(1, { order: 'now' }),
-  shh_subscribe: site(2, { quota: 'watchers' }),
+  shh_subscribe: { ...site(2, { quota: 'watchers' }), params: subscription(2) },
   shh_unsubscribe: site(1),
   shh_newMessageFilter: site(1, { quota: 'watchers' }),
   shh_getFilterMessages: site(1, { activity: 'received' }),

@@ -50,6 +50,9 @@ describe('the page boundary', () => {
     await connect(h, p);
     for (const m of ['shh_setMinPoW', 'shh_setMaxMessageSize', 'shh_markTrustedPeer', 'shh_setBloomFilter']) expect(await p.code(m, 1)).toBe(4100);
     expect(await p.code('eth_sendTransaction')).toBe(4200);
+    // The pipeline's params step keeps geth's order for a subscription: its name first.
+    expect((await p.raw('shh_subscribe', [])).error).toEqual({ code: -32602, message: 'expected subscription name as first argument' });
+    expect((await p.raw('shh_subscribe', ['blocks', {}])).error).toEqual({ code: -32601, message: 'no "blocks" subscription in shh namespace' });
     expect(await p.code('shh_addSymKey', 'not hex')).toBe(-32602);
     expect((await p.raw('shh_getSymKey', ['00'.repeat(32)])).error).toEqual({ code: -32000, message: 'non-existent key ID' });
     expect(await p.call('shh_info')).toMatchObject({ minPow: 0.001, maxMessageSize: 65536 });
