@@ -2,11 +2,13 @@
 // Bounded in bytes: when a new envelope does not fit, the envelopes with the lowest PoW go first (PoW
 // is what a sender paid per byte and second, so cheap spam is the first to leave); a newcomer whose
 // PoW is below everything it would displace is refused with 'pool-full'. Clock injected.
+// Memory (docs/BENCHMARKS.md, "Memory per envelope"): the Map key is the hash as a flat 32-character
+// one-byte string, the one `validateEnvelope` already made, and the envelopes are the compact records
+// of verified-envelope.ts; the pool adds only the Map entry and two heap slots per envelope.
 
-import { bytesToKey } from './bytes.ts';
 import { WhisperError } from './errors.ts';
 import { MinHeap } from './heap.ts';
-import type { VerifiedEnvelope } from './validate.ts';
+import { hashKey, keyOf, rlpLength, type VerifiedEnvelope } from './verified-envelope.ts';
 
 export interface EnvelopePoolInit {
   /** Milliseconds since the epoch; defaults to Date.now. */
@@ -14,6 +16,11 @@ export interface EnvelopePoolInit {
   /** Upper bound on the summed RLP bytes of the pool. */
   maxBytes?: number;
 }
+
+const checkHash = (hash: Uint8Array): Uint8Array => {
+  if (!(hash instanceof Uint8Array)) throw new TypeError('hash must be a Uint8Array');
+  return hash;
+};
 
 export const DEFAULT_POOL_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -45,11 +52,11 @@ export class EnvelopePool extends EventTarget {
   }
 
   has(hash: Uint8Array): boolean {
-    return this.#byHash.has(bytesToKey(hash));
+    return this.#byHash.has(hashKey(checkHash(hash)));
   }
 
   get(hash: Uint8Array): VerifiedEnvelope | undefined {
-    return this.#byHash.get(bytesToKey(hash));
+    return this.#byHash.get(hashKey(checkHash(hash)));
   }
 
   values(): IterableIterator<VerifiedEnvelope> {
@@ -61,10 +68,10 @@ export class EnvelopePool extends EventTarget {
    * WhisperError('pool-full') when it does not fit even after evicting every lower-PoW envelope.
    */
   add(e: VerifiedEnvelope): boolean {
-    const key = bytesToKey(e.hash);
+    const key = keyOf(e);
     if (this.#byHash.has(key)) return false;
     if (e.expiry < this.#nowSeconds()) return false;
-    const size = e.rlp.length;
+    const size = rlpLength(e);
     if (size > this.maxBytes) throw new WhisperError('pool-full', 'envelope larger than the whole pool');
     if (this.#bytes + size > this.maxBytes) this.#evictFor(e, size);
     this.#byHash.set(key, e);
@@ -113,13 +120,13 @@ export class EnvelopePool extends EventTarget {
 
   #delete(e: VerifiedEnvelope): boolean {
     if (!this.#isLive(e)) return false; // already gone: a stale heap entry
-    this.#byHash.delete(bytesToKey(e.hash));
-    this.#bytes -= e.rlp.length;
+    this.#byHash.delete(keyOf(e));
+    this.#bytes -= rlpLength(e);
     return true;
   }
 
   #isLive(e: VerifiedEnvelope): boolean {
-    return this.#byHash.get(bytesToKey(e.hash)) === e;
+    return this.#byHash.get(keyOf(e)) === e;
   }
 
   #evictFor(incoming: VerifiedEnvelope, size: number): void {
@@ -131,7 +138,7 @@ export class EnvelopePool extends EventTarget {
       if (!this.#isLive(low)) continue; // stale heap entry
       popped.push(low);
       if (low.pow >= incoming.pow) break;
-      freed += low.rlp.length;
+      freed += rlpLength(low);
     }
     if (this.#bytes - freed + size > this.maxBytes) {
       for (const p of popped) this.#byPow.push(p);

@@ -1,22 +1,19 @@
-// Validation of an incoming envelope, SPEC §1, in the spec's order and with its tolerances:
+// Validation of an incoming envelope (docs/PROTOCOL.md), in the spec's order and with its tolerances:
 // future (> 10 s) invalid; expired > 20 s invalid; expired within 20 s ignored; too large invalid;
 // PoW below the minimum invalid; already known ignored. Only `validateEnvelope` makes a
 // VerifiedEnvelope, so the type records that every rule was checked.
+// One pass, no re-encoding: the RLP is scanned in place, the PoW's `short` form is spliced from it (a
+// new list header over the first four items, which a strict decode proves canonical), and each of the
+// two hashes (envelope, PoW) is computed once, by keccak.ts; the envelope hash travels with the result.
 
-import { EXPIRY_TOLERANCE, FUTURE_TOLERANCE } from './constants.ts';
-import { decodeEnvelope, encodeShort, envelopeHash, envelopeSize, type Envelope } from './envelope.ts';
+import { EXPIRY_TOLERANCE, FUTURE_TOLERANCE, ENVELOPE_HEADER_LENGTH } from './constants.ts';
+import { scanEnvelope, type EnvelopeLayout } from './envelope.ts';
 import { WhisperError, isWhisperError } from './errors.ts';
-import { envelopePow } from './pow.ts';
+import { keccak256 } from './keccak.ts';
+import { leadingZeroBits, powFromZeros } from './pow.ts';
+import { makeVerified, type VerifiedEnvelope } from './verified-envelope.ts';
 
-declare const verified: unique symbol;
-
-/** An envelope that passed every rule of SPEC §1, with its wire bytes, hash and PoW. */
-export type VerifiedEnvelope = Envelope & {
-  readonly rlp: Uint8Array;
-  readonly hash: Uint8Array;
-  readonly pow: number;
-  readonly [verified]: true;
-};
+export type { VerifiedEnvelope } from './verified-envelope.ts';
 
 export interface ValidationPolicy {
   readonly minPow: number;
@@ -38,6 +35,25 @@ const reject = (code: WhisperError['code'], message: string): Verdict => ({
   error: new WhisperError(code, message),
 });
 
+/**
+ * keccak256(short ‖ nonce as 8 bytes big-endian) with `short` spliced from the envelope's RLP: the
+ * list header for [expiry, ttl, topic, data] followed by those four items' bytes as they came.
+ */
+export function powHashOf(rlp: Uint8Array, l: EnvelopeLayout): { hash: Uint8Array; shortLength: number } {
+  const body = l.nonceItem - l.bodyStart;
+  const headerLength = body < 56 ? 1 : body < 256 ? 2 : body < 65536 ? 3 : body < 16777216 ? 4 : 5;
+  const shortLength = headerLength + body;
+  const buf = new Uint8Array(shortLength + 8);
+  if (headerLength === 1) buf[0] = 0xc0 + body;
+  else {
+    buf[0] = 0xf7 + headerLength - 1;
+    for (let i = headerLength - 1, n = body; i >= 1; i--, n = Math.floor(n / 256)) buf[i] = n & 0xff;
+  }
+  buf.set(rlp.subarray(l.bodyStart, l.nonceItem), headerLength);
+  buf.set(rlp.subarray(l.nonceStart), buf.length - (rlp.length - l.nonceStart)); // right-aligned: big-endian u64
+  return { hash: keccak256(buf), shortLength };
+}
+
 export function validateEnvelope(
   rlp: Uint8Array,
   policy: ValidationPolicy,
@@ -45,26 +61,27 @@ export function validateEnvelope(
 ): Verdict {
   if (rlp.length > policy.maxSize + MAX_RLP_OVERHEAD)
     return reject('too-large', `huge messages are not allowed (${rlp.length} bytes)`);
-  let env: Envelope;
+  let l: EnvelopeLayout;
   try {
-    env = decodeEnvelope(rlp);
+    l = scanEnvelope(rlp);
   } catch (e) {
     if (isWhisperError(e)) return { kind: 'reject', error: e };
     throw e;
   }
-  const hash = envelopeHash(rlp);
   const now = policy.now;
   // geth computes sent = expiry - ttl in uint32, so ttl > expiry wraps to the far future.
-  const sent = env.expiry - env.ttl;
+  const sent = l.expiry - l.ttl;
   if (sent < 0 || sent > now + FUTURE_TOLERANCE) return reject('future', 'envelope created in the future');
-  if (env.expiry < now) {
-    if (env.expiry + EXPIRY_TOLERANCE < now) return reject('expired', 'very old message');
+  if (l.expiry < now) {
+    if (l.expiry + EXPIRY_TOLERANCE < now) return reject('expired', 'very old message');
     return { kind: 'ignore', reason: 'expired' };
   }
-  if (envelopeSize(env) > policy.maxSize) return reject('too-large', 'huge messages are not allowed');
-  const pow = envelopePow(env, encodeShort(env));
+  if (ENVELOPE_HEADER_LENGTH + l.dataEnd - l.dataStart > policy.maxSize)
+    return reject('too-large', 'huge messages are not allowed');
+  const p = powHashOf(rlp, l);
+  const pow = powFromZeros(leadingZeroBits(p.hash), p.shortLength, l.ttl);
   if (pow < policy.minPow) return reject('low-pow', `envelope with low PoW received: PoW=${pow}`);
+  const hash = keccak256(rlp);
   if (isKnown?.(hash)) return { kind: 'ignore', reason: 'duplicate' };
-  const envelope = { ...env, rlp: rlp.slice(), hash, pow } as VerifiedEnvelope;
-  return { kind: 'accept', envelope };
+  return { kind: 'accept', envelope: makeVerified(rlp, hash, l.topicStart, l.expiry, pow) };
 }
