@@ -112,4 +112,28 @@ describe('EnvelopePool', () => {
     }
     expect(pool.size).toBe(0);
   });
+
+  it('finds an envelope by its hash bytes wherever they lie, and refuses a hash that is not bytes', () => {
+    const pool = new EnvelopePool({ now: clock().now });
+    const a = makeVerified({ now: T });
+    pool.add(a);
+    const elsewhere = new Uint8Array(40);
+    elsewhere.set(a.hash, 5);
+    expect(pool.get(elsewhere.subarray(5, 37))).toBe(a);
+    expect(pool.has(Uint8Array.from(a.hash))).toBe(true);
+    const other = Uint8Array.from(a.hash);
+    other[31]! ^= 1;
+    expect(pool.has(other)).toBe(false);
+    expect(() => pool.has('0x00' as unknown as Uint8Array)).toThrow(TypeError);
+  });
+
+  it('accounts the RLP bytes of an envelope it did not make (a plain object of the type)', () => {
+    const pool = new EnvelopePool({ now: clock().now });
+    const v = makeVerified({ now: T, data: testBytes(8)(33) });
+    const plain = { expiry: v.expiry, ttl: v.ttl, topic: v.topic, data: v.data, nonce: v.nonce, rlp: v.rlp, hash: v.hash, pow: v.pow } as unknown as VerifiedEnvelope;
+    expect(pool.add(plain)).toBe(true);
+    expect(pool.add(v)).toBe(false); // the same hash
+    expect(pool.bytes).toBe(v.rlp.length);
+    expect(pool.get(v.hash)).toBe(plain);
+  });
 });
