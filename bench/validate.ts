@@ -15,6 +15,7 @@ import { keccak256 } from '../src/core/keccak.ts';
 import { createWasmKernel } from '../src/core/pow-kernel.ts';
 import { sealEnvelope } from '../src/core/pow-seal.ts';
 import { validateEnvelope } from '../src/core/validate.ts';
+import { EnvelopePool } from '../src/core/pool.ts';
 import { legacyValidateEnvelope } from './baseline/legacy-validate.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
@@ -34,6 +35,7 @@ for (let i = 0; i < N; i++) {
 }
 const policy = { minPow: MIN_POW, maxSize: 1 << 20, now };
 const isKnown = (): boolean => false;
+const pool = new EnvelopePool({ now: () => now * 1000 });
 
 const cases: Record<string, (rlp: Uint8Array) => unknown> = {
   'old path (legacy validate)': (rlp) => {
@@ -41,6 +43,12 @@ const cases: Record<string, (rlp: Uint8Array) => unknown> = {
   },
   'new path (validateEnvelope)': (rlp) => {
     if (validateEnvelope(rlp, policy, isKnown).kind !== 'accept') throw new Error('new path refused');
+  },
+  'new path, then added to an EnvelopePool': (rlp) => {
+    const v = validateEnvelope(rlp, policy, (h) => pool.has(h));
+    if (v.kind !== 'accept') throw new Error('new path refused');
+    pool.add(v.envelope);
+    if (pool.size === N) pool.clear(); // each envelope is new to the pool when it comes round again
   },
   'anchor: @noble keccak256 of the envelope': (rlp) => keccak_256(rlp),
   'keccak256 of the envelope (kernel, keccak.ts)': (rlp) => keccak256(rlp),

@@ -4,16 +4,27 @@
 // VerifiedEnvelope, so the type records that every rule was checked.
 // One pass, no re-encoding: the RLP is scanned in place, the PoW's `short` form is spliced from it (a
 // new list header over the first four items, which a strict decode proves canonical), and each of the
-// two hashes (envelope, PoW) is computed once, by keccak.ts; the envelope hash travels with the result.
+// two hashes (envelope, PoW) is computed once, by keccak.ts; the envelope hash travels with the result,
+// and the result holds the payload once (topic and data are views of its rlp).
 
 import { EXPIRY_TOLERANCE, FUTURE_TOLERANCE, ENVELOPE_HEADER_LENGTH } from './constants.ts';
-import { scanEnvelope, type EnvelopeLayout } from './envelope.ts';
+import { scanEnvelope, type Envelope, type EnvelopeLayout } from './envelope.ts';
 import { WhisperError, isWhisperError } from './errors.ts';
 import { keccak256 } from './keccak.ts';
 import { leadingZeroBits, powFromZeros } from './pow.ts';
-import { makeVerified, type VerifiedEnvelope } from './verified-envelope.ts';
 
-export type { VerifiedEnvelope } from './verified-envelope.ts';
+declare const verified: unique symbol;
+
+/**
+ * An envelope that passed every rule, with its wire bytes, hash and PoW. `topic`, `data` and `rlp` are
+ * views of one copy of the input (the input itself is never aliased).
+ */
+export type VerifiedEnvelope = Envelope & {
+  readonly rlp: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly pow: number;
+  readonly [verified]: true;
+};
 
 export interface ValidationPolicy {
   readonly minPow: number;
@@ -83,5 +94,18 @@ export function validateEnvelope(
   if (pow < policy.minPow) return reject('low-pow', `envelope with low PoW received: PoW=${pow}`);
   const hash = keccak256(rlp);
   if (isKnown?.(hash)) return { kind: 'ignore', reason: 'duplicate' };
-  return { kind: 'accept', envelope: makeVerified(rlp, hash, l.topicStart, l.expiry, pow) };
+  const copy = rlp.slice();
+  let nonce = 0n;
+  for (let i = l.nonceStart; i < copy.length; i++) nonce = (nonce << 8n) | BigInt(copy[i]!);
+  const envelope = {
+    expiry: l.expiry,
+    ttl: l.ttl,
+    topic: copy.subarray(l.topicStart, l.topicStart + 4),
+    data: copy.subarray(l.dataStart, l.dataEnd),
+    nonce,
+    rlp: copy,
+    hash,
+    pow,
+  } as VerifiedEnvelope;
+  return { kind: 'accept', envelope };
 }

@@ -29,7 +29,7 @@ describe('EnvelopePool', () => {
     expect(pool.size).toBe(2);
     expect(pool.bytes).toBe(a.rlp.length + b.rlp.length);
     expect(pool.has(a.hash)).toBe(true);
-    expect(pool.get(b.hash)).toBe(b);
+    expect(pool.get(b.hash)).toEqual(b); // an equal copy (the pool holds a compact record)
     expect(added).toEqual([a, b]);
   });
 
@@ -119,7 +119,7 @@ describe('EnvelopePool', () => {
     pool.add(a);
     const elsewhere = new Uint8Array(40);
     elsewhere.set(a.hash, 5);
-    expect(pool.get(elsewhere.subarray(5, 37))).toBe(a);
+    expect(pool.get(elsewhere.subarray(5, 37))).toEqual(a);
     expect(pool.has(Uint8Array.from(a.hash))).toBe(true);
     const other = Uint8Array.from(a.hash);
     other[31]! ^= 1;
@@ -127,13 +127,16 @@ describe('EnvelopePool', () => {
     expect(() => pool.has('0x00' as unknown as Uint8Array)).toThrow(TypeError);
   });
 
-  it('accounts the RLP bytes of an envelope it did not make (a plain object of the type)', () => {
+  it('hands out a fresh copy each time: changing one changes nothing held', () => {
     const pool = new EnvelopePool({ now: clock().now });
     const v = makeVerified({ now: T, data: testBytes(8)(33) });
-    const plain = { expiry: v.expiry, ttl: v.ttl, topic: v.topic, data: v.data, nonce: v.nonce, rlp: v.rlp, hash: v.hash, pow: v.pow } as unknown as VerifiedEnvelope;
-    expect(pool.add(plain)).toBe(true);
-    expect(pool.add(v)).toBe(false); // the same hash
+    pool.add(v);
+    const first = pool.get(v.hash)!;
+    expect(first).not.toBe(pool.get(v.hash));
+    first.rlp.fill(0);
+    first.hash.fill(0);
+    expect(pool.get(v.hash)).toEqual(v);
+    expect([...pool.values()]).toEqual([v]);
     expect(pool.bytes).toBe(v.rlp.length);
-    expect(pool.get(v.hash)).toBe(plain);
   });
 });
