@@ -1,8 +1,10 @@
 // keccak256 for the validation path (envelope hash and PoW hash, docs/PROTOCOL.md): the PoW kernel's
 // WebAssembly Keccak-f (pow-kernel-wasm.ts, scalar build) where it compiles, else @noble/hashes.
-// The kernel hashes "absorbed prefix blocks ‖ tail with an 8-byte big-endian nonce"; any message of
-// at least 8 bytes is such a message, its last 8 bytes read as the nonce, so one search of a single
-// nonce is one keccak256 of the whole input. Both paths agree byte for byte (test/core/keccak.test.ts).
+// The kernel hashes "absorbed prefix blocks ‖ tail ‖ an 8-byte big-endian nonce". A PoW hash is that
+// by definition; any other message of at least 8 bytes is too, its last 8 bytes read as the nonce. So
+// one search of a single nonce is one keccak256, and the PoW input is written straight into the
+// kernel's memory from the envelope's RLP, never assembled in a buffer of its own.
+// Both paths agree byte for byte (test/core/keccak.test.ts).
 
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { POW_KERNEL_WASM_BASE64 } from './pow-kernel-wasm.ts';
@@ -21,7 +23,12 @@ interface KernelExports {
   search(start: bigint, count: number, target: number, blocks: number, nonceOffset: number): number;
 }
 
-export type Keccak256 = (input: Uint8Array) => Uint8Array;
+export interface Keccak {
+  /** keccak256(input). */
+  hash(input: Uint8Array): Uint8Array;
+  /** keccak256(head ‖ src[start, end) ‖ nonce as 8 bytes big-endian): a PoW hash. */
+  hashWithNonce(head: Uint8Array, src: Uint8Array, start: number, end: number, nonce: bigint): Uint8Array;
+}
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -30,55 +37,94 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** A keccak256 on its own instance of the kernel. Throws where WebAssembly cannot compile. */
-export function createWasmKeccak256(): Keccak256 {
+/** keccak256 on its own instance of the kernel. Throws where WebAssembly cannot compile. */
+export function createWasmKeccak(): Keccak {
   const x = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(POW_KERNEL_WASM_BASE64)), {})
     .exports as unknown as KernelExports;
   let mem = new Uint8Array(x.memory.buffer);
-  return (input) => {
-    const n = input.length;
-    if (n < 8) return keccak_256(input);
-    const body = n - 8; // what precedes the "nonce"
-    const blocks = Math.floor(body / RATE);
-    const prefix = blocks * RATE;
-    const need = Math.ceil((INPUT + prefix) / PAGE) - x.memory.buffer.byteLength / PAGE;
+  let view = new DataView(x.memory.buffer);
+
+  /** Makes room for `n` message bytes at INPUT. */
+  const reserve = (n: number): void => {
+    const need = Math.ceil((INPUT + n) / PAGE) - x.memory.buffer.byteLength / PAGE;
     if (need > 0) {
       x.memory.grow(need);
       mem = new Uint8Array(x.memory.buffer);
+      view = new DataView(x.memory.buffer);
     }
+  };
+
+  /** Hashes the `body` bytes at INPUT followed by `nonce`. */
+  const run = (body: number, nonce: bigint): Uint8Array => {
+    const blocks = Math.floor(body / RATE);
+    const prefix = blocks * RATE;
     mem.fill(0, STATE0, STATE0 + 200);
-    if (blocks > 0) {
-      mem.set(input.subarray(0, prefix), INPUT);
-      x.absorb(INPUT, blocks);
-    }
+    if (blocks > 0) x.absorb(INPUT, blocks);
     // Tail: the rest of the body, 8 bytes the search writes from the nonce, then pad10*1.
-    const tailLength = n - prefix;
+    const tailLength = body - prefix + 8;
     const tailBlocks = Math.floor(tailLength / RATE) + 1;
     mem.fill(0, TAIL, TAIL + 2 * RATE);
-    mem.set(input.subarray(prefix, body), TAIL);
+    mem.copyWithin(TAIL, INPUT + prefix, INPUT + body);
     mem[TAIL + tailLength] = 0x01;
     mem[TAIL + tailBlocks * RATE - 1]! |= 0x80;
-    const last = new DataView(input.buffer, input.byteOffset + body, 8);
-    x.search(last.getBigUint64(0, false), 1, 257, tailBlocks, body - prefix);
+    x.search(nonce, 1, 257, tailBlocks, body - prefix);
     return mem.slice(HASH, HASH + 32);
+  };
+
+  return {
+    hash(input) {
+      const n = input.length;
+      if (n < 8) return keccak_256(input);
+      reserve(n);
+      mem.set(input, INPUT);
+      return run(n - 8, view.getBigUint64(INPUT + n - 8, false));
+    },
+    hashWithNonce(head, src, start, end, nonce) {
+      const body = head.length + end - start;
+      reserve(body);
+      mem.set(head, INPUT);
+      mem.set(src.subarray(start, end), INPUT + head.length);
+      return run(body, nonce);
+    },
   };
 }
 
-let chosen: Keccak256 | undefined;
+const nobleKeccak: Keccak = {
+  hash: keccak_256,
+  hashWithNonce(head, src, start, end, nonce) {
+    const buf = new Uint8Array(head.length + end - start + 8);
+    buf.set(head);
+    buf.set(src.subarray(start, end), head.length);
+    new DataView(buf.buffer).setBigUint64(buf.length - 8, nonce, false);
+    return keccak_256(buf);
+  },
+};
+
+let chosen: Keccak | undefined;
 
 /**
  * The fastest keccak256 this environment runs: WebAssembly, or @noble/hashes where WebAssembly is
  * refused (a page CSP without 'wasm-unsafe-eval', an engine without it). Chosen once.
  */
-export function keccak256(input: Uint8Array): Uint8Array {
+function keccak(): Keccak {
   if (chosen === undefined) {
     try {
-      chosen = createWasmKeccak256();
+      chosen = createWasmKeccak();
     } catch (e) {
       // The environment refused WebAssembly; @noble/hashes is the same function, only slower.
       console.debug('shh:core keccak256 falls back to @noble/hashes:', (e as Error).message);
-      chosen = keccak_256;
+      chosen = nobleKeccak;
     }
   }
-  return chosen(input);
+  return chosen;
 }
+
+/** keccak256(input). */
+export const keccak256 = (input: Uint8Array): Uint8Array => keccak().hash(input);
+
+/** keccak256(head ‖ src[start, end) ‖ nonce as 8 bytes big-endian), as the PoW defines its hash. */
+export const keccak256WithNonce = (head: Uint8Array, src: Uint8Array, start: number, end: number, nonce: bigint): Uint8Array =>
+  keccak().hashWithNonce(head, src, start, end, nonce);
+
+/** For tests and benches: the @noble/hashes implementation behind the same interface. */
+export const createNobleKeccak = (): Keccak => nobleKeccak;

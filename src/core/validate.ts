@@ -10,7 +10,7 @@
 import { EXPIRY_TOLERANCE, FUTURE_TOLERANCE, ENVELOPE_HEADER_LENGTH } from './constants.ts';
 import { scanEnvelope, type Envelope, type EnvelopeLayout } from './envelope.ts';
 import { WhisperError, isWhisperError } from './errors.ts';
-import { keccak256 } from './keccak.ts';
+import { keccak256, keccak256WithNonce } from './keccak.ts';
 import { leadingZeroBits, powFromZeros } from './pow.ts';
 
 declare const verified: unique symbol;
@@ -46,23 +46,31 @@ const reject = (code: WhisperError['code'], message: string): Verdict => ({
   error: new WhisperError(code, message),
 });
 
+/** The nonce item's payload (canonical big-endian, 0 to 8 bytes) as a bigint, with one allocation. */
+function readNonce(b: Uint8Array, start: number, end: number): bigint {
+  let hi = 0;
+  let lo = 0;
+  const split = Math.max(start, end - 4);
+  for (let i = start; i < split; i++) hi = hi * 256 + b[i]!;
+  for (let i = split; i < end; i++) lo = lo * 256 + b[i]!;
+  const v = hi * 2 ** 32 + lo;
+  return Number.isSafeInteger(v) ? BigInt(v) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 /**
  * keccak256(short ‖ nonce as 8 bytes big-endian) with `short` spliced from the envelope's RLP: the
  * list header for [expiry, ttl, topic, data] followed by those four items' bytes as they came.
  */
-export function powHashOf(rlp: Uint8Array, l: EnvelopeLayout): { hash: Uint8Array; shortLength: number } {
+export function powHashOf(rlp: Uint8Array, l: EnvelopeLayout, nonce = readNonce(rlp, l.nonceStart, rlp.length)): { hash: Uint8Array; shortLength: number } {
   const body = l.nonceItem - l.bodyStart;
   const headerLength = body < 56 ? 1 : body < 256 ? 2 : body < 65536 ? 3 : body < 16777216 ? 4 : 5;
-  const shortLength = headerLength + body;
-  const buf = new Uint8Array(shortLength + 8);
-  if (headerLength === 1) buf[0] = 0xc0 + body;
+  const header = new Uint8Array(headerLength);
+  if (headerLength === 1) header[0] = 0xc0 + body;
   else {
-    buf[0] = 0xf7 + headerLength - 1;
-    for (let i = headerLength - 1, n = body; i >= 1; i--, n = Math.floor(n / 256)) buf[i] = n & 0xff;
+    header[0] = 0xf7 + headerLength - 1;
+    for (let i = headerLength - 1, n = body; i >= 1; i--, n = Math.floor(n / 256)) header[i] = n & 0xff;
   }
-  buf.set(rlp.subarray(l.bodyStart, l.nonceItem), headerLength);
-  buf.set(rlp.subarray(l.nonceStart), buf.length - (rlp.length - l.nonceStart)); // right-aligned: big-endian u64
-  return { hash: keccak256(buf), shortLength };
+  return { hash: keccak256WithNonce(header, rlp, l.bodyStart, l.nonceItem, nonce), shortLength: headerLength + body };
 }
 
 export function validateEnvelope(
@@ -89,14 +97,13 @@ export function validateEnvelope(
   }
   if (ENVELOPE_HEADER_LENGTH + l.dataEnd - l.dataStart > policy.maxSize)
     return reject('too-large', 'huge messages are not allowed');
-  const p = powHashOf(rlp, l);
+  const nonce = readNonce(rlp, l.nonceStart, rlp.length);
+  const p = powHashOf(rlp, l, nonce);
   const pow = powFromZeros(leadingZeroBits(p.hash), p.shortLength, l.ttl);
   if (pow < policy.minPow) return reject('low-pow', `envelope with low PoW received: PoW=${pow}`);
   const hash = keccak256(rlp);
   if (isKnown?.(hash)) return { kind: 'ignore', reason: 'duplicate' };
   const copy = rlp.slice();
-  let nonce = 0n;
-  for (let i = l.nonceStart; i < copy.length; i++) nonce = (nonce << 8n) | BigInt(copy[i]!);
   const envelope = {
     expiry: l.expiry,
     ttl: l.ttl,

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
-import { createWasmKeccak256, keccak256 } from '../../src/core/keccak.ts';
+import { createNobleKeccak, createWasmKeccak, keccak256 } from '../../src/core/keccak.ts';
 
 const h = (s: string) => fromHex(s, false);
 
 describe('keccak256 on the PoW kernel', () => {
-  const wasm = createWasmKeccak256();
+  const kernel = createWasmKeccak();
+  const wasm = (b: Uint8Array) => kernel.hash(b);
 
   it('SPEC §6 known answers: the envelope hash and both PoW hashes', () => {
     expect(toHex(wasm(h('cf8001840000000084deadbeef820114')), false)).toBe(
@@ -38,6 +39,30 @@ describe('keccak256 on the PoW kernel', () => {
     const big = new Uint8Array(200_000).map((_, i) => i & 0xff);
     expect(wasm(big)).toEqual(keccak_256(big));
     expect(wasm(h('00'))).toEqual(keccak_256(h('00'))); // and small again after growing
+  });
+
+  it('hashWithNonce = keccak256(head ‖ src[start, end) ‖ nonce_be64), on both implementations', () => {
+    const noble = createNobleKeccak();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 5 }),
+        fc.uint8Array({ maxLength: 700 }),
+        fc.nat(),
+        fc.nat(),
+        fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn }),
+        (head, src, a, b, nonce) => {
+          const start = src.length ? a % src.length : 0;
+          const end = start + (src.length - start ? b % (src.length - start + 1) : 0);
+          const msg = new Uint8Array(head.length + end - start + 8);
+          msg.set(head);
+          msg.set(src.subarray(start, end), head.length);
+          new DataView(msg.buffer).setBigUint64(msg.length - 8, nonce, false);
+          const want = keccak_256(msg);
+          expect(kernel.hashWithNonce(head, src, start, end, nonce)).toEqual(want);
+          expect(noble.hashWithNonce(head, src, start, end, nonce)).toEqual(want);
+        },
+      ),
+    );
   });
 
   it('does not touch its input and returns a fresh array each time', () => {
