@@ -2,13 +2,15 @@
 // decode with copies, the short form re-encoded, two @noble/hashes keccaks, the RLP copied again) and
 // this tree's validateEnvelope (one scan, the short form spliced, two WebAssembly keccaks, the hash
 // carried), on the same 2 000 sealed 278-byte envelopes, rounds interleaved. Anchor: @noble/hashes'
-// keccak256 of one such envelope per second in the same run; the kernel keccak beside it.
+// keccak256 of one such envelope per second in the same run; the kernel keccak (what validation
+// uses) and hash-wasm's (the other WebAssembly candidate, a devDependency) beside it.
 // Rates are per CPU-second of this process (process.cpuUsage), which the machine's load disturbs less
 // than wall time; wall-clock rates and the load average are printed too: on a loaded machine the
 // figures are provisional.
 //   node_modules/.bin/node bench/validate.ts [rounds=5] [msPerRun=400]
 
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { createKeccak } from 'hash-wasm';
 import { cpus, loadavg } from 'node:os';
 import { encodeEnvelope } from '../src/core/envelope.ts';
 import { keccak256 } from '../src/core/keccak.ts';
@@ -35,6 +37,7 @@ for (let i = 0; i < N; i++) {
 }
 const policy = { minPow: MIN_POW, maxSize: 1 << 20, now };
 const isKnown = (): boolean => false;
+const hashWasm = await createKeccak(256);
 const pool = new EnvelopePool({ now: () => now * 1000 });
 let added = 0;
 
@@ -53,6 +56,7 @@ const cases: Record<string, (rlp: Uint8Array) => unknown> = {
   },
   'anchor: @noble keccak256 of the envelope': (rlp) => keccak_256(rlp),
   'keccak256 of the envelope (kernel, keccak.ts)': (rlp) => keccak256(rlp),
+  'keccak256 of the envelope (hash-wasm, init/update/digest)': (rlp) => hashWasm.init().update(rlp).digest('binary'),
 };
 
 /** Runs `f` over the envelopes for about `ms` of wall time; returns calls per CPU-second and per second. */
