@@ -6,8 +6,8 @@ const DIGITS = Uint8Array.from(HEX, (c) => c.charCodeAt(0));
 const ascii = new TextDecoder('ascii');
 
 /**
- * Lowercase hex. The result is a flat string: one built by `+=` is a rope of 2n nodes (about 1.7 KB
- * of heap for a 32-byte hash), which is what a Map key or a long-lived id then costs.
+ * Lowercase hex, as one flat string: built by `+=` it would be a rope of cons strings (about 1.4 KB
+ * more heap for a 32-byte hash), which is what a Map key or a long-lived id would then keep.
  */
 export function toHex(bytes: Uint8Array, prefix = true): string {
   const p = prefix ? 2 : 0;
