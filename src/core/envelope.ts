@@ -2,9 +2,9 @@
 // Decoding is strict (canonical integers, a 4-byte topic, exactly five items, no trailing bytes) and
 // copies out of the input, so a decoded envelope never aliases a caller's buffer.
 
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { ENVELOPE_HEADER_LENGTH, MAX_UINT32, TOPIC_LENGTH } from './constants.ts';
 import { WhisperError } from './errors.ts';
+import { keccak256 } from './keccak.ts';
 import { bytesToUint, decodeRlp, encodeRlp, span, uintToBytes } from './rlp.ts';
 
 /** What a sender fixes before sealing: everything but the nonce. */
@@ -123,8 +123,8 @@ export function scanEnvelope(rlp: Uint8Array): EnvelopeLayout {
   }
 }
 
-/** keccak256 of the full RLP: the envelope's identity everywhere (SPEC §1). */
-export const envelopeHash = (rlp: Uint8Array): Uint8Array => keccak_256(rlp);
+/** keccak256 of the full RLP: the envelope's identity everywhere (on keccak.ts's WebAssembly path). */
+export const envelopeHash = (rlp: Uint8Array): Uint8Array => keccak256(rlp);
 
 /** Size as geth counts it for the size limit and PoW policy: header 20 + len(data). */
 export const envelopeSize = (e: EnvelopeParams): number => ENVELOPE_HEADER_LENGTH + e.data.length;

@@ -73,10 +73,15 @@ export function powHashOf(rlp: Uint8Array, l: EnvelopeLayout, nonce = readNonce(
   return { hash: keccak256WithNonce(header, rlp, l.bodyStart, l.nonceItem, nonce), shortLength: headerLength + body };
 }
 
+/**
+ * Checks `rlp` against every rule. `hash`, when given, must be keccak256(rlp) as the caller already
+ * computed it from these very bytes (gossip's message id, say): it is used as is, saving a keccak.
+ */
 export function validateEnvelope(
   rlp: Uint8Array,
   policy: ValidationPolicy,
   isKnown?: (hash: Uint8Array) => boolean,
+  hash?: Uint8Array,
 ): Verdict {
   if (rlp.length > policy.maxSize + MAX_RLP_OVERHEAD)
     return reject('too-large', `huge messages are not allowed (${rlp.length} bytes)`);
@@ -101,8 +106,10 @@ export function validateEnvelope(
   const p = powHashOf(rlp, l, nonce);
   const pow = powFromZeros(leadingZeroBits(p.hash), p.shortLength, l.ttl);
   if (pow < policy.minPow) return reject('low-pow', `envelope with low PoW received: PoW=${pow}`);
-  const hash = keccak256(rlp);
-  if (isKnown?.(hash)) return { kind: 'ignore', reason: 'duplicate' };
+  if (hash !== undefined && !(hash instanceof Uint8Array && hash.length === 32))
+    throw new TypeError('hash must be the 32-byte keccak256 of rlp');
+  const id = hash?.slice() ?? keccak256(rlp);
+  if (isKnown?.(id)) return { kind: 'ignore', reason: 'duplicate' };
   const copy = rlp.slice();
   const envelope = {
     expiry: l.expiry,
@@ -111,7 +118,7 @@ export function validateEnvelope(
     data: copy.subarray(l.dataStart, l.dataEnd),
     nonce,
     rlp: copy,
-    hash,
+    hash: id,
     pow,
   } as VerifiedEnvelope;
   return { kind: 'accept', envelope };

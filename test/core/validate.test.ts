@@ -118,4 +118,13 @@ describe('validateEnvelope: the one-pass path agrees with the reference (decode,
     expect(e.data.buffer).toBe(e.rlp.buffer);
     expect(e.rlp.buffer).not.toBe(rlp.buffer);
   });
+
+  it('uses a hash the caller already computed, copied, and refuses one that is not 32 bytes', () => {
+    const rlp = rlpOf({ now: T });
+    const hash = envelopeHash(rlp);
+    const v = validateEnvelope(rlp, policy, undefined, hash);
+    expect(v.kind === 'accept' && v.envelope.hash).toEqual(hash);
+    expect(v.kind === 'accept' && v.envelope.hash).not.toBe(hash);
+    expect(() => validateEnvelope(rlp, policy, undefined, hash.subarray(1))).toThrow(TypeError);
+  });
 });
