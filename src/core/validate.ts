@@ -83,6 +83,8 @@ export function validateEnvelope(
   isKnown?: (hash: Uint8Array) => boolean,
   hash?: Uint8Array,
 ): Verdict {
+  if (hash !== undefined && !(hash instanceof Uint8Array && hash.length === 32))
+    throw new TypeError('hash must be the 32-byte keccak256 of rlp');
   if (rlp.length > policy.maxSize + MAX_RLP_OVERHEAD)
     return reject('too-large', `huge messages are not allowed (${rlp.length} bytes)`);
   let l: EnvelopeLayout;
@@ -106,8 +108,6 @@ export function validateEnvelope(
   const p = powHashOf(rlp, l, nonce);
   const pow = powFromZeros(leadingZeroBits(p.hash), p.shortLength, l.ttl);
   if (pow < policy.minPow) return reject('low-pow', `envelope with low PoW received: PoW=${pow}`);
-  if (hash !== undefined && !(hash instanceof Uint8Array && hash.length === 32))
-    throw new TypeError('hash must be the 32-byte keccak256 of rlp');
   const id = hash?.slice() ?? keccak256(rlp);
   if (isKnown?.(id)) return { kind: 'ignore', reason: 'duplicate' };
   const copy = rlp.slice();
