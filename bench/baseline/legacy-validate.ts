@@ -14,7 +14,7 @@ import { envelopePow } from '../../src/core/pow.ts';
 
 declare const verified: unique symbol;
 
-/** An envelope that passed every rule of SPEC §1, with its wire bytes, hash and PoW. */
+/** An envelope that passed every rule, with its wire bytes, hash and PoW. */
 export type LegacyEnvelope = Envelope & {
   readonly rlp: Uint8Array;
   readonly hash: Uint8Array;

@@ -10,7 +10,7 @@ describe('keccak256 on the PoW kernel', () => {
   const kernel = createWasmKeccak();
   const wasm = (b: Uint8Array) => kernel.hash(b);
 
-  it('SPEC §6 known answers: the envelope hash and both PoW hashes', () => {
+  it('known answers: the envelope hash and both PoW hashes of the public vectors', () => {
     expect(toHex(wasm(h('cf8001840000000084deadbeef820114')), false)).toBe(
       '300e63ed3c7a65d646006bd8f92ed35851ac71038f39912186f66bcb8003413f',
     );
