@@ -3,7 +3,8 @@
 // The kernel hashes "absorbed prefix blocks ‖ tail ‖ an 8-byte big-endian nonce". A PoW hash is that
 // by definition; any other message of at least 8 bytes is too, its last 8 bytes read as the nonce. So
 // one search of a single nonce is one keccak256, and the PoW input is written straight into the
-// kernel's memory from the envelope's RLP, never assembled in a buffer of its own.
+// kernel's memory from the envelope's RLP, never assembled in a buffer of its own. Long inputs are
+// absorbed a window at a time, so the kernel's memory stays one page.
 // Both paths agree byte for byte (test/core/keccak.test.ts).
 
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -37,34 +38,46 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+// Blocks copied into INPUT per absorb call: INPUT plus this fits the module's first 64 KiB page, so
+// the memory never grows, whatever the input's size.
+const CHUNK_BLOCKS = Math.floor((PAGE - INPUT) / RATE);
+
 /** keccak256 on its own instance of the kernel. Throws where WebAssembly cannot compile. */
 export function createWasmKeccak(): Keccak {
   const x = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(POW_KERNEL_WASM_BASE64)), {})
     .exports as unknown as KernelExports;
-  let mem = new Uint8Array(x.memory.buffer);
-  let view = new DataView(x.memory.buffer);
+  if (x.memory.buffer.byteLength < PAGE) x.memory.grow(1);
+  const mem = new Uint8Array(x.memory.buffer);
 
-  /** Makes room for `n` message bytes at INPUT. */
-  const reserve = (n: number): void => {
-    const need = Math.ceil((INPUT + n) / PAGE) - x.memory.buffer.byteLength / PAGE;
-    if (need > 0) {
-      x.memory.grow(need);
-      mem = new Uint8Array(x.memory.buffer);
-      view = new DataView(x.memory.buffer);
+  /** Copies bytes [from, to) of head ‖ src[start, end) to `dst` in memory. */
+  const copy = (head: Uint8Array, src: Uint8Array, start: number, from: number, to: number, dst: number): void => {
+    const h = head.length;
+    if (from < h) {
+      const upTo = Math.min(to, h);
+      mem.set(head.subarray(from, upTo), dst);
+      dst += upTo - from;
+      from = upTo;
     }
+    if (from < to) mem.set(src.subarray(start + from - h, start + to - h), dst);
   };
 
-  /** Hashes the `body` bytes at INPUT followed by `nonce`. */
-  const run = (body: number, nonce: bigint): Uint8Array => {
+  /** keccak256(head ‖ src[start, end) ‖ nonce_be64). */
+  const run = (head: Uint8Array, src: Uint8Array, start: number, end: number, nonce: bigint): Uint8Array => {
+    const body = head.length + end - start;
     const blocks = Math.floor(body / RATE);
     const prefix = blocks * RATE;
     mem.fill(0, STATE0, STATE0 + 200);
-    if (blocks > 0) x.absorb(INPUT, blocks);
+    for (let done = 0; done < blocks; ) {
+      const n = Math.min(CHUNK_BLOCKS, blocks - done);
+      copy(head, src, start, done * RATE, (done + n) * RATE, INPUT);
+      x.absorb(INPUT, n);
+      done += n;
+    }
     // Tail: the rest of the body, 8 bytes the search writes from the nonce, then pad10*1.
     const tailLength = body - prefix + 8;
     const tailBlocks = Math.floor(tailLength / RATE) + 1;
     mem.fill(0, TAIL, TAIL + 2 * RATE);
-    mem.copyWithin(TAIL, INPUT + prefix, INPUT + body);
+    copy(head, src, start, prefix, body, TAIL);
     mem[TAIL + tailLength] = 0x01;
     mem[TAIL + tailBlocks * RATE - 1]! |= 0x80;
     x.search(nonce, 1, 257, tailBlocks, body - prefix);
@@ -75,19 +88,17 @@ export function createWasmKeccak(): Keccak {
     hash(input) {
       const n = input.length;
       if (n < 8) return keccak_256(input);
-      reserve(n);
-      mem.set(input, INPUT);
-      return run(n - 8, view.getBigUint64(INPUT + n - 8, false));
+      let hi = 0;
+      let lo = 0;
+      for (let i = n - 8; i < n - 4; i++) hi = hi * 256 + input[i]!;
+      for (let i = n - 4; i < n; i++) lo = lo * 256 + input[i]!;
+      return run(EMPTY, input, 0, n - 8, (BigInt(hi) << 32n) | BigInt(lo));
     },
-    hashWithNonce(head, src, start, end, nonce) {
-      const body = head.length + end - start;
-      reserve(body);
-      mem.set(head, INPUT);
-      mem.set(src.subarray(start, end), INPUT + head.length);
-      return run(body, nonce);
-    },
+    hashWithNonce: run,
   };
 }
+
+const EMPTY = new Uint8Array(0);
 
 const nobleKeccak: Keccak = {
   hash: keccak_256,
