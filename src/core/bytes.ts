@@ -2,11 +2,22 @@
 // Strict means: even length, only hex digits, and the `0x` prefix exactly where the caller says.
 
 const HEX = '0123456789abcdef';
+const DIGITS = Uint8Array.from(HEX, (c) => c.charCodeAt(0));
+const ascii = new TextDecoder('ascii');
 
+/**
+ * Lowercase hex, as one flat string: built by `+=` it would be a rope of cons strings (about 1.4 KB
+ * more heap for a 32-byte hash), which is what a Map key or a long-lived id would then keep.
+ */
 export function toHex(bytes: Uint8Array, prefix = true): string {
-  let s = prefix ? '0x' : '';
-  for (const b of bytes) s += HEX[b >> 4]! + HEX[b & 15]!;
-  return s;
+  const p = prefix ? 2 : 0;
+  const out = new Uint8Array(p + 2 * bytes.length);
+  if (prefix) out.set([0x30, 0x78]); // 0x
+  for (let i = 0; i < bytes.length; i++) {
+    out[p + 2 * i] = DIGITS[bytes[i]! >> 4]!;
+    out[p + 2 * i + 1] = DIGITS[bytes[i]! & 15]!;
+  }
+  return ascii.decode(out);
 }
 
 /** Parses hex; `prefix` says whether `0x` is required (true), forbidden (false). Throws TypeError. */

@@ -1,11 +1,15 @@
-// The envelope pool (SPEC §1): every live verified envelope, keyed by hash, dropped at expiry.
+// The envelope pool (docs/PROTOCOL.md): every live verified envelope, keyed by hash, dropped at expiry.
 // Bounded in bytes: when a new envelope does not fit, the envelopes with the lowest PoW go first (PoW
 // is what a sender paid per byte and second, so cheap spam is the first to leave); a newcomer whose
 // PoW is below everything it would displace is refused with 'pool-full'. Clock injected.
+// Memory (docs/BENCHMARKS.md, "Memory per envelope"): an envelope is held as a PoolRecord (wire bytes
+// and hash as flat one-byte strings, expiry, PoW), under 2x its RLP bytes with the Map entry and heap
+// slots. `get`, `values`, `expire` and the 'expired' / 'evicted' events hand out a fresh, equal
+// VerifiedEnvelope each time; 'added' carries the very object given to `add`.
 
-import { bytesToKey } from './bytes.ts';
 import { WhisperError } from './errors.ts';
 import { MinHeap } from './heap.ts';
+import { PoolRecord, hashKey, latin1ToBytes } from './pool-record.ts';
 import type { VerifiedEnvelope } from './validate.ts';
 
 export interface EnvelopePoolInit {
@@ -19,10 +23,15 @@ export const DEFAULT_POOL_MAX_BYTES = 256 * 1024 * 1024;
 
 export type PoolEventName = 'added' | 'expired' | 'evicted';
 
+const keyOfHash = (hash: Uint8Array): string => {
+  if (!(hash instanceof Uint8Array)) throw new TypeError('hash must be a Uint8Array');
+  return hashKey(hash);
+};
+
 export class EnvelopePool extends EventTarget {
-  readonly #byHash = new Map<string, VerifiedEnvelope>();
-  readonly #byExpiry = new MinHeap<VerifiedEnvelope>((a, b) => a.expiry < b.expiry);
-  readonly #byPow = new MinHeap<VerifiedEnvelope>((a, b) => a.pow < b.pow || (a.pow === b.pow && a.expiry < b.expiry));
+  readonly #byHash = new Map<string, PoolRecord>();
+  readonly #byExpiry = new MinHeap<PoolRecord>((a, b) => a.expiry < b.expiry);
+  readonly #byPow = new MinHeap<PoolRecord>((a, b) => a.pow < b.pow || (a.pow === b.pow && a.expiry < b.expiry));
   readonly #now: () => number;
   readonly maxBytes: number;
   #bytes = 0;
@@ -45,15 +54,25 @@ export class EnvelopePool extends EventTarget {
   }
 
   has(hash: Uint8Array): boolean {
-    return this.#byHash.has(bytesToKey(hash));
+    return this.#byHash.has(keyOfHash(hash));
   }
 
+  /** A fresh copy of the envelope with this hash, if held. */
   get(hash: Uint8Array): VerifiedEnvelope | undefined {
-    return this.#byHash.get(bytesToKey(hash));
+    return this.#byHash.get(keyOfHash(hash))?.envelope();
   }
 
-  values(): IterableIterator<VerifiedEnvelope> {
-    return this.#byHash.values();
+  /** Fresh copies of every envelope held, made one at a time as the iteration goes. */
+  *values(): IterableIterator<VerifiedEnvelope> {
+    for (const r of this.#byHash.values()) yield r.envelope();
+  }
+
+  /**
+   * The expiry and hash of every envelope held, without making the envelopes (for indexes such as the
+   * catch-up's, which need only these two). Each hash is a fresh array.
+   */
+  *items(): IterableIterator<{ expiry: number; hash: Uint8Array }> {
+    for (const r of this.#byHash.values()) yield { expiry: r.expiry, hash: latin1ToBytes(r.key) };
   }
 
   /**
@@ -61,15 +80,16 @@ export class EnvelopePool extends EventTarget {
    * WhisperError('pool-full') when it does not fit even after evicting every lower-PoW envelope.
    */
   add(e: VerifiedEnvelope): boolean {
-    const key = bytesToKey(e.hash);
+    const key = keyOfHash(e.hash);
     if (this.#byHash.has(key)) return false;
     if (e.expiry < this.#nowSeconds()) return false;
     const size = e.rlp.length;
     if (size > this.maxBytes) throw new WhisperError('pool-full', 'envelope larger than the whole pool');
-    if (this.#bytes + size > this.maxBytes) this.#evictFor(e, size);
-    this.#byHash.set(key, e);
-    this.#byExpiry.push(e);
-    this.#byPow.push(e);
+    if (this.#bytes + size > this.maxBytes) this.#evictFor(e.pow, size);
+    const r = new PoolRecord(e, key);
+    this.#byHash.set(key, r);
+    this.#byExpiry.push(r);
+    this.#byPow.push(r);
     this.#bytes += size;
     this.#emit('added', e);
     if (this.#started) this.#arm();
@@ -82,7 +102,7 @@ export class EnvelopePool extends EventTarget {
     const gone: VerifiedEnvelope[] = [];
     for (let top = this.#byExpiry.peek(); top && top.expiry < now; top = this.#byExpiry.peek()) {
       this.#byExpiry.pop();
-      if (this.#delete(top)) gone.push(top);
+      if (this.#delete(top)) gone.push(top.envelope());
     }
     for (const e of gone) this.#emit('expired', e);
     this.#compact();
@@ -111,35 +131,31 @@ export class EnvelopePool extends EventTarget {
     return Math.floor(this.#now() / 1000);
   }
 
-  #delete(e: VerifiedEnvelope): boolean {
-    if (!this.#isLive(e)) return false; // already gone: a stale heap entry
-    this.#byHash.delete(bytesToKey(e.hash));
-    this.#bytes -= e.rlp.length;
+  #delete(r: PoolRecord): boolean {
+    if (this.#byHash.get(r.key) !== r) return false; // already gone: a stale heap entry
+    this.#byHash.delete(r.key);
+    this.#bytes -= r.size;
     return true;
   }
 
-  #isLive(e: VerifiedEnvelope): boolean {
-    return this.#byHash.get(bytesToKey(e.hash)) === e;
-  }
-
-  #evictFor(incoming: VerifiedEnvelope, size: number): void {
-    const popped: VerifiedEnvelope[] = [];
+  #evictFor(pow: number, size: number): void {
+    const popped: PoolRecord[] = [];
     let freed = 0;
     while (this.#bytes - freed + size > this.maxBytes) {
       const low = this.#byPow.pop();
       if (!low) break;
-      if (!this.#isLive(low)) continue; // stale heap entry
+      if (this.#byHash.get(low.key) !== low) continue; // stale heap entry
       popped.push(low);
-      if (low.pow >= incoming.pow) break;
-      freed += low.rlp.length;
+      if (low.pow >= pow) break;
+      freed += low.size;
     }
     if (this.#bytes - freed + size > this.maxBytes) {
       for (const p of popped) this.#byPow.push(p);
       throw new WhisperError('pool-full', 'pool is full of envelopes with higher PoW');
     }
-    for (const v of popped) {
-      this.#delete(v);
-      this.#emit('evicted', v);
+    for (const r of popped) {
+      this.#delete(r);
+      this.#emit('evicted', r.envelope());
     }
   }
 
@@ -148,7 +164,7 @@ export class EnvelopePool extends EventTarget {
     for (const heap of [this.#byExpiry, this.#byPow]) {
       if (heap.size > 64 && heap.size > 2 * this.#byHash.size) {
         heap.clear();
-        for (const e of this.#byHash.values()) heap.push(e);
+        for (const r of this.#byHash.values()) heap.push(r);
       }
     }
   }

@@ -41,14 +41,14 @@ export function encodeRlp(item: RlpItem): Uint8Array {
   return out;
 }
 
-interface Span {
+export interface Span {
   list: boolean;
   start: number; // first byte of the payload
   end: number; // one past the last byte of the payload
 }
 
-/** Reads one item header at `pos`, bounded by `limit`. */
-function span(buf: Uint8Array, pos: number, limit: number): Span {
+/** Reads one item header at `pos`, bounded by `limit`, with every canonical-form check of `decodeRlp`. */
+export function span(buf: Uint8Array, pos: number, limit: number): Span {
   if (pos >= limit) fail('unexpected end of input');
   const b = buf[pos]!;
   if (b < 0x80) return { list: false, start: pos, end: pos + 1 };

@@ -8,6 +8,7 @@ import {
   envelopeHash,
   envelopeSize,
   envelopeTimestamp,
+  scanEnvelope,
   type Envelope,
 } from '../../src/core/envelope.ts';
 import { isWhisperError } from '../../src/core/errors.ts';
@@ -123,5 +124,59 @@ describe('envelope: hostile inputs', () => {
     expect(() => encodeEnvelope({ ...vector, topic: h('0000'), nonce: 0n })).toThrow(RangeError);
     expect(() => encodeEnvelope({ ...vector, nonce: -1n })).toThrow(RangeError);
     expect(() => encodeEnvelope({ ...vector, ttl: 2 ** 32, nonce: 0n })).toThrow(RangeError);
+  });
+});
+
+/** What scanEnvelope says about `rlp`, as decodeEnvelope's shape, or the error it throws. */
+function scanned(rlp: Uint8Array): Envelope | string {
+  try {
+    const l = scanEnvelope(rlp);
+    let nonce = 0n;
+    for (const b of rlp.subarray(l.nonceStart)) nonce = (nonce << 8n) | BigInt(b);
+    return { expiry: l.expiry, ttl: l.ttl, topic: rlp.slice(l.topicStart, l.topicStart + 4), data: rlp.slice(l.dataStart, l.dataEnd), nonce };
+  } catch (e) {
+    return isWhisperError(e) ? `${e.code}: ${e.message}` : String(e);
+  }
+}
+function decoded(rlp: Uint8Array): Envelope | string {
+  try {
+    return decodeEnvelope(rlp);
+  } catch (e) {
+    return isWhisperError(e) ? `${e.code}: ${e.message}` : String(e);
+  }
+}
+
+describe('scanEnvelope: the copy-free reading agrees with decodeEnvelope', () => {
+  it('on every envelope, with offsets into the input (a subarray too)', () => {
+    fc.assert(
+      fc.property(arbEnvelope, fc.integer({ min: 0, max: 7 }), (e, pad) => {
+        const rlp = encodeEnvelope(e);
+        const big = new Uint8Array(pad + rlp.length);
+        big.set(rlp, pad);
+        const view = big.subarray(pad);
+        expect(scanned(view)).toEqual(e);
+        const l = scanEnvelope(view);
+        expect(view.subarray(l.bodyStart, l.nonceItem)).toEqual(encodeShort(e).subarray(encodeShort(e).length - (l.nonceItem - l.bodyStart)));
+      }),
+    );
+  });
+  it.each(hostile)('hostile: %s gives the same error', (_name, hex) => {
+    expect(scanned(h(hex))).toEqual(decoded(h(hex)));
+  });
+  it('on any bytes and on mutations of valid envelopes: the same envelope or the same error', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+        expect(scanned(b)).toEqual(decoded(b));
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(arbEnvelope, fc.nat(), fc.integer({ min: 0, max: 255 }), (e, at, byte) => {
+        const rlp = encodeEnvelope(e);
+        rlp[at % rlp.length] = byte;
+        expect(scanned(rlp)).toEqual(decoded(rlp));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

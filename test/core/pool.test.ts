@@ -29,7 +29,7 @@ describe('EnvelopePool', () => {
     expect(pool.size).toBe(2);
     expect(pool.bytes).toBe(a.rlp.length + b.rlp.length);
     expect(pool.has(a.hash)).toBe(true);
-    expect(pool.get(b.hash)).toBe(b);
+    expect(pool.get(b.hash)).toEqual(b); // an equal copy (the pool holds a compact record)
     expect(added).toEqual([a, b]);
   });
 
@@ -111,5 +111,48 @@ describe('EnvelopePool', () => {
       expect(pool.bytes).toBe(0);
     }
     expect(pool.size).toBe(0);
+  });
+
+  it('finds an envelope by its hash bytes wherever they lie, and refuses a hash that is not bytes', () => {
+    const pool = new EnvelopePool({ now: clock().now });
+    const a = makeVerified({ now: T });
+    pool.add(a);
+    const elsewhere = new Uint8Array(40);
+    elsewhere.set(a.hash, 5);
+    expect(pool.get(elsewhere.subarray(5, 37))).toEqual(a);
+    expect(pool.has(Uint8Array.from(a.hash))).toBe(true);
+    const other = Uint8Array.from(a.hash);
+    other[31]! ^= 1;
+    expect(pool.has(other)).toBe(false);
+    expect(() => pool.has('0x00' as unknown as Uint8Array)).toThrow(TypeError);
+  });
+
+  it('hands out a fresh copy each time: changing one changes nothing held', () => {
+    const pool = new EnvelopePool({ now: clock().now });
+    const v = makeVerified({ now: T, data: testBytes(8)(33) });
+    pool.add(v);
+    const first = pool.get(v.hash)!;
+    expect(first).not.toBe(pool.get(v.hash));
+    first.rlp.fill(0);
+    first.hash.fill(0);
+    expect(pool.get(v.hash)).toEqual(v);
+    expect([...pool.values()]).toEqual([v]);
+    expect(pool.bytes).toBe(v.rlp.length);
+  });
+
+  it('items() lists expiry and hash of every envelope held, without making envelopes', () => {
+    const c = clock();
+    const pool = new EnvelopePool({ now: c.now });
+    const a = makeVerified({ now: T, ttl: 10 });
+    const b = makeVerified({ now: T, ttl: 100 });
+    pool.add(a);
+    pool.add(b);
+    expect([...pool.items()]).toEqual([
+      { expiry: a.expiry, hash: a.hash },
+      { expiry: b.expiry, hash: b.hash },
+    ]);
+    c.advance(11);
+    pool.expire();
+    expect([...pool.items()]).toEqual([{ expiry: b.expiry, hash: b.hash }]);
   });
 });

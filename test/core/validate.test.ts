@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEnvelope } from '../../src/core/envelope.ts';
-import { validateEnvelope, type ValidationPolicy } from '../../src/core/validate.ts';
+import fc from 'fast-check';
+import { toHex } from '../../src/core/bytes.ts';
+import { encodeEnvelope, encodeShort, envelopeHash, scanEnvelope, type Envelope } from '../../src/core/envelope.ts';
+import { envelopePow, powHash } from '../../src/core/pow.ts';
+import { powHashOf, validateEnvelope, type ValidationPolicy } from '../../src/core/validate.ts';
 import { makeEnvelope, testBytes } from './fixtures.ts';
 
 const T = 1_700_000_000;
@@ -64,5 +67,64 @@ describe('validateEnvelope: SPEC §1 rules and tolerances', () => {
     const copy = rlp.slice();
     rlp.fill(0);
     expect(v.kind === 'accept' && v.envelope.rlp).toEqual(copy);
+  });
+});
+
+describe('validateEnvelope: the one-pass path agrees with the reference (decode, re-encode, @noble)', () => {
+  // Data lengths around the sizes where the short form's list header grows: 1 -> 2 bytes (payload 56),
+  // 2 -> 3 (256), 3 -> 4 (65 536).
+  const lengths = [0, 1, 40, 41, 42, 43, 44, 45, 240, 241, 242, 243, 244, 245, 246, 65_520, 65_521, 65_522, 65_523, 65_524];
+  it.each(lengths)('short form spliced from the RLP = encodeShort, data of %i bytes', (n) => {
+    for (const [expiry, ttl, nonce] of [[T + 60, 60, 0n], [T + 300, 300, 276n], [T + 70_000, 70_000, 0xffff_ffff_ffff_ffffn]] as const) {
+      const e: Envelope = { expiry, ttl, topic: Uint8Array.of(9, 8, 7, 6), data: testBytes(n + 1)(n), nonce };
+      const rlp = encodeEnvelope(e);
+      const got = powHashOf(rlp, scanEnvelope(rlp));
+      const short = encodeShort(e);
+      expect(got.shortLength).toBe(short.length);
+      expect(toHex(got.hash)).toBe(toHex(powHash(short, nonce)));
+    }
+  });
+
+  it('accepts with the reference hash, PoW and fields, for any live envelope', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.uint8Array({ maxLength: 700 }),
+        fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn }),
+        (ttl, topic, data, nonce) => {
+          const e: Envelope = { expiry: T + ttl, ttl, topic, data, nonce };
+          const rlp = encodeEnvelope(e);
+          const v = validateEnvelope(rlp, { minPow: 0, maxSize: 1 << 20, now: T });
+          expect(v.kind).toBe('accept');
+          if (v.kind !== 'accept') return;
+          const got = v.envelope;
+          expect(got.pow).toBe(envelopePow(e));
+          expect(got.hash).toEqual(envelopeHash(rlp));
+          expect(got.rlp).toEqual(rlp);
+          expect({ expiry: got.expiry, ttl: got.ttl, topic: got.topic, data: got.data, nonce: got.nonce }).toEqual(e);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds the payload once: topic, data and rlp are views of one copy of the input', () => {
+    const rlp = rlpOf({ now: T });
+    const v = validateEnvelope(rlp, policy);
+    if (v.kind !== 'accept') throw new Error('fixture refused');
+    const e = v.envelope;
+    expect(e.topic.buffer).toBe(e.rlp.buffer);
+    expect(e.data.buffer).toBe(e.rlp.buffer);
+    expect(e.rlp.buffer).not.toBe(rlp.buffer);
+  });
+
+  it('uses a hash the caller already computed, copied, and refuses one that is not 32 bytes', () => {
+    const rlp = rlpOf({ now: T });
+    const hash = envelopeHash(rlp);
+    const v = validateEnvelope(rlp, policy, undefined, hash);
+    expect(v.kind === 'accept' && v.envelope.hash).toEqual(hash);
+    expect(v.kind === 'accept' && v.envelope.hash).not.toBe(hash);
+    expect(() => validateEnvelope(rlp, policy, undefined, hash.subarray(1))).toThrow(TypeError);
   });
 });
