@@ -119,7 +119,8 @@ export class RelayMetrics {
   /** Follows a peer's events; call once, right after the peer is built. */
   attach(peer: WhisperPeer): void {
     this.#peer = peer;
-    peer.addEventListener('verdict', ({ detail: { verdict } }) => {
+    peer.addEventListener('verdict', ({ detail: { verdict, protocol } }) => {
+      if (protocol !== 'gossip') return; // stem and catch-up envelopes are counted when pooled (below)
       if (verdict.kind === 'accept') this.#envelopes.inc({ protocol: 'gossip', outcome: 'accepted', reason: 'valid' });
       else if (verdict.kind === 'ignore') this.#envelopes.inc({ protocol: 'gossip', outcome: 'ignored', reason: verdict.reason });
       else this.#envelopes.inc({ protocol: 'gossip', outcome: 'rejected', reason: verdict.error.code });
@@ -132,7 +133,7 @@ export class RelayMetrics {
     peer.addEventListener('envelope', ({ detail }) => {
       if (detail.from !== undefined) return; // counted by its verdict
       const key = hex(detail.envelope.hash);
-      if (this.#syncing.delete(key)) this.#envelopes.inc({ protocol: 'sync', outcome: 'accepted', reason: 'valid' });
+      if (this.#syncing.delete(key) || detail.source?.kind === 'sync') this.#envelopes.inc({ protocol: 'sync', outcome: 'accepted', reason: 'valid' });
       else this.#envelopes.inc({ protocol: 'local', outcome: 'accepted', reason: 'valid' });
     });
   }

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { ShhApi } from '../src/api/shh.ts';
 import { EnvelopePool } from '../src/core/pool.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
-import { validateEnvelope, type VerifiedEnvelope } from '../src/core/validate.ts';
+import type { VerifiedEnvelope } from '../src/core/validate.ts';
 import { WhisperPeer } from '../src/net/peer.ts';
 import { ConfiguredPeers } from '../src/net/trusted.ts';
 import type { StemSettings } from '../src/net/stem/settings.ts';
@@ -132,7 +132,7 @@ export class Relay {
     const writer = (this.#writer = new StoreWriter(store));
     const m = this.#init.metrics;
     const write = async (e: VerifiedEnvelope): Promise<void> => void (await writer.put(e));
-    const persist = m ? m.timeStore(write) : write;
+    const persist = m ? m.forPeer(m.timeStore(write)) : write;
     // --peer relays carry the whole network's traffic: no rate limit, never cut off (docs/RELAY.md "Limits").
     let configured: ConfiguredPeers | undefined;
     const peer = (this.#peer = await WhisperPeer.create({
@@ -151,7 +151,7 @@ export class Relay {
       now,
       minPow: o.minPow,
       maxSize: o.maxSize,
-      beforeForward: m ? m.forPeer(persist) : persist,
+      store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },
       onPeerConnected: (id) => this.#onPeerConnected(id),
       trusted: (id) => configured?.has(id) ?? false,
       onError,
@@ -160,12 +160,7 @@ export class Relay {
     m?.attach(peer);
     configured = new ConfiguredPeers(peer.node, o.peers);
     configured.start();
-    this.#loaded = 0;
-    const policy = peer.policy();
-    for (const row of store.live()) {
-      const v = validateEnvelope(row.rlp, policy, (h) => pool.has(h));
-      if (v.kind === 'accept' && pool.add(v.envelope)) this.#loaded++;
-    }
+    this.#loaded = await peer.admission.load(Math.floor(now() / 1000));
     pool.start();
     store.start(onError);
     this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()) });
@@ -173,9 +168,7 @@ export class Relay {
     this.#catchUp = new CatchUp({
       node: peer.node,
       pool,
-      policy: () => peer.policy(),
-      persist: m ? m.forSync(persist) : persist,
-      forward: (e) => peer.forward(e),
+      admission: peer.admission,
       withhold: (h) => peer.stem?.holds(h) ?? false,
       now,
       onError,

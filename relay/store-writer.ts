@@ -1,7 +1,9 @@
 // Group commit for the relay's store (SPEC §5: an accepted envelope is on disk before it is
 // forwarded). Puts made within one turn of the event loop are written in one transaction, one fsync
-// for all, and each put's promise settles only after the commit that holds its envelope.
+// for all, and each put's promise settles only after the commit that holds its envelope. With the
+// SQLite store under it, this is the relay's EnvelopeStore (src/core/envelope-store.ts).
 
+import type { EnvelopeStore as DurableEnvelopes } from '../src/core/envelope-store.ts';
 import type { EnvelopeStore, StoredEnvelope } from './store.ts';
 
 export interface StoreWriterInit {
@@ -19,7 +21,7 @@ interface Pending {
 // on the relay's only thread. One commit per envelope capped a relay at roughly 70-300 envelopes a
 // second and stalled its event loop for most of each second at the goal load (docs/BENCHMARKS.md
 // "Relay under load"); one commit per turn costs the same fsync for however many arrived together.
-export class StoreWriter {
+export class StoreWriter implements DurableEnvelopes {
   readonly #store: EnvelopeStore;
   readonly #maxBatch: number;
   #queue: Pending[] = [];
@@ -40,6 +42,11 @@ export class StoreWriter {
       this.#scheduled = true;
       setImmediate(() => this.flush());
     });
+  }
+
+  /** The store's live rows (reads see every committed put; call flush() first to include queued ones). */
+  live(nowSeconds: number): Iterable<StoredEnvelope> {
+    return this.#store.live(nowSeconds);
   }
 
   /** Puts waiting for their commit. */

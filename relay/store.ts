@@ -1,11 +1,13 @@
-// The relay's durable envelope store (SPEC §5: an accepted envelope is on disk before it is
-// forwarded, and survives kill -9 until it expires). SQLite through node:sqlite, WAL with
+// The relay's EnvelopeStore (src/core/envelope-store.ts; SPEC §5: an accepted envelope is on disk
+// before it is forwarded, and survives kill -9 until it expires). The relay writes through
+// store-writer.ts, which groups the puts of one turn into one commit. SQLite through node:sqlite, WAL with
 // synchronous=FULL, so a put() that returned has been fsynced; a put() that cannot write throws, and
 // the store reports when puts start failing and when they work again (onWritable), not each refusal.
 
 import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { EnvelopeStore as DurableEnvelopes } from '../src/core/envelope-store.ts';
 
 /** What the store keeps of an envelope: its identity, when it may go, and its wire bytes. */
 export interface StoredEnvelope {
@@ -80,7 +82,7 @@ function rollback(db: DatabaseSync): void {
   }
 }
 
-export class EnvelopeStore {
+export class EnvelopeStore implements DurableEnvelopes {
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #now: () => number;
@@ -246,10 +248,10 @@ export class EnvelopeStore {
     return this.get(hash) !== undefined;
   }
 
-  /** Every envelope not yet expired, soonest expiry first: what the relay re-validates at start. */
-  *live(): IterableIterator<StoredEnvelope> {
+  /** Every envelope not expired at `nowSeconds` (default: the store's clock), soonest expiry first: what the relay re-validates at start. */
+  *live(nowSeconds = this.#nowSeconds()): IterableIterator<StoredEnvelope> {
     this.#check();
-    for (const row of this.#live.iterate(this.#nowSeconds())) yield row as unknown as StoredEnvelope;
+    for (const row of this.#live.iterate(nowSeconds)) yield row as unknown as StoredEnvelope;
   }
 
   get count(): number {

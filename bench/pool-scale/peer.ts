@@ -35,9 +35,7 @@ const peer = await WhisperPeer.create({
 const catchUp = new CatchUp({
   node: peer.node,
   pool: peer.pool,
-  policy: () => peer.policy(),
-  persist: () => {},
-  forward: (e) => peer.forward(e),
+  admission: peer.admission,
   onError,
 });
 await catchUp.start();

@@ -18,6 +18,7 @@ export type WhisperErrorCode =
   | 'pow-timeout' // sealing ran out of its time budget
   | 'aborted'
   | 'pool-full'
+  | 'over-limit' // a neighbour far over its per-neighbour rate limit: counted like an invalid envelope
   | 'bad-sync' // malformed, out-of-order or over-cap catch-up sync frame (SPEC §3)
   | 'sync-limit' // a sync session hit a bound: rounds, envelopes, rejects, time
   | 'bad-announcement' // a browser-discovery announcement that is not [at, [circuit webrtc addresses of one peer]]

@@ -8,9 +8,7 @@ import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@li
 import type { PeerId } from '@libp2p/interface';
 import { GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { envelopeHash } from '../core/envelope.ts';
-import { isWhisperError } from '../core/errors.ts';
-import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope, type Verdict } from '../core/validate.ts';
-import type { RateVerdict } from './rate-limit.ts';
+import type { Admission } from './admission.ts';
 
 /**
  * Largest gossipsub RPC we read. The default (4 MiB) already fits a ceiling-sized envelope (1 MiB)
@@ -100,44 +98,17 @@ export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeo
   });
 }
 
-export interface EnvelopeValidatorInit {
-  /** The local policy at the moment of validation (minimum PoW, maximum size, now in seconds). */
-  policy: () => ValidationPolicy;
-  /** Whether the pool already holds this hash (catch-up sync may have delivered it first). */
-  isKnown: (hash: Uint8Array) => boolean;
-  /**
-   * Takes an accepted envelope into the pool before gossipsub forwards it; false (lost a race to a
-   * duplicate, pool full of higher PoW) turns the verdict into Ignore. May be async (a durable store).
-   */
-  accept: (envelope: VerifiedEnvelope, from: PeerId) => boolean | Promise<boolean>;
-  /** Sees every verdict (metrics, logs, tests). */
-  observe?: (verdict: Verdict, from: PeerId) => void;
-  /**
-   * The per-neighbour rate limit (rate-limit.ts), asked for valid envelopes new to us only, before
-   * `accept` writes anything: 'over' turns the verdict into Ignore, 'abuse' into Reject (penalised).
-   */
-  admit?: (envelope: VerifiedEnvelope, from: PeerId) => RateVerdict;
-  /** Neighbours cut off (cut-off.ts): what is still in flight from them is ignored unread. */
-  refuse?: (from: PeerId) => boolean;
-}
-
-export function envelopeValidator(init: EnvelopeValidatorInit): TopicValidatorFn {
+/**
+ * The topic validator: hands each message's data to the admission path (admission.ts), which
+ * validates, counts the sender's budget, stores and pools, and maps its outcome onto gossipsub:
+ * accepted envelopes are forwarded by gossipsub (never back to the source), ignored ones dropped
+ * quietly, rejected ones count against the sender (P4).
+ */
+export function envelopeValidator(admit: (rlp: Uint8Array, from: PeerId) => Promise<Admission>): TopicValidatorFn {
   return async (from, message) => {
-    if (init.refuse?.(from)) return TopicValidatorResult.Ignore;
-    const verdict = validateEnvelope(message.data, init.policy(), init.isKnown);
-    init.observe?.(verdict, from);
-    if (verdict.kind === 'reject') return TopicValidatorResult.Reject;
-    if (verdict.kind === 'ignore') return TopicValidatorResult.Ignore;
-    const admitted = init.admit?.(verdict.envelope, from) ?? 'ok';
-    if (admitted === 'over') return TopicValidatorResult.Ignore;
-    if (admitted === 'abuse') return TopicValidatorResult.Reject;
-    try {
-      return (await init.accept(verdict.envelope, from)) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore;
-    } catch (e) {
-      // A full pool is our limit, not the sender's fault.
-      if (isWhisperError(e, 'pool-full')) return TopicValidatorResult.Ignore;
-      throw e;
-    }
+    const r = await admit(message.data, from);
+    if (r.kind === 'accept') return TopicValidatorResult.Accept;
+    return r.kind === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
   };
 }
 

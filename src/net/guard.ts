@@ -1,11 +1,14 @@
-// What one neighbour may cost this peer over gossip (issue 8, docs/RELAY.md "Limits"): the
-// per-neighbour rate limit on valid new envelopes (rate-limit.ts) and the cut-off of neighbours
-// whose gossipsub score fell below the graylist threshold (cut-off.ts). Trusted neighbours are exempt.
+// What one neighbour may cost this peer, whatever protocol it sends envelopes on (docs/RELAY.md
+// "Limits"): the per-neighbour rate limit on valid new envelopes (rate-limit.ts) and the cut-off of
+// neighbours whose gossipsub score fell below the graylist threshold (cut-off.ts). Trusted neighbours
+// are exempt. The admission path (admission.ts) is its one caller for envelopes.
 
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { PeerId } from '@libp2p/interface';
 import type { VerifiedEnvelope } from '../core/validate.ts';
 import { CutOffList, type CutOffInit } from './cut-off.ts';
+import { GOSSIP_TOPIC } from '../core/constants.ts';
+import type { AdmissionGuard } from './admission.ts';
 import { SCORE_THRESHOLDS } from './gossip.ts';
 import type { WhisperLibp2p } from './node.ts';
 import { PeerRateLimit, type RateLimitInit, type RateVerdict } from './rate-limit.ts';
@@ -24,12 +27,12 @@ export interface NeighbourGuardInit {
 /** gossipsub internals used here: its score cache, its duplicate filter and its message id encoding. */
 type GossipInternals = {
   getScore(id: string): number;
-  score?: { scoreCache?: Map<string, unknown> };
+  score?: { scoreCache?: Map<string, unknown>; rejectInvalidMessage?(peerId: string, topic: string): void };
   seenCache?: { entries?: Map<string, unknown> };
   msgIdToStrFn?: (id: Uint8Array) => string;
 };
 
-export class NeighbourGuard {
+export class NeighbourGuard implements AdmissionGuard {
   readonly #init: NeighbourGuardInit;
   readonly #limit: PeerRateLimit | undefined;
   readonly #cutOff: CutOffList | undefined;
@@ -56,8 +59,8 @@ export class NeighbourGuard {
     return this.#init.node.services.pubsub as unknown as GossipInternals;
   }
 
-  /** The rate limit's verdict on a valid envelope new to us (EnvelopeValidatorInit.admit). */
-  admit(envelope: VerifiedEnvelope, from: PeerId): RateVerdict {
+  /** The rate limit's verdict on a valid envelope new to us, from any protocol. */
+  take(envelope: VerifiedEnvelope, from: PeerId): RateVerdict {
     const level = this.#limit?.take(from.toString(), envelope.rlp.length) ?? 'ok';
     if (level === 'ok') return level;
     if (level === 'abuse') this.penalised(from);
@@ -98,6 +101,15 @@ export class NeighbourGuard {
       this.#checking.delete(id);
       this.#cutIfGraylisted(from);
     }, 0);
+  }
+
+  /**
+   * An invalid envelope (or abuse of the rate limit) outside gossipsub, on the stem or catch-up:
+   * counted like an invalid gossip message (P4), so every protocol leads to the same cut-off.
+   */
+  penalise(from: PeerId): void {
+    this.#pubsub.score?.rejectInvalidMessage?.(from.toString(), GOSSIP_TOPIC);
+    this.penalised(from);
   }
 
   /** On every new connection: a peer in its cooldown is hung up on before gossipsub or sync get to it. Returns whether it was. */

@@ -1,16 +1,18 @@
 // The Whisper peer (SPEC §3): a libp2p node, the gossipsub envelope topic and the envelope pool as
-// one service with start() / stop(). Only envelopes that pass validateEnvelope enter the pool, and
-// every envelope newly added to the pool, whoever added it, is emitted exactly once as 'envelope'.
-// With `stem` set, envelopes this peer posts take private first hops (src/net/stem/) before gossip.
-// Neighbours are rate-limited and cut off below the graylist threshold (guard.ts), trusted ones excepted.
-// Neighbours announce their requirement (requirement.ts); the strictest trusted one is our floor.
+// one service with start() / stop(). Every envelope enters the pool through its admission path
+// (admission.ts: gossip, stem, catch-up, own posts, the store), and every envelope newly added to the
+// pool, whoever added it, is emitted exactly once as 'envelope'. With `stem` set, envelopes this peer
+// posts take private first hops (src/net/stem/) before gossip. Neighbours are rate-limited and cut off
+// below the graylist threshold (guard.ts), trusted ones excepted. Neighbours announce their
+// requirement (requirement.ts); the strictest trusted one is our floor.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { GOSSIP_TOPIC } from '../core/constants.ts';
 import { WhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
-import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
+import type { ValidationPolicy, Verdict, VerifiedEnvelope } from '../core/validate.ts';
+import { EnvelopeAdmission, type AdmissionInit, type EnvelopeSource, type Protocol } from './admission.ts';
 import type { CutOffInit } from './cut-off.ts';
 import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
 import { NeighbourGuard } from './guard.ts';
@@ -26,16 +28,18 @@ export interface EnvelopeEventDetail {
   /** The neighbour gossipsub received it from (not its author: StrictNoSign names none); undefined
    * for local posts and envelopes another component (catch-up sync, a store) put in the pool. */
   from?: PeerId;
+  /** How it came (admission.ts); undefined when something other than admission added it to the pool. */
+  source?: EnvelopeSource;
 }
 
 export interface WhisperPeerEvents {
   envelope: CustomEvent<EnvelopeEventDetail>;
   'peer:connect': CustomEvent<PeerId>;
   'peer:disconnect': CustomEvent<PeerId>;
-  /** Every gossip validation outcome, for metrics and tests. */
-  verdict: CustomEvent<{ verdict: Verdict; from: PeerId }>;
+  /** Every validation outcome of an envelope from a neighbour (gossip, stem, catch-up), for metrics and tests. */
+  verdict: CustomEvent<{ verdict: Verdict; from: PeerId; protocol: Protocol }>;
   /** A valid new envelope over a neighbour's rate limit: 'over' ignored, 'abuse' rejected (penalised). */
-  'rate-limited': CustomEvent<{ from: PeerId; level: Exclude<RateVerdict, 'ok'> }>;
+  'rate-limited': CustomEvent<{ from: PeerId; level: Exclude<RateVerdict, 'ok'>; protocol: Protocol }>;
   /** A neighbour fell below the graylist threshold: hung up on and refused until `until` (ms). */
   'cut-off': CustomEvent<{ peer: PeerId; until: number }>;
   /** A neighbour announced its requirement (undefined: it left); the floor may have changed. */
@@ -60,11 +64,11 @@ export interface WhisperPeerInit {
    */
   onPeerConnected?: (peerId: PeerId) => void | Promise<void>;
   /**
-   * Awaited after an envelope from the network passed validation, before it enters the pool and
-   * before gossipsub forwards it: the relay and the browser make it durable here (SPEC §5). A throw
-   * keeps it out of the pool and stops the forward (the verdict becomes Ignore).
+   * The durable store (src/core/envelope-store.ts): admission writes every envelope here after it
+   * passed validation, before it enters the pool and before it is forwarded (SPEC §5). A failed write
+   * keeps it out of the pool and stops the forward (gossip: Ignore; own post: 'not-stored').
    */
-  beforeForward?: (envelope: VerifiedEnvelope) => void | Promise<void>;
+  store?: AdmissionInit['store'];
   onError?: (error: unknown) => void;
   /**
    * Private first hops (Dandelion++, issue 7): serve `/shh/6/stem/1.0.0` and, while `enabled`
@@ -95,7 +99,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   readonly #ownsPool: boolean;
   readonly #init: WhisperPeerInit;
   #started = false;
-  #adding: PeerId | undefined;
+  readonly #admission: EnvelopeAdmission;
   readonly #stem: Stem | undefined;
   #stemEnabled: boolean;
   readonly #guard: NeighbourGuard;
@@ -122,7 +126,6 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
       ...(init.trusted ? { trusted: init.trusted } : {}),
       ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {}),
       ...(init.cutOff !== undefined ? { cutOff: init.cutOff } : {}),
-      onLimited: (from, level) => this.safeDispatchEvent('rate-limited', { detail: { from, level } }),
       onCut: (peer, until) => this.safeDispatchEvent('cut-off', { detail: { peer, until } }),
       ...(init.onError ? { onError: init.onError } : {}),
     });
@@ -136,25 +139,36 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
       onRequirement: (peer, requirement) => this.safeDispatchEvent('requirement', { detail: { peer, requirement } }),
       ...(init.onError ? { onError: init.onError } : {}),
     });
+    this.#admission = new EnvelopeAdmission({
+      pool: this.pool,
+      ...(init.store ? { store: init.store } : {}),
+      rules: this.#policy,
+      guard: this.#guard,
+      stem: () => this.#stem,
+      forward: (envelope, source) => this.#forward(envelope, source),
+      onVerdict: (verdict, { peer, kind }) => this.safeDispatchEvent('verdict', { detail: { verdict, from: peer, protocol: kind } }),
+      onLimited: ({ peer, kind }, level) => this.safeDispatchEvent('rate-limited', { detail: { from: peer, level, protocol: kind } }),
+      ...(init.onError ? { onError: init.onError } : {}),
+    });
     if (init.stem) {
       const pubsub = node.services.pubsub;
       this.#stem = new Stem(
         {
           node,
-          pool: this.pool,
-          policy: () => this.policy(),
+          admission: this.#admission,
           gossip: async (rlp) => void (await pubsub.publish(GOSSIP_TOPIC, rlp)),
-          ...(init.beforeForward ? { persist: init.beforeForward } : {}),
-          penalise: (peer) => {
-            (pubsub as unknown as GossipScoreAccess).score?.rejectInvalidMessage?.(peer.toString(), GOSSIP_TOPIC);
-            this.#guard.penalised(peer);
-          },
+          penalise: (peer) => this.#guard.penalise(peer),
           score: (peer) => this.score(peer),
           ...(init.onError ? { onError: init.onError } : {}),
         },
         { clock: systemClock(this.#now), ...init.stem },
       );
     }
+  }
+
+  /** The one path into this peer's pool (catch-up, the store at start-up and the mix layer use it too). */
+  get admission(): EnvelopeAdmission {
+    return this.#admission;
   }
 
   /** The stem service, when this peer was built with `stem`. */
@@ -243,25 +257,15 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
 
   async start(): Promise<void> {
     if (this.#started) return;
-    this.pool.addEventListener('added', this.#onAdded);
+    this.#admission.addEventListener('envelope', this.#onAdmitted);
+    this.#admission.start();
     if (this.#ownsPool) this.pool.start();
     if (this.#ownsNode) await this.node.start();
     this.node.addEventListener('peer:connect', this.#onConnect);
     this.node.addEventListener('peer:disconnect', this.#onDisconnect);
     joinTopic(
       this.node.services.pubsub,
-      envelopeValidator({
-        policy: () => this.#policy.penalty(),
-        // Our own envelope still on the stem is in the pool, yet its fluff must pass here like anywhere.
-        isKnown: (hash) => this.pool.has(hash) && !this.#stem?.holds(hash),
-        accept: (envelope, from) => this.#acceptFromNetwork(envelope, from),
-        observe: (verdict, from) => {
-          if (verdict.kind === 'reject') this.#guard.penalised(from);
-          this.safeDispatchEvent('verdict', { detail: { verdict, from } });
-        },
-        admit: (envelope, from) => (this.#policy.below(envelope) ? 'over' : this.#guard.admit(envelope, from)),
-        refuse: (from) => this.#guard.isCut(from),
-      }),
+      envelopeValidator((rlp, peer) => this.#admission.admit(rlp, { source: { kind: 'gossip', peer } })),
     );
     await this.#stem?.start();
     await this.#policy.start();
@@ -280,43 +284,27 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     if (this.node.status === 'started') leaveTopic(this.node.services.pubsub);
     if (this.#ownsNode) await this.node.stop();
     if (this.#ownsPool) this.pool.stop();
-    this.pool.removeEventListener('added', this.#onAdded);
+    this.#admission.stop();
+    this.#admission.removeEventListener('envelope', this.#onAdmitted);
   }
 
   /**
-   * Posts one sealed envelope: validates it against the local policy, makes it durable
-   * (`beforeForward`), adds it to the pool, then gossips it, or hands it to the stem when stem routing
-   * is on (it leaves after the release delay; the result does not wait for that). Throws
+   * Posts one sealed envelope through admission (source 'own'): validates it against the local
+   * policy, makes it durable, adds it to the pool, then gossips it, or hands it to the stem when stem
+   * routing is on (it leaves after the release delay; the result does not wait for that). Throws
    * WhisperError: the validation error, 'duplicate' if the pool has it, 'expired' if it expired
-   * within the tolerance, 'not-stored' if the write failed. Returns the verified envelope (its hash
-   * is the result of shh_post).
+   * within the tolerance, 'not-stored' if the write failed, 'pool-full'. Returns the verified
+   * envelope (its hash is the result of shh_post).
    */
   async publish(rlp: Uint8Array): Promise<VerifiedEnvelope> {
     if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
     if (!this.#started) throw new Error('WhisperPeer is not started');
-    const has = (hash: Uint8Array): boolean => this.pool.has(hash);
-    const policy = this.policy();
-    const verdict = validateEnvelope(rlp, policy, has);
-    if (verdict.kind === 'reject') throw this.#policy.postError(verdict.error, rlp, policy, has);
-    if (verdict.kind === 'ignore')
-      throw verdict.reason === 'duplicate'
-        ? new WhisperError('duplicate', 'failed to add envelope: already known')
-        : new WhisperError('expired', 'failed to add envelope: expired');
-    // Durable first, like envelopes from the network: a failed write sends nothing.
-    if (this.#init.beforeForward) {
-      try {
-        await this.#init.beforeForward(verdict.envelope);
-      } catch (e) {
-        throw new WhisperError('not-stored', `envelope not stored, not sent: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    if (!this.pool.add(verdict.envelope)) throw new WhisperError('duplicate', 'failed to add envelope');
-    if (this.#stem && this.#stemEnabled) {
-      this.#stem.originate(verdict.envelope);
-      return verdict.envelope;
-    }
-    await this.node.services.pubsub.publish(GOSSIP_TOPIC, verdict.envelope.rlp);
-    return verdict.envelope;
+    const r = await this.#admission.admit(rlp, { source: { kind: 'own' } });
+    if (r.kind === 'accept' || r.kind === 'held') return r.envelope;
+    if (r.kind === 'reject') throw r.error;
+    if (r.reason === 'expired') throw new WhisperError('expired', 'failed to add envelope: expired');
+    if (r.reason === 'pool-full') throw new WhisperError('pool-full', 'failed to add envelope: the pool is full of envelopes with higher PoW');
+    throw new WhisperError('duplicate', 'failed to add envelope: already known');
   }
 
   /**
@@ -333,34 +321,20 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     }
   }
 
-  // Durable first: an envelope whose write fails never enters the pool, so nothing is held (or
-  // offered to catch-up peers) that a restart would lose. A concurrent duplicate writes twice (the
-  // store's put is idempotent) and then loses the pool race harmlessly.
-  async #acceptFromNetwork(envelope: VerifiedEnvelope, from: PeerId): Promise<boolean> {
-    if (this.#init.beforeForward) {
-      try {
-        await this.#init.beforeForward(envelope);
-      } catch (e) {
-        this.#init.onError?.(e);
-        return false;
-      }
-    }
-    // Seen spreading: lifts the embargo. Our own envelope is in the pool already, and is forwarded.
-    const held = this.#stem?.settle(envelope.hash);
-    this.#adding = from;
-    try {
-      return this.pool.add(envelope) || held === 'own';
-    } finally {
-      this.#adding = undefined;
-    }
+  // Where admission sends what it accepted (gossip forwards are gossipsub's own): an own post takes
+  // the stem when it is on, else gossip; a relayed stem envelope at its fluff, and one catch-up
+  // brought, are published on gossip.
+  async #forward(envelope: VerifiedEnvelope, source: EnvelopeSource): Promise<void> {
+    if (source.kind !== 'own') return this.forward(envelope);
+    if (this.#stem && this.#stemEnabled) return this.#stem.originate(envelope);
+    await this.node.services.pubsub.publish(GOSSIP_TOPIC, envelope.rlp);
   }
 
-  // The pool dispatches 'added' synchronously inside add(), so #adding names the source of exactly
-  // the add() this peer made; adds by anyone else (sync, a store) arrive with no source.
-  readonly #onAdded = (evt: Event): void => {
-    const envelope = (evt as CustomEvent<VerifiedEnvelope>).detail;
-    if (this.#adding === undefined) this.#stem?.settle(envelope.hash); // sync or a store brought it
-    const detail: EnvelopeEventDetail = this.#adding ? { envelope, from: this.#adding } : { envelope };
+  readonly #onAdmitted = (evt: CustomEvent<{ envelope: VerifiedEnvelope; source?: EnvelopeSource }>): void => {
+    const { envelope, source } = evt.detail;
+    const detail: EnvelopeEventDetail = { envelope };
+    if (source?.kind === 'gossip') detail.from = source.peer;
+    if (source) detail.source = source;
     this.safeDispatchEvent('envelope', { detail });
   };
 
@@ -381,5 +355,3 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   };
 }
 
-/** gossipsub's scorer: counting an invalid stem envelope like an invalid gossip one (P4). */
-type GossipScoreAccess = { score?: { rejectInvalidMessage?(peerId: string, topic: string): void } };

@@ -12,7 +12,8 @@ import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW } from '../core/constants.ts'
 import { isWhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import type { PoolSealOptions, PowPool } from '../core/pow-pool.ts';
-import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
+import type { VerifiedEnvelope } from '../core/validate.ts';
+import { EnvelopeAdmission } from '../net/admission.ts';
 import type { Announcement } from '../net/announcement.ts';
 import { NeighbourKeeper, type NeighbourInit } from '../net/neighbours.ts';
 import { relayDialAllowed, type WhisperNodeInit } from '../net/node.ts';
@@ -232,11 +233,9 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     const now = Math.floor(this.#now() / 1000);
     // The policy the peer will apply, so the pool holds nothing the network would refuse.
     const policy = { minPow: this.#minPow ?? DEFAULT_MIN_POW, maxSize: this.#maxSize ?? DEFAULT_MAX_MESSAGE_SIZE, now };
-    for (const row of await this.#store.live(now)) {
-      const v = row.rlp instanceof Uint8Array ? validateEnvelope(row.rlp, policy, (h) => pool.has(h)) : undefined;
-      // A row that no longer passes (damaged, or quietly expired) has no reason to stay on disk.
-      if (v?.kind !== 'accept' || !pool.add(v.envelope)) await this.#store.removeRow(row.hash).catch(this.#onError);
-    }
+    // The admission path's load, before any network exists: a row that no longer passes (damaged,
+    // or quietly expired) has no reason to stay on disk, and is discarded.
+    await new EnvelopeAdmission({ pool, store: this.#store, rules: { current: () => policy }, onError: this.#onError }).load(now, policy);
     await this.#sweepStore();
   }
 
@@ -252,7 +251,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       now: this.#now,
       ...(this.#minPow !== undefined ? { minPow: this.#minPow } : {}),
       ...(this.#maxSize !== undefined ? { maxSize: this.#maxSize } : {}),
-      beforeForward: (e) => store.put(e),
+      store,
       onError: this.#onError,
       trusted: (id) => configured?.has(id) ?? false,
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {} } }),
@@ -262,10 +261,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     const catchUp = new CatchUp({
       node: peer.node,
       pool,
-      policy: () => peer.policy(),
-      persist: (e) => store.put(e),
+      admission: peer.admission,
       withhold: (h) => peer.stem?.holds(h) ?? false,
-      forward: (e) => peer.forward(e),
       now: this.#now,
       onError: this.#onError,
     });

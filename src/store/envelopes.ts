@@ -1,19 +1,16 @@
-// The peer's durable envelope pool (docs/PROTOCOL.md §1 pool, §5 "on disk before forwarded", for the browser):
-// object store `envelopes` of src/store/db.ts, keyed by the hash in 0x hex, indexed by expiry.
-// put() resolves only once its transaction committed with strict durability; rows are raw wire bytes
-// that the loader re-validates, so nothing read back is trusted more than a network envelope.
+// The browser's EnvelopeStore (src/core/envelope-store.ts; docs/PROTOCOL.md §1.5 pool, §5.3 "on disk
+// before forwarded"): object store `envelopes` of src/store/db.ts, keyed by the hash in 0x hex, indexed
+// by expiry. put() resolves only once its transaction committed with strict durability; rows are raw
+// wire bytes that the loader (src/net/admission.ts) re-validates, so nothing read back is trusted
+// more than a network envelope.
 
 import { toHex } from '../core/bytes.ts';
+import type { EnvelopeStore as DurableEnvelopes, StorableEnvelope } from '../core/envelope-store.ts';
 import type { EnvelopeRow, WhisperDatabase } from './db.ts';
 
-/** What a row is made from: any envelope with its wire bytes, hash and expiry. */
-export interface StorableEnvelope {
-  readonly rlp: Uint8Array;
-  readonly hash: Uint8Array;
-  readonly expiry: number;
-}
+export type { StorableEnvelope } from '../core/envelope-store.ts';
 
-export class EnvelopeStore {
+export class EnvelopeStore implements DurableEnvelopes {
   readonly #db: WhisperDatabase;
 
   constructor(db: WhisperDatabase) {
@@ -39,6 +36,11 @@ export class EnvelopeStore {
   async removeRow(key: string): Promise<void> {
     const tx = this.#db.transaction('envelopes', 'readwrite');
     await Promise.all([tx.store.delete(key), tx.done]);
+  }
+
+  /** Deletes a row the loader refused, by its stored key (it may not even decode). */
+  async discard(row: EnvelopeRow): Promise<void> {
+    await this.removeRow(row.hash);
   }
 
   /** Rows whose expiry is at or after `nowSeconds` (the pool keeps an envelope through its expiry second). */

@@ -49,9 +49,7 @@ async function createNodes(
     catchUp = new CatchUp({
       node: peer.node,
       pool: peer.pool,
-      policy: () => peer.policy(),
-      persist: () => {},
-      forward: (e) => peer.forward(e),
+      admission: peer.admission,
       ...(withhold ? { withhold } : {}),
       ...(sync ? { sync } : {}),
       now: clock,

@@ -130,8 +130,10 @@ describe('WhisperPeer: seams', () => {
     const [a, c] = (running = await createPeers(2));
     // the middle peer cannot make envelopes durable: it must not pass them on.
     const [b] = await createPeers(1, {
-      beforeForward: () => {
-        throw new Error('disk full');
+      store: {
+        put: () => {
+          throw new Error('disk full');
+        },
       },
     });
     running.push(b!);

@@ -4,6 +4,7 @@
 // whole backlog arrives; a session that timed out having delivered nothing still ends the catch-up.
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateEnvelope } from '../../src/core/validate.ts';
+import { EnvelopeAdmission } from '../../src/net/admission.ts';
 import { CatchUp, MAX_SESSIONS_PER_SYNC } from '../../src/net/sync/catch-up.ts';
 import type { WhisperPeer } from '../../src/net/peer.ts';
 import { connect, createPeers, envelopeRlp, now, sleep } from './helpers.ts';
@@ -29,14 +30,20 @@ async function pair(persistMs: number, held: number, refuse = false) {
     new CatchUp({
       node: p.node,
       pool: p.pool,
-      policy: () => p.policy(),
-      // The slow side: a durable write that takes persistMs (an fsync under load).
-      persist: slow
-        ? () =>
-            sleep(persistMs).then(() => {
-              if (refuse) throw new Error('disk full');
-            })
-        : () => {},
+      admission: new EnvelopeAdmission({
+        pool: p.pool,
+        rules: { current: () => p.policy() },
+        // The slow side: a durable write that takes persistMs (an fsync under load).
+        store: {
+          put: slow
+            ? () =>
+                sleep(persistMs).then(() => {
+                  if (refuse) throw new Error('disk full');
+                })
+            : () => {},
+        },
+        onError: (e) => errors.push(e),
+      }),
       sync: { sessionTimeout: SESSION_TIMEOUT, batchEnvelopes: 4 },
       onError: (e) => errors.push(e),
       now,

@@ -67,8 +67,7 @@ async function victim(held = 40): Promise<{ peer: WhisperPeer; catchUp: CatchUp;
   const init: CatchUpInit = {
     node: peer!.node,
     pool: peer!.pool,
-    policy: () => peer!.policy(),
-    persist: () => {},
+    admission: peer!.admission,
     now,
     sync: { ioTimeout: IO_TIMEOUT, sessionTimeout: SESSION_TIMEOUT },
     onError: (e) => {
@@ -261,7 +260,7 @@ describe('catch-up against a lying peer: slow drip', () => {
     });
     const [honest] = await createPeers(1);
     running.push(honest!);
-    const honestCatchUp = new CatchUp({ node: honest!.node, pool: honest!.pool, policy: () => honest!.policy(), persist: () => {}, now });
+    const honestCatchUp = new CatchUp({ node: honest!.node, pool: honest!.pool, admission: honest!.admission, now });
     await honestCatchUp.start();
     running.push({ stop: () => honestCatchUp.stop() });
     await connect(honest!, v.peer);

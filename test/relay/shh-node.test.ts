@@ -1,4 +1,4 @@
-// The relay's ShhNode: post stores (through the peer's beforeForward, as the relay wires it) before
+// The relay's ShhNode: post stores (through the peer's store, as the relay wires it) before
 // it pools and gossips; a failed write refuses the envelope.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ let pow: PowPool;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shh-node-'));
   store = undefined;
-  peer = await WhisperPeer.create({ now: clock, nodeInit: { role: 'test' }, minPow: 0, beforeForward: (e) => void store?.put(e) });
+  peer = await WhisperPeer.create({ now: clock, nodeInit: { role: 'test' }, minPow: 0, store: { put: (e) => void store?.put(e) } });
   await peer.start();
   pow = new PowPool({ spawn: () => { throw new Error('no workers in this test'); }, size: 1 });
 });

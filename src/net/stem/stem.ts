@@ -3,15 +3,16 @@
 // until a diffuser fluffs it. Invariants: a stem frame is the bare envelope RLP, whoever made it, so
 // relayed and own envelopes look alike; every held envelope has an embargo timer that fluffs it unless
 // it is seen spreading first, so a dropped stem loses nothing; a peer forwards an envelope on the stem
-// at most once (a second visit fluffs it), so no stem loops forever; stem envelopes are validated like
-// gossip (SPEC §1) and an invalid one penalises its sender.
+// at most once (a second visit fluffs it), so no stem loops forever; stem envelopes go through the one
+// admission path (../admission.ts: validation, the sender's budget and cut-off) before they are held,
+// and through it again (durable, pooled, gossiped) when a relayed one is fluffed.
 
 import { TypedEventEmitter, type Connection, type Libp2p, type PeerId, type Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
 import { bytesToKey } from '../../core/bytes.ts';
 import { MAX_MESSAGE_SIZE_CEILING } from '../../core/constants.ts';
-import type { EnvelopePool } from '../../core/pool.ts';
-import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../../core/validate.ts';
+import type { VerifiedEnvelope } from '../../core/validate.ts';
+import type { EnvelopeAdmission } from '../admission.ts';
 import { systemClock, type StemClock } from './clock.ts';
 import { Random, type RandomBytes } from './random.ts';
 import { OutboundStreams } from './outbound.ts';
@@ -23,13 +24,11 @@ export type StemNode = Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'ge
 /** What the stem needs of the peer it serves (WhisperPeer wires these). */
 export interface StemHost {
   node: StemNode;
-  pool: EnvelopePool;
-  policy(): ValidationPolicy;
-  /** Publishes on gossipsub (the fluff). */
+  /** Admits what arrives on the stem (source 'stem': held) and releases relayed envelopes at their fluff. */
+  admission: Pick<EnvelopeAdmission, 'admit' | 'release'>;
+  /** Publishes an own envelope on gossipsub (the fluff; relayed ones go through admission.release). */
   gossip(rlp: Uint8Array): Promise<void>;
-  /** Makes an envelope durable before it enters the pool (WhisperPeer's beforeForward). */
-  persist?(e: VerifiedEnvelope): void | Promise<void>;
-  /** Counts an invalid envelope against `peer`, as gossip would (gossipsub P4). */
+  /** Counts a protocol violation (an oversize frame) against `peer`, as gossip would (gossipsub P4). */
   penalise(peer: PeerId): void;
   /** The gossip score of a peer: negative peers are not chosen as successors. */
   score?(peer: PeerId): number;
@@ -67,6 +66,8 @@ export interface StemEvents {
 interface Held {
   envelope: VerifiedEnvelope;
   own: boolean;
+  /** The predecessor a relayed envelope came from. */
+  from?: PeerId;
   cancel: Array<() => void>;
   /** Own envelope that came back on the stem once already. */
   returned?: boolean;
@@ -209,15 +210,14 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     const key = bytesToKey(e.hash);
     if (!this.#isHeld(held)) return;
     this.#forget(key, held);
-    const pool = this.#host.pool;
     try {
-      if (!held.own) {
-        if (pool.has(e.hash)) return; // it spread meanwhile
-        await this.#host.persist?.(e);
-        if (!pool.add(e)) return;
+      if (held.own) {
+        this.#emit({ action: 'fluff', hash: e.hash, own: true, reason });
+        await this.#host.gossip(e.rlp);
+        return;
       }
-      this.#emit({ action: 'fluff', hash: e.hash, own: held.own, reason });
-      await this.#host.gossip(e.rlp);
+      // Durable, pooled and gossiped by the admission path, unless it spread meanwhile.
+      if (await this.#host.admission.release(e, held.from!)) this.#emit({ action: 'fluff', hash: e.hash, own: false, reason });
     } catch (err) {
       this.#host.onError?.(err);
     }
@@ -228,7 +228,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     const from = connection.remotePeer;
     const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_SIZE_CEILING + 64 });
     try {
-      while (this.#started) this.#receive((await lp.read({ signal: this.#stop.signal })).subarray(), from);
+      while (this.#started) await this.#receive((await lp.read({ signal: this.#stop.signal })).subarray(), from);
     } catch (err) {
       // The end of the stream, our stop, or a frame over the size bound (the sender broke the protocol).
       if (isOversize(err)) this.#host.penalise(from);
@@ -236,17 +236,16 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     }
   }
 
-  #receive(rlp: Uint8Array, from: PeerId): void {
+  async #receive(rlp: Uint8Array, from: PeerId): Promise<void> {
     if (!this.#started) return;
-    const pool = this.#host.pool;
-    // A held envelope is in the pool when it is our own: let it through to the loop check below.
-    const verdict = validateEnvelope(rlp, this.#host.policy(), (h) => pool.has(h) && !this.holds(h));
+    // Admission lets a held own envelope through (it is in the pool) to the loop check below.
+    const verdict = await this.#host.admission.admit(rlp, { source: { kind: 'stem', peer: from } });
+    if (!this.#started) return;
     if (verdict.kind === 'reject') {
-      this.#host.penalise(from);
       this.#emit({ action: 'reject', hash: new Uint8Array(0), own: false, from });
       return;
     }
-    if (verdict.kind === 'ignore') return;
+    if (verdict.kind !== 'held') return;
     const e = verdict.envelope;
     const key = bytesToKey(e.hash);
     const again = this.#held.get(key);
@@ -260,7 +259,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
       if (d.kind === 'fluff') return void this.#fluff(again, d.reason);
       return void this.#send(again, d.to);
     }
-    const held: Held = { envelope: e, own: false, cancel: [] };
+    const held: Held = { envelope: e, own: false, from, cancel: [] };
     this.#held.set(key, held);
     const d = this.#routes.forRelay(from.toString(), this.#candidates());
     if (d.kind === 'fluff') return void this.#fluff(held, d.reason);

@@ -1,24 +1,24 @@
 // Catch-up sync bound to an envelope pool (SPEC §3), for the relay and the browser peer alike:
-// mirrors the pool into the ordered item set /shh/6/sync/1.0.0 reconciles, and takes envelopes a
-// peer sends like gossip does: validate, make durable, then pool. A failed write refuses the envelope
+// mirrors the pool into the ordered item set /shh/6/sync/1.0.0 reconciles, and hands envelopes a
+// peer sends to the one admission path (../admission.ts, source 'sync'), which validates, counts the
+// sender's budget, makes them durable, pools and forwards them. A failed write refuses the envelope
 // (our disk, not the peer's fault). Callers initiate on their outbound connections.
 
 import type { PeerId } from '@libp2p/interface';
 import { bytesToKey } from '../../core/bytes.ts';
 import { isWhisperError } from '../../core/errors.ts';
 import type { EnvelopePool } from '../../core/pool.ts';
-import { validateEnvelope, type ValidationPolicy, type VerifiedEnvelope } from '../../core/validate.ts';
+import type { VerifiedEnvelope } from '../../core/validate.ts';
+import type { EnvelopeAdmission } from '../admission.ts';
 import { SortedItems } from './items.ts';
 import { SYNC_DEFAULTS, SyncService, type ReceiveVerdict, type SyncInit, type SyncNode } from './service.ts';
 
 export interface CatchUpInit {
   node: SyncNode;
+  /** The pool admission fills; mirrored into the reconciled set. */
   pool: EnvelopePool;
-  policy: () => ValidationPolicy;
-  /** Makes an accepted envelope durable before it enters the pool; a throw or rejection refuses it. */
-  persist: (e: VerifiedEnvelope) => void | Promise<void>;
-  /** Passes an envelope accepted from a sync session on to gossip (WhisperPeer.forward). */
-  forward?: (e: VerifiedEnvelope) => void | Promise<void>;
+  /** The peer's admission path: validates, stores, pools and forwards what a peer sends (source 'sync'). */
+  admission: Pick<EnvelopeAdmission, 'admit'>;
   /**
    * Envelopes to keep out of catch-up for now: our own posts still on their private stem
    * (Stem.holds). Offering one to a syncing peer would name us as its author (docs/PRIVACY.md), so
@@ -117,20 +117,16 @@ export class CatchUp {
   }
 
   async #receive(rlp: Uint8Array, from: PeerId): Promise<ReceiveVerdict> {
-    const pool = this.#init.pool;
-    const verdict = validateEnvelope(rlp, this.#init.policy(), (h) => pool.has(h));
-    if (verdict.kind !== 'accept') return verdict.kind;
     try {
-      await this.#init.persist(verdict.envelope);
-      if (!pool.add(verdict.envelope)) return 'ignore';
-      void Promise.resolve(this.#init.forward?.(verdict.envelope)).catch((e: unknown) => this.#init.onError?.(e));
+      const r = await this.#init.admission.admit(rlp, { source: { kind: 'sync', peer: from } });
+      if (r.kind !== 'accept') return r.kind === 'reject' ? 'reject' : 'ignore';
       const key = from.toString();
       const n = this.#acceptedFrom.get(key);
       if (n !== undefined) this.#acceptedFrom.set(key, n + 1);
       return 'accept';
     } catch (e) {
       this.#init.onError?.(e);
-      return 'ignore'; // our disk or our pool, not the peer's fault
+      return 'ignore'; // our failure, not the peer's fault
     }
   }
 
