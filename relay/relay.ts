@@ -9,7 +9,7 @@ import { ShhApi } from '../src/api/shh.ts';
 import { EnvelopePool } from '../src/core/pool.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../src/core/validate.ts';
-import { WhisperPeer } from '../src/net/peer.ts';
+import { WhisperPeer, type WhisperPeerInit } from '../src/net/peer.ts';
 import { ConfiguredPeers } from '../src/net/trusted.ts';
 import type { StemSettings } from '../src/net/stem/settings.ts';
 import { CatchUp } from '../src/net/sync/catch-up.ts';
@@ -52,6 +52,8 @@ export interface RelayInit extends Partial<RelayOptions> {
   onRelayLearnt?: (record: RelayRecord) => void;
   /** Prometheus metrics (metrics.ts): libp2p's and the relay's; none by default. */
   metrics?: RelayMetrics;
+  /** The per-neighbour budget over every protocol (RATE_LIMIT_DEFAULTS; tests tighten it). */
+  rateLimit?: WhisperPeerInit['rateLimit'];
 }
 
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
@@ -154,6 +156,7 @@ export class Relay {
       store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },
       onPeerConnected: (id) => this.#onPeerConnected(id),
       trusted: (id) => configured?.has(id) ?? false,
+      ...(this.#init.rateLimit !== undefined ? { rateLimit: this.#init.rateLimit } : {}),
       onError,
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {}, randomBytes: this.#init.randomBytes ?? webRandom } }),
     }));

@@ -49,10 +49,14 @@ export interface ProtocolRules {
 }
 
 /** One row per protocol; a new protocol (the mix layer) adds its row and calls admit(). */
+// Every protocol draws on the same budget and leads to the same cut-off: a flooder gains nothing by
+// switching protocol. The same validation too: an honest neighbour behind a laxer relay is ignored,
+// not penalised, whichever way its envelopes come (boundary envelopes of two clocks a little apart
+// are ignored as quietly expired, never counted).
 export const PROTOCOLS: Record<Protocol, ProtocolRules> = {
   gossip: { validation: 'network', budget: true, penalty: 'gossipsub', hold: false },
-  stem: { validation: 'strict', budget: false, penalty: 'here', hold: true },
-  sync: { validation: 'strict', budget: false, penalty: 'none', hold: false },
+  stem: { validation: 'network', budget: true, penalty: 'here', hold: true },
+  sync: { validation: 'network', budget: true, penalty: 'here', hold: false },
 };
 
 /** The peer's validation policy (peer-policy.ts implements it). */

@@ -9,7 +9,7 @@ import type { VerifiedEnvelope } from '../core/validate.ts';
 import { CutOffList, type CutOffInit } from './cut-off.ts';
 import { GOSSIP_TOPIC } from '../core/constants.ts';
 import type { AdmissionGuard } from './admission.ts';
-import { SCORE_THRESHOLDS } from './gossip.ts';
+import { SCORE_THRESHOLDS, TOPIC_SCORE } from './gossip.ts';
 import type { WhisperLibp2p } from './node.ts';
 import { PeerRateLimit, type RateLimitInit, type RateVerdict } from './rate-limit.ts';
 
@@ -32,11 +32,16 @@ type GossipInternals = {
   msgIdToStrFn?: (id: Uint8Array) => string;
 };
 
+/** Peers whose penalties outside gossipsub are remembered; the least recently struck is dropped beyond this. */
+const MAX_STRIKES = 4096;
+
 export class NeighbourGuard implements AdmissionGuard {
   readonly #init: NeighbourGuardInit;
   readonly #limit: PeerRateLimit | undefined;
   readonly #cutOff: CutOffList | undefined;
   readonly #checking = new Set<string>();
+  /** Penalties counted here (stem, catch-up), gossipsub's P4 rule: a peer that never joined gossip has no gossipsub score. */
+  readonly #strikes = new Map<string, { n: number; at: number }>();
   #active = false;
 
   constructor(init: NeighbourGuardInit) {
@@ -108,8 +113,26 @@ export class NeighbourGuard implements AdmissionGuard {
    * counted like an invalid gossip message (P4), so every protocol leads to the same cut-off.
    */
   penalise(from: PeerId): void {
-    this.#pubsub.score?.rejectInvalidMessage?.(from.toString(), GOSSIP_TOPIC);
+    const id = from.toString();
+    this.#pubsub.score?.rejectInvalidMessage?.(id, GOSSIP_TOPIC);
+    const s = this.#strikes.get(id);
+    const n = (s ? this.#decayed(s) : 0) + 1;
+    this.#strikes.delete(id); // re-inserted: Map order is least recently struck first
+    while (this.#strikes.size >= MAX_STRIKES) this.#strikes.delete(this.#strikes.keys().next().value!);
+    this.#strikes.set(id, { n, at: performance.now() });
     this.penalised(from);
+  }
+
+  // P4 as gossipsub computes it: weight x counter^2, the counter decaying each second.
+  #strikeScore(id: string): number {
+    const s = this.#strikes.get(id);
+    if (!s) return 0;
+    const n = this.#decayed(s);
+    return TOPIC_SCORE.invalidMessageDeliveriesWeight * n * n;
+  }
+
+  #decayed(s: { n: number; at: number }): number {
+    return s.n * TOPIC_SCORE.invalidMessageDeliveriesDecay ** Math.floor((performance.now() - s.at) / 1000);
   }
 
   /** On every new connection: a peer in its cooldown is hung up on before gossipsub or sync get to it. Returns whether it was. */
@@ -124,7 +147,8 @@ export class NeighbourGuard implements AdmissionGuard {
     if (!this.#active || !this.#cutOff || this.#cutOff.isCut(id)) return;
     const pubsub = this.#pubsub;
     pubsub.score?.scoreCache?.delete(id);
-    if (pubsub.getScore(id) >= SCORE_THRESHOLDS.graylistThreshold || this.isTrusted(from)) return;
+    const score = Math.min(pubsub.getScore(id), this.#strikeScore(id));
+    if (score >= SCORE_THRESHOLDS.graylistThreshold || this.isTrusted(from)) return;
     const until = this.#cutOff.cut(id);
     this.#init.onCut?.(from, until);
     this.#init.node.hangUp(from).catch((e: unknown) => this.#init.onError?.(e));

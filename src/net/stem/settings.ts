@@ -37,6 +37,16 @@ export interface StemSettings {
   releaseDelayMs: number;
   /** Deadline to open a stem stream and write the envelope; a failed hop falls back to fluffing here. */
   sendTimeoutMs: number;
+  /**
+   * Envelopes relayed for others that we hold (each until its embargo or its fluff), at most: beyond
+   * it a new one is fluffed at once, which costs that envelope some privacy and loses nothing. Held
+   * envelopes are outside the pool's byte bound, so this is what bounds their memory.
+   */
+  maxHeld: number;
+  /** The same, per predecessor: one neighbour cannot take the whole held set. */
+  maxHeldPerSender: number;
+  /** Bytes (RLP) of the held relayed envelopes, at most. */
+  maxHeldBytes: number;
 }
 
 export const DEFAULT_STEM_SETTINGS: StemSettings = {
@@ -48,6 +58,11 @@ export const DEFAULT_STEM_SETTINGS: StemSettings = {
   embargoMeanMs: 5_000,
   releaseDelayMs: 1_000,
   sendTimeoutMs: 5_000,
+  // An honest predecessor relays part of the network's goal load (100 envelopes a second) for about
+  // one embargo (5-10 s): a few hundred held; a relay holds for a few dozen predecessors at a time.
+  maxHeld: 4096,
+  maxHeldPerSender: 512,
+  maxHeldBytes: 64 * 1024 * 1024,
 };
 
 /** Defaults overlaid with `partial`, checked: RangeError names the setting. */
@@ -56,6 +71,8 @@ export function stemSettings(partial: Partial<StemSettings> = {}): StemSettings 
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) (s as unknown as Record<string, number>)[k] = v;
   if (!(s.fluffProbability >= 0 && s.fluffProbability <= 1)) throw new RangeError('fluffProbability must be in [0, 1]');
   if (!Number.isInteger(s.successors) || s.successors < 1) throw new RangeError('successors must be an integer >= 1');
+  for (const k of ['maxHeld', 'maxHeldPerSender', 'maxHeldBytes'] as const)
+    if (!Number.isSafeInteger(s[k]) || s[k] < 0) throw new RangeError(`${k} must be an integer >= 0`);
   for (const k of ['epochMs', 'sendTimeoutMs'] as const)
     if (!(Number.isFinite(s[k]) && s[k] > 0)) throw new RangeError(`${k} must be a positive number`);
   for (const k of ['epochJitterMs', 'embargoMinMs', 'embargoMeanMs', 'releaseDelayMs'] as const)

@@ -5,7 +5,9 @@
 // it is seen spreading first, so a dropped stem loses nothing; a peer forwards an envelope on the stem
 // at most once (a second visit fluffs it), so no stem loops forever; stem envelopes go through the one
 // admission path (../admission.ts: validation, the sender's budget and cut-off) before they are held,
-// and through it again (durable, pooled, gossiped) when a relayed one is fluffed.
+// and through it again (durable, pooled, gossiped) when a relayed one is fluffed. Relayed envelopes
+// held are capped overall, per predecessor and in bytes (settings.ts); beyond a cap one is fluffed.
+// Over 300 lines: the held set, its timers and its caps share one lifecycle; split, they would share state.
 
 import { TypedEventEmitter, type Connection, type Libp2p, type PeerId, type Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
@@ -48,7 +50,7 @@ export type StemAction =
   | 'fluff' // published on gossip here; `reason` says why
   | 'reject'; // invalid, sender penalised
 
-export type FluffReason = 'diffuser' | 'no-successor' | 'embargo' | 'loop' | 'send-failed';
+export type FluffReason = 'diffuser' | 'no-successor' | 'embargo' | 'loop' | 'send-failed' | 'held-full';
 
 export interface StemEventDetail {
   action: StemAction;
@@ -82,6 +84,10 @@ export class Stem extends TypedEventEmitter<StemEvents> {
   readonly #clock: StemClock;
   readonly #routes: StemRoutes;
   readonly #held = new Map<string, Held>();
+  /** Relayed envelopes held, per predecessor, and their bytes (settings.maxHeld*). */
+  readonly #heldFrom = new Map<string, number>();
+  #relayedHeld = 0;
+  #relayedBytes = 0;
   readonly #capable = new Set<string>();
   readonly #outbound: OutboundStreams;
   #stop = new AbortController();
@@ -121,6 +127,8 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     node.removeEventListener('peer:disconnect', this.#onDisconnect);
     for (const h of this.#held.values()) for (const c of h.cancel) c();
     this.#held.clear();
+    this.#heldFrom.clear();
+    this.#relayedHeld = this.#relayedBytes = 0;
     this.#capable.clear();
     this.#outbound.closeAll();
     await node.unhandle(STEM_PROTOCOL).catch(() => {});
@@ -130,6 +138,11 @@ export class Stem extends TypedEventEmitter<StemEvents> {
   routes(): RouteSnapshot {
     this.#routes.update(this.#candidates());
     return this.#routes.snapshot();
+  }
+
+  /** Relayed envelopes held now (own ones not counted), for tests and diagnostics. */
+  get heldRelayed(): number {
+    return this.#relayedHeld;
   }
 
   /** Whether the stem holds this envelope (own or relayed, not yet seen spreading). */
@@ -260,7 +273,10 @@ export class Stem extends TypedEventEmitter<StemEvents> {
       return void this.#send(again, d.to);
     }
     const held: Held = { envelope: e, own: false, from, cancel: [] };
+    const full = !this.#roomFor(e, from);
     this.#held.set(key, held);
+    this.#count(held, 1);
+    if (full) return void this.#fluff(held, 'held-full');
     const d = this.#routes.forRelay(from.toString(), this.#candidates());
     if (d.kind === 'fluff') return void this.#fluff(held, d.reason);
     this.#forward(held, d.to);
@@ -305,7 +321,29 @@ export class Stem extends TypedEventEmitter<StemEvents> {
   #forget(key: string, held: Held): void {
     for (const c of held.cancel) c();
     held.cancel = [];
-    this.#held.delete(key);
+    if (this.#held.get(key) === held) {
+      this.#held.delete(key);
+      this.#count(held, -1);
+    }
+  }
+
+  #roomFor(e: VerifiedEnvelope, from: PeerId): boolean {
+    const s = this.settings;
+    return (
+      this.#relayedHeld < s.maxHeld &&
+      (this.#heldFrom.get(from.toString()) ?? 0) < s.maxHeldPerSender &&
+      this.#relayedBytes + e.rlp.length <= s.maxHeldBytes
+    );
+  }
+
+  #count(held: Held, delta: 1 | -1): void {
+    if (held.own || !held.from) return;
+    const id = held.from.toString();
+    const n = (this.#heldFrom.get(id) ?? 0) + delta;
+    if (n > 0) this.#heldFrom.set(id, n);
+    else this.#heldFrom.delete(id);
+    this.#relayedHeld += delta;
+    this.#relayedBytes += delta * held.envelope.rlp.length;
   }
 
   #emit(detail: StemEventDetail): void {
