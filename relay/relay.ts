@@ -1,6 +1,7 @@
-// The relay as one service (SPEC §5): data folder, durable store, persisted libp2p identity, the
-// WhisperPeer (WebSockets, circuit relay server), catch-up sync, PoW pool, shh_* JSON-RPC. start()
-// loads and re-validates stored envelopes before the network opens; stop() undoes it in reverse.
+// The relay (SPEC §5): data folder, durable store, persisted libp2p identity, and the Whisper service
+// the browser runs too (src/net/service.ts: WhisperPeer with WebSockets and circuit relay server,
+// catch-up, --peer redial), plus its extras: PoW pool and shh_* JSON-RPC. start() loads and
+// re-validates stored envelopes (the admission path) before the network opens; stop() undoes it in reverse.
 
 import { useFastestSecp256k1 } from '../src/core/secp256k1.ts';
 import type { PeerId } from '@libp2p/interface';
@@ -9,14 +10,12 @@ import { ShhApi } from '../src/api/shh.ts';
 import { EnvelopePool } from '../src/core/pool.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../src/core/validate.ts';
-import { WhisperPeer, type WhisperPeerInit } from '../src/net/peer.ts';
-import { ConfiguredPeers } from '../src/net/trusted.ts';
+import type { WhisperPeer, WhisperPeerInit } from '../src/net/peer.ts';
+import { WhisperService } from '../src/net/service.ts';
 import type { StemSettings } from '../src/net/stem/settings.ts';
-import { CatchUp } from '../src/net/sync/catch-up.ts';
 import { DEFAULT_OPTIONS, type RelayOptions } from './cli.ts';
 import { loadOrCreatePrivateKey } from './identity.ts';
 import { createNodePowPool } from './pow-pool-node.ts';
-import { Redialer } from '../src/net/redial.ts';
 import type { RelayMetrics } from './metrics.ts';
 import { RelayDirectory } from './relay-directory.ts';
 import type { RelayRecord } from '../src/net/relay-record.ts';
@@ -64,9 +63,8 @@ export class Relay {
   #store: EnvelopeStore | undefined;
   #writer: StoreWriter | undefined;
   #pow: PowPool | undefined;
+  #service: WhisperService | undefined;
   #peer: WhisperPeer | undefined;
-  #catchUp: CatchUp | undefined;
-  #redial: Redialer | undefined;
   #api: ShhApi | undefined;
   #rpc: RpcServer | undefined;
   #directory: RelayDirectory | undefined;
@@ -135,9 +133,9 @@ export class Relay {
     const m = this.#init.metrics;
     const write = async (e: VerifiedEnvelope): Promise<void> => void (await writer.put(e));
     const persist = m ? m.forPeer(m.timeStore(write)) : write;
-    // --peer relays carry the whole network's traffic: no rate limit, never cut off (docs/RELAY.md "Limits").
-    let configured: ConfiguredPeers | undefined;
-    const peer = (this.#peer = await WhisperPeer.create({
+    // The service the browser's peer host runs too (src/net/service.ts); --peer relays are trusted
+    // (no rate limit, never cut off: docs/RELAY.md "Limits") and kept dialled.
+    const service = (this.#service = await WhisperService.create({
       nodeInit: {
         role: 'relay',
         privateKey,
@@ -147,42 +145,40 @@ export class Relay {
         relayLimits: { inboundPerHostPerSecond: o.ipConnectionsPerSecond, maxIncomingPending: o.maxPendingHandshakes, maxConnections: o.maxConnections },
         ...(m ? { metrics: m.libp2p() } : {}),
       },
-      rateLimit: { envelopesPerSecond: o.peerRate, burstEnvelopes: o.peerBurst, bytesPerSecond: o.peerBytesRate, burstBytes: o.peerBytesBurst },
-      cutOff: { cooldownMs: o.cutOffSeconds * 1000 },
       pool,
+      store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },
       now,
       minPow: o.minPow,
       maxSize: o.maxSize,
-      store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },
-      onPeerConnected: (id) => this.#onPeerConnected(id),
-      trusted: (id) => configured?.has(id) ?? false,
-      ...(this.#init.rateLimit !== undefined ? { rateLimit: this.#init.rateLimit } : {}),
-      onError,
+      trusted: o.peers,
+      redial: {
+        label: '--peer',
+        maxDelayMs: 60_000,
+        // A --peer that just dropped is most likely restarting: dial it every second for a minute
+        // (Node has no WebSocket throttle, unlike Chromium; see RedialInit.recentMaxDelayMs).
+        recentMaxDelayMs: 1000,
+        ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
+        ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
+      },
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {}, randomBytes: this.#init.randomBytes ?? webRandom } }),
+      rateLimit: this.#init.rateLimit ?? { envelopesPerSecond: o.peerRate, burstEnvelopes: o.peerBurst, bytesPerSecond: o.peerBytesRate, burstBytes: o.peerBytesBurst },
+      cutOff: { cooldownMs: o.cutOffSeconds * 1000 },
+      ...(m ? { onSync: (run: Promise<void>) => m.session(run) } : {}),
+      onError,
     }));
+    const peer = (this.#peer = service.peer);
     m?.attach(peer);
-    configured = new ConfiguredPeers(peer.node, o.peers);
-    configured.start();
     this.#loaded = await peer.admission.load(Math.floor(now() / 1000));
     pool.start();
     store.start(onError);
     this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()) });
     this.#pow.start();
-    this.#catchUp = new CatchUp({
-      node: peer.node,
-      pool,
-      admission: peer.admission,
-      withhold: (h) => peer.stem?.holds(h) ?? false,
-      now,
-      onError,
-    });
-    await this.#catchUp.start();
-    await peer.start();
+    await service.start();
     this.#directory = new RelayDirectory({
       node: peer.node,
       privateKey,
       target: o.relayPeers,
-      isConfigured: (id) => configured?.has(id) ?? false,
+      isConfigured: (id) => service.isConfigured(id),
       onError,
       ...(this.#init.relayRefreshMs !== undefined ? { refreshMs: this.#init.relayRefreshMs } : {}),
       ...(this.#init.onRelayLearnt ? { onLearnt: this.#init.onRelayLearnt } : {}),
@@ -193,39 +189,18 @@ export class Relay {
     this.#api.start();
     this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });
     await this.#rpc.start();
-    this.#redial = new Redialer(peer.node, o.peers, {
-      label: '--peer',
-      maxDelayMs: 60_000,
-      // A --peer that just dropped is most likely restarting: dial it every second for a minute
-      // (Node has no WebSocket throttle, unlike Chromium; see RedialInit.recentMaxDelayMs).
-      recentMaxDelayMs: 1000,
-      ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
-      ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
-      onError: (_addr, e) => onError(e),
-    });
-    this.#redial.start();
-  }
-
-  // The side that dialled runs the sync session; inbound peers (browsers, relays dialling us) run theirs.
-  #onPeerConnected(id: PeerId): void {
-    const conns = this.#peer?.node.getConnections(id) ?? [];
-    if (!conns.some((c) => c.direction === 'outbound' && !c.limits) || !this.#catchUp) return;
-    const run = this.#catchUp.syncWith(id);
-    void (this.#init.metrics?.session(run) ?? run);
   }
 
   async stop(): Promise<void> {
-    await this.#redial?.stop();
     await this.#rpc?.stop();
     this.#api?.stop();
-    await this.#catchUp?.stop();
     await this.#directory?.stop();
-    await this.#peer?.stop();
+    await this.#service?.stop();
     this.#peer?.pool.stop();
     this.#pow?.stop();
     this.#writer?.flush();
     this.#store?.close();
-    this.#redial = this.#rpc = this.#api = this.#catchUp = this.#directory = this.#peer = this.#pow = this.#store = this.#writer = undefined;
+    this.#rpc = this.#api = this.#directory = this.#service = this.#peer = this.#pow = this.#store = this.#writer = undefined;
   }
 }
 

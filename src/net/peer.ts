@@ -228,6 +228,11 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     return this.#policy.current();
   }
 
+  /** Whether a neighbour is in its cut-off cooldown (hung up on, refused; trusted ones never are). */
+  isCut(peer: PeerId): boolean {
+    return this.#guard.isCut(peer);
+  }
+
   /** Connected peers (net_peerCount). */
   get peerCount(): number {
     return this.node.getPeers().length;

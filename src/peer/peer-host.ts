@@ -1,11 +1,12 @@
-// The peer host (ext design, SPEC §1 and §3): the browser's Whisper peer. A WhisperPeer in the
-// 'browser' role over a pool loaded (re-validated) from IndexedDB, catch-up sync on every outbound
-// direct connection, relays kept dialled, and (browser role) direct WebRTC neighbours found through
-// discovery and kept at a target number (src/net/neighbours.ts). Invariant: an envelope is in IndexedDB before it counts as
+// The peer host (ext design, SPEC §1 and §3): the browser's Whisper peer. The Whisper service the
+// relay runs too (src/net/service.ts: WhisperPeer in the 'browser' role, catch-up on every outbound
+// direct connection, relays kept dialled) over a pool loaded (re-validated) from IndexedDB, plus the
+// extension's extras: direct WebRTC neighbours found through discovery and kept at a target number
+// (src/net/neighbours.ts), status for the worker. Invariant: an envelope is in IndexedDB before it counts as
 // posted or is forwarded; rows whose envelope left the pool are deleted, and a sweep catches the rest.
 
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
-import { TypedEventEmitter, type Connection } from '@libp2p/interface';
+import { TypedEventEmitter } from '@libp2p/interface';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW } from '../core/constants.ts';
@@ -17,15 +18,14 @@ import { EnvelopeAdmission } from '../net/admission.ts';
 import type { Announcement } from '../net/announcement.ts';
 import { NeighbourKeeper, type NeighbourInit } from '../net/neighbours.ts';
 import { relayDialAllowed, type WhisperNodeInit } from '../net/node.ts';
-import { WhisperPeer } from '../net/peer.ts';
-import { ConfiguredPeers } from '../net/trusted.ts';
+import type { WhisperPeer } from '../net/peer.ts';
+import { WhisperService } from '../net/service.ts';
 import type { StemSettings } from '../net/stem/settings.ts';
-import { CatchUp } from '../net/sync/catch-up.ts';
 import type { PeerStatus } from '../rpc/peer.ts';
 import type { WhisperDatabase } from '../store/db.ts';
 import { EnvelopeStore } from '../store/envelopes.ts';
 import { loadOrCreateIdentity } from '../store/peer-identity.ts';
-import { parseRelays, Redialer } from '../net/redial.ts';
+import { parseRelays } from '../net/redial.ts';
 
 export interface PeerHostInit {
   db: WhisperDatabase;
@@ -71,9 +71,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   readonly #onError: (e: unknown) => void;
   #relays: string[];
   #pool: EnvelopePool | undefined;
+  #service: WhisperService | undefined;
   #peer: WhisperPeer | undefined;
-  #catchUp: CatchUp | undefined;
-  #dialer: Redialer | undefined;
   #keeper: NeighbourKeeper | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
   #privateKey: Uint8Array | undefined;
@@ -183,7 +182,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
 
   status(): PeerStatus {
     const peer = this.#peer;
-    const dialer = this.#dialer?.state();
+    const dialer = this.#service?.redial.state();
     return {
       started: peer !== undefined,
       peerId: peer?.peerId.toString() ?? '',
@@ -240,47 +239,33 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   }
 
   async #startNetwork(): Promise<void> {
-    const pool = this.#pool!;
-    const store = this.#store;
     const privateKey = privateKeyFromProtobuf(this.#privateKey!);
-    // The user's relays carry the whole network's traffic: no rate limit, never cut off (src/net/trusted.ts).
-    let configured: ConfiguredPeers | undefined;
-    const peer = await WhisperPeer.create({
+    // The service the relay runs too (src/net/service.ts): the user's relays are trusted (they carry
+    // the whole network's traffic: no rate limit, never cut off) and kept dialled.
+    const service = await WhisperService.create({
       nodeInit: { role: 'browser', allowedRelays: this.#relays, ...this.#init.nodeInit, privateKey },
-      pool,
+      pool: this.#pool!,
+      store: this.#store,
       now: this.#now,
       ...(this.#minPow !== undefined ? { minPow: this.#minPow } : {}),
       ...(this.#maxSize !== undefined ? { maxSize: this.#maxSize } : {}),
-      store,
-      onError: this.#onError,
-      trusted: (id) => configured?.has(id) ?? false,
+      trusted: this.#relays,
+      redial: {
+        ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
+        ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
+        onChange: this.#queueStatus,
+      },
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {} } }),
-    });
-    configured = new ConfiguredPeers(peer.node, this.#relays);
-    configured.start();
-    const catchUp = new CatchUp({
-      node: peer.node,
-      pool,
-      admission: peer.admission,
-      withhold: (h) => peer.stem?.holds(h) ?? false,
-      now: this.#now,
       onError: this.#onError,
     });
-    await catchUp.start();
-    await peer.start();
+    await service.start();
+    const peer = service.peer;
+    this.#service = service;
     this.#peer = peer;
-    this.#catchUp = catchUp;
-    peer.node.addEventListener('connection:open', this.#onConnection);
     peer.addEventListener('peer:connect', this.#queueStatus);
     peer.addEventListener('peer:disconnect', this.#queueStatus);
     peer.addEventListener('requirement', this.#queueStatus); // a relay's requirement moves effectiveMinPow
-    this.#dialer = new Redialer(peer.node, this.#relays, {
-      ...(this.#init.redialMinMs !== undefined ? { minDelayMs: this.#init.redialMinMs } : {}),
-      ...(this.#init.redialMaxMs !== undefined ? { maxDelayMs: this.#init.redialMaxMs } : {}),
-      onChange: this.#queueStatus,
-      onError: (_addr, e) => this.#onError(e),
-    });
-    this.#dialer.start();
+    // The extension's extra: direct WebRTC neighbours found through discovery.
     const discovery = peer.node.services.discovery;
     if (discovery?.mode === 'announce') {
       const browser = (this.#init.nodeInit?.role ?? 'browser') === 'browser';
@@ -298,29 +283,19 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
 
   async #stopNetwork(): Promise<void> {
     const peer = this.#peer;
-    await this.#dialer?.stop();
     peer?.node.services.discovery?.removeEventListener('candidate', this.#onCandidate);
     await this.#keeper?.stop();
-    await this.#catchUp?.stop();
     if (peer) {
-      peer.node.removeEventListener('connection:open', this.#onConnection);
       peer.removeEventListener('peer:connect', this.#queueStatus);
       peer.removeEventListener('peer:disconnect', this.#queueStatus);
       peer.removeEventListener('requirement', this.#queueStatus);
-      await peer.stop();
     }
-    this.#peer = this.#catchUp = this.#dialer = this.#keeper = undefined;
+    await this.#service?.stop();
+    this.#peer = this.#service = this.#keeper = undefined;
   }
 
   readonly #onCandidate = (evt: CustomEvent<Announcement>): void => {
     this.#keeper?.offer(evt.detail);
-  };
-
-  // The dialling side runs the session, on direct connections only: a relayed (limited) connection
-  // would spend the relay's small data budget, and the WebRTC connection that follows it is direct.
-  readonly #onConnection = (evt: CustomEvent<Connection>): void => {
-    const conn = evt.detail;
-    if (conn.direction === 'outbound' && !conn.limits) void this.#catchUp?.syncWith(conn.remotePeer);
   };
 
   readonly #onAdded = (evt: Event): void => {

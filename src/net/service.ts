@@ -1,0 +1,127 @@
+// The Whisper service as both the browser's peer host (src/peer/peer-host.ts) and the relay
+// (relay/relay.ts) run it: a WhisperPeer over a pool and a durable store, catch-up on /shh/6/sync/1.0.0
+// through the same admission path, the configured peers (the user's relays, the relay's --peer) trusted
+// and kept dialled. Each caller adds only its extras (the browser: discovery neighbours and the worker
+// link; the relay: RPC and PoW). One rule for catch-up: the dialling side runs the session, on every
+// outbound direct connection, never to a neighbour in its cut-off.
+
+import type { Connection, PeerId } from '@libp2p/interface';
+import type { EnvelopePool } from '../core/pool.ts';
+import type { AdmissionInit } from './admission.ts';
+import type { WhisperNodeInit } from './node.ts';
+import { WhisperPeer, type WhisperPeerInit } from './peer.ts';
+import { Redialer, type RedialInit } from './redial.ts';
+import { CatchUp } from './sync/catch-up.ts';
+import { ConfiguredPeers } from './trusted.ts';
+
+export interface WhisperServiceInit {
+  /** The libp2p node ('relay' or 'browser' role, keys, listen addresses). */
+  nodeInit: WhisperNodeInit;
+  /** The pool, owned (started, loaded) by the caller, which keeps it across network restarts. */
+  pool: EnvelopePool;
+  /** Durable before pooled (src/core/envelope-store.ts). */
+  store?: AdmissionInit['store'];
+  now?: () => number;
+  minPow?: number;
+  maxSize?: number;
+  /**
+   * Addresses of configured peers (the user's relays, the relay's --peer): they carry the whole
+   * network's traffic, so no rate limit and never cut off (trusted.ts), and they are kept dialled.
+   */
+  trusted: readonly string[];
+  /** The redial of the configured peers (backoff, label, status callback). */
+  redial?: Omit<RedialInit, 'onError'>;
+  /** Private first hops (src/net/stem/); absent or false: plain gossip. */
+  stem?: WhisperPeerInit['stem'] | false;
+  rateLimit?: WhisperPeerInit['rateLimit'];
+  cutOff?: WhisperPeerInit['cutOff'];
+  /** Sees each catch-up run this service starts (metrics); its result is reported through onError. */
+  onSync?: (run: Promise<void>) => Promise<void>;
+  /** Failures that do not stop the service (a write, a dial, a peer's bad sync). */
+  onError?: (e: unknown) => void;
+}
+
+export class WhisperService {
+  readonly peer: WhisperPeer;
+  readonly catchUp: CatchUp;
+  readonly redial: Redialer;
+  readonly #configured: ConfiguredPeers;
+  readonly #onSync: WhisperServiceInit['onSync'];
+  readonly #onError: (e: unknown) => void;
+  #started = false;
+
+  /** Builds the node, the peer and catch-up; start() opens the network. */
+  static async create(init: WhisperServiceInit): Promise<WhisperService> {
+    let configured: ConfiguredPeers | undefined;
+    const onError = init.onError ?? (() => {});
+    const peer = await WhisperPeer.create({
+      nodeInit: init.nodeInit,
+      pool: init.pool,
+      ...(init.now ? { now: init.now } : {}),
+      ...(init.minPow !== undefined ? { minPow: init.minPow } : {}),
+      ...(init.maxSize !== undefined ? { maxSize: init.maxSize } : {}),
+      ...(init.store ? { store: init.store } : {}),
+      trusted: (id) => configured?.has(id) ?? false,
+      ...(init.stem ? { stem: init.stem } : {}),
+      ...(init.rateLimit !== undefined ? { rateLimit: init.rateLimit } : {}),
+      ...(init.cutOff !== undefined ? { cutOff: init.cutOff } : {}),
+      onError,
+    });
+    configured = new ConfiguredPeers(peer.node, init.trusted);
+    return new WhisperService(peer, configured, init, onError);
+  }
+
+  private constructor(peer: WhisperPeer, configured: ConfiguredPeers, init: WhisperServiceInit, onError: (e: unknown) => void) {
+    this.peer = peer;
+    this.#configured = configured;
+    this.#onSync = init.onSync;
+    this.#onError = onError;
+    this.catchUp = new CatchUp({
+      node: peer.node,
+      pool: init.pool,
+      admission: peer.admission,
+      // An own post still on its stem is not offered: it would name us as its author (docs/PRIVACY.md).
+      withhold: (h) => peer.stem?.holds(h) ?? false,
+      ...(init.now ? { now: init.now } : {}),
+      onError,
+    });
+    this.redial = new Redialer(peer.node, init.trusted, { ...init.redial, onError: (_addr, e) => onError(e) });
+  }
+
+  /** Whether a peer is one of the configured ones (trusted). */
+  isConfigured(id: PeerId): boolean {
+    return this.#configured.has(id);
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#configured.start();
+    await this.catchUp.start();
+    await this.peer.start();
+    this.peer.node.addEventListener('connection:open', this.#onConnection);
+    this.redial.start();
+    this.#started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    await this.redial.stop();
+    this.peer.node.removeEventListener('connection:open', this.#onConnection);
+    await this.catchUp.stop();
+    await this.peer.stop();
+    this.#configured.stop();
+  }
+
+  // The dialling side runs the session, on direct connections only: a relayed (limited) connection
+  // would spend the relay's small data budget, and the WebRTC connection that follows it is direct.
+  // Inbound peers run their own. A neighbour in its cut-off is hung up on, not synced with.
+  readonly #onConnection = (evt: CustomEvent<Connection>): void => {
+    const c = evt.detail;
+    if (c.direction !== 'outbound' || c.limits || this.peer.isCut(c.remotePeer)) return;
+    const run = this.catchUp.syncWith(c.remotePeer);
+    // syncWith reports its own failures and never rejects; a failing observer is reported here.
+    if (this.#onSync) this.#onSync(run).catch(this.#onError);
+    else void run;
+  };
+}
