@@ -7,6 +7,7 @@
 
 import { multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../src/core/constants.ts';
+import { DEFAULT_PER_IP_LIMITS } from '../src/net/per-ip.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.ts';
 
 /** What the Relay itself runs with. */
@@ -31,6 +32,10 @@ export interface RelayOptions {
   ipConnectionsPerSecond: number;
   maxPendingHandshakes: number;
   maxConnections: number;
+  /** Connections open at once from one IP address; 0: no cap (behind a proxy, docs/RELAY.md). Unset: DEFAULT_PER_IP_LIMITS. */
+  connsPerIp?: number;
+  /** Circuit reservations held at once by peers from one IP address; 0: no cap. Unset: DEFAULT_PER_IP_LIMITS. */
+  reservationsPerIp?: number;
   /** Relay neighbours found through other relays' records to keep connected; 0: none (relay-directory.ts). */
   relayPeers: number;
   /** PEM files for wss on the libp2p port; both or neither. */
@@ -121,6 +126,10 @@ Limits per neighbour (--peer relays are exempt from the first five):
   --max-pending-handshakes N
                            inbound handshakes at once (default 64)
   --max-connections N      connections in all (default 2048)
+  --max-conns-per-ip N     connections open at once from one IP address (default ${DEFAULT_PER_IP_LIMITS.connectionsPerIp};
+                           0: no cap, for a relay behind a proxy that caps per client itself)
+  --max-reservations-per-ip N
+                           circuit reservations held by peers from one IP address (default ${DEFAULT_PER_IP_LIMITS.reservationsPerIp}; 0: no cap)
 
 Environment:
 ${Object.entries(ENVIRONMENT)
@@ -205,6 +214,8 @@ const FLAGS: Readonly<Record<string, Apply>> = {
   '--ip-connections-per-second': (f, v, o) => void (o.ipConnectionsPerSecond = uint(f, v, 1)),
   '--max-pending-handshakes': (f, v, o) => void (o.maxPendingHandshakes = uint(f, v, 1)),
   '--max-connections': (f, v, o) => void (o.maxConnections = uint(f, v, 1)),
+  '--max-conns-per-ip': (f, v, o) => void (o.connsPerIp = uint(f, v, 0)),
+  '--max-reservations-per-ip': (f, v, o) => void (o.reservationsPerIp = uint(f, v, 0)),
   '--relay-peers': (f, v, o) => void (o.relayPeers = uint(f, v, 0, 1000)),
   '--tls-cert': (f, v, o) => void (o.tlsCert = path(f, v)),
   '--tls-key': (f, v, o) => void (o.tlsKey = path(f, v)),

@@ -144,6 +144,7 @@ export class Relay {
         ...(o.announce.length ? { announce: o.announce } : {}),
         relayLimits: { inboundPerHostPerSecond: o.ipConnectionsPerSecond, maxIncomingPending: o.maxPendingHandshakes, maxConnections: o.maxConnections },
         ...(m ? { metrics: m.libp2p() } : {}),
+        perIp: stripUndefined({ connectionsPerIp: o.connsPerIp, reservationsPerIp: o.reservationsPerIp }),
       },
       pool,
       store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },

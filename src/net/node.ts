@@ -17,6 +17,7 @@ import { ping, type Ping } from '@libp2p/ping';
 import { isPrivate } from '@libp2p/utils';
 import type { WebRTCTransportInit } from '@libp2p/webrtc';
 import { webSockets, type WebSocketsInit } from '@libp2p/websockets';
+import { DEFAULT_PER_IP_LIMITS, perIpGater, type PerIpLimits } from './per-ip.ts';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { GOSSIP_TOPIC } from '../core/constants.ts';
@@ -119,6 +120,8 @@ export interface WhisperNodeInit {
   webrtc?: WebRTCTransportInit;
   /** relay: circuit relay server limits. */
   relayLimits?: Partial<RelayLimits>;
+  /** Relay role: connections and circuit reservations per IP address (per-ip.ts; 0 turns one off). */
+  perIp?: Partial<PerIpLimits>;
   /** Gossipsub tuning (heartbeat, scoring, max message size). */
   gossip?: WhisperGossipInit;
   /**
@@ -149,6 +152,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   const transports: TransportFactory[] = [];
   let listen: string[];
   let connectionGater: ConnectionGater | undefined;
+  let built: WhisperLibp2p | undefined; // the relay's per-IP gater counts on the node it guards
   let maxConnections: number | undefined;
   let inbound: { inboundConnectionThreshold: number; maxIncomingPendingConnections: number } | undefined;
   let dialTimeout = init.dialTimeoutMs;
@@ -177,6 +181,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
       listen = init.listen ?? [`/ip4/${init.host ?? '0.0.0.0'}/tcp/${init.port ?? 9090}/ws`];
       maxConnections = limits.maxConnections;
       inbound = { inboundConnectionThreshold: limits.inboundPerHostPerSecond, maxIncomingPendingConnections: limits.maxIncomingPending };
+      connectionGater = perIpGater({ ...DEFAULT_PER_IP_LIMITS, ...init.perIp }, () => built as never);
       services.relay = circuitRelayServer({
         reservations: {
           maxReservations: limits.maxReservations,
@@ -214,7 +219,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
     ...(dialTimeout !== undefined ? { dialTimeout } : {}),
     ...(addressDialTimeout !== undefined ? { addressDialTimeout } : {}),
   };
-  return createLibp2p({
+  built = (await createLibp2p({
     start: false,
     privateKey,
     addresses: { listen, ...(init.announce ? { announce: init.announce } : {}) },
@@ -225,7 +230,8 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
     ...(Object.keys(connectionManager).length ? { connectionManager } : {}),
     ...(init.metrics ? { metrics: init.metrics } : {}),
     services: services as never,
-  }) as unknown as Promise<WhisperLibp2p>;
+  })) as unknown as WhisperLibp2p;
+  return built;
 }
 
 /** Gossipsub admits the discovery topic too, scored on invalid messages like the envelope topic. */

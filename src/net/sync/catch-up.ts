@@ -48,7 +48,6 @@ export class CatchUp {
 
   constructor(init: CatchUpInit) {
     this.#init = init;
-    for (const e of init.pool.values()) this.#track(e);
     this.service = new SyncService(init.node, {
       ...init.sync,
       items: this.#items,
@@ -61,6 +60,8 @@ export class CatchUp {
 
   async start(): Promise<void> {
     const pool = this.#init.pool;
+    // What the pool holds now (the relay loads its store after building the service), then every add.
+    for (const e of pool.values()) this.#track(e);
     pool.addEventListener('added', this.#onAdded);
     pool.addEventListener('expired', this.#onGone);
     pool.addEventListener('evicted', this.#onGone);
