@@ -118,6 +118,12 @@ export interface WhisperNodeInit {
   allowedRelays?: string[];
   /** browser: WebRTC options, e.g. `rtcConfiguration` with the deployment's STUN/TURN servers. */
   webrtc?: WebRTCTransportInit;
+  /**
+   * browser: relays only, no direct links to other browsers (docs/PRIVACY.md "Relays only"): no
+   * WebRTC transport (no dials, nothing accepted), no circuit reservation (nobody can reach us through
+   * a relay), no discovery announcements. Another browser then never learns our IP addresses.
+   */
+  relaysOnly?: boolean;
   /** relay: circuit relay server limits. */
   relayLimits?: Partial<RelayLimits>;
   /** Relay role: connections and circuit reservations per IP address (per-ip.ts; 0 turns one off). */
@@ -159,7 +165,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   let addressDialTimeout = init.addressDialTimeoutMs;
   const defaultMode: DiscoveryInit['mode'] | undefined = init.role === 'relay' ? 'forward' : init.role === 'browser' ? 'announce' : undefined;
   const discovery: DiscoveryInit | undefined =
-    init.discovery === false
+    init.discovery === false || (init.role === 'browser' && init.relaysOnly === true)
       ? undefined
       : init.discovery === undefined
         ? defaultMode && { mode: defaultMode }
@@ -193,10 +199,15 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
       break;
     }
     case 'browser': {
-      // Loaded only for this role: the WebRTC stack costs the relay seconds of start-up in Node.
-      const { webRTC } = await import('@libp2p/webrtc');
-      transports.push(webSockets(), webRTC(init.webrtc), circuitRelayTransport());
-      listen = init.listen ?? ['/p2p-circuit', '/webrtc'];
+      if (init.relaysOnly) {
+        transports.push(webSockets());
+        listen = init.listen ?? [];
+      } else {
+        // Loaded only for this role: the WebRTC stack costs the relay seconds of start-up in Node.
+        const { webRTC } = await import('@libp2p/webrtc');
+        transports.push(webSockets(), webRTC(init.webrtc), circuitRelayTransport());
+        listen = init.listen ?? ['/p2p-circuit', '/webrtc'];
+      }
       connectionGater = relayDialGater(init.allowedRelays ?? []);
       dialTimeout ??= BROWSER_DIAL_TIMEOUT_MS;
       addressDialTimeout ??= BROWSER_ADDRESS_DIAL_TIMEOUT_MS;

@@ -36,6 +36,11 @@ export interface PeerHostInit {
   stem?: Partial<StemSettings> | false;
   /** Relay multiaddrs to keep dialled (the build-time default until the background configures). */
   relays: string[];
+  /**
+   * The user's "relays only (no direct links to other browsers)" (docs/PRIVACY.md): no discovery
+   * announcements, no WebRTC dials or accepts, no circuit reservation. Default false.
+   */
+  relaysOnly?: boolean;
   /** PoW workers; the host starts and stops them. */
   pow: PowPool;
   now?: () => number;
@@ -62,7 +67,7 @@ export interface PeerHostEvents {
   status: CustomEvent<PeerStatus>;
 }
 
-export type ConfigureParams = { relays?: string[]; minPow?: number; maxSize?: number };
+export type ConfigureParams = { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean };
 
 export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   readonly #init: PeerHostInit;
@@ -70,6 +75,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   readonly #store: EnvelopeStore;
   readonly #onError: (e: unknown) => void;
   #relays: string[];
+  #relaysOnly: boolean;
   #pool: EnvelopePool | undefined;
   #service: WhisperService | undefined;
   #peer: WhisperPeer | undefined;
@@ -87,6 +93,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     this.#now = init.now ?? Date.now;
     this.#store = new EnvelopeStore(init.db);
     this.#relays = [...init.relays];
+    this.#relaysOnly = init.relaysOnly ?? false;
     this.#minPow = init.minPow;
     this.#maxSize = init.maxSize;
     this.#onError = init.onError ?? (() => {});
@@ -199,9 +206,11 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   /**
    * Applies settings. Limits are checked first (RangeError) and take effect at once; a new relay
    * list (TypeError if an address is not a multiaddr) restarts the network part, because the
-   * connection gater that lets those relays through is fixed when the node is built. The pool stays.
+   * connection gater that lets those relays through is fixed when the node is built. So does a change
+   * of `relaysOnly` (the node's transports change). The pool stays.
    */
   async configure(c: ConfigureParams): Promise<PeerStatus> {
+    if (c.relaysOnly !== undefined && typeof c.relaysOnly !== 'boolean') throw new TypeError('relaysOnly must be a boolean');
     const relays = c.relays === undefined ? undefined : (parseRelays(c.relays), [...new Set(c.relays)]);
     const peer = this.#peer;
     if (peer) {
@@ -217,8 +226,10 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     }
     if (c.minPow !== undefined) this.#minPow = c.minPow;
     if (c.maxSize !== undefined) this.#maxSize = c.maxSize;
-    if (relays && !sameList(relays, this.#relays)) {
-      this.#relays = relays;
+    const restart = (relays !== undefined && !sameList(relays, this.#relays)) || (c.relaysOnly !== undefined && c.relaysOnly !== this.#relaysOnly);
+    if (relays) this.#relays = relays;
+    if (c.relaysOnly !== undefined) this.#relaysOnly = c.relaysOnly;
+    if (restart) {
       if (this.#peer) {
         await this.#stopNetwork();
         await this.#startNetwork();
@@ -243,7 +254,14 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     // The service the relay runs too (src/net/service.ts): the user's relays are trusted (they carry
     // the whole network's traffic: no rate limit, never cut off) and kept dialled.
     const service = await WhisperService.create({
-      nodeInit: { role: 'browser', allowedRelays: this.#relays, ...this.#init.nodeInit, privateKey },
+      nodeInit: {
+        role: 'browser',
+        allowedRelays: this.#relays,
+        ...this.#init.nodeInit,
+        privateKey,
+        // Relays only: no announcements, and (browser role) no WebRTC and no reservation either.
+        ...(this.#relaysOnly ? { relaysOnly: true, discovery: false as const } : {}),
+      },
       pool: this.#pool!,
       store: this.#store,
       now: this.#now,

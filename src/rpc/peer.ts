@@ -40,7 +40,7 @@ export interface PeerRequests {
   /** Every live envelope (for back-fill and to rebuild the background's view after a restart). */
   envelopes: { params: Record<string, never>; result: { rlps: string[] } };
   status: { params: Record<string, never>; result: PeerStatus };
-  configure: { params: { relays?: string[]; minPow?: number; maxSize?: number }; result: PeerStatus };
+  configure: { params: { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean }; result: PeerStatus };
 }
 export type PeerOp = keyof PeerRequests;
 
@@ -97,7 +97,8 @@ export const peerParamGuards: { [K in PeerOp]: (p: unknown) => p is PeerRequests
   cancelSeal: (p): p is { sealId: string } => isObject(p) && isString(p.sealId),
   envelopes: (p): p is Record<string, never> => isObject(p),
   status: (p): p is Record<string, never> => isObject(p),
-  configure: (p): p is { relays?: string[]; minPow?: number; maxSize?: number } =>
+  configure: (p): p is { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean } =>
     isObject(p) && (p.relays === undefined || isStringArray(p.relays)) &&
-    (p.minPow === undefined || isNumber(p.minPow)) && (p.maxSize === undefined || isNumber(p.maxSize)),
+    (p.minPow === undefined || isNumber(p.minPow)) && (p.maxSize === undefined || isNumber(p.maxSize)) &&
+    (p.relaysOnly === undefined || typeof p.relaysOnly === 'boolean'),
 };

@@ -110,4 +110,31 @@ describe('createWhisperNode', () => {
     // the raised limits are what the relay applies, not libp2p's 2 min / 128 KiB
     expect(reservation?.limit).toEqual({ duration: 10 * 60 * 1000, data: 1n << 20n });
   });
+
+  it('browser, relays only: reaches its relay, but no WebRTC (nothing dialled or accepted), no reservation, no announcements', async () => {
+    const relay = await createWhisperNode({ role: 'relay', host: '127.0.0.1', port: 0 });
+    running.push(relay);
+    await relay.start();
+    const addr = relay.getMultiaddrs().find((a) => a.toString().includes('/ws'))!;
+    const head = addr.toString().split('/p2p/')[0]!;
+    const browser = await createWhisperNode({ role: 'browser', allowedRelays: [head], relaysOnly: true });
+    running.push(browser);
+    await browser.start();
+    await browser.dial(addr);
+    await waitFor(() => browser.getConnections(relay.peerId).length > 0, 5000, 'the relay link');
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // identify has run: a full browser reserves by now
+    expect(Object.keys(browser.services)).not.toContain('discovery');
+    expect(browser.getMultiaddrs()).toEqual([]);
+    expect(relay.services.relay!.reservations.get(browser.peerId)).toBeUndefined();
+    expect(browser.getProtocols().filter((p) => /webrtc|circuit/.test(p))).toEqual([]);
+    // Another browser's circuit WebRTC address through the same relay cannot be dialled at all.
+    const stranger = peerIdFromPrivateKey(await generateKeyPair('Ed25519'));
+    const other = `${addr.toString()}/p2p-circuit/webrtc/p2p/${stranger.toString()}`;
+    let dialled = false;
+    await browser.dial(multiaddr(other)).then(
+      () => (dialled = true),
+      () => {},
+    );
+    expect(dialled).toBe(false);
+  });
 });

@@ -77,4 +77,22 @@ describe('PeerHost neighbours', () => {
     await new Promise((res) => setTimeout(res, 500));
     expect(a.peer.node.getConnections().map((c) => c.remotePeer.toString())).toEqual([r.peerId.toString()]);
   }, 10_000);
+
+  it('relays only: configure() turns discovery off (no announcements, no keeper, no direct link) and back on', async () => {
+    const r = await hub();
+    const a = await host(r);
+    await a.configure({ relaysOnly: true });
+    const b = await host(r); // so B never heard an announcement of A's
+    expect(a.neighbours).toBeUndefined();
+    expect(Object.keys(a.peer.node.services)).not.toContain('discovery');
+    // B keeps announcing and looking: it never links to A, which announces nothing.
+    await waitFor(() => a.status().relays.every((x) => x.connected), 5000, 'A on its relay');
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(a.peer.node.getConnections().map((c) => c.remotePeer.toString())).toEqual([r.peerId.toString()]);
+    expect(b.peer.node.getConnections(a.peer.peerId)).toEqual([]);
+    await expect(a.configure({ relaysOnly: 'yes' as unknown as boolean })).rejects.toThrow(TypeError);
+    // Back on: discovery links them again.
+    await a.configure({ relaysOnly: false });
+    await waitFor(() => b.peer.node.getConnections(a.peer.peerId).length > 0, 10_000, 'A and B linked again');
+  }, 30_000);
 });
