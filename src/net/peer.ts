@@ -5,6 +5,8 @@
 // posts take private first hops (src/net/stem/) before gossip. Neighbours are rate-limited and cut off
 // below the graylist threshold (guard.ts), trusted ones excepted. Neighbours announce their
 // requirement (requirement.ts); the strictest trusted one is our floor.
+// Over 300 lines: it is the composition point of those parts and the settings and events callers
+// read (minPow, floor, counts, score); each part's logic lives in its own file.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';

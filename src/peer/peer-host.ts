@@ -4,6 +4,7 @@
 // extension's extras: direct WebRTC neighbours found through discovery and kept at a target number
 // (src/net/neighbours.ts), status for the worker. Invariant: an envelope is in IndexedDB before it counts as
 // posted or is forwarded; rows whose envelope left the pool are deleted, and a sweep catches the rest.
+// Over 300 lines: start-up, settings (configure restarts the network) and status share its state.
 
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import { TypedEventEmitter } from '@libp2p/interface';
