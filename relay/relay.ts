@@ -1,4 +1,4 @@
-// The relay (SPEC §5): data folder, durable store, persisted libp2p identity, and the Whisper service
+// The relay (docs/PROTOCOL.md §5): data folder, durable store, persisted libp2p identity, and the Whisper service
 // the browser runs too (src/net/service.ts: WhisperPeer with WebSockets and circuit relay server,
 // catch-up, --peer redial), plus its extras: PoW pool and shh_* JSON-RPC. start() loads and
 // re-validates stored envelopes (the admission path) before the network opens; stop() undoes it in reverse.

@@ -1,4 +1,4 @@
-// Group commit for the relay's store (SPEC §5: an accepted envelope is on disk before it is
+// Group commit for the relay's store (docs/PROTOCOL.md §5.3: an accepted envelope is on disk before it is
 // forwarded). Puts made within one turn of the event loop are written in one transaction, one fsync
 // for all, and each put's promise settles only after the commit that holds its envelope. With the
 // SQLite store under it, this is the relay's EnvelopeStore (src/core/envelope-store.ts).

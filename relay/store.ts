@@ -1,4 +1,4 @@
-// The relay's EnvelopeStore (src/core/envelope-store.ts; SPEC §5: an accepted envelope is on disk
+// The relay's EnvelopeStore (src/core/envelope-store.ts; docs/PROTOCOL.md §5.3: an accepted envelope is on disk
 // before it is forwarded, and survives kill -9 until it expires). The relay writes through
 // store-writer.ts, which groups the puts of one turn into one commit. SQLite through node:sqlite, WAL with
 // synchronous=FULL, so a put() that returned has been fsynced; a put() that cannot write throws, and

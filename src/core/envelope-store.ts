@@ -1,4 +1,4 @@
-// The durable side of the envelope pool (SPEC §1 pool, §5 "on disk before forwarded"): what the one
+// The durable side of the envelope pool (docs/PROTOCOL.md §1.5 pool, §5.3 "on disk before forwarded"): what the one
 // admission path (src/net/admission.ts) writes before it pools an envelope and reads back at start.
 // Two implementations: IndexedDB in the extension (src/store/envelopes.ts) and SQLite in the relay
 // (relay/store.ts, written through relay/store-writer.ts). Rows are raw wire bytes, re-validated on load.

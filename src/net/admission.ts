@@ -1,7 +1,7 @@
 // The one admission path (docs/ARCHITECTURE.md "Admission"): every envelope that enters a peer's pool
 // goes through admit(), whoever brings it: gossip, the stem, catch-up, an own post, the store at
 // start-up (and, when it lands, the mix layer). In this order: a cut-off source is ignored unread;
-// validation (SPEC §1) against the peer's policy, an invalid envelope counting against its sender; a
+// validation (docs/PROTOCOL.md §1.4) against the peer's policy, an invalid envelope counting against its sender; a
 // network envelope below the floor ignored; the sender's per-neighbour budget; durable before pooled
 // (EnvelopeStore.put, then pool.add); delivery (the 'envelope' event); forwarding, never to the source
 // by gossipsub's own rule. What differs per protocol is one row of PROTOCOLS.

@@ -67,7 +67,7 @@ export interface WhisperPeerInit {
   onPeerConnected?: (peerId: PeerId) => void | Promise<void>;
   /**
    * The durable store (src/core/envelope-store.ts): admission writes every envelope here after it
-   * passed validation, before it enters the pool and before it is forwarded (SPEC §5). A failed write
+   * passed validation, before it enters the pool and before it is forwarded (docs/PROTOCOL.md §5.3). A failed write
    * keeps it out of the pool and stops the forward (gossip: Ignore; own post: 'not-stored').
    */
   store?: AdmissionInit['store'];
