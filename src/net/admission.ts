@@ -3,8 +3,10 @@
 // start-up (and, when it lands, the mix layer). In this order: a cut-off source is ignored unread;
 // validation (docs/PROTOCOL.md §1.4) against the peer's policy, an invalid envelope counting against its sender; a
 // network envelope below the floor ignored; the sender's per-neighbour budget; durable before pooled
-// (EnvelopeStore.put, then pool.add); delivery (the 'envelope' event); forwarding, never to the source
-// by gossipsub's own rule. What differs per protocol is one row of PROTOCOLS.
+// (EnvelopeStore.put, then pool.add); delivery (the 'envelope' event); forwarding: gossipsub's own for
+// gossip, never back to the source; a catch-up or fluffed stem envelope is published, and reaches its
+// source only as a duplicate it drops (gossipsub's publish names no exclusions). What differs per
+// protocol is one row of PROTOCOLS.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import type { EnvelopeStore } from '../core/envelope-store.ts';
