@@ -1,4 +1,4 @@
-// Payload crypto throughput (SPEC §2): trial decryptions per second, the work a node does for every
+// Payload crypto throughput (docs/PROTOCOL.md §2): trial decryptions per second, the work a node does for every
 // envelope against every key it holds, on one core. Anchored to native libsecp256k1 (Debian's
 // libsecp256k1-dev, compiled here with gcc) when available; prints a Markdown table.
 //   node_modules/.bin/node bench/crypto.ts

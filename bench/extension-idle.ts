@@ -1,4 +1,4 @@
-// Idle cost of the extension with a full pool (issue 4): 10 000 live envelopes reach a Chromium profile
+// Idle cost of the extension with a full pool: 10 000 live envelopes reach a Chromium profile
 // by gossip from a relay they are posted to, then 60 s of idle: CPU time and memory of the browser's processes from
 // /proc (by process kind; the extension's service worker, offscreen peer and PoW workers share the
 // extension renderer) and the JS heaps over DevTools; then the profile restarts and the time until

@@ -1,4 +1,4 @@
-// Delivery latency page to page (issue 4's goal: p50 under 100 ms, PoW excluded): two Chromium profiles
+// Delivery latency page to page (goal: p50 under 100 ms, PoW excluded): two Chromium profiles
 // with the built extension, one relay on loopback, a page per profile connected through the approval
 // window. B subscribes (symmetric key from a shared password, one topic); A posts one 256-byte message
 // at a time. Latency = B's receipt minus the moment A's shh_post resolved (sealed and stored by then);

@@ -1,4 +1,4 @@
-// Hostile peers (issue 8): a plain gossipsub node floods a Whisper victim while two honest peers post
+// Hostile peers: a plain gossipsub node floods a Whisper victim while two honest peers post
 // through it to a receiver (test/net/flood-harness.ts, memory transport, one process). Prints how fast
 // the flooder is graylisted, cut off and disconnected, how much of the flood the victim read, process
 // CPU over the flood window, honest delivery; then a flood of VALID envelopes against the rate limit.

@@ -1,4 +1,4 @@
-// Long fuzz run (issue 8): 100 000 seeded cases per decoder a hostile peer or page reaches (targets in
+// Long fuzz run: 100 000 seeded cases per decoder a hostile peer or page reaches (targets in
 // test/fuzz/targets.ts). Prints a Markdown table: cases, accepted, refusals by code, crashes (must be
 // 0), slowest case, and max heap growth over the run (sampled every 1000 cases after a forced GC).
 //   node_modules/.bin/node bench/fuzz.ts [cases=100000] [seed=24601]

@@ -1,4 +1,4 @@
-// Envelope dissemination cost (SPEC §3): end-to-end latency from publish at one end of a line of
+// Envelope dissemination cost (docs/PROTOCOL.md §3): end-to-end latency from publish at one end of a line of
 // peers to the envelope's arrival at the far end, over the in-process memory transport. Anchored to
 // stock libp2p + @libp2p/gossipsub (StrictNoSign, no validator) in the same line, so the ratio is
 // what Whisper's validation, PoW check and pool add cost per hop. Prints a Markdown table.

@@ -1,4 +1,4 @@
-// Relay under load (issue 8): one real relay process (node relay/main.ts) and N WhisperPeers in K
+// Relay under load: one real relay process (node relay/main.ts) and N WhisperPeers in K
 // client processes dialling it over WebSockets on loopback; R envelopes/s, each posted by a random
 // client. Every client records every arrival: delivery latency, delivered %, relay CPU and RSS.
 //   node_modules/.bin/node bench/load.ts [--peers 500] [--rate 100] [--seconds 60] [--procs 2]

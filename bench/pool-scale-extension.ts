@@ -1,4 +1,4 @@
-// Large pools, the extension's part (issue 8, Load): a relay holding 10 000 live envelopes and a
+// Large pools, the extension's part (docs/BENCHMARKS.md, "Relay under load"): a relay holding 10 000 live envelopes and a
 // Chromium profile with the built extension and an empty pool: time from launch until the extension's
 // pool holds all of them by catch-up; then a restart with the 10 000 stored (IndexedDB load).
 //   node_modules/.bin/node bench/pool-scale-extension.ts [envelopes=10000]

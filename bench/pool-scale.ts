@@ -1,4 +1,4 @@
-// Large pools (issue 8, Load): a relay restarted on n live envelopes in its data folder, a fresh Node
+// Large pools (docs/BENCHMARKS.md, "Relay under load"): a relay restarted on n live envelopes in its data folder, a fresh Node
 // peer catching up from it, and a second relay with an empty folder and --peer to the first catching
 // up. Start-up (spawn to the `rpc` line, re-validating every stored envelope), catch-up time, bytes
 // and memory, for each n. Prints Markdown tables. The extension's part is bench/pool-scale-extension.ts.

@@ -1,4 +1,4 @@
-// Proof-of-work throughput (SPEC §1): Keccak-256 nonce hashes per CPU-second on one core for the
+// Proof-of-work throughput (docs/PROTOCOL.md §1): Keccak-256 nonce hashes per CPU-second on one core for the
 // WebAssembly kernel, @noble/hashes and hash-wasm, anchored to native OpenSSL measured in the same run
 // (`openssl speed -evp sha3-256`: the same Keccak-f[1600], one block per 64-byte hash, user CPU time),
 // then the worker pool's total rate on every core. Prints a Markdown table.

@@ -1,4 +1,4 @@
-// Catch-up sync cost (SPEC §3): bytes, round trips and CPU time of reconciling two pools of n live
+// Catch-up sync cost (docs/PROTOCOL.md §3): bytes, round trips and CPU time of reconciling two pools of n live
 // envelopes that differ by d, transport-free. Anchored to the naive exchange (every hash sent one way,
 // n × 32 bytes), so the ratio shows cost following the difference rather than the pool size.
 // Prints a Markdown table.   node_modules/.bin/node bench/sync.ts [sizes=1000,10000,100000] [diffs=0,10,100,1000]

@@ -1,4 +1,4 @@
-// The PoW pool on Node (SPEC §1): one worker_threads Worker per core running pow-worker-node.ts.
+// The PoW pool on Node (docs/PROTOCOL.md §1): one worker_threads Worker per core running pow-worker-node.ts.
 // A worker that errors or exits on its own counts as a crash; the pool replaces it.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';

@@ -11,7 +11,7 @@ import { delimiter, join, relative, resolve } from 'node:path';
 import { serveExamples } from './serve-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const RELAY_PORT = 9090; // SPEC §5 defaults, and the extension's built-in relay address
+const RELAY_PORT = 9090; // docs/PROTOCOL.md §5 defaults, and the extension's built-in relay address
 const RPC_PORT = 8545;
 const WEB_PORT = 8000;
 const DATA = join(ROOT, '.whisper-relay');

@@ -1,4 +1,4 @@
-// Anonymity simulation (issue 7): N WhisperPeers of our real code (libp2p, noise, yamux, gossipsub,
+// Anonymity simulation: N WhisperPeers of our real code (libp2p, noise, yamux, gossipsub,
 // the stem protocol) in one process over the memory transport with a constant one-way link delay,
 // stem timers on a simulated clock that jumps to a new epoch between rounds. Every peer records who
 // handed it each envelope first; afterwards, spy sets of fraction p are drawn and the first-spy

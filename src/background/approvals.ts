@@ -1,4 +1,4 @@
-// The approval flow of shh_requestIdentities (SPEC §4): requests queue in IndexedDB, one approval
+// The approval flow of shh_requestIdentities (docs/PROTOCOL.md §4): requests queue in IndexedDB, one approval
 // window at a time shows the oldest, the user's decision settles every request of that origin waiting
 // on it; closing the window is a rejection (4001). After a worker restart a pending approval whose
 // window is still open keeps waiting for its decision; one whose window is gone (the browser

@@ -1,4 +1,4 @@
-// The 64-byte topic bloom filter (SPEC §1), bit for bit as geth's TopicToBloom, including its quirk:
+// The 64-byte topic bloom filter (docs/PROTOCOL.md §1), bit for bit as geth's TopicToBloom, including its quirk:
 // each of the three indices assigns its byte rather than OR-ing into it, so a later index in the
 // same byte clears the earlier bit. Matching other implementations needs the quirk kept.
 

@@ -1,4 +1,4 @@
-// Byte helpers shared by the codecs: strict hex (the `0x` JSON form of SPEC §4), concat, compare.
+// Byte helpers shared by the codecs: strict hex (the `0x` JSON form of docs/PROTOCOL.md §4), concat, compare.
 // Strict means: even length, only hex digits, and the `0x` prefix exactly where the caller says.
 
 const HEX = '0123456789abcdef';

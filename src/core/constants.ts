@@ -1,4 +1,4 @@
-// Spec constants of Whisper v6 as geth 1.9.20 (whisper/whisperv6) and SPEC.md §1-§2 fix them.
+// Spec constants of Whisper v6 as geth 1.9.20 (whisper/whisperv6) and docs/PROTOCOL.md §1-§2 fix them.
 // Every size, default and tolerance used by the protocol core lives here, with its source.
 
 /** Protocol version string answered by shh_version (geth: ProtocolVersionStr). */
@@ -11,9 +11,9 @@ export const BLOOM_SIZE = 64;
 
 /** Fixed part of an envelope's size: expiry 4 + ttl 4 + topic 4 + nonce 8 (geth: EnvelopeHeaderLength). */
 export const ENVELOPE_HEADER_LENGTH = 20;
-/** Default maximum envelope size, 64 KiB (SPEC §1; geth: DefaultMaxMessageSize is 1 MiB, SPEC lowers it). */
+/** Default maximum envelope size, 64 KiB (docs/PROTOCOL.md §1; geth: DefaultMaxMessageSize is 1 MiB, docs/PROTOCOL.md §1.5 lowers it). */
 export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
-/** Hard ceiling an operator may raise the maximum to (SPEC §1; geth: MaxMessageSize). */
+/** Hard ceiling an operator may raise the maximum to (docs/PROTOCOL.md §1; geth: MaxMessageSize). */
 export const MAX_MESSAGE_SIZE_CEILING = 1024 * 1024;
 /** Default minimum proof of work (geth: DefaultMinimumPoW). */
 export const DEFAULT_MIN_POW = 0.2;
@@ -27,7 +27,7 @@ export const FUTURE_TOLERANCE = 10;
 /** An envelope expired more than this many seconds ago is invalid; within it, dropped quietly. */
 export const EXPIRY_TOLERANCE = 20;
 
-// Payload (SPEC §2; geth: message.go).
+// Payload (docs/PROTOCOL.md §2; geth: message.go).
 /** Bits 0-1 of flags: length of the size field. */
 export const FLAGS_SIZE_MASK = 0x03;
 /** Bit 2 of flags: the payload is signed (geth: signatureFlag). */
@@ -60,11 +60,11 @@ export const MAX_PAYLOAD_LENGTH = 0xff_ffff;
 /** PBKDF2 iterations for shh_generateSymKeyFromPassword: 65356, a typo in geth kept for compatibility. */
 export const PBKDF2_ITERATIONS = 65_356;
 
-// Network (SPEC §3).
+// Network (docs/PROTOCOL.md §3).
 /** The gossipsub topic carrying envelopes: message data is one envelope's RLP, nothing else. */
 export const GOSSIP_TOPIC = '/shh/6/envelopes/rlp';
 
-// Catch-up sync (SPEC §3; wire format in docs/SYNC.md, after hoytech/negentropy protocol v1).
+// Catch-up sync (docs/PROTOCOL.md §3; wire format in docs/SYNC.md, after hoytech/negentropy protocol v1).
 /** Stream protocol of range-based set reconciliation between two pools. */
 export const SYNC_PROTOCOL = '/shh/6/sync/1.0.0';
 /** First byte of every sync frame; a peer answering another version is refused. */

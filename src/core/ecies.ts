@@ -1,4 +1,4 @@
-// geth's ECIES on secp256k1 (SPEC §2 asymmetric; geth crypto/ecies with ECIES_AES128_SHA256, no s1/s2):
+// geth's ECIES on secp256k1 (docs/PROTOCOL.md §2 asymmetric; geth crypto/ecies with ECIES_AES128_SHA256, no s1/s2):
 //   z = x(R·P), K = ConcatKDF-SHA256(z), Ke = K[0:16], Km = sha256(K[16:32]),
 //   data = R (65, uncompressed) ‖ IV (16) ‖ AES-128-CTR(Ke, IV, m) ‖ HMAC-SHA256(Km, IV ‖ c) (32).
 // The tag is checked, in constant time, before anything is decrypted; every failure is 'decrypt-failed'.

@@ -1,4 +1,4 @@
-// The Whisper v6 envelope (SPEC §1): RLP list [expiry, ttl, topic, data, nonce], its hash and size.
+// The Whisper v6 envelope (docs/PROTOCOL.md §1): RLP list [expiry, ttl, topic, data, nonce], its hash and size.
 // Decoding is strict (canonical integers, a 4-byte topic, exactly five items, no trailing bytes) and
 // copies out of the input, so a decoded envelope never aliases a caller's buffer.
 
@@ -12,7 +12,7 @@ export interface EnvelopeParams {
   readonly expiry: number; // uint32 seconds
   readonly ttl: number; // uint32 seconds
   readonly topic: Uint8Array; // 4 bytes
-  readonly data: Uint8Array; // the encrypted payload (SPEC §2)
+  readonly data: Uint8Array; // the encrypted payload (docs/PROTOCOL.md §2)
 }
 
 export interface Envelope extends EnvelopeParams {
@@ -32,7 +32,7 @@ function checkParams(e: EnvelopeParams): void {
   if (!(e.data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
 }
 
-/** RLP of [expiry, ttl, topic, data]: the part the proof of work covers (SPEC §1 `short`). */
+/** RLP of [expiry, ttl, topic, data]: the part the proof of work covers (docs/PROTOCOL.md §1 `short`). */
 export function encodeShort(e: EnvelopeParams): Uint8Array {
   checkParams(e);
   return encodeRlp([uintToBytes(e.expiry), uintToBytes(e.ttl), e.topic, e.data]);
@@ -129,5 +129,5 @@ export const envelopeHash = (rlp: Uint8Array): Uint8Array => keccak256(rlp);
 /** Size as geth counts it for the size limit and PoW policy: header 20 + len(data). */
 export const envelopeSize = (e: EnvelopeParams): number => ENVELOPE_HEADER_LENGTH + e.data.length;
 
-/** The time the envelope was sent: expiry - ttl (SPEC §1). */
+/** The time the envelope was sent: expiry - ttl (docs/PROTOCOL.md §1). */
 export const envelopeTimestamp = (e: EnvelopeParams): number => e.expiry - e.ttl;

@@ -19,7 +19,7 @@ export type WhisperErrorCode =
   | 'aborted'
   | 'pool-full'
   | 'over-limit' // a neighbour far over its per-neighbour rate limit: counted like an invalid envelope
-  | 'bad-sync' // malformed, out-of-order or over-cap catch-up sync frame (SPEC §3)
+  | 'bad-sync' // malformed, out-of-order or over-cap catch-up sync frame (docs/PROTOCOL.md §3)
   | 'sync-limit' // a sync session hit a bound: rounds, envelopes, rejects, time
   | 'bad-announcement' // a browser-discovery announcement that is not [at, [circuit webrtc addresses of one peer]]
   | 'not-stored'; // a local post whose durable write failed: nothing was pooled or sent

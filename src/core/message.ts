@@ -1,4 +1,4 @@
-// Sealing and opening an envelope's `data` (SPEC §2): the payload codec composed with AES-256-GCM
+// Sealing and opening an envelope's `data` (docs/PROTOCOL.md §2): the payload codec composed with AES-256-GCM
 // (symmetric) or geth's ECIES (asymmetric). Opening fails with 'decrypt-failed' before it looks at
 // the plaintext, then with 'bad-payload' / 'bad-signature' when the plaintext is malformed.
 

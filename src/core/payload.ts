@@ -1,4 +1,4 @@
-// The plaintext inside an envelope's `data` (SPEC §2; geth 1.9 whisperv6 message.go):
+// The plaintext inside an envelope's `data` (docs/PROTOCOL.md §2; geth 1.9 whisperv6 message.go):
 //   flags (1) ‖ size (1-3 bytes LE) ‖ payload ‖ padding ‖ signature (65, when flag bit 2 is set).
 // Writing always includes the size field and pads to a multiple of 256 unless padding is given.
 // Reading is bounded like geth's ValidateAndParse: the rest after the payload, minus the signature, is padding.

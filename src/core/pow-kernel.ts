@@ -1,4 +1,4 @@
-// PoW search kernels (SPEC §1): find a nonce whose keccak256(short ‖ nonce_be64) has enough leading
+// PoW search kernels (docs/PROTOCOL.md §1): find a nonce whose keccak256(short ‖ nonce_be64) has enough leading
 // zero bits. The WebAssembly kernels absorb the blocks before the nonce once per `load` and then cost
 // one or two Keccak-f permutations per nonce (per two nonces with SIMD); the noble kernel is the
 // fallback where WebAssembly cannot compile (a CSP without 'wasm-unsafe-eval'). All three agree with

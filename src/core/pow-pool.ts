@@ -1,4 +1,4 @@
-// A pool of PoW workers sealing envelopes on every core (SPEC §1). The pool hands each worker one
+// A pool of PoW workers sealing envelopes on every core (docs/PROTOCOL.md §1). The pool hands each worker one
 // batch at a time (about `batchMs` of hashing on a nonce range disjoint from every other batch of the
 // seal), so cancelling is "stop sending batches" and settles at once; the first success wins; seals
 // queue first in, first out; a crashed worker is replaced and its batch retried on another.

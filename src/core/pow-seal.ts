@@ -1,4 +1,4 @@
-// Sealing an envelope with proof of work in one thread (SPEC §1, geth 1.9 semantics): target 0 means
+// Sealing an envelope with proof of work in one thread (docs/PROTOCOL.md §1, geth 1.9 semantics): target 0 means
 // no work and nonce 0; otherwise nonces from `startNonce` are tried in batches until pow >= target or
 // the time budget (checked between batches, on the injected clock) runs out. Used inside workers.
 
@@ -15,7 +15,7 @@ export interface PowProgress {
 }
 
 export interface SealOptions {
-  /** The pow to reach (SPEC §1); 0 = no work. */
+  /** The pow to reach (docs/PROTOCOL.md §1); 0 = no work. */
   readonly target: number;
   /** Time budget in milliseconds (geth's powTime, in ms). */
   readonly timeMs: number;

@@ -1,4 +1,4 @@
-// The PoW worker's message handler, free of any platform (SPEC §1): worker_threads and Web Worker
+// The PoW worker's message handler, free of any platform (docs/PROTOCOL.md §1): worker_threads and Web Worker
 // entries only pass messages through it. One request = one batch on a nonce range; the worker keeps
 // the last `short` it was given (by key) so a seal sends its up-to-1-MiB input once per worker.
 

@@ -1,4 +1,4 @@
-// Whisper proof of work in geth 1.9's form (SPEC §1, not the EIP-627 text):
+// Whisper proof of work in geth 1.9's form (docs/PROTOCOL.md §1, not the EIP-627 text):
 //   h = keccak256(short ‖ nonce as 8 bytes big-endian), z = leading zero bits of h,
 //   pow = 2^z / (len(short) * ttl).
 // This file is the reference used for verification, on @noble/hashes. The fast sealer

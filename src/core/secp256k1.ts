@@ -1,4 +1,4 @@
-// The secp256k1 backend behind SPEC §2's signatures and ECIES: libsecp256k1 compiled to WebAssembly
+// The secp256k1 backend behind docs/PROTOCOL.md §2's signatures and ECIES: libsecp256k1 compiled to WebAssembly
 // (tiny-secp256k1) when it loads, @noble/curves otherwise. Both give the same bytes (RFC 6979 low-S
 // signatures, uncompressed keys); every operation returns null instead of throwing on bad input.
 

@@ -1,4 +1,4 @@
-// Whisper's message signatures (SPEC §2): secp256k1 over a 32-byte keccak256 digest, serialised as
+// Whisper's message signatures (docs/PROTOCOL.md §2): secp256k1 over a 32-byte keccak256 digest, serialised as
 // r (32) ‖ s (32) ‖ v (1) with v in {0, 1}, and public-key recovery from it. Keys are 32-byte private
 // keys and 65-byte uncompressed public keys; recovery accepts what geth accepts (v < 4, any valid s).
 

@@ -1,4 +1,4 @@
-// Whisper's symmetric encryption (SPEC §2; geth message.go encryptSymmetric): AES-256-GCM, a random
+// Whisper's symmetric encryption (docs/PROTOCOL.md §2; geth message.go encryptSymmetric): AES-256-GCM, a random
 // 12-byte nonce, no AAD, data = ciphertext ‖ tag (16) ‖ nonce (12). Keys are 32 bytes and never all
 // zero; any failure to open (short data, wrong key, a flipped bit) is one 'decrypt-failed'.
 

@@ -1,4 +1,4 @@
-// Topics (SPEC §1, §4): 4 bytes on the wire; in JSON exactly `0x` + 8 hex digits. Anything else,
+// Topics (docs/PROTOCOL.md §1, §4): 4 bytes on the wire; in JSON exactly `0x` + 8 hex digits. Anything else,
 // shorter, longer or unprefixed, is refused, as geth's TopicType.UnmarshalText does.
 
 import { toHex } from './bytes.ts';

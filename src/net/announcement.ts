@@ -1,4 +1,4 @@
-// Browser discovery announcements (SPEC §3, "further protocols"): the bytes a browser peer publishes
+// Browser discovery announcements (docs/PROTOCOL.md §3, "further protocols"): the bytes a browser peer publishes
 // on the gossipsub topic /shh/6/discovery/1.0.0 so others can open WebRTC links to it. RLP
 // `[at, [addr, ...]]`: `at` = unix seconds when sent, then 1..8 multiaddrs, all of one peer and all of
 // the form `<relay transport>/p2p/<relay>/p2p-circuit/webrtc/p2p/<peer>`. Nothing else travels.
@@ -13,7 +13,7 @@ export const DISCOVERY_TOPIC = '/shh/6/discovery/1.0.0';
 export const MAX_ANNOUNCED_ADDRS = 8;
 /** Eight long dns addresses fit; anything bigger is refused before it is decoded. */
 export const MAX_ANNOUNCEMENT_BYTES = 2048;
-/** Like envelopes (SPEC §1): a sender clock more than 10 s ahead is not believed. */
+/** Like envelopes (docs/PROTOCOL.md §1): a sender clock more than 10 s ahead is not believed. */
 export const ANNOUNCEMENT_FUTURE_S = 10;
 
 export interface Announcement {

@@ -1,4 +1,4 @@
-// Cutting off peers whose gossipsub score fell below the graylist threshold (issue 8, docs/SECURITY.md
+// Cutting off peers whose gossipsub score fell below the graylist threshold (docs/SECURITY.md
 // "Limits"): graylisting alone still reads and decodes every RPC of a flooder, so the peer is hung up on
 // and refused for a cooldown that doubles on every repeat. Bounded in entries; clock injected.
 

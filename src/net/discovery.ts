@@ -1,4 +1,4 @@
-// Browser discovery (SPEC §3): a libp2p service on the gossipsub topic /shh/6/discovery/1.0.0.
+// Browser discovery (docs/PROTOCOL.md §3): a libp2p service on the gossipsub topic /shh/6/discovery/1.0.0.
 // 'announce' (browsers) publishes the peer's own circuit WebRTC addresses (announcement.ts) and
 // reports others' as candidates; 'forward' (relays) only validates and forwards, never dials. Every
 // role validates: malformed is rejected (scored down), stale, future or not-newer-than-seen ignored.

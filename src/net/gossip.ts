@@ -1,6 +1,6 @@
-// Envelope dissemination over gossipsub (SPEC §3): topic /shh/6/envelopes/rlp, data = one envelope's
+// Envelope dissemination over gossipsub (docs/PROTOCOL.md §3): topic /shh/6/envelopes/rlp, data = one envelope's
 // RLP, message id = the envelope hash, StrictNoSign so nothing names an envelope's origin. The topic
-// validator maps SPEC §1's verdicts onto gossipsub: accept, ignore (duplicate, quietly expired: no
+// validator maps docs/PROTOCOL.md §1's verdicts onto gossipsub: accept, ignore (duplicate, quietly expired: no
 // penalty), reject (invalid: counts against the sending peer through peer scoring P4).
 
 import { gossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipsubOpts, type TopicValidatorFn } from '@libp2p/gossipsub';
@@ -65,7 +65,7 @@ export interface WhisperGossipInit {
   options?: Partial<GossipsubOpts>;
 }
 
-/** Message id = envelope hash (SPEC §1): the same id the pool, sync and shh_post use. */
+/** Message id = envelope hash (docs/PROTOCOL.md §1): the same id the pool, sync and shh_post use. */
 export const envelopeMessageId = (msg: { data: Uint8Array }): Uint8Array => envelopeHash(msg.data);
 
 export function scoreParams(init: WhisperGossipInit = {}): Partial<PeerScoreParams> {

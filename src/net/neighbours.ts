@@ -1,4 +1,4 @@
-// Keeps a browser peer's direct WebRTC neighbours (SPEC §3, ext design): a target number of direct
+// Keeps a browser peer's direct WebRTC neighbours (docs/PROTOCOL.md §3, ext design): a target number of direct
 // links to other browsers, dialled through a relay's circuit from discovery candidates, lost ones
 // replaced. Bounded: few dials at once, per-candidate exponential backoff, a capped candidate table,
 // and links beyond `max` closed (newest inbound first). Relays are not neighbours and are left alone.

@@ -1,4 +1,4 @@
-// The libp2p node a Whisper peer runs on (SPEC §3), in three roles: 'relay' (Node.js: WebSockets
+// The libp2p node a Whisper peer runs on (docs/PROTOCOL.md §3), in three roles: 'relay' (Node.js: WebSockets
 // listener, circuit relay v2 server for WebRTC signalling), 'browser' (dials relays over WebSockets,
 // WebRTC to other browsers) and 'test' (memory transport, many nodes in one process). Noise, yamux,
 // identify, ping and gossipsub always; browser discovery (discovery.ts) announces in the browser role
@@ -105,7 +105,7 @@ export interface WhisperNodeInit {
   listen?: string[];
   /** Addresses to announce instead of the listen addresses (a relay behind NAT or a proxy). */
   announce?: string[];
-  /** relay: WebSocket listen host and port (defaults 0.0.0.0 and 9090, SPEC §5). */
+  /** relay: WebSocket listen host and port (defaults 0.0.0.0 and 9090, docs/PROTOCOL.md §5). */
   host?: string;
   port?: number;
   /** Extra transports from the caller, e.g. `tcp()` on the relay (Node-only, so not imported here). */

@@ -1,4 +1,4 @@
-// What a peer validates against (SPEC §1) once neighbours announce requirements (requirement.ts):
+// What a peer validates against (docs/PROTOCOL.md §1) once neighbours announce requirements (requirement.ts):
 // its own minPow/maxSize (the operator's or user's setting, what it announces), raised to the network
 // floor, the strictest trusted neighbour's; and, for a while after a raise, the old minimum for penalties.
 

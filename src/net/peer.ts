@@ -1,4 +1,4 @@
-// The Whisper peer (SPEC §3): a libp2p node, the gossipsub envelope topic and the envelope pool as
+// The Whisper peer (docs/PROTOCOL.md §3): a libp2p node, the gossipsub envelope topic and the envelope pool as
 // one service with start() / stop(). Every envelope enters the pool through its admission path
 // (admission.ts: gossip, stem, catch-up, own posts, the store), and every envelope newly added to the
 // pool, whoever added it, is emitted exactly once as 'envelope'. With `stem` set, envelopes this peer
@@ -73,7 +73,7 @@ export interface WhisperPeerInit {
   store?: AdmissionInit['store'];
   onError?: (error: unknown) => void;
   /**
-   * Private first hops (Dandelion++, issue 7): serve `/shh/6/stem/1.0.0` and, while `enabled`
+   * Private first hops (Dandelion++): serve `/shh/6/stem/1.0.0` and, while `enabled`
    * (default true), send own posts on the stem instead of gossip. Absent: plain gossip, no stem service.
    */
   stem?: StemInit & { enabled?: boolean };
@@ -223,7 +223,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
   }
 
   /**
-   * The policy validation applies now (SPEC §1), with the injected clock in unix seconds: our own
+   * The policy validation applies now (docs/PROTOCOL.md §1), with the injected clock in unix seconds: our own
    * setting, raised to the network floor (peer-policy.ts).
    */
   policy(): ValidationPolicy {

@@ -1,4 +1,4 @@
-// Per-neighbour limits on envelopes that are valid and new to us (issue 8, docs/SECURITY.md "Limits"):
+// Per-neighbour limits on envelopes that are valid and new to us (docs/SECURITY.md "Limits"):
 // a token bucket by count and one by bytes per neighbour. Over the limit the envelope is ignored (not
 // stored, not forwarded, no penalty); past PENALTY_FACTOR times the limit it is rejected, which counts
 // against the sender like an invalid envelope. Buckets are per peer id, bounded in number, clock injected.
@@ -25,7 +25,7 @@ export interface RateLimitInit {
   now?: () => number;
 }
 
-// Goal load is 100 envelopes/s network-wide (issue 8, Load). An honest neighbour can at most be the
+// Goal load is 100 envelopes/s network-wide (docs/BENCHMARKS.md, "Relay under load"). An honest neighbour can at most be the
 // first to bring us every one of them, e.g. a relay that is our only link, so the sustained limit
 // equals the whole network's goal load; one browser posting by hand never comes near it. Envelopes
 // are padded to 256-byte multiples, typically 0.5-1 KiB: 512 KiB/s leaves 5 KiB per envelope at the

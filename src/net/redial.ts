@@ -2,7 +2,7 @@
 // lines): dials each, and after a failed dial or a disconnect dials again with exponential backoff
 // (1 s doubling to 30 s by default, reset on success), except that for a minute after a connection
 // that was up dropped the wait stays at most 2 s: a restarted relay is found again within seconds
-// (issue 8: 5 s). Reports each address's state for status views. Deterministic delays (no jitter).
+// (within 5 s). Reports each address's state for status views. Deterministic delays (no jitter).
 
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';

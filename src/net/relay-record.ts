@@ -19,7 +19,7 @@ export const RELAY_RECORD_PROTOCOL = '/shh/6/relays/1.0.0';
 export const MAX_RECORD_ADDRS = 8;
 /** Eight long dns addresses, an RSA key at most, and its signature fit. */
 export const MAX_RECORD_BYTES = 4096;
-/** A signer's clock more than this ahead is not believed (like envelopes, SPEC §1). */
+/** A signer's clock more than this ahead is not believed (like envelopes, docs/PROTOCOL.md §1). */
 export const RECORD_FUTURE_S = 10;
 
 const DOMAIN = new TextEncoder().encode(RELAY_RECORD_PROTOCOL);

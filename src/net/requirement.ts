@@ -1,4 +1,4 @@
-// Neighbours announce what they accept (`/shh/6/requirement/1.0.0`, beyond SPEC; like geth's whisper v6
+// Neighbours announce what they accept (`/shh/6/requirement/1.0.0`, docs/PROTOCOL.md §3.5; like geth's whisper v6
 // powRequirementCode): on every direct connection each side opens a stream and sends one 12-byte frame,
 // float64 minPow and uint32 maxSize, and sends again when its setting changes. Invariants: a frame is
 // exactly 12 bytes and in range or it is dropped (stream aborted, nothing counted); one entry per connected peer.

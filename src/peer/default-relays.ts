@@ -1,4 +1,4 @@
-// The relay list the extension ships with (SPEC §5): the build defines __WHISPER_RELAYS__ from the
+// The relay list the extension ships with (docs/PROTOCOL.md §5): the build defines __WHISPER_RELAYS__ from the
 // environment variable WHISPER_RELAYS (comma-separated multiaddrs); unset or empty, the relay's
 // default port on loopback. The user's own list (popup settings) reaches the peer through `configure`.
 

@@ -1,4 +1,4 @@
-// The PoW pool in a browser (SPEC §1): one module Web Worker per core (navigator.hardwareConcurrency)
+// The PoW pool in a browser (docs/PROTOCOL.md §1): one module Web Worker per core (navigator.hardwareConcurrency)
 // running src/peer/pow-worker.ts. A worker error counts as a crash; the pool replaces the worker.
 import { PowPool, type PowWorkerPort } from '../core/pow-pool.ts';
 

@@ -1,4 +1,4 @@
-// Entry of a browser PoW Web Worker (SPEC §1): passes each message through the platform-free handler
+// Entry of a browser PoW Web Worker (docs/PROTOCOL.md §1): passes each message through the platform-free handler
 // of src/core/pow-worker.ts. Needs 'wasm-unsafe-eval' in the extension CSP, else it hashes on noble.
 import { createPowWorkerHandler } from '../core/pow-worker.ts';
 

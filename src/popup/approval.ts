@@ -1,4 +1,4 @@
-// The approval window of shh_requestIdentities (SPEC §4): shows the requesting origin exactly as it
+// The approval window of shh_requestIdentities (docs/PROTOCOL.md §4): shows the requesting origin exactly as it
 // will be granted, lets the user pick identities (possibly none), and answers with the two buttons
 // named Approve and Reject. Closing the window instead is a rejection (the background sees it close).
 

@@ -1,4 +1,4 @@
-// Identities (issue 5): create, rename, import a raw private key, export it (password asked again),
+// Identities: create, rename, import a raw private key, export it (password asked again),
 // delete (the warning names the sites connected to it). Each shows its public key with a Copy button
 // and the sites that may use it.
 

@@ -1,4 +1,4 @@
-// The unlocked popup (issue 5): a header with the connection state and Lock, and tabs for Status,
+// The unlocked popup: a header with the connection state and Lock, and tabs for Status,
 // Identities, Sites, Activity and Settings (ARIA tabs: arrow keys move between them). The URL hash
 // names the open tab, so a tab link or a reload lands on the same screen.
 

@@ -1,4 +1,4 @@
-// The toolbar popup (issue 5), also opened in a tab at first run: onboarding while there is no vault,
+// The toolbar popup, also opened in a tab at first run: onboarding while there is no vault,
 // the password while locked, then status, identities, sites, activity and settings. Only wiring.
 
 import { ask, el } from './ask.ts';

@@ -1,4 +1,4 @@
-// Settings (issue 5): relays to dial, minimum PoW, maximum message size, auto-lock time; and the vault:
+// Settings: relays to dial, minimum PoW, maximum message size, auto-lock time; and the vault:
 // an encrypted backup (password asked again), and the wipe (confirmed; a backup restores it).
 
 import { ask, el } from './ask.ts';

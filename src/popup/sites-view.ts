@@ -1,4 +1,4 @@
-// Sites and activity (issue 5): connected origins with the identities each may use; revoke a whole
+// Sites and activity: connected origins with the identities each may use; revoke a whole
 // site or one identity for it (the page hears identitiesChanged at once). Activity: per site, messages
 // posted and received and when last.
 

@@ -1,4 +1,4 @@
-// The popup's screens before the vault is open (issue 5): first-run onboarding (choose a password, or
+// The popup's screens before the vault is open: first-run onboarding (choose a password, or
 // restore an encrypted backup) and unlock (a wrong password is a message, never a wipe; wiping is a
 // separate, confirmed choice for a forgotten password).
 

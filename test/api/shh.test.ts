@@ -47,7 +47,7 @@ describe('ShhApi: keys (geth semantics)', () => {
     expect((await rpcError(call('shh_deleteKeyPair', id))).message).toBe(`key pair ${id} not found`);
     expect((await rpcError(call('shh_getPublicKey', id))).toJSON()).toEqual({ code: -32000, message: 'invalid id' });
   });
-  it('symmetric keys, including the PBKDF2 password key of SPEC §6', async () => {
+  it('symmetric keys, including the PBKDF2 password key of docs/PROTOCOL.md §6', async () => {
     const id = (await call('shh_generateSymKeyFromPassword', 'Never use this password - password!')) as string;
     expect(await call('shh_getSymKey', id)).toBe('0xc36ac432123558109d20283d9b03a7911bd2f9b21e5794309c8a8f9531a78133');
     const added = (await call('shh_addSymKey', '0x' + '11'.repeat(32))) as string;

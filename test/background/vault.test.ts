@@ -1,4 +1,4 @@
-// The vault (issue 5) on fake-indexeddb and a fake storage.session: KDF parameters, wrong password,
+// The vault on fake-indexeddb and a fake storage.session: KDF parameters, wrong password,
 // the lock gate for pages and the popup, unlock surviving a worker restart, auto-lock by alarm, the
 // schema-2 migration, backups, and a dump of every store holding no key in the clear.
 import { afterEach, describe, expect, it } from 'vitest';

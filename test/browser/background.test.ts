@@ -1,4 +1,4 @@
-// The background's security boundary in real browsers (SPEC §4), Chromium and Firefox, with the built
+// The background's security boundary in real browsers (docs/PROTOCOL.md §4), Chromium and Firefox, with the built
 // extension and a relay: the access gate (4100), the approval window (Approve, Reject, closing it),
 // origin isolation of keys and messages, revoke; on Chromium also a service-worker stop mid-stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

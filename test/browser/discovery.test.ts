@@ -1,4 +1,4 @@
-// Browser discovery in real browsers (SPEC §3, issue 4): two Chromium profiles and one Firefox with the
+// Browser discovery in real browsers (docs/PROTOCOL.md §3): two Chromium profiles and one Firefox with the
 // built extension and one relay on loopback, and no explicit dial anywhere. The peers announce their
 // circuit WebRTC addresses on /shh/6/discovery/1.0.0, find each other and open direct /webrtc links;
 // then the relay is killed and an envelope posted in A still reaches B and Firefox over those links.

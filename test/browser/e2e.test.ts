@@ -1,4 +1,4 @@
-// End-to-end proof of issue 4 (SPEC §4): two Chromium and two Firefox profiles with the built
+// End-to-end proof of the provider contract (docs/PROTOCOL.md §4): two Chromium and two Firefox profiles with the built
 // extension, one relay on loopback, a test page on 127.0.0.1 in each, every site connected through
 // its approval window. A page posts (symmetric, asymmetric to the receiver's key, signed) and a page
 // in another profile receives it through shh_subscribe (both event shapes) and a polled filter, each
@@ -277,7 +277,7 @@ describe('web3-shh@1.10.4 in the page, over new Shh(window.shh)', () => {
     expect(byFilter.sym).toEqual(gotSym);
     expect(byFilter.asym).toEqual(gotAsym);
 
-    // Beyond geth (SPEC §4): a subscription made after the fact first gets what is live in the pool.
+    // Beyond geth (docs/PROTOCOL.md §4): a subscription made after the fact first gets what is live in the pool.
     const late = await to.page.evaluate((c) => (window as unknown as W).e2e.web3subscribe(c), { symKeyID: keyTo, topics: [t.sym] });
     await until(`${label} late subscription back-filled`, async () => (await w3got(to, late)).length > 0, 15_000);
     await new Promise((r) => setTimeout(r, 500));

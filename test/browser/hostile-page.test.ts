@@ -1,4 +1,4 @@
-// A hostile page against the built extension in real browsers (issue 8, SPEC §4 errors): a table of
+// A hostile page against the built extension in real browsers (docs/PROTOCOL.md §4 errors): a table of
 // malformed window.shh calls each gets its EIP-1193 code and a clear message; a burst of 10 000 calls
 // all settle while another origin's tab keeps getting answers; a burst of high-PoW posts is refused
 // past the per-origin limit (docs/API.md "Limits") while the other origin's post still seals and

@@ -1,4 +1,4 @@
-// The peer host in real browsers (ext design, SPEC §3): two Chromium profiles and one Firefox with
+// The peer host in real browsers (ext design, docs/PROTOCOL.md §3): two Chromium profiles and one Firefox with
 // the built extension and a relay on loopback. Each peer connects to the relay; envelopes travel
 // Chrome->Chrome, Chrome->Firefox, Firefox->Chrome; two browsers open a direct WebRTC connection
 // through the relay; an envelope posted while a profile was closed reaches it when it comes back

@@ -1,4 +1,4 @@
-// window.shh in real browsers (SPEC §4): Chromium (MV3) and Firefox (MV2) with the built extension,
+// window.shh in real browsers (docs/PROTOCOL.md §4): Chromium (MV3) and Firefox (MV2) with the built extension,
 // against the real background. The provider exists before page scripts run, is frozen, answers
 // shh_version, refuses unconnected sites (4100), announces itself, shrugs off forged port handovers
 // and overridden built-ins, works unbound and in frames, and rejects bad arguments EIP-1193 style.

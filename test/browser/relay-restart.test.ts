@@ -1,4 +1,4 @@
-// Issue 8, faults: a browser's relay is killed with -9 and restarted on the same port and data folder;
+// Faults: a browser's relay is killed with -9 and restarted on the same port and data folder;
 // the extension's peer dials it again within 5 s of the restart being ready, on its own, and a message
 // a page posts afterwards reaches a subscriber on the relay. One Chromium profile, one relay process.
 import { afterAll, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 8, faults: the Chrome service worker stopped 20 times (CDP ServiceWorker.stopAllWorkers, 10 in
+// Faults: the Chrome service worker stopped 20 times (CDP ServiceWorker.stopAllWorkers, 10 in
 // each profile) while page A posts 1 000 numbered envelopes to page B through a relay. Every post A saw
 // acknowledged (a hash) reaches B's subscription exactly once, under the id B was given; a post that
 // failed failed with 4900 and a page-side retry got it through; B's pending approval survives the stops.

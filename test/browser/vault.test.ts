@@ -1,4 +1,4 @@
-// Issue 5 end to end in Chromium and Firefox with the built extension and a relay: onboarding in the
+// The vault and the popup end to end in Chromium and Firefox with the built extension and a relay: onboarding in the
 // first-run tab, two identities, a site approved with one of them, signed and encrypted messages with
 // it, per-identity and whole-site revoke from the popup, lock / unlock, backup export, wipe, import.
 // Security: no key in the clear in any extension store; another origin, an iframe, a sandboxed iframe

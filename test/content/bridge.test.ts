@@ -1,4 +1,4 @@
-// The content script's page bridge (SPEC §4) with a fake runtime Port and a real MessageChannel:
+// The content script's page bridge (docs/PROTOCOL.md §4) with a fake runtime Port and a real MessageChannel:
 // lazy connect, hello first, guards and size bound, in-flight requests answered 4900 on a drop,
 // reconnection with a fresh hello and backoff, and a dead extension context.
 import { afterEach, describe, expect, it } from 'vitest';

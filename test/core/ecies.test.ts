@@ -23,7 +23,7 @@ const queue = (...xs: Uint8Array[]) => (n: number) => {
 const code = errorCode;
 
 describe('ecies: Concat KDF', () => {
-  it('SPEC §6 public vector: sha256 Concat KDF of "input"', () => {
+  it('docs/PROTOCOL.md §6 public vector: sha256 Concat KDF of "input"', () => {
     expect(toHex(concatKdf(new TextEncoder().encode('input'), 32), false)).toBe(
       '858b192fa2ed4395e2bf88dd8d5770d67dc284ee539f12da8bceaa45d06ebae0',
     );
@@ -39,7 +39,7 @@ describe('ecies: Concat KDF', () => {
 describe.each([nobleBackend, wasm])('ecies with the $name backend', (backend) => {
   beforeEach(() => setSecp256k1Backend(backend));
 
-  it('SPEC §6 vector: Ke, Km, ciphertext and tag from the given keys and IV', () => {
+  it('docs/PROTOCOL.md §6 vector: Ke, Km, ciphertext and tag from the given keys and IV', () => {
     const data = eciesEncrypt(hello, publicKeyOf(recipient), queue(ephemeral, iv));
     expect(data.length).toBe(65 + 16 + hello.length + 32);
     expect(data.subarray(0, 65)).toEqual(publicKeyOf(ephemeral));

@@ -16,7 +16,7 @@ import { isWhisperError } from '../../src/core/errors.ts';
 const h = (s: string) => fromHex(s, false);
 const vector = { expiry: 0, ttl: 1, topic: h('00000000'), data: h('deadbeef') };
 
-describe('envelope: SPEC §6 known answers', () => {
+describe('envelope: docs/PROTOCOL.md §6 known answers', () => {
   it('short form of the public vector', () => {
     expect(toHex(encodeShort(vector), false)).toBe('cc8001840000000084deadbeef');
   });

@@ -1,4 +1,4 @@
-// Layer 1-3 for SPEC §2 as a whole: seal/open round trips and hostile data, then both directions
+// Layer 1-3 for docs/PROTOCOL.md §2 as a whole: seal/open round trips and hostile data, then both directions
 // against @waku/message-encryption, whose "version 1" payloads are the same bytes.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -109,7 +109,7 @@ describe('message: cross-implementation with @waku/message-encryption 0.0.38', (
       }
     });
   }
-  it('both pad to the same length (SPEC §2 padding rule)', async () => {
+  it('both pad to the same length (docs/PROTOCOL.md §2 padding rule)', async () => {
     for (const payload of payloads)
       for (const signed of [false, true]) {
         const theirs = await wakuSym.preCipher(payload, signed ? signer : undefined);

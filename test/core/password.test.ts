@@ -5,7 +5,7 @@ import { toHex } from '../../src/core/bytes.ts';
 import { symKeyFromPassword } from '../../src/core/password.ts';
 
 describe('password: PBKDF2-HMAC-SHA256, empty salt, 65356 iterations, 32 bytes', () => {
-  it('SPEC §6 vector', async () => {
+  it('docs/PROTOCOL.md §6 vector', async () => {
     expect(toHex(await symKeyFromPassword('Never use this password - password!'), false)).toBe(
       'c36ac432123558109d20283d9b03a7911bd2f9b21e5794309c8a8f9531a78133',
     );

@@ -12,7 +12,7 @@ const signerPub = publicKeyOf(signer);
 
 const code = errorCode;
 
-describe('payload: SPEC §6 padding lengths', () => {
+describe('payload: docs/PROTOCOL.md §6 padding lengths', () => {
   it.each([
     [3, false, 251],
     [3, true, 186],

@@ -53,7 +53,7 @@ describe('pow kernel: the embedded module', () => {
   });
 });
 
-describe.each(kernels)('pow kernel (%s): SPEC §6 vectors', (_, make) => {
+describe.each(kernels)('pow kernel (%s): docs/PROTOCOL.md §6 vectors', (_, make) => {
   const short = fromHex('cc8001840000000084deadbeef', false);
   it.each([
     [100000n, 'a788e02a95bfc673709e97ca81e39ca903bad5638d3388964c51eb64952172d6', 0],

@@ -33,7 +33,7 @@ describe('sealEnvelope: geth semantics', () => {
     expect(sealEnvelope(params, { target: 0, timeMs: 0, kernel })).toEqual({ ...params, nonce: 0n });
     expect(calls).toEqual([]);
   });
-  it('SPEC §6 vector: target 256/13 needs 8 zero bits; the first such nonce from 0, pow verified', () => {
+  it('docs/PROTOCOL.md §6 vector: target 256/13 needs 8 zero bits; the first such nonce from 0, pow verified', () => {
     const e = sealEnvelope(vector, { target: 256 / 13, timeMs: 10_000 });
     expect(envelopePow(e)).toBeGreaterThanOrEqual(256 / 13);
     for (let n = 0n; n < e.nonce; n++) expect(leadingZeroBits(powHash(encodeShort(vector), n))).toBeLessThan(8);

@@ -7,7 +7,7 @@ import { topicFromJson, topicToJson } from '../../src/core/topic.ts';
 
 const t = (hex: string) => fromHex(hex, false);
 
-describe('topic JSON (SPEC §6)', () => {
+describe('topic JSON (docs/PROTOCOL.md §6)', () => {
   it('"0x007f80ff" <-> 00 7f 80 ff', () => {
     expect(topicFromJson('0x007f80ff')).toEqual(Uint8Array.of(0x00, 0x7f, 0x80, 0xff));
     expect(topicToJson(Uint8Array.of(0x00, 0x7f, 0x80, 0xff))).toBe('0x007f80ff');
@@ -40,7 +40,7 @@ const blooms: [string, Record<number, number>][] = [
   ['00000000', { 0: 0x01 }],
 ];
 
-describe('topic bloom (SPEC §6), geth quirk included', () => {
+describe('topic bloom (docs/PROTOCOL.md §6), geth quirk included', () => {
   it.each(blooms)('bloom of %s', (topic, bytes) => {
     const want = new Uint8Array(64);
     for (const [i, v] of Object.entries(bytes)) want[Number(i)] = v;

@@ -10,7 +10,7 @@ const T = 1_700_000_000;
 const policy: ValidationPolicy = { minPow: 0.2, maxSize: 64 * 1024, now: T };
 const rlpOf = (o: Parameters<typeof makeEnvelope>[0]) => encodeEnvelope(makeEnvelope(o));
 
-// Each row: what is sent, when it is checked, and the verdict SPEC §1 requires.
+// Each row: what is sent, when it is checked, and the verdict docs/PROTOCOL.md §1 requires.
 const cases: [string, Parameters<typeof makeEnvelope>[0], Partial<ValidationPolicy>, string][] = [
   ['fresh envelope', { now: T }, {}, 'accept'],
   ['sent 10 s in the future: tolerated', { now: T + 10 }, {}, 'accept'],
@@ -25,7 +25,7 @@ const cases: [string, Parameters<typeof makeEnvelope>[0], Partial<ValidationPoli
   ['PoW at a higher target accepted', { now: T, target: 2 }, { minPow: 2 }, 'accept'],
 ];
 
-describe('validateEnvelope: SPEC §1 rules and tolerances', () => {
+describe('validateEnvelope: docs/PROTOCOL.md §1 rules and tolerances', () => {
   it.each(cases)('%s', (_name, make, pol, want) => {
     const v = validateEnvelope(rlpOf(make), { ...policy, ...pol });
     const got = v.kind === 'accept' ? 'accept' : v.kind === 'ignore' ? `ignore:${v.reason}` : `reject:${v.error.code}`;

@@ -1,4 +1,4 @@
-// Short fuzz run inside `npm test` (issue 8): every decoder a hostile peer or page reaches, a few
+// Short fuzz run inside `npm test`: every decoder a hostile peer or page reaches, a few
 // hundred seeded cases each, must decode or refuse; the long run is bench/fuzz.ts. The harness itself
 // is checked first, so a broken harness cannot pass the real targets vacuously.
 

@@ -1,4 +1,4 @@
-// Bounded fuzzing of the decoders a hostile peer or page reaches (issue 8): a seeded xorshift drives
+// Bounded fuzzing of the decoders a hostile peer or page reaches: a seeded xorshift drives
 // purely random inputs and mutations of valid samples. Each case must decode or be refused (WhisperError,
 // TypeError, RangeError); any other throw, a case slower than `hangMs`, or a result far larger than its
 // input is a crash, recorded with its input shrunk to a minimal one that still fails the same way.

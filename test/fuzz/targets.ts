@@ -1,4 +1,4 @@
-// The decoders a hostile peer or page reaches (issue 8), as fuzz targets with valid samples built by
+// The decoders a hostile peer or page reaches, as fuzz targets with valid samples built by
 // the real encoders: envelope RLP, the gossip validator, sync frames, discovery announcements, the
 // payload codec, both openers, and the rpc frame guards. Shared by test/fuzz and bench/fuzz.ts.
 

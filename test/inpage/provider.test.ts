@@ -1,4 +1,4 @@
-// window.shh's provider logic (SPEC §4) in Node with a fake channel: argument checks that never
+// window.shh's provider logic (docs/PROTOCOL.md §4) in Node with a fake channel: argument checks that never
 // reach the extension, JSON normalisation, EIP-1193 errors, web3.js send/sendAsync shapes and batches,
 // events, 4900 for undeliverable requests, and independence from page overrides of built-ins.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The flood scenario of issue 8 (hostile peers), shared by test/net/flood.test.ts and bench/flood.ts:
+// The flood scenario of hostile peers, shared by test/net/flood.test.ts and bench/flood.ts:
 // a plain gossipsub node (no Whisper validator, so nothing stops it sending junk) floods a victim
 // WhisperPeer with invalid envelopes while honest peers post through the victim to a receiver.
 //   honest H1..Hk --> victim V --> receiver R,   flooder F --> V   (memory transport, one process)

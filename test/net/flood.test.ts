@@ -1,4 +1,4 @@
-// Hostile peers (issue 8): a neighbour flooding 1 000 invalid envelopes a second is cut off (hung up
+// Hostile peers: a neighbour flooding 1 000 invalid envelopes a second is cut off (hung up
 // on, refused for a cooldown) after a handful, honest traffic through the same victim still arrives;
 // a neighbour sending valid envelopes beyond its rate limit gets only the limit through.
 import { afterEach, describe, expect, it } from 'vitest';

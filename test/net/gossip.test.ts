@@ -46,7 +46,7 @@ function verdicts(peer: WhisperPeer): Verdict[] {
 }
 
 describe('gossip: message id', () => {
-  it('is the envelope hash of the data (SPEC §6 vector)', () => {
+  it('is the envelope hash of the data (docs/PROTOCOL.md §6 vector)', () => {
     const rlp = Uint8Array.from(Buffer.from('cf8001840000000084deadbeef820114', 'hex'));
     expect(Buffer.from(envelopeMessageId({ data: rlp })).toString('hex')).toBe(
       '300e63ed3c7a65d646006bd8f92ed35851ac71038f39912186f66bcb8003413f',

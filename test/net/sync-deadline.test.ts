@@ -1,4 +1,4 @@
-// Catch-up with a receiver slower than one session allows (issue 8, large pools): a relay storing
+// Catch-up with a receiver slower than one session allows (large pools): a relay storing
 // each envelope with an fsync takes minutes for a big backlog, longer than the session deadline. A
 // session cut by its deadline while envelopes were still arriving must be followed by another, so the
 // whole backlog arrives; a session that timed out having delivered nothing still ends the catch-up.

@@ -1,4 +1,4 @@
-// A peer that lies in catch-up (issue 8, hostile peers): endless ranges, huge counts, slow drip, played
+// A peer that lies in catch-up (hostile peers): endless ranges, huge counts, slow drip, played
 // by hand-written /shh/6/sync/1.0.0 handlers against a real CatchUp on a WhisperPeer's node and pool.
 // Each lie must end within the session's caps (rounds, ids, envelopes, read and session deadlines),
 // allocate nothing in proportion to what it claims, and leave the victim serving everyone else.

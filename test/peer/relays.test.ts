@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RELAYS, FALLBACK_RELAY, parseRelayList } from '../../src/peer/default-relays.ts';
 import { parseRelays } from '../../src/net/redial.ts';
 
-describe('relay list (SPEC §5 WHISPER_RELAYS)', () => {
+describe('relay list (docs/PROTOCOL.md §5 WHISPER_RELAYS)', () => {
   it.each([
     [undefined, [FALLBACK_RELAY]],
     ['', [FALLBACK_RELAY]],

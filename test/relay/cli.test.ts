@@ -24,7 +24,7 @@ const usage = (argv: string[]): string => {
   throw new Error('expected a UsageError');
 };
 
-describe('relay cli: SPEC §5 options', () => {
+describe('relay cli: docs/PROTOCOL.md §5 options', () => {
   it('defaults', () => {
     expect(opts([])).toEqual({ port: 9090, rpcPort: 8545, data: './.whisper-relay', peers: [], minPow: 0.2, maxSize: 65536, ...OPERATOR_DEFAULTS });
   });

@@ -1,4 +1,4 @@
-// Relay faults (issue 8), with real relay processes on loopback: kill -9 in the middle of a stream of
+// Relay faults, with real relay processes on loopback: kill -9 in the middle of a stream of
 // posts, a partition between two groups of relays through a TCP proxy we cut and heal, an unusable
 // data folder, and a disk that fills up at run time. Every process is killed by pid afterwards.
 import { execFileSync, spawn } from 'node:child_process';
@@ -151,7 +151,7 @@ describe('kill -9 in the middle of a stream of posts', () => {
     const deliveredMs = Date.now() - readyAt;
     console.log(`faults: ${ackedAtKill.length} acknowledged before kill -9; B reconnected ${reconnectMs} ms after A was ready, all at B's subscriber after ${deliveredMs} ms`);
 
-    expect(reconnectMs).toBeLessThan(5000); // issue 8's bound (the relay redials every second for a minute after a drop)
+    expect(reconnectMs).toBeLessThan(5000); // the reconnection goal (the relay redials every second for a minute after a drop)
     const inA = await poolHashes(a2, topic);
     for (const h of ackedAtKill) expect(inA).toContain(h);
     const seen = sub.hashes();

@@ -1,4 +1,4 @@
-// Real relay processes on loopback (SPEC §5): three in a line, a late joiner, kill -9 and restart,
+// Real relay processes on loopback (docs/PROTOCOL.md §5): three in a line, a late joiner, kill -9 and restart,
 // hostile requests. Every process is started by the harness and killed by pid afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, startRelay, tempDataDir, waitFor, wsClient, type RelayProcess } from './harness.ts';

@@ -1,4 +1,4 @@
-// Settings of private first hops (Dandelion++, Fanti et al. 2018; SPEC §3 names `/shh/6/stem/1.0.0`).
+// Settings of private first hops (Dandelion++, Fanti et al. 2018; docs/PROTOCOL.md §3 names `/shh/6/stem/1.0.0`).
 // Every value is a tunable with the literature's reason beside it; docs/PRIVACY.md says what the
 // simulation measured with them. Invariant: a setting never changes what travels on the wire.
 

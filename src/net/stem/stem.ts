@@ -1,4 +1,4 @@
-// Private first hops (Dandelion++ stem phase over `/shh/6/stem/1.0.0`, issue 7): an envelope this peer
+// Private first hops (Dandelion++ stem phase over `/shh/6/stem/1.0.0`): an envelope this peer
 // originates, or that a neighbour stems to it, goes to one successor (routes.ts) instead of gossip,
 // until a diffuser fluffs it. Invariants: a stem frame is the bare envelope RLP, whoever made it, so
 // relayed and own envelopes look alike; every held envelope has an embargo timer that fluffs it unless

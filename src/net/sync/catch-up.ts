@@ -1,4 +1,4 @@
-// Catch-up sync bound to an envelope pool (SPEC §3), for the relay and the browser peer alike:
+// Catch-up sync bound to an envelope pool (docs/PROTOCOL.md §3), for the relay and the browser peer alike:
 // mirrors the pool into the ordered item set /shh/6/sync/1.0.0 reconciles, and hands envelopes a
 // peer sends to the one admission path (../admission.ts, source 'sync'), which validates, counts the
 // sender's budget, makes them durable, pools and forwards them. A failed write refuses the envelope

@@ -1,4 +1,4 @@
-// Frames of `/shh/6/sync/1.0.0` (SPEC §3; byte layout in docs/SYNC.md): version ‖ type ‖ payload.
+// Frames of `/shh/6/sync/1.0.0` (docs/PROTOCOL.md §3; byte layout in docs/SYNC.md): version ‖ type ‖ payload.
 // Decoding is strict and bounded: every count is checked against the bytes left and against the caps
 // in constants.ts before anything is allocated; bounds must strictly increase; no trailing bytes.
 import {

@@ -1,4 +1,4 @@
-// Range fingerprints of catch-up sync (SPEC §3), negentropy's construction: sha256 over the sum of the
+// Range fingerprints of catch-up sync (docs/PROTOCOL.md §3), negentropy's construction: sha256 over the sum of the
 // ids (32-byte little-endian integers, mod 2^256) followed by the varint count, first 16 bytes.
 // The sum is order-independent and the count guards against sums that collide by cancellation.
 import { sha256 } from '@noble/hashes/sha2.js';

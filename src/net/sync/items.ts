@@ -1,4 +1,4 @@
-// The ordered item set that catch-up sync (SPEC §3) reconciles: (expiry, envelope hash) pairs sorted
+// The ordered item set that catch-up sync (docs/PROTOCOL.md §3) reconciles: (expiry, envelope hash) pairs sorted
 // by expiry, then hash bytes. Invariant: a SyncItems view is strictly increasing, no duplicates, so two
 // pools with the same live envelopes hold the same sequence and range fingerprints agree.
 import { HASH_LENGTH, MAX_UINT32 } from '../../core/constants.ts';

@@ -1,4 +1,4 @@
-// Range-based set reconciliation for catch-up sync (SPEC §3), negentropy's algorithm without a
+// Range-based set reconciliation for catch-up sync (docs/PROTOCOL.md §3), negentropy's algorithm without a
 // transport: the initiator sends range fingerprints, mismatches split into 16 buckets or id lists, and
 // the initiator ends knowing `have` (it has, the peer lacks) and `need`. Cost follows the difference.
 // Invariants: only live items (expiry >= now - 20 s) take part; every reply fits maxMessageBytes and

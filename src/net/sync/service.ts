@@ -1,4 +1,4 @@
-// The libp2p side of catch-up sync (SPEC §3): handles `/shh/6/sync/1.0.0` streams as responder and
+// The libp2p side of catch-up sync (docs/PROTOCOL.md §3): handles `/shh/6/sync/1.0.0` streams as responder and
 // runs `syncWith(peer)` as initiator, over varint length-prefixed frames. Invariants: every read and
 // write has a deadline, every session a total deadline, frames and buffers a byte cap; stop() aborts
 // every running session. A peer that sends malformed frames or too many invalid envelopes is reported.
@@ -19,7 +19,7 @@ export interface SyncInit {
   /** The live pool in sync order. */
   items: SyncItems;
   getEnvelope(hash: Uint8Array): Uint8Array | undefined;
-  /** Validates and stores an envelope like gossip does (SPEC §1). */
+  /** Validates and stores an envelope like gossip does (docs/PROTOCOL.md §1). */
   receive(rlp: Uint8Array, from: PeerId): Promise<ReceiveVerdict>;
   /** Milliseconds since the epoch; defaults to Date.now. */
   now?: () => number;

@@ -1,4 +1,4 @@
-// One catch-up sync session (SPEC §3) over any frame channel: reconcile, then the initiator asks for
+// One catch-up sync session (docs/PROTOCOL.md §3) over any frame channel: reconcile, then the initiator asks for
 // what it lacks and pushes what the responder lacks, so both end with the union of their live sets.
 // Invariants: every loop is capped (rounds, ids, envelopes, rejects); envelope streams go in batches
 // the receiver acknowledges, so a fast sender can never fill the receiver's buffer.
@@ -22,7 +22,7 @@ export interface SessionConfig {
   items: SyncItems;
   /** The envelope's RLP if it is still in the pool. */
   getEnvelope(hash: Uint8Array): Uint8Array | undefined;
-  /** Validates and stores like gossip does (SPEC §1); 'reject' counts against the peer. */
+  /** Validates and stores like gossip does (docs/PROTOCOL.md §1); 'reject' counts against the peer. */
   receive(rlp: Uint8Array): Promise<ReceiveVerdict>;
   now: () => number;
   maxMessageBytes: number;
