@@ -1,4 +1,4 @@
-// The peer host (ext design, docs/PROTOCOL.md §1 and §3): the browser's Whisper peer. The Whisper service the
+// The peer host (docs/PROTOCOL.md §1 and §3): the browser's Whisper peer. The Whisper service the
 // relay runs too (src/net/service.ts: WhisperPeer in the 'browser' role, catch-up on every outbound
 // direct connection, relays kept dialled) over a pool loaded (re-validated) from IndexedDB, plus the
 // extension's extras: direct WebRTC neighbours found through discovery and kept at a target number
