@@ -23,6 +23,7 @@ import { Activity } from './activity.ts';
 import { expireApprovals } from './approval-deadline.ts';
 import { Approvals } from './approvals.ts';
 import { AutoLock } from './auto-lock.ts';
+import { Badge } from './badge.ts';
 import type { ExtensionApi } from './extension-api.ts';
 import { Identities } from './identities.ts';
 import { NodeProxy } from './node-proxy.ts';
@@ -96,6 +97,7 @@ export function startBackground(init: BackgroundInit): Background {
   node.start();
   const scopes = new Map<string, OriginScope>();
   const seals = new SealScheduler(); // sites take turns at the PoW workers (docs/API.md "Limits")
+  const badge = new Badge(api, (m, e) => log.warn(m, e));
   let router!: PageRouter;
 
   const services: Promise<Services> = (async () => {
@@ -134,6 +136,9 @@ export function startBackground(init: BackgroundInit): Background {
       randomBytes,
       now,
       onApprove: (origin, ids) => permissions.grant(origin, ids),
+      ...(session ? { session } : {}),
+      onCount: (n) => badge.show(n),
+      log: (m, e) => log.warn(m, e),
     });
     const scope = (origin: string): OriginScope => {
       let s = scopes.get(origin);
@@ -159,7 +164,7 @@ export function startBackground(init: BackgroundInit): Background {
     };
     // shh_version and other open node methods: no site scope, no keys.
     const openApi = new ShhApi({ node: rolesOf(node), randomBytes, now });
-    const extension = siteMethods({ permissions, approvals });
+    const extension = siteMethods({ permissions, approvals, vault });
     // A page's calls count in its site's activity record but never re-arm the auto-lock: a tab left
     // polling (or posting on a timer) is no sign that the user is there. Only the extension's own
     // pages re-arm it (popup-handler.ts).

@@ -40,13 +40,18 @@ export function popupHandlers(i: PopupServices): Handlers {
     'approval:get': async ({ id }) => {
       const row = await i.approvals.get(id);
       if (!row) return null;
+      // Asked while locked by a site connected before: unlocking was all it needed.
+      if (i.vault.state === 'unlocked' && i.permissions.isConnected(row.origin)) return (await i.approvals.release(id)) ? { released: true } : null;
       const { windowId: _w, ...approval } = row;
-      return { approval, identities: await i.permissions.allIdentities(), vault: i.vault.state };
+      const identities = i.vault.state === 'unlocked' ? await i.permissions.allIdentities() : [];
+      return { approval, identities, vault: i.vault.state };
     },
     'approval:decide': async ({ id, approve, identities }) => {
+      if (approve && i.vault.state !== 'unlocked') throw lockedError(); // the window asks for the password first
       await i.approvals.decide(id, approve, approve ? identities : []);
       return null;
     },
+    'approvals:focus': async () => ({ focused: await i.approvals.focus() }),
     'vault:create': async ({ password }) => {
       await i.vault.create(password);
       return null;
