@@ -5,6 +5,7 @@
 import type { IdentityDetails } from '../rpc/popup.ts';
 import { ask, el } from './ask.ts';
 import type { Screen } from './main-screen.ts';
+import { guardInput } from './input-guard.ts';
 import { button, copy, field, form, message, section } from './ui.ts';
 
 export async function identitiesView(screen: Screen): Promise<HTMLElement> {
@@ -73,8 +74,10 @@ function card(i: IdentityDetails, screen: Screen): HTMLElement {
       await ask('identities:delete', { id: i.id });
       screen.refresh();
     }, { className: 'danger', label: `Delete ${i.name} for good` });
-    show(el('p', { className: 'warning', role: 'alert' }, `Delete “${i.name}”? ${lose} Without a backup its key is gone forever.`), el('div', { className: 'buttons' }, button('Cancel', () => show()), yes));
-    yes.focus();
+    const cancel = button('Cancel', () => show());
+    show(el('p', { className: 'warning', role: 'alert' }, `Delete “${i.name}”? ${lose} Without a backup its key is gone forever.`), el('div', { className: 'buttons' }, cancel, yes));
+    cancel.focus(); // never the destructive button; and it ignores input for a moment
+    guardInput([yes]);
   }
 
   return el(

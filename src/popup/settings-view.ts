@@ -2,6 +2,7 @@
 // an encrypted backup (password asked again), and the wipe (confirmed; a backup restores it).
 
 import { ask, el } from './ask.ts';
+import { guardInput } from './input-guard.ts';
 import type { Screen } from './main-screen.ts';
 import { confirmRelayChange } from './relay-change.ts';
 import { button, field, form, message, section, textarea } from './ui.ts';
@@ -51,8 +52,8 @@ export async function settingsView(screen: Screen): Promise<HTMLElement> {
   confirm.hidden = true;
   const wipe = button('Wipe vault…', () => {
     confirm.hidden = false;
+    guardInput([confirm]); // not focused, and it ignores input for a moment
     wipeMsg.error('This deletes your identities, every key sites created, every connection and the settings. Only a backup brings them back.');
-    confirm.focus();
   });
 
   return el(

@@ -3,6 +3,7 @@
 // separate, confirmed choice for a forgotten password).
 
 import { ask, el } from './ask.ts';
+import { guardInput } from './input-guard.ts';
 import { confirmRelayChange } from './relay-change.ts';
 import { button, field, form, message, textarea } from './ui.ts';
 
@@ -61,8 +62,8 @@ export function unlock(app: HTMLElement, done: () => void): void {
   confirm.hidden = true;
   const wipe = button('Wipe this vault…', () => {
     confirm.hidden = false;
+    guardInput([confirm]); // not focused, and it ignores input for a moment
     wipeMsg.error('This deletes your identities, the keys sites created and every site connection. Only a backup brings them back.');
-    confirm.focus();
   });
 
   app.replaceChildren(

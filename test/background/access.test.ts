@@ -17,6 +17,13 @@ describe('the page boundary', () => {
     for (const sender of [
       { id: EXT_ID, url: 'file:///x.html', origin: 'null', tab: { id: 1 } },
       { id: EXT_ID, url: 'data:text/html,hi', tab: { id: 1 } },
+      // only http: and https: pages may use Whisper: what Chrome names a file: page, other extensions, blob: of an opaque origin
+      { id: EXT_ID, url: 'file:///home/u/x.html', origin: 'file://', tab: { id: 1 } },
+      { id: EXT_ID, url: 'file:///home/u/x.html', tab: { id: 1 } },
+      { id: EXT_ID, url: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/page.html', origin: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop', tab: { id: 1 } },
+      { id: EXT_ID, url: 'moz-extension://0f9d6a4e-0000-4000-8000-000000000000/page.html', tab: { id: 1 } },
+      { id: EXT_ID, url: 'blob:null/0f9d6a4e-0000-4000-8000-000000000000', tab: { id: 1 } },
+      { id: EXT_ID, url: 'ftp://a.example/', origin: 'ftp://a.example', tab: { id: 1 } },
       { id: EXT_ID, url: 'https://a.example/', origin: 'https://a.example' }, // no tab
     ]) {
       const port = new FakePort(PAGE_PORT, sender);

@@ -83,7 +83,8 @@ const openDetails = (p: TestPage, summary: string): Promise<void> =>
  */
 const press = async (p: TestPage, name: string): Promise<void> => {
   const n = await eventually(
-    () => p.evaluate((x) => [...document.querySelectorAll('button')].filter((b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim() === x && !b.hidden).length, name),
+    // enabled too: an approving or destructive button ignores input for a moment after it appears
+    () => p.evaluate((x) => [...document.querySelectorAll('button')].filter((b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim() === x && !b.hidden && !b.disabled).length, name),
     (c) => c === 1,
     10_000,
   );
