@@ -30,6 +30,7 @@ import { NodeProxy } from './node-proxy.ts';
 import { OriginKeyStore } from './origin-keys.ts';
 import { OriginScope } from './origin-scope.ts';
 import { SealScheduler } from './seal-limits.ts';
+import { TrafficMeter } from './traffic.ts';
 import { Permissions } from './permissions.ts';
 import { popupListener } from './popup-handler.ts';
 import { siteQuotas } from './quotas.ts';
@@ -70,6 +71,9 @@ export interface Services extends RouterServices {
   activity: Activity;
   settings: SettingsService;
   autoLock: AutoLock;
+  /** Seals waiting and running, every site (the popup lists them with a Cancel). */
+  seals: SealScheduler;
+  traffic: TrafficMeter;
 }
 
 export interface Background {
@@ -98,6 +102,8 @@ export function startBackground(init: BackgroundInit): Background {
   const scopes = new Map<string, OriginScope>();
   const seals = new SealScheduler(); // sites take turns at the PoW workers (docs/API.md "Limits")
   const badge = new Badge(api, (m, e) => log.warn(m, e));
+  const traffic = new TrafficMeter(now);
+  init.channel.on('envelope', (e) => traffic.add(Math.floor(e.rlp.length / 2))); // hex
   let router!: PageRouter;
 
   const services: Promise<Services> = (async () => {
@@ -202,7 +208,7 @@ export function startBackground(init: BackgroundInit): Background {
       }),
       site: (origin, method, args, session) => scope(origin).call(method, args, session),
       open: (method, args) => openApi.call(method, args, { session: 'open' }),
-      vault, vaultOps, activity, settings, autoLock,
+      vault, vaultOps, activity, settings, autoLock, seals, traffic,
     };
   })();
   services.catch(log.catcher('starting the background (every request will fail)'));

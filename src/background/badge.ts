@@ -23,7 +23,7 @@ export class Badge {
     const a = this.#action;
     if (!a || pending === this.#shown) return;
     this.#shown = pending;
-    const title = pending === 0 ? this.#message('extName') : this.#message(pending === 1 ? 'badgeTitleOne' : 'badgeTitleMany', [String(pending)]);
+    const title = pending === 0 ? this.#message('extName') : pending === 1 ? this.#message('badgeTitleOne', ['1']) : this.#message('badgeTitleMany', [String(pending)]);
     void (async () => {
       await a.setBadgeText({ text: pending === 0 ? '' : String(pending) });
       if (pending > 0) await a.setBadgeBackgroundColor?.({ color: COLOR });

@@ -13,7 +13,9 @@ import type { MessageSender, RuntimeApi } from './extension-api.ts';
 import type { Identities } from './identities.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import type { Permissions } from './permissions.ts';
+import type { SealScheduler } from './seal-limits.ts';
 import type { SettingsService } from './settings.ts';
+import type { TrafficMeter } from './traffic.ts';
 import type { VaultOps } from './vault-ops.ts';
 import { lockedError, type Vault } from './vault.ts';
 
@@ -27,6 +29,8 @@ export interface PopupServices {
   activity: Activity;
   settings: SettingsService;
   autoLock: AutoLock;
+  seals: SealScheduler;
+  traffic: TrafficMeter;
 }
 
 type Handlers = { [K in PopupOp]: (p: PopupRequests[K]['params']) => Promise<PopupRequests[K]['result']> };
@@ -36,7 +40,9 @@ export function popupHandlers(i: PopupServices): Handlers {
     if (!(await i.identities.list()).some((d) => d.id === id)) throw new RpcError(RPC.invalidParams, 'unknown identity');
   };
   return {
-    status: async () => ({ vault: i.vault.state, peer: i.node.status, pendingApprovals: await i.approvals.pendingCount() }),
+    status: async () => ({ vault: i.vault.state, peer: i.node.status, pendingApprovals: await i.approvals.pendingCount(), traffic: i.traffic.lastHour() }),
+    'seals:list': async () => i.seals.list(),
+    'seals:cancel': async ({ id }) => ({ cancelled: i.seals.cancel(id) }),
     'approval:get': async ({ id }) => {
       const row = await i.approvals.get(id);
       if (!row) return null;

@@ -9,6 +9,7 @@ export function keyView(hex: string, label: string): HTMLElement {
   const short = hex.length > 24 ? `${hex.slice(0, 12)}…${hex.slice(-8)}` : hex;
   const text = el('code', { className: 'key' }, short);
   text.setAttribute('aria-label', label);
+  text.dataset.key = hex; // the whole key, whatever is shown
   const note = el('span', { className: 'copied', hidden: true });
   note.setAttribute('role', 'status');
   const toggle = el('button', { type: 'button', className: 'small link', textContent: t('keyShow') });
