@@ -63,7 +63,7 @@ export async function statusView(status: Status): Promise<{ node: HTMLElement; s
       'div',
       {},
       el('ul', { className: 'facts' },
-        el('li', { className: connected > 0 ? 'ok' : 'bad', id: 'status-network' }, network),
+        el('li', { className: connected > 0 ? 'fact-ok' : 'fact-bad', id: 'status-network' }, network),
         el('li', { id: 'status-held' }, t('statusHeld', peer.envelopes, size(peer.bytes))),
         el('li', { id: 'status-traffic' }, hour, ' ', el('span', { className: 'muted' }, t('trafficNote')))),
       section(t('powTitle'), pow),
@@ -81,7 +81,8 @@ function sealsView(seals: SealView[], redraw: () => void): Node[] {
       const share = s.expectedHashes > 0 ? Math.min(0.99, s.hashes / s.expectedHashes) : 0;
       const bar = el('progress', { max: 1, value: share });
       bar.setAttribute('aria-label', t('powProgressLabel', s.origin));
-      const what = s.state === 'waiting' ? t('powWaiting') : t('powSealing', Math.round(share * 100), (s.elapsedMs / 1000).toFixed(1), s.targetPow);
+      const percent = share < 0.1 ? (share * 100).toFixed(1) : String(Math.round(share * 100));
+      const what = s.state === 'waiting' ? t('powWaiting') : t('powSealing', percent, (s.elapsedMs / 1000).toFixed(1), s.targetPow);
       const cancel = button(t('cancel'), async () => {
         await ask('seals:cancel', { id: s.id });
         redraw();

@@ -42,7 +42,8 @@ const tempDir = (prefix: string): string => {
 export interface TestPage {
   goto(url: string): Promise<unknown>;
   evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
-  screenshot(path: string): Promise<void>;
+  /** `fullPage`: the whole document, not only the viewport. */
+  screenshot(path: string, opts?: { fullPage?: boolean }): Promise<void>;
   url(): string;
   close(): Promise<void>;
   /** Resizes the page's viewport (screenshots at the toolbar popup's size). */
@@ -132,7 +133,7 @@ export function wrapPw(page: PwPage): ExtensionPage {
   return {
     goto: (url) => page.goto(url),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
-    screenshot: async (path) => void (await page.screenshot({ path })),
+    screenshot: async (path, opts) => void (await page.screenshot({ path, fullPage: opts?.fullPage ?? false })),
     url: () => page.url(),
     close: () => page.close(),
     setViewport: (width, height) => page.setViewportSize({ width, height }),
@@ -204,7 +205,7 @@ function wrapPp(page: PpPage): ExtensionPage {
   return {
     goto: (url) => page.goto(url),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
-    screenshot: async (path) => void (await page.screenshot({ path })),
+    screenshot: async (path, opts) => void (await page.screenshot({ path, fullPage: opts?.fullPage ?? false })),
     url: () => page.url(),
     close: () => page.close(),
     setViewport: (width, height) => page.setViewport({ width, height }),
