@@ -89,7 +89,7 @@ export interface ExtensionApi {
 const WEB_SCHEMES = ['http:', 'https:'];
 
 /**
- * The origin of the frame behind a Port or message (SPEC §4), never one the page states; undefined when
+ * The origin of the frame behind a Port or message (docs/PROTOCOL.md §4), never one the page states; undefined when
  * opaque or not a web origin (file:, data:, another extension's page: test/browser/approval.test.ts
  * records what Chrome reports for a file: page).
  */
