@@ -41,9 +41,15 @@ export async function statusView(status: Status): Promise<{ node: HTMLElement; s
   const pow = el('div', { id: 'pow' });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  let shownIds = '';
   const poll = async (): Promise<void> => {
     try {
-      pow.replaceChildren(...sealsView(await ask('seals:list', {}), () => void poll()));
+      const seals = await ask('seals:list', {});
+      const ids = seals.map((x) => `${x.id}:${x.state}`).join(',');
+      // The same seals: update their text and bars in place, so focus (on a Cancel) is not lost each second.
+      if (ids === shownIds && seals.length > 0) for (const x of seals) updateSeal(pow, x);
+      else pow.replaceChildren(...sealsView(seals, () => void poll()));
+      shownIds = ids;
     } catch (e) {
       pow.replaceChildren(el('p', { role: 'alert' }, t('error', (e as Error).message)));
     }
@@ -74,20 +80,35 @@ export async function statusView(status: Status): Promise<{ node: HTMLElement; s
   };
 }
 
+function progress(s: SealView): { share: number; what: string } {
+  const share = s.expectedHashes > 0 ? Math.min(0.99, s.hashes / s.expectedHashes) : 0;
+  const percent = share < 0.1 ? (share * 100).toFixed(1) : String(Math.round(share * 100));
+  return { share, what: s.state === 'waiting' ? t('powWaiting') : t('powSealing', percent, (s.elapsedMs / 1000).toFixed(1), s.targetPow) };
+}
+
+function updateSeal(root: HTMLElement, s: SealView): void {
+  const li = root.querySelector<HTMLElement>(`li[data-seal="${CSS.escape(s.id)}"]`);
+  if (!li) return;
+  const { share, what } = progress(s);
+  li.querySelector('.seal-what')!.textContent = what;
+  const bar = li.querySelector('progress');
+  if (bar) bar.value = share;
+}
+
 function sealsView(seals: SealView[], redraw: () => void): Node[] {
   if (seals.length === 0) return [el('p', { className: 'muted' }, t('powNone'))];
   return [
     el('ul', { className: 'plain seals' }, ...seals.map((s) => {
-      const share = s.expectedHashes > 0 ? Math.min(0.99, s.hashes / s.expectedHashes) : 0;
+      const { share, what } = progress(s);
       const bar = el('progress', { max: 1, value: share });
       bar.setAttribute('aria-label', t('powProgressLabel', s.origin));
-      const percent = share < 0.1 ? (share * 100).toFixed(1) : String(Math.round(share * 100));
-      const what = s.state === 'waiting' ? t('powWaiting') : t('powSealing', percent, (s.elapsedMs / 1000).toFixed(1), s.targetPow);
       const cancel = button(t('cancel'), async () => {
         await ask('seals:cancel', { id: s.id });
         redraw();
       }, { className: 'small', label: t('powCancelLabel', s.origin) });
-      return el('li', { className: 'seal' }, el('div', { className: 'seal-text' }, originView(s.origin, { className: 'origin-inline' }, 'span'), el('span', { className: 'muted' }, what), s.state === 'sealing' ? bar : ''), cancel);
+      const li = el('li', { className: 'seal' }, el('div', { className: 'seal-text' }, originView(s.origin, { className: 'origin-inline' }, 'span'), el('span', { className: 'muted seal-what' }, what), s.state === 'sealing' ? bar : ''), cancel);
+      li.dataset.seal = s.id;
+      return li;
     })),
     el('p', { className: 'hint' }, t('powHint')),
   ];

@@ -46,6 +46,8 @@ export interface TestPage {
   screenshot(path: string, opts?: { fullPage?: boolean }): Promise<void>;
   url(): string;
   close(): Promise<void>;
+  /** Runs `fn` at the start of every later document of this page, before its scripts (Firefox over BiDi: web pages only, not moz-extension: ones). */
+  beforeLoad(fn: () => void): Promise<void>;
   /** Resizes the page's viewport (screenshots at the toolbar popup's size). */
   setViewport(width: number, height: number): Promise<void>;
 }
@@ -137,6 +139,7 @@ export function wrapPw(page: PwPage): ExtensionPage {
     url: () => page.url(),
     close: () => page.close(),
     setViewport: (width, height) => page.setViewportSize({ width, height }),
+    beforeLoad: async (fn) => void (await page.addInitScript(fn)),
     clickButton: (name) => page.getByRole('button', { name, exact: true }).click(),
   };
 }
@@ -209,6 +212,7 @@ function wrapPp(page: PpPage): ExtensionPage {
     url: () => page.url(),
     close: () => page.close(),
     setViewport: (width, height) => page.setViewport({ width, height }),
+    beforeLoad: async (fn) => void (await page.evaluateOnNewDocument(fn)),
     // Puppeteer's ARIA queries need CDP; over WebDriver BiDi, match the button's accessible text.
     clickButton: async (name) => {
       const handle = await page.waitForFunction(

@@ -108,7 +108,8 @@ describe.each(['chromium', 'firefox'] as const)('the popup in %s', (name) => {
     );
     expect(seal.text).toContain(servers[0]!.url);
     expect(seal.text).toMatch(/about \d+(\.\d)? % of the expected work, \d+\.\d s \(target 50000\)/);
-    await popup.clickButton(`Cancel the post of ${servers[0]!.url}`);
+    // A DOM click: the list is redrawn every second and a driver's element handle may go stale.
+    await popup.evaluate((label) => (document.querySelector(`button[aria-label="${label}"]`) as HTMLButtonElement).click(), `Cancel the post of ${servers[0]!.url}`);
     expect((await post).error).toMatchObject({ code: -32000 });
     expect(await eventually(() => popup.evaluate(() => document.getElementById('pow')?.innerText ?? '', undefined), (x) => x.includes('No site is sealing'))).toContain('No site is sealing a message now.');
     expect((await ext(popup, 'seals:list')).result).toEqual([]);
