@@ -7,7 +7,7 @@
 // first. A site on plain http: (not this computer) is named insecure, and its identities stay locked
 // until the user says they understand.
 
-import type { Identity } from '../rpc/popup.ts';
+import type { Approval, Identity } from '../rpc/popup.ts';
 import { ask, el } from './ask.ts';
 import { t, uiLanguage } from './i18n.ts';
 import { guardInput } from './input-guard.ts';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const found = id ? await ask('approval:get', { id }) : null;
   if (!found) return gone(t('approvalGone'));
   if ('released' in found) return gone(t('approvalAlreadyConnected'));
-  if (found.vault !== 'unlocked') return unlockFirst();
+  if (found.vault !== 'unlocked') return unlockFirst(found.approval);
   const { approval, identities } = found;
   const insecure = insecureOrigin(approval.origin);
   const boxes = identities.map((i: Identity) => ({ i, box: el('input', { type: 'checkbox', value: i.id, disabled: insecure }) }));
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
 }
 
 /** Locked: the password first, then the same request goes on to the connect screen. */
-function unlockFirst(): void {
+function unlockFirst(approval: Approval): void {
   const pw = field(t('password'), { type: 'password', autocomplete: 'current-password', required: true });
   const f = form([pw.row], t('unlock'), async () => {
     try {
@@ -101,7 +101,13 @@ function unlockFirst(): void {
     await main();
   });
   document.title = t('approvalLockedTitle');
-  app.replaceChildren(el('h1', {}, t('approvalLockedHeading')), el('p', {}, t('approvalLockedText')), f);
+  app.replaceChildren(
+    el('h1', {}, t('approvalLockedHeading')),
+    originView(approval.origin, { id: 'origin', className: 'origin' }),
+    ...(approval.embeddedIn ? [el('p', { className: 'embedded', id: 'embedded-in' }, t('approvalEmbeddedIn'), ' ', originView(approval.embeddedIn, { className: 'origin-inline' }))] : []),
+    el('p', {}, t('approvalLockedText')),
+    f,
+  );
   pw.input.focus();
 }
 
