@@ -12,6 +12,11 @@
 export const GECKO_ID = '@whisper-shh';
 export const FIREFOX_CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'";
 const CHROME_ONLY_PERMISSIONS = new Set(['offscreen']);
+/**
+ * Firefox names a frame's tab URL (the approval window's "embedded in") only with a host permission;
+ * the content scripts already run on every page, so this asks for nothing the install prompt does not.
+ */
+const FIREFOX_ONLY_PERMISSIONS = ['<all_urls>'];
 
 type Json = Record<string, unknown>;
 
@@ -50,7 +55,7 @@ export function firefoxManifest(chrome: Json): Json {
     manifest_version: 2,
     background: { scripts: ['background.js'], type: 'module', persistent: true },
     ...(action ? { browser_action: action } : {}),
-    permissions: perms.filter((p) => !CHROME_ONLY_PERMISSIONS.has(p)),
+    permissions: [...perms.filter((p) => !CHROME_ONLY_PERMISSIONS.has(p)), ...FIREFOX_ONLY_PERMISSIONS.filter((p) => !perms.includes(p))],
     content_security_policy: FIREFOX_CSP,
     browser_specific_settings: {
       // Whisper sends nothing to its makers; Firefox 140+ asks every extension to say so.

@@ -23,12 +23,14 @@ import { Activity } from './activity.ts';
 import { expireApprovals } from './approval-deadline.ts';
 import { Approvals } from './approvals.ts';
 import { AutoLock } from './auto-lock.ts';
+import { Badge } from './badge.ts';
 import type { ExtensionApi } from './extension-api.ts';
 import { Identities } from './identities.ts';
 import { NodeProxy } from './node-proxy.ts';
 import { OriginKeyStore } from './origin-keys.ts';
 import { OriginScope } from './origin-scope.ts';
 import { SealScheduler } from './seal-limits.ts';
+import { TrafficMeter } from './traffic.ts';
 import { Permissions } from './permissions.ts';
 import { popupListener } from './popup-handler.ts';
 import { siteQuotas } from './quotas.ts';
@@ -69,6 +71,9 @@ export interface Services extends RouterServices {
   activity: Activity;
   settings: SettingsService;
   autoLock: AutoLock;
+  /** Seals waiting and running, every site (the popup lists them with a Cancel). */
+  seals: SealScheduler;
+  traffic: TrafficMeter;
 }
 
 export interface Background {
@@ -96,6 +101,9 @@ export function startBackground(init: BackgroundInit): Background {
   node.start();
   const scopes = new Map<string, OriginScope>();
   const seals = new SealScheduler(); // sites take turns at the PoW workers (docs/API.md "Limits")
+  const badge = new Badge(api, (m, e) => log.warn(m, e));
+  const traffic = new TrafficMeter(now);
+  init.channel.on('envelope', (e) => traffic.add(Math.floor(e.rlp.length / 2))); // hex
   let router!: PageRouter;
 
   const services: Promise<Services> = (async () => {
@@ -134,6 +142,9 @@ export function startBackground(init: BackgroundInit): Background {
       randomBytes,
       now,
       onApprove: (origin, ids) => permissions.grant(origin, ids),
+      ...(session ? { session } : {}),
+      onCount: (n) => badge.show(n),
+      log: (m, e) => log.warn(m, e),
     });
     const scope = (origin: string): OriginScope => {
       let s = scopes.get(origin);
@@ -159,7 +170,7 @@ export function startBackground(init: BackgroundInit): Background {
     };
     // shh_version and other open node methods: no site scope, no keys.
     const openApi = new ShhApi({ node: rolesOf(node), randomBytes, now });
-    const extension = siteMethods({ permissions, approvals });
+    const extension = siteMethods({ permissions, approvals, vault });
     // A page's calls count in its site's activity record but never re-arm the auto-lock: a tab left
     // polling (or posting on a timer) is no sign that the user is there. Only the extension's own
     // pages re-arm it (popup-handler.ts).
@@ -197,7 +208,7 @@ export function startBackground(init: BackgroundInit): Background {
       }),
       site: (origin, method, args, session) => scope(origin).call(method, args, session),
       open: (method, args) => openApi.call(method, args, { session: 'open' }),
-      vault, vaultOps, activity, settings, autoLock,
+      vault, vaultOps, activity, settings, autoLock, seals, traffic,
     };
   })();
   services.catch(log.catcher('starting the background (every request will fail)'));

@@ -6,7 +6,7 @@ export interface MessageSender {
   id?: string;
   url?: string;
   origin?: string;
-  tab?: { id?: number; windowId?: number };
+  tab?: { id?: number; windowId?: number; url?: string };
   frameId?: number;
   documentId?: string;
 }
@@ -60,8 +60,23 @@ export interface StorageArea {
   remove(key: string): Promise<void>;
 }
 
+/** The toolbar button: Chrome's `action` (MV3), Firefox's `browserAction` (MV2). */
+export interface ActionApi {
+  setBadgeText(details: { text: string }): Promise<void> | void;
+  setBadgeBackgroundColor?(details: { color: string }): Promise<void> | void;
+  setTitle?(details: { title: string }): Promise<void> | void;
+}
+
+/** The extension's messages (public/_locales), in the browser's language. */
+export interface I18nApi {
+  getMessage(name: string, substitutions?: string | string[]): string;
+}
+
 export interface ExtensionApi {
   runtime: RuntimeApi;
+  action?: ActionApi;
+  browserAction?: ActionApi;
+  i18n?: I18nApi;
   windows: WindowsApi;
   alarms: AlarmsApi;
   offscreen?: OffscreenApi;
@@ -70,7 +85,14 @@ export interface ExtensionApi {
   storage?: { session?: StorageArea };
 }
 
-/** The origin of the frame behind a Port or message (docs/PROTOCOL.md §4), never one the page states; undefined when opaque. */
+/** Schemes a site may use Whisper from: file:, data:, blob: of opaque origins and other extensions are refused. */
+const WEB_SCHEMES = ['http:', 'https:'];
+
+/**
+ * The origin of the frame behind a Port or message (docs/PROTOCOL.md §4), never one the page states; undefined when
+ * opaque or not a web origin (file:, data:, another extension's page: test/browser/approval.test.ts
+ * records what Chrome reports for a file: page).
+ */
 export function senderOrigin(sender: MessageSender | undefined): string | undefined {
   if (!sender) return undefined;
   let origin = sender.origin;
@@ -82,5 +104,24 @@ export function senderOrigin(sender: MessageSender | undefined): string | undefi
     }
   }
   if (origin === undefined || origin === 'null' || origin === '') return undefined;
+  try {
+    const u = new URL(origin);
+    if (!WEB_SCHEMES.includes(u.protocol) || u.origin !== origin) return undefined;
+  } catch {
+    return undefined;
+  }
   return origin;
+}
+
+/** The top-level page's origin when the sender is an embedded frame (the approval window names it). */
+export function embeddingOrigin(sender: MessageSender | undefined): string | undefined {
+  if (!sender || sender.frameId === 0 || sender.frameId === undefined || !sender.tab) return undefined;
+  const url = sender.tab.url;
+  if (url === undefined) return undefined;
+  try {
+    const o = new URL(url).origin;
+    return o === 'null' ? url.split(/[?#]/)[0] : o;
+  } catch {
+    return undefined;
+  }
 }

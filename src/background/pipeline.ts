@@ -13,6 +13,8 @@ export interface PageCall {
   session: string; // the requesting document
   method: string;
   params: unknown;
+  /** The top-level page's origin when the requesting frame is embedded in another (the approval window names it). */
+  embeddedIn?: string;
 }
 
 /** A handler the background answers itself: the table's `handler: 'extension'` methods. */

@@ -13,7 +13,9 @@ import type { MessageSender, RuntimeApi } from './extension-api.ts';
 import type { Identities } from './identities.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import type { Permissions } from './permissions.ts';
+import type { SealScheduler } from './seal-limits.ts';
 import type { SettingsService } from './settings.ts';
+import type { TrafficMeter } from './traffic.ts';
 import type { VaultOps } from './vault-ops.ts';
 import { lockedError, type Vault } from './vault.ts';
 
@@ -27,6 +29,8 @@ export interface PopupServices {
   activity: Activity;
   settings: SettingsService;
   autoLock: AutoLock;
+  seals: SealScheduler;
+  traffic: TrafficMeter;
 }
 
 type Handlers = { [K in PopupOp]: (p: PopupRequests[K]['params']) => Promise<PopupRequests[K]['result']> };
@@ -36,17 +40,24 @@ export function popupHandlers(i: PopupServices): Handlers {
     if (!(await i.identities.list()).some((d) => d.id === id)) throw new RpcError(RPC.invalidParams, 'unknown identity');
   };
   return {
-    status: async () => ({ vault: i.vault.state, peer: i.node.status, pendingApprovals: await i.approvals.pendingCount() }),
+    status: async () => ({ vault: i.vault.state, peer: i.node.status, pendingApprovals: await i.approvals.pendingCount(), traffic: i.traffic.lastHour() }),
+    'seals:list': async () => i.seals.list(),
+    'seals:cancel': async ({ id }) => ({ cancelled: i.seals.cancel(id) }),
     'approval:get': async ({ id }) => {
       const row = await i.approvals.get(id);
       if (!row) return null;
+      // Asked while locked by a site connected before: unlocking was all it needed.
+      if (i.vault.state === 'unlocked' && i.permissions.isConnected(row.origin)) return (await i.approvals.release(id)) ? { released: true } : null;
       const { windowId: _w, ...approval } = row;
-      return { approval, identities: await i.permissions.allIdentities(), vault: i.vault.state };
+      const identities = i.vault.state === 'unlocked' ? await i.permissions.allIdentities() : [];
+      return { approval, identities, vault: i.vault.state };
     },
     'approval:decide': async ({ id, approve, identities }) => {
+      if (approve && i.vault.state !== 'unlocked') throw lockedError(); // the window asks for the password first
       await i.approvals.decide(id, approve, approve ? identities : []);
       return null;
     },
+    'approvals:focus': async () => ({ focused: await i.approvals.focus() }),
     'vault:create': async ({ password }) => {
       await i.vault.create(password);
       return null;

@@ -9,7 +9,7 @@ import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
 import { describeError, createLog } from '../rpc/log.ts';
 import { methodSpec } from '../rpc/shh-methods.ts';
 import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
-import { senderOrigin, type Port } from './extension-api.ts';
+import { embeddingOrigin, senderOrigin, type Port } from './extension-api.ts';
 import { PageBudget } from './page-budget.ts';
 import type { OriginScope } from './origin-scope.ts';
 import type { Permissions } from './permissions.ts';
@@ -36,6 +36,7 @@ interface Conn {
   port: Port;
   origin: string;
   session: string | undefined;
+  top: string | undefined; // the embedding page's origin, for a frame (the approval window names it)
   tail: Promise<void>; // this Port's queue
   queued: number;
   open: boolean;
@@ -67,7 +68,7 @@ export class PageRouter {
       return true;
     }
     const tab = port.sender.tab.id ?? -1;
-    const conn: Conn = { port, origin, session: undefined, tail: this.#i.services.then(() => undefined), queued: 0, open: true, tab, admitted: this.#budget.openPort(origin) };
+    const conn: Conn = { port, origin, session: undefined, top: embeddingOrigin(port.sender), tail: this.#i.services.then(() => undefined), queued: 0, open: true, tab, admitted: this.#budget.openPort(origin) };
     this.#conns.add(conn);
     port.onMessage.addListener((m) => this.#frame(conn, m));
     port.onDisconnect.addListener(() => this.#closed(conn));
@@ -130,7 +131,7 @@ export class PageRouter {
         // A closed page's queued requests never run: each could be a post sealing for minutes.
         if (!conn.open) return;
         if (m.method === 'shh_requestIdentities') conn.approvalSince = performance.now();
-        this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params));
+        this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params, conn.top));
       } catch (e) {
         this.#answer(conn, m.id, toRpcError(e, log.catcher(`${m.method} failed unexpectedly`)));
       } finally {
@@ -143,8 +144,8 @@ export class PageRouter {
     else this.#enqueue(conn, run);
   }
 
-  async #dispatch(origin: string, session: string, method: string, params: unknown): Promise<unknown> {
-    return runPageCall(await this.#i.services, { origin, session, method, params });
+  async #dispatch(origin: string, session: string, method: string, params: unknown, top?: string): Promise<unknown> {
+    return runPageCall(await this.#i.services, { origin, session, method, params, ...(top !== undefined ? { embeddedIn: top } : {}) });
   }
 
   /** The vault unlocked: every attached document of a connected site gets its watchers back. */

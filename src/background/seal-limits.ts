@@ -3,11 +3,13 @@
 // site with a queue cannot starve another. A site has at most `running` seals started and `queued`
 // waiting; beyond that shh_post is refused at once (-32000), never left waiting. A turn lasts at most
 // `maxTimeMs` (powTime is capped). Seals wait here, not in the pool, so no peer-request deadline runs
-// while a seal waits for its turn.
+// while a seal waits for its turn. The scheduler also lists every seal, waiting or running, with its
+// site and progress, and cancels one by id: the popup shows them (which site, how far) with a Cancel.
 
 import { abortedError } from '../core/pow-seal.ts';
-import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
-import type { SealOptions, Sealer } from '../api/node.ts';
+import { encodeShort, type Envelope, type EnvelopeParams } from '../core/envelope.ts';
+import { zerosForTarget } from '../core/pow.ts';
+import type { SealOptions, SealProgress, Sealer } from '../api/node.ts';
 import { whisperFailure } from '../rpc/errors.ts';
 
 /** Seals one site may have started at once. */
@@ -26,6 +28,29 @@ export interface SealSchedulerInit {
   maxTimeMs?: number;
 }
 
+/** A seal as the popup shows it. */
+export interface SealInfo {
+  id: string;
+  origin: string;
+  state: 'waiting' | 'sealing';
+  targetPow: number;
+  /** Tries expected to reach the target (2^zero bits it needs); `hashes` against it is "how far". */
+  expectedHashes: number;
+  hashes: number;
+  bestPow: number;
+  elapsedMs: number;
+}
+
+/** What LimitedNode tells the scheduler about a seal it runs. */
+export interface SealAbout {
+  targetPow: number;
+  expectedHashes: number;
+}
+
+interface Tracked extends SealInfo {
+  cancel: () => void;
+}
+
 interface Waiting {
   start: () => void;
   fail: (e: Error) => void;
@@ -42,7 +67,7 @@ interface Site {
 export interface SealLimits {
   readonly maxTimeMs: number;
   /** Runs `job` in the site's turn; `signal` (the post's cancel) also drops it while it waits. */
-  run<T>(job: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  run<T>(job: (signal: AbortSignal, progress: (p: SealProgress) => void) => Promise<T>, signal?: AbortSignal, about?: SealAbout): Promise<T>;
   /** The site went away or the vault locked: its running seal aborts, its waiting ones fail. */
   cancelAll(): void;
   /** Seals started and waiting now (tests read it). */
@@ -55,8 +80,10 @@ export class SealScheduler {
   readonly total: number;
   readonly maxTimeMs: number;
   readonly #sites = new Map<string, Site>();
+  readonly #seals = new Map<string, Tracked>();
   #started = 0;
   #turns = 0;
+  #ids = 0;
 
   constructor(init: SealSchedulerInit = {}) {
     this.running = init.running ?? SEALS_RUNNING_PER_ORIGIN;
@@ -72,7 +99,7 @@ export class SealScheduler {
     const scheduler = this;
     return {
       maxTimeMs: this.maxTimeMs,
-      run: (job, signal) => this.#run(origin, job, signal),
+      run: (job, signal, about) => this.#run(origin, job, signal, about),
       cancelAll: () => this.#cancel(origin),
       get load() {
         return scheduler.load(origin);
@@ -80,7 +107,7 @@ export class SealScheduler {
     };
   }
 
-  async #run<T>(origin: string, job: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async #run<T>(origin: string, job: (signal: AbortSignal, progress: (p: SealProgress) => void) => Promise<T>, signal?: AbortSignal, about?: SealAbout): Promise<T> {
     signal?.throwIfAborted();
     const site = this.#site(origin);
     const startsNow = site.waiting.length === 0 && site.running < this.running && this.#started < this.total;
@@ -89,21 +116,44 @@ export class SealScheduler {
         `too many posts sealing for this site: at most ${this.running} sealing and ${this.queued} waiting; retry when one has finished`,
       );
     }
-    await this.#wait(site, signal); // resolves when the scheduler started it
-    const own = new AbortController();
-    site.live.add(own);
-    const onAbort = (): void => own.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) own.abort(); // cancelled in the moment its turn came
+    // The user's Cancel (popup) ends the seal as the post's own cancel would.
+    const user = new AbortController();
+    const cancel = signal ? AbortSignal.any([signal, user.signal]) : user.signal;
+    const id = String(++this.#ids);
+    const tracked: Tracked = { id, origin, state: 'waiting', targetPow: about?.targetPow ?? 0, expectedHashes: about?.expectedHashes ?? 0, hashes: 0, bestPow: 0, elapsedMs: 0, cancel: () => user.abort() };
+    this.#seals.set(id, tracked);
     try {
-      return await job(own.signal);
+      await this.#wait(site, cancel); // resolves when the scheduler started it
+      tracked.state = 'sealing';
+      const own = new AbortController();
+      site.live.add(own);
+      const onAbort = (): void => own.abort();
+      cancel.addEventListener('abort', onAbort, { once: true });
+      if (cancel.aborted) own.abort(); // cancelled in the moment its turn came
+      try {
+        return await job(own.signal, (p) => Object.assign(tracked, { hashes: p.hashes, bestPow: p.bestPow, elapsedMs: p.elapsedMs }));
+      } finally {
+        cancel.removeEventListener('abort', onAbort);
+        site.live.delete(own);
+        site.running--;
+        this.#started--;
+        this.#pump();
+      }
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      site.live.delete(own);
-      site.running--;
-      this.#started--;
-      this.#pump();
+      this.#seals.delete(id);
     }
+  }
+
+  /** Every seal waiting or running, oldest first. */
+  list(): SealInfo[] {
+    return [...this.#seals.values()].map(({ cancel: _c, ...info }) => info);
+  }
+
+  /** The user's Cancel: the seal fails as a cancelled post; false when it already ended. */
+  cancel(id: string): boolean {
+    const t = this.#seals.get(id);
+    t?.cancel();
+    return t !== undefined;
   }
 
   // A site stays listed once it has sealed (one small record per connected site), so its turn is
@@ -178,6 +228,20 @@ export class LimitedSealer implements Sealer {
   seal(params: EnvelopeParams, opts: SealOptions): Promise<Envelope> {
     if (opts.target === 0) return this.#sealer.seal(params, opts); // no work: nothing to limit
     const timeMs = Math.min(opts.timeMs, this.#limits.maxTimeMs);
-    return this.#limits.run((signal) => this.#sealer.seal(params, { ...opts, timeMs, signal }), opts.signal);
+    const expectedHashes = 2 ** zerosForTarget(opts.target, encodeShort(params).length, params.ttl);
+    return this.#limits.run(
+      (signal, progress) =>
+        this.#sealer.seal(params, {
+          ...opts,
+          timeMs,
+          signal,
+          onProgress: (p) => {
+            progress(p);
+            opts.onProgress?.(p);
+          },
+        }),
+      opts.signal,
+      { targetPow: opts.target, expectedHashes },
+    );
   }
 }

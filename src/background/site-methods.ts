@@ -8,6 +8,7 @@ import { isObject } from '../rpc/guards.ts';
 import type { Approvals } from './approvals.ts';
 import type { PipelineServices } from './pipeline.ts';
 import type { Permissions } from './permissions.ts';
+import { lockedError } from './vault.ts';
 
 /** The one capability a site is granted: connecting, with the identities it may use. */
 export const IDENTITIES_CAPABILITY = 'shh_requestIdentities';
@@ -25,12 +26,17 @@ export interface PagePermission {
 export interface SiteMethodsInit {
   permissions: Permissions;
   approvals: Approvals;
+  /** The vault's state: while locked, shh_requestIdentities opens the window at the password. */
+  vault?: { readonly state: 'new' | 'locked' | 'unlocked' };
 }
 
-export function siteMethods({ permissions, approvals }: SiteMethodsInit): PipelineServices['extension'] {
+export function siteMethods({ permissions, approvals, vault }: SiteMethodsInit): PipelineServices['extension'] {
   return {
-    shh_requestIdentities: async ({ origin }) => {
-      if (!permissions.isConnected(origin)) await approvals.request(origin);
+    // Locked: the approval window asks for the password first, then to connect (if not connected yet).
+    shh_requestIdentities: async ({ origin, embeddedIn }) => {
+      const state = vault?.state ?? 'unlocked';
+      if (state === 'new') throw lockedError(); // no password chosen yet: the first-run tab is the place
+      if (state !== 'unlocked' || !permissions.isConnected(origin)) await approvals.request(origin, embeddedIn !== undefined ? { embeddedIn } : {});
       return permissions.identitiesOf(origin);
     },
     shh_getIdentities: ({ origin }) => permissions.identitiesOf(origin),

@@ -3,6 +3,7 @@
 // neither button is focused, so a stray Enter decides nothing).
 
 import { ask, el } from './ask.ts';
+import { t } from './i18n.ts';
 import { button, message } from './ui.ts';
 
 export interface RelayChange {
@@ -17,12 +18,12 @@ export function confirmRelayChange(host: HTMLElement, change: RelayChange): Prom
     const list = (items: string[]): HTMLElement => el('ul', { className: 'relays' }, ...items.map((r) => el('li', { className: 'key' }, r)));
     const panel = el('div', { className: 'relay-change' });
     panel.setAttribute('role', 'group');
-    panel.setAttribute('aria-label', 'Relays from the backup');
+    panel.setAttribute('aria-label', t('relayChangeLabel'));
     const done = (how: 'kept' | 'replaced'): void => {
       panel.remove();
       resolve(how);
     };
-    const use = button('Use the backup’s relays', async () => {
+    const use = button(t('relayChangeUse'), async () => {
       try {
         await ask('settings:set', { relays: change.backup });
         done('replaced');
@@ -30,12 +31,12 @@ export function confirmRelayChange(host: HTMLElement, change: RelayChange): Prom
         msg.error((e as Error).message);
       }
     });
-    const keep = button('Keep my relays', () => done('kept'), { className: 'primary' });
+    const keep = button(t('relayChangeKeep'), () => done('kept'), { className: 'primary' });
     panel.append(
-      el('p', { className: 'warning' }, 'This backup lists other relays than the ones in use. Relays see when this browser is online and which envelopes it sends; switch only if you trust them.'),
-      el('p', {}, 'In use now:'),
+      el('p', { className: 'warning' }, t('relayChangeWarning')),
+      el('p', {}, t('relayChangeNow')),
       list(change.current),
-      el('p', {}, 'In the backup:'),
+      el('p', {}, t('relayChangeBackup')),
       list(change.backup),
       msg.node,
       el('div', { className: 'buttons' }, keep, use),

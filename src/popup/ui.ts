@@ -1,7 +1,9 @@
-// Small accessible building blocks for the popup's screens: labelled fields, buttons with accessible
-// names, a live message area, short keys and times. Text always goes in as text, never as HTML.
+// Small accessible building blocks for the popup's screens: labelled fields (a hint sits under its own
+// field, apart from the next label), buttons with accessible names, a live message area, times. Text
+// always goes in as text, never as HTML.
 
 import { el } from './ask.ts';
+import { t, uiLanguage } from './i18n.ts';
 
 let nextId = 0;
 const uid = (p: string): string => `${p}-${++nextId}`;
@@ -19,9 +21,15 @@ export function field(label: string, props: Partial<HTMLInputElement> = {}, hint
   return { row, input };
 }
 
-export function textarea(label: string, props: Partial<HTMLTextAreaElement> = {}): { row: HTMLElement; input: HTMLTextAreaElement } {
+export function textarea(label: string, props: Partial<HTMLTextAreaElement> = {}, hint?: string): { row: HTMLElement; input: HTMLTextAreaElement } {
   const input = el('textarea', { id: uid('t'), ...props });
-  return { row: el('div', { className: 'field' }, el('label', { htmlFor: input.id }, label), input), input };
+  const row = el('div', { className: 'field' }, el('label', { htmlFor: input.id }, label), input);
+  if (hint) {
+    const h = el('p', { className: 'hint', id: uid('h') }, hint);
+    input.setAttribute('aria-describedby', h.id);
+    row.append(h);
+  }
+  return { row, input };
 }
 
 /** A button; `label` is its accessible name when the visible text alone would be ambiguous. */
@@ -85,18 +93,19 @@ export function message(): Message {
 
 
 export function when(ms: number | undefined): string {
-  if (ms === undefined) return 'never';
+  if (ms === undefined) return t('never');
   const d = new Date(ms);
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return d.toLocaleString(uiLanguage(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** Copies text, saying so in `msg`; falls back to selecting it when the clipboard is refused. */
 export async function copy(text: string, msg: Message, what: string): Promise<void> {
   try {
     await navigator.clipboard.writeText(text);
-    msg.info(`${what} copied.`);
-  } catch {
-    msg.error('The clipboard is not available here: select the text and copy it.');
+    msg.info(t('whatCopied', what));
+  } catch (e) {
+    console.debug('shh:popup', 'clipboard refused', e);
+    msg.error(t('copyFailed'));
   }
 }
 

@@ -1,49 +1,52 @@
-// The popup's screens before the vault is open: first-run onboarding (choose a password, or
-// restore an encrypted backup) and unlock (a wrong password is a message, never a wipe; wiping is a
-// separate, confirmed choice for a forgotten password).
+// The popup's screens before the vault is open: first-run onboarding (choose a password, or restore an
+// encrypted backup) and unlock (a wrong password is a message, never a wipe; wiping is a separate,
+// confirmed choice for a forgotten password, and "Delete everything" ignores input for a moment).
 
 import { ask, el } from './ask.ts';
+import { t } from './i18n.ts';
+import { guardInput } from './input-guard.ts';
 import { confirmRelayChange } from './relay-change.ts';
 import { button, field, form, message, textarea } from './ui.ts';
+import { waitingBanner } from './waiting-banner.ts';
 
 export const MIN_PASSWORD = 8;
 
 export function onboarding(app: HTMLElement, done: () => void): void {
-  const pw = field('Password', { type: 'password', autocomplete: 'new-password', required: true }, `At least ${MIN_PASSWORD} characters. It encrypts your keys on this computer; nobody can reset it.`);
-  const again = field('Confirm password', { type: 'password', autocomplete: 'new-password', required: true });
-  const create = form([pw.row, again.row], 'Create vault', async (msg) => {
-    if ([...pw.input.value].length < MIN_PASSWORD) return msg.error(`Choose a password of at least ${MIN_PASSWORD} characters.`);
-    if (pw.input.value !== again.input.value) return msg.error('The two passwords differ.');
+  const pw = field(t('password'), { type: 'password', autocomplete: 'new-password', required: true }, t('passwordHint', MIN_PASSWORD));
+  const again = field(t('confirmPassword'), { type: 'password', autocomplete: 'new-password', required: true });
+  const create = form([pw.row, again.row], t('createVault'), async (msg) => {
+    if ([...pw.input.value].length < MIN_PASSWORD) return msg.error(t('passwordTooShort', MIN_PASSWORD));
+    if (pw.input.value !== again.input.value) return msg.error(t('passwordsDiffer'));
     await ask('vault:create', { password: pw.input.value });
     done();
   });
 
-  const file = field('Backup file', { type: 'file', accept: '.json,application/json' });
-  const text = textarea('…or paste the backup here', { spellcheck: false });
-  file.input.addEventListener('change', () => void file.input.files?.[0]?.text().then((t) => (text.input.value = t)));
-  const bpw = field('Backup password', { type: 'password', autocomplete: 'current-password' }, 'The password the vault had when the backup was made; it becomes this vault\'s password.');
-  const restore = form([file.row, text.row, bpw.row], 'Restore', async (msg) => {
-    if (!text.input.value.trim()) return msg.error('Choose a backup file or paste its text.');
+  const file = field(t('backupFile'), { type: 'file', accept: '.json,application/json' });
+  const text = textarea(t('backupPaste'), { spellcheck: false });
+  file.input.addEventListener('change', () => void file.input.files?.[0]?.text().then((x) => (text.input.value = x)));
+  const bpw = field(t('backupPassword'), { type: 'password', autocomplete: 'current-password' }, t('backupPasswordRestoreHint'));
+  const restore = form([file.row, text.row, bpw.row], t('restore'), async (msg) => {
+    if (!text.input.value.trim()) return msg.error(t('backupMissing'));
     const r = await ask('vault:import', { file: text.input.value, password: bpw.input.value });
-    msg.info(`Restored ${r.identities} identities and ${r.keys} site keys.`);
+    msg.info(t('restored', r.identities, r.keys));
     if (r.relays) await confirmRelayChange(restore, r.relays);
     done();
   });
 
   app.replaceChildren(
     el('div', { className: 'welcome' },
-      el('h1', {}, 'Welcome to Whisper'),
-      el('p', {}, 'Whisper lets web pages send and receive private Whisper messages through this browser. First choose a password: it locks your identities and every key sites create.'),
+      el('h1', {}, t('welcomeTitle')),
+      el('p', {}, t('welcomeText')),
       create,
-      el('details', {}, el('summary', {}, 'Restore from a backup'), restore),
+      el('details', {}, el('summary', {}, t('restoreSummary')), restore),
     ),
   );
   pw.input.focus();
 }
 
-export function unlock(app: HTMLElement, done: () => void): void {
-  const pw = field('Password', { type: 'password', autocomplete: 'current-password', required: true });
-  const f = form([pw.row], 'Unlock', async () => {
+export function unlock(app: HTMLElement, done: () => void, pendingApprovals = 0): void {
+  const pw = field(t('password'), { type: 'password', autocomplete: 'current-password', required: true });
+  const f = form([pw.row], t('unlock'), async () => {
     try {
       await ask('vault:unlock', { password: pw.input.value });
     } catch (e) {
@@ -54,24 +57,25 @@ export function unlock(app: HTMLElement, done: () => void): void {
   });
 
   const wipeMsg = message();
-  const confirm = button('Delete everything', async () => {
+  const confirm = button(t('deleteEverything'), async () => {
     await ask('vault:wipe', { confirm: 'wipe' });
     done();
-  }, { className: 'danger', label: 'Delete everything: identities, site keys and connections' });
+  }, { className: 'danger', label: t('deleteEverythingLabel') });
   confirm.hidden = true;
-  const wipe = button('Wipe this vault…', () => {
+  const wipe = button(t('wipeThisVault'), () => {
     confirm.hidden = false;
-    wipeMsg.error('This deletes your identities, the keys sites created and every site connection. Only a backup brings them back.');
-    confirm.focus();
+    guardInput([confirm]); // not focused, and it ignores input for a moment
+    wipeMsg.error(t('wipeWarningLocked'));
   });
 
   app.replaceChildren(
+    ...waitingBanner(pendingApprovals),
     el('div', { className: 'welcome' },
-      el('h1', {}, 'Whisper is locked'),
-      el('p', {}, 'Enter your password. While locked, sites cannot use Whisper.'),
+      el('h1', {}, t('lockedTitle')),
+      el('p', {}, t('lockedText')),
       f,
-      el('details', {}, el('summary', {}, 'Forgot your password?'),
-        el('p', {}, 'Nobody can recover it. You can wipe this vault and restore a backup or start again.'),
+      el('details', {}, el('summary', {}, t('forgotSummary')),
+        el('p', {}, t('forgotText')),
         wipeMsg.node, el('div', { className: 'buttons' }, wipe, confirm)),
     ),
   );

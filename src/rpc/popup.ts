@@ -11,6 +11,8 @@ export interface Approval {
   origin: string; // exactly as it will be granted
   method: 'shh_requestIdentities';
   createdAt: number; // ms
+  /** The top-level page's origin when a frame of another origin asks. */
+  embeddedIn?: string;
 }
 
 export interface Identity {
@@ -51,12 +53,38 @@ export interface Settings {
 
 export type VaultState = 'new' | 'locked' | 'unlocked';
 
+/** A post's proof of work, waiting for its turn or running (src/background/seal-limits.ts). */
+export interface SealView {
+  id: string;
+  origin: string;
+  state: 'waiting' | 'sealing';
+  targetPow: number;
+  expectedHashes: number;
+  hashes: number;
+  bestPow: number;
+  elapsedMs: number;
+}
+
+/** Envelopes that arrived in the last hour and their bytes; `sinceMs`: how long it has counted (up to an hour). */
+export interface TrafficView {
+  envelopes: number;
+  bytes: number;
+  sinceMs: number;
+}
+
 type None = Record<string, never>;
 type SettingsPatch = Partial<Omit<Settings, 'defaultRelays'>>;
 
 export interface PopupRequests {
-  status: { params: None; result: { vault: VaultState; peer: PeerStatus | null; pendingApprovals: number } };
-  'approval:get': { params: { id: string }; result: { approval: Approval; identities: Identity[]; vault: VaultState } | null };
+  status: { params: None; result: { vault: VaultState; peer: PeerStatus | null; pendingApprovals: number; traffic: TrafficView } };
+  /** Proof of work in progress, every site. */
+  'seals:list': { params: None; result: SealView[] };
+  /** Cancels one (the site's post fails as cancelled); false when it had already ended. */
+  'seals:cancel': { params: { id: string }; result: { cancelled: boolean } };
+  /** null: no longer pending; released: the vault was unlocked and the site was connected already. */
+  'approval:get': { params: { id: string }; result: { approval: Approval; identities: Identity[]; vault: VaultState } | { released: true } | null };
+  /** Brings the pending approval's window to the front (the popup's "waiting" banner). */
+  'approvals:focus': { params: None; result: { focused: boolean } };
   'approval:decide': { params: { id: string; approve: boolean; identities: string[] }; result: null };
   'vault:create': { params: { password: string }; result: null };
   'vault:unlock': { params: { password: string }; result: null };
@@ -90,7 +118,7 @@ export interface PopupRequests {
 export type PopupOp = keyof PopupRequests;
 
 /** What answers while the vault is locked (or not created yet). */
-export const LOCKED_OPS: readonly PopupOp[] = ['status', 'approval:get', 'approval:decide', 'vault:create', 'vault:unlock', 'vault:lock', 'vault:wipe', 'vault:import'];
+export const LOCKED_OPS: readonly PopupOp[] = ['status', 'approval:get', 'approval:decide', 'approvals:focus', 'vault:create', 'vault:unlock', 'vault:lock', 'vault:wipe', 'vault:import'];
 
 export interface PopupMessage {
   channel: 'shh-popup';
@@ -111,6 +139,9 @@ export const popupParamGuards: { [K in PopupOp]: (p: unknown) => p is PopupReque
   'approval:get': (p): p is { id: string } => hasString(p, 'id'),
   'approval:decide': (p): p is { id: string; approve: boolean; identities: string[] } =>
     isObject(p) && isString(p.id) && typeof p.approve === 'boolean' && isStringArray(p.identities),
+  'approvals:focus': none,
+  'seals:list': none,
+  'seals:cancel': (p): p is { id: string } => hasString(p, 'id'),
   'vault:create': (p): p is { password: string } => hasString(p, 'password'),
   'vault:unlock': (p): p is { password: string } => hasString(p, 'password'),
   'vault:lock': none,

@@ -74,7 +74,7 @@ const setting = () => spec(1, { access: 'user' });
 
 export const SHH_METHODS = {
   shh_version: spec(0, { access: 'open', whileLocked: true }),
-  shh_requestIdentities: spec(0, { access: 'open', handler: 'extension' }),
+  shh_requestIdentities: spec(0, { access: 'open', handler: 'extension', whileLocked: true }), // locked: the window asks for the password
   shh_getIdentities: spec(0, { access: 'open', handler: 'extension' }),
   // Beyond geth, after EIP-2255's wallet_getPermissions / wallet_revokePermissions (docs/API.md):
   // a site reads its own grant, or disconnects itself.

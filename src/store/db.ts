@@ -93,6 +93,8 @@ export interface ApprovalRow {
   method: 'shh_requestIdentities';
   createdAt: number; // ms
   windowId?: number;
+  /** The top-level page's origin when the request came from an embedded frame of another origin. */
+  embeddedIn?: string;
 }
 
 /** A subscription or polled filter of one document (origin, session), src/store/watchers.ts, as used in memory. */

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { toHex } from '../../src/core/bytes.ts';
 import { PAGE_PORT, MAX_PAGE_REQUEST_BYTES } from '../../src/rpc/page.ts';
-import { APPROVAL_PAGE } from '../../src/background/approvals.ts';
-import { EXT_ID, FakePort, FakeWindows, Page, approveSite, backgrounds, kill, popup, until, type Harness } from './fakes.ts';
+import { APPROVAL_PAGE, BACKOFF_FIRST_MS, MAX_PENDING_SITES, MAX_WAITING_PER_SITE } from '../../src/background/approvals.ts';
+import { EXT_ID, FakePort, FakeWindows, PASSWORD, Page, approveSite, backgrounds, kill, popup, until, type Harness } from './fakes.ts';
 
 const A = 'https://a.example';
 const B = 'http://127.0.0.1:8080';
@@ -17,6 +17,13 @@ describe('the page boundary', () => {
     for (const sender of [
       { id: EXT_ID, url: 'file:///x.html', origin: 'null', tab: { id: 1 } },
       { id: EXT_ID, url: 'data:text/html,hi', tab: { id: 1 } },
+      // only http: and https: pages may use Whisper: what Chrome names a file: page, other extensions, blob: of an opaque origin
+      { id: EXT_ID, url: 'file:///home/u/x.html', origin: 'file://', tab: { id: 1 } },
+      { id: EXT_ID, url: 'file:///home/u/x.html', tab: { id: 1 } },
+      { id: EXT_ID, url: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop/page.html', origin: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop', tab: { id: 1 } },
+      { id: EXT_ID, url: 'moz-extension://0f9d6a4e-0000-4000-8000-000000000000/page.html', tab: { id: 1 } },
+      { id: EXT_ID, url: 'blob:null/0f9d6a4e-0000-4000-8000-000000000000', tab: { id: 1 } },
+      { id: EXT_ID, url: 'ftp://a.example/', origin: 'ftp://a.example', tab: { id: 1 } },
       { id: EXT_ID, url: 'https://a.example/', origin: 'https://a.example' }, // no tab
     ]) {
       const port = new FakePort(PAGE_PORT, sender);
@@ -116,12 +123,14 @@ describe('approvals (shh_requestIdentities)', () => {
   });
 
   it('Reject and closing the window are 4001 and leave the site unconnected', async () => {
-    const h = await start();
+    let t = Date.now();
+    const h = await start({ now: () => t });
     const p = new Page(h, A);
     const first = p.raw('shh_requestIdentities');
     await until(() => h.ext.windows.open.size === 1);
     await popup(h, 'approval:decide', { id: h.ext.windows.approvalIds()[0]!, approve: false, identities: [] });
     expect((await first).error?.code).toBe(4001);
+    t += BACKOFF_FIRST_MS; // the site was backed off after the rejection
     const second = p.raw('shh_requestIdentities');
     await until(() => h.ext.windows.open.size === 1);
     h.ext.windows.userClose([...h.ext.windows.open.keys()][0]!);
@@ -204,6 +213,79 @@ describe('approvals (shh_requestIdentities)', () => {
     windows.userClose([...windows.open.keys()][0]!);
     expect((await rejoined).error?.code).toBe(4001);
     asked.catch(() => undefined); // its worker was killed: no answer ever comes, and the wait's give-up must not be unhandled
+  });
+});
+
+describe('approval limits: back-off after a rejection, caps on waiting requests, locked vault', () => {
+  it('a rejected site is backed off: 4001 at once (no window) for a growing interval, forgotten after an approval', async () => {
+    let t = Date.now();
+    const h = await start({ now: () => t });
+    const p = new Page(h, A);
+    const reject = async (): Promise<void> => {
+      const asked = p.raw('shh_requestIdentities');
+      await until(() => h.ext.windows.open.size === 1);
+      await popup(h, 'approval:decide', { id: h.ext.windows.approvalIds()[0]!, approve: false, identities: [] });
+      expect((await asked).error?.code).toBe(4001);
+    };
+    await reject();
+    const backedOff = (await p.raw('shh_requestIdentities')).error as { code: number; message: string; data?: { retryAfterMs: number } };
+    expect(backedOff).toMatchObject({ code: 4001, message: expect.stringContaining('rejected this site recently'), data: { retryAfterMs: BACKOFF_FIRST_MS } });
+    expect(h.ext.windows.open.size).toBe(0);
+    t += BACKOFF_FIRST_MS;
+    await reject();
+    t += BACKOFF_FIRST_MS;
+    expect(((await p.raw('shh_requestIdentities')).error as { data?: { retryAfterMs: number } }).data?.retryAfterMs).toBe(BACKOFF_FIRST_MS); // doubled: half left
+    t += BACKOFF_FIRST_MS;
+    const asked = p.raw('shh_requestIdentities');
+    await until(() => h.ext.windows.open.size === 1);
+    await popup(h, 'approval:decide', { id: h.ext.windows.approvalIds()[0]!, approve: true, identities: [] });
+    expect((await asked).result).toEqual([]);
+    await popup(h, 'sites:revoke', { origin: A });
+    await reject(); // after an approval the next rejection starts from the first step again
+    expect(((await p.raw('shh_requestIdentities')).error as { data?: { retryAfterMs: number } }).data?.retryAfterMs).toBe(BACKOFF_FIRST_MS);
+  });
+
+  it(`caps requests waiting on one site (${MAX_WAITING_PER_SITE}) and sites waiting in all (${MAX_PENDING_SITES}): the rest is 4001 at once`, async () => {
+    const h = await start();
+    const frames = Array.from({ length: MAX_WAITING_PER_SITE + 2 }, () => new Page(h, A));
+    const asked = frames.map((f) => f.raw('shh_requestIdentities'));
+    const early = await Promise.race([Promise.all(asked.slice(MAX_WAITING_PER_SITE)), new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+    expect(early).toEqual([0, 1].map(() => expect.objectContaining({ error: { code: 4001, message: expect.stringContaining("Too many requests of this site") } })));
+    const sites = Array.from({ length: MAX_PENDING_SITES }, (_, i) => new Page(h, `https://s${i}.example`));
+    const more = sites.map((s) => s.raw('shh_requestIdentities'));
+    const refused = await Promise.race([more.at(-1)!, new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+    expect(refused).toMatchObject({ error: { code: 4001, message: expect.stringContaining("Too many sites are waiting") } });
+    expect(((await popup(h, 'status', {})).result as { pendingApprovals: number }).pendingApprovals).toBe(MAX_PENDING_SITES);
+    await popup(h, 'approval:decide', { id: h.ext.windows.approvalIds()[0]!, approve: true, identities: [] });
+    for (const a of asked.slice(0, MAX_WAITING_PER_SITE)) expect((await a).result).toEqual([]);
+    for (const m of more.slice(0, -1)) m.catch(() => undefined); // left pending when the test ends
+  });
+
+  it('locked: shh_requestIdentities opens the window, which unlocks first; a connected site is then answered, a new one asked', async () => {
+    const h = await start();
+    const a = new Page(h, A);
+    await approveSite(h, a);
+    const s = await h.bg.services;
+    await s.vault.lock();
+    expect(await a.code('shh_newSymKey')).toBe(4100);
+    const again = a.raw('shh_requestIdentities');
+    await until(() => h.ext.windows.open.size === 1);
+    const id = h.ext.windows.approvalIds()[0]!;
+    expect((await popup(h, 'approval:get', { id })).result).toMatchObject({ vault: 'locked', identities: [] });
+    expect((await popup(h, 'approval:decide', { id, approve: true, identities: [] })).error?.code).toBe(4100); // no approving while locked
+    expect((await popup(h, 'vault:unlock', { password: PASSWORD })).error).toBeUndefined();
+    expect((await popup(h, 'approval:get', { id })).result).toEqual({ released: true });
+    expect((await again).result).toEqual([]);
+    expect(h.ext.windows.open.size).toBe(0);
+    await s.vault.lock();
+    const b = new Page(h, B);
+    const asked = b.raw('shh_requestIdentities');
+    await until(() => h.ext.windows.open.size === 1);
+    const bid = h.ext.windows.approvalIds()[0]!;
+    await popup(h, 'vault:unlock', { password: PASSWORD });
+    expect((await popup(h, 'approval:get', { id: bid })).result).toMatchObject({ vault: 'unlocked', approval: { origin: B } });
+    await popup(h, 'approval:decide', { id: bid, approve: true, identities: [] });
+    expect((await asked).result).toEqual([]);
   });
 });
 

@@ -66,16 +66,20 @@ describe('the vault', () => {
     expect((await ok(h, 'identities:list')).map((i: { id: string }) => i.id)).toEqual([alice.id]);
   });
 
-  it('while locked pages get 4100 "locked" for everything but shh_version; the popup answers only the vault ops', async () => {
+  it('while locked pages get 4100 "locked" for everything but shh_version and shh_requestIdentities (which opens the window at the password); the popup answers only the vault ops', async () => {
     const h = await start();
     const p = new Page(h, A);
     await connect(h, p);
     const key = await p.call('shh_newSymKey');
     await ok(h, 'vault:lock');
     expect(await p.call('shh_version')).toBe('6.0');
-    for (const m of ['shh_getSymKey', 'shh_getIdentities', 'shh_requestIdentities', 'shh_newKeyPair', 'net_peerCount'])
+    for (const m of ['shh_getSymKey', 'shh_getIdentities', 'shh_newKeyPair', 'net_peerCount'])
       expect((await p.raw(m, m === 'shh_getSymKey' ? [key] : [])).error).toEqual({ code: 4100, message: LOCKED_MESSAGE });
-    expect(h.ext.windows.open.size).toBe(0); // no approval window while locked
+    expect(h.ext.windows.open.size).toBe(0); // no approval window for those
+    const asked = new Page(h, A).raw('shh_requestIdentities'); // another frame: this Port's queue stays free
+    await until(() => h.ext.windows.open.size === 1); // the window, at the password (test/background/access.test.ts "locked: …")
+    h.ext.windows.userClose([...h.ext.windows.open.keys()][0]!);
+    expect((await asked).error?.code).toBe(4001);
     for (const op of ['identities:list', 'sites:list', 'settings:get', 'activity:list'])
       expect((await popup(h, op, {})).error?.code).toBe(4100);
     expect((await popup(h, 'vault:export', { password: PASSWORD })).error?.code).toBe(4100);

@@ -3,7 +3,7 @@
 // origin isolation of keys and messages, revoke; on Chromium also a service-worker stop mid-stream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../relay/harness.ts';
-import { artefactPath, buildExtension, cleanup, launchChromium, launchFirefox, serve, startRelay, type BrowserSession, type TestPage } from './harness.ts';
+import { artefactPath, askUntilWindow, buildExtension, cleanup, launchChromium, launchFirefox, serve, startRelay, type BrowserSession, type TestPage } from './harness.ts';
 
 const TOPIC = '0x5348480a';
 const PAGE = '<!doctype html><meta charset="utf-8"><title>shh test page</title><p>test page</p>';
@@ -54,8 +54,7 @@ type ExtPage = Awaited<ReturnType<BrowserSession['waitForExtensionPage']>>;
 
 /** Asks for identities and answers in the approval window with `button`, or closes it when null. */
 async function approval(s: BrowserSession, page: TestPage, button: 'Approve' | 'Reject' | null, shot?: string, before?: (win: ExtPage) => Promise<void>): Promise<Answer> {
-  const asked = rpc(page, 'shh_requestIdentities');
-  const win = await s.waitForExtensionPage('approval.html');
+  const { asked, win } = await askUntilWindow(s, () => rpc(page, 'shh_requestIdentities')); // waits out the back-off after a rejection
   await eventually(() => win.evaluate(() => document.querySelectorAll('button').length, undefined), (n) => n === 2, 10_000);
   const shown = await win.evaluate(() => document.getElementById('origin')?.textContent, undefined);
   expect(shown).toBe(new URL(page.url()).origin);

@@ -9,7 +9,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { serveExamples, type DirServer } from '../../scripts/serve-dir.ts';
 import { toHex } from '../../src/core/bytes.ts';
 import { keccak256 } from '../../packages/shh-provider/keccak.js';
-import { artefactPath, buildExtension, cleanup, launchChromium, ROOT, startRelay, type BrowserSession } from './harness.ts';
+import { artefactPath, askUntilWindow, buildExtension, cleanup, launchChromium, ROOT, startRelay, type BrowserSession } from './harness.ts';
 
 type Chromium = BrowserSession & { context: BrowserContext };
 
@@ -43,9 +43,9 @@ async function open(browser: Chromium, path: string, site = 0, decision: 'Approv
   await page.goto(`${sites[site]!.url}${path}`);
   await status(page, /Not connected|^Connected\.$/);
   if ((await page.locator('#status').innerText()) === 'Connected.') return page;
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
   const except = handled.get(browser)!;
-  const win = await browser.waitForExtensionPage('approval.html', { except });
+  // A site rejected a moment ago is backed off (4001 at once): Connect again until the window opens.
+  const { win } = await askUntilWindow(browser, () => page.getByRole('button', { name: 'Connect', exact: true }).click(), { except });
   except.push(win.url());
   await win.clickButton(decision);
   return page;

@@ -42,9 +42,12 @@ const tempDir = (prefix: string): string => {
 export interface TestPage {
   goto(url: string): Promise<unknown>;
   evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
-  screenshot(path: string): Promise<void>;
+  /** `fullPage`: the whole document, not only the viewport. */
+  screenshot(path: string, opts?: { fullPage?: boolean }): Promise<void>;
   url(): string;
   close(): Promise<void>;
+  /** Runs `fn` at the start of every later document of this page, before its scripts (Firefox over BiDi: web pages only, not moz-extension: ones). */
+  beforeLoad(fn: () => void): Promise<void>;
   /** Resizes the page's viewport (screenshots at the toolbar popup's size). */
   setViewport(width: number, height: number): Promise<void>;
 }
@@ -132,10 +135,11 @@ export function wrapPw(page: PwPage): ExtensionPage {
   return {
     goto: (url) => page.goto(url),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
-    screenshot: async (path) => void (await page.screenshot({ path })),
+    screenshot: async (path, opts) => void (await page.screenshot({ path, fullPage: opts?.fullPage ?? false })),
     url: () => page.url(),
     close: () => page.close(),
     setViewport: (width, height) => page.setViewportSize({ width, height }),
+    beforeLoad: async (fn) => void (await page.addInitScript(fn)),
     clickButton: (name) => page.getByRole('button', { name, exact: true }).click(),
   };
 }
@@ -146,6 +150,8 @@ export const VAULT_PASSWORD = 'harness password';
 export interface LaunchOptions {
   /** Create the vault through the first-run tab so sites can be used (default true). */
   onboard?: boolean;
+  /** Hosts that resolve to 127.0.0.1 (a plain http: site that is not "this computer"). */
+  localHosts?: string[];
 }
 
 /**
@@ -168,7 +174,7 @@ export async function launchChromium(extensionDir: string, opts: LaunchOptions =
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    args: chromiumArgs(extensionDir),
+    args: [...chromiumArgs(extensionDir), ...(opts.localHosts?.length ? [`--host-resolver-rules=${opts.localHosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`] : [])],
   });
   try {
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
@@ -202,16 +208,18 @@ function wrapPp(page: PpPage): ExtensionPage {
   return {
     goto: (url) => page.goto(url),
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
-    screenshot: async (path) => void (await page.screenshot({ path })),
+    screenshot: async (path, opts) => void (await page.screenshot({ path, fullPage: opts?.fullPage ?? false })),
     url: () => page.url(),
     close: () => page.close(),
     setViewport: (width, height) => page.setViewport({ width, height }),
+    beforeLoad: async (fn) => void (await page.evaluateOnNewDocument(fn)),
     // Puppeteer's ARIA queries need CDP; over WebDriver BiDi, match the button's accessible text.
     clickButton: async (name) => {
       const handle = await page.waitForFunction(
         (n: string) =>
           [...document.querySelectorAll('button, [role="button"]')].find(
-            (b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim() === n,
+            // an approving or destructive button ignores input for a moment after it appears (disabled)
+            (b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim() === n && !(b as HTMLButtonElement).disabled,
           ),
         { timeout: 10_000 },
         name,
@@ -229,7 +237,10 @@ export async function launchFirefox(extensionDir: string, opts: LaunchOptions = 
     browser: 'firefox',
     executablePath: requireBrowser('firefox'),
     headless: true,
-    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }) },
+    extraPrefsFirefox: {
+      'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: uuid }),
+      ...(opts.localHosts?.length ? { 'network.dns.localDomains': opts.localHosts.join(','), 'dom.security.https_first': false, 'network.proxy.type': 0 } : {}),
+    },
   });
   const pid = browser.process()?.pid;
   const profile = (browser.process()?.spawnargs ?? []).find((a) => a.includes('puppeteer')) ?? `/nonexistent/${pid}`;
@@ -301,14 +312,18 @@ export async function connectSite(
   decision: 'Approve' | 'Reject',
   except: string[] = [],
 ): Promise<{ outcome: { result?: unknown; code?: number; message?: string }; text: string; url: string }> {
-  const outcome = page.evaluate(async () => {
-    try {
-      return { result: await (window as unknown as { shh: { request(a: unknown): Promise<unknown> } }).shh.request({ method: 'shh_requestIdentities' }) };
-    } catch (e) {
-      return { code: (e as { code?: number }).code, message: (e as Error).message };
-    }
-  }, 0);
-  const win = await browser.waitForExtensionPage('approval.html', { except });
+  const { asked: outcome, win } = await askUntilWindow(
+    browser,
+    () =>
+      page.evaluate(async () => {
+        try {
+          return { result: await (window as unknown as { shh: { request(a: unknown): Promise<unknown> } }).shh.request({ method: 'shh_requestIdentities' }) };
+        } catch (e) {
+          return { code: (e as { code?: number }).code, message: (e as Error).message };
+        }
+      }, 0),
+    { except },
+  );
   const url = win.url();
   const text = await win.evaluate(async () => {
     // the page fills itself in from the background: wait for its buttons
@@ -317,6 +332,24 @@ export async function connectSite(
   }, 0);
   await win.clickButton(decision);
   return { outcome: await outcome, text, url };
+}
+
+/**
+ * Runs `ask` (something that makes the page call shh_requestIdentities) until its approval window opens:
+ * a site rejected a moment ago is backed off (answered 4001 at once, no window) for a few seconds, so
+ * the request is repeated until a window shows. Resolves to the last `ask`'s promise and the window.
+ */
+export async function askUntilWindow<T>(s: BrowserSession, ask: () => Promise<T>, opts: WaitOptions = {}): Promise<{ asked: Promise<T>; win: ExtensionPage }> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  for (;;) {
+    const asked = ask();
+    asked.catch(() => undefined); // the caller awaits it; a backed-off attempt is simply repeated
+    try {
+      return { asked, win: await s.waitForExtensionPage('approval.html', { ...opts, timeoutMs: 4_000 }) };
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+  }
 }
 
 /** Stops every relay this harness started and removes its temporary folders. */
