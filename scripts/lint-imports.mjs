@@ -6,11 +6,16 @@
 // `a.ts -> b.ts -> a.ts`. Type-only imports (`import type`, `import('./x.ts').T`) and dynamic imports
 // count as edges too: a type cycle is still two files that cannot be understood one without the other,
 // and breaking it (moving the shared type down into its own file) is always cheap.
-// Prints one line per violation and exits 1 if there is any.
+// Prints one line per violation and exits 1 if there is any. `--root DIR` checks DIR/src and
+// DIR/relay instead of this repository's (the lint's own test runs it on small fixtures).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
-const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const rootAt = process.argv.indexOf('--root');
+const root =
+  rootAt > 0 && process.argv[rootAt + 1]
+    ? resolve(process.argv[rootAt + 1])
+    : resolve(dirname(new URL(import.meta.url).pathname), '..');
 
 // layer -> layers (or package prefixes) it may import. '*pkg' entries are npm packages.
 export const RULES = {
