@@ -155,21 +155,27 @@ function cycleThrough(graph, scc, start) {
 }
 
 /**
- * One problem line per import cycle among `files` (paths shown relative to `base`): one chain per
- * strongly connected component, through its first file, plus the component's other files if the
- * chain does not cover them all.
+ * One problem line per import cycle among `files` (paths shown relative to `base`): within each
+ * strongly connected component, the shortest cycle through each of its files, each cycle printed once
+ * (starting at its first file in sorted order), so every file of the component is on a printed chain.
  */
 export function checkCycles(files, base = root) {
   const graph = importGraph(files);
-  return cyclicComponents(graph).map((scc) => {
-    const chain = cycleThrough(graph, scc, scc[0]);
-    const show = (f) => toPosix(relative(base, f));
-    const rest = scc.filter((f) => !chain.includes(f));
-    return (
-      `import cycle: ${chain.map(show).join(' -> ')}` +
-      (rest.length ? ` (same cycle group: ${rest.map(show).join(', ')})` : '')
-    );
-  });
+  const show = (f) => toPosix(relative(base, f));
+  const lines = [];
+  for (const scc of cyclicComponents(graph)) {
+    const seen = new Set();
+    for (const file of scc) {
+      const ring = cycleThrough(graph, scc, file).slice(0, -1);
+      const first = ring.indexOf([...ring].sort()[0]);
+      const chain = [...ring.slice(first), ...ring.slice(0, first), ring[first]];
+      const key = chain.join('\n');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      lines.push(`import cycle: ${chain.map(show).join(' -> ')}`);
+    }
+  }
+  return lines;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

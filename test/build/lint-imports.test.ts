@@ -59,4 +59,16 @@ describe('scripts/lint-imports.mjs import cycles', () => {
     expect(r.out).toContain('import cycle: src/rpc/x.ts -> src/rpc/y.ts -> src/rpc/x.ts');
     expect(r.out).toContain('2 problems');
   });
+
+  it('prints every cycle of a group whose files share one hub, each once', () => {
+    const r = lint({
+      'src/popup/hub.ts': "import { a } from './a-view.ts';\nimport { b } from './b-view.ts';\nexport type Screen = 1;\nexport const hub = [a, b];\n",
+      'src/popup/a-view.ts': "import type { Screen } from './hub.ts';\nexport const a: Screen = 1;\n",
+      'src/popup/b-view.ts': "import type { Screen } from './hub.ts';\nexport const b: Screen = 1;\n",
+    });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('import cycle: src/popup/a-view.ts -> src/popup/hub.ts -> src/popup/a-view.ts');
+    expect(r.out).toContain('import cycle: src/popup/b-view.ts -> src/popup/hub.ts -> src/popup/b-view.ts');
+    expect(r.out).toContain('2 problems');
+  });
 });
