@@ -7,7 +7,7 @@ import { ask, el } from './ask.ts';
 import { t } from './i18n.ts';
 import { guardInput } from './input-guard.ts';
 import { keyView } from './key-view.ts';
-import type { Screen } from './main-screen.ts';
+import type { Screen } from './screen.ts';
 import { button, copy, field, form, message, section } from './ui.ts';
 
 export async function identitiesView(screen: Screen): Promise<HTMLElement> {

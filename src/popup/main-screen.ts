@@ -11,6 +11,7 @@ import { activityView, sitesView } from './sites-view.ts';
 import { statusView } from './status-view.ts';
 import { button } from './ui.ts';
 import { waitingBanner } from './waiting-banner.ts';
+import type { Screen } from './screen.ts';
 
 const TABS = ['status', 'identities', 'sites', 'activity', 'settings'] as const;
 type Tab = (typeof TABS)[number];
@@ -21,13 +22,6 @@ const TAB_NAMES: Record<Tab, () => string> = {
   activity: () => t('tabActivity'),
   settings: () => t('tabSettings'),
 };
-
-export interface Screen {
-  /** Re-reads state and redraws (after a change the view made). */
-  refresh(): void;
-  /** Back to the top-level router (lock, wipe). */
-  restart(): void;
-}
 
 export function mainScreen(app: HTMLElement, restart: () => void): void {
   const hash = location.hash.slice(1);

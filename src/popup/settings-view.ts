@@ -5,7 +5,7 @@
 import { ask, el } from './ask.ts';
 import { t } from './i18n.ts';
 import { guardInput } from './input-guard.ts';
-import type { Screen } from './main-screen.ts';
+import type { Screen } from './screen.ts';
 import { confirmRelayChange } from './relay-change.ts';
 import { button, field, form, message, section, textarea } from './ui.ts';
 

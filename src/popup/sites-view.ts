@@ -6,7 +6,7 @@
 import type { IdentityDetails } from '../rpc/popup.ts';
 import { ask, el } from './ask.ts';
 import { t } from './i18n.ts';
-import type { Screen } from './main-screen.ts';
+import type { Screen } from './screen.ts';
 import { originView } from './origin-view.ts';
 import { button, message, section, when } from './ui.ts';
 
