@@ -3,6 +3,7 @@
 // reports others' as candidates; 'forward' (relays) only validates and forwards, never dials. Every
 // role validates: malformed is rejected (scored down), stale, future or not-newer-than-seen ignored.
 
+import { logger } from '@libp2p/logger';
 import { TopicValidatorResult, type GossipSub, type TopicValidatorFn } from '@libp2p/gossipsub';
 import type { TopicScoreParams } from '@libp2p/gossipsub/score';
 import { TypedEventEmitter, type Libp2pEvents, type PeerId, type Startable, type TypedEventTarget } from '@libp2p/interface';
@@ -20,6 +21,8 @@ import {
   type AnnouncementVerdict,
 } from './announcement.ts';
 import { TOPIC_SCORE } from './gossip.ts';
+
+const log = logger('shh:net:discovery');
 
 export interface DiscoveryInit {
   mode: 'announce' | 'forward';
@@ -142,7 +145,7 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
     if (addrs.length === 0 || at <= this.#lastAt) return false;
     if (this.#c.pubsub.getSubscribers(DISCOVERY_TOPIC).length === 0) return false;
     this.#lastAt = at;
-    this.#c.pubsub.publish(DISCOVERY_TOPIC, encodeAnnouncement(at, addrs)).catch(() => {});
+    this.#c.pubsub.publish(DISCOVERY_TOPIC, encodeAnnouncement(at, addrs)).catch((e: unknown) => log('announcing failed (no subscribed neighbour yet?): %e', e));
     return true;
   }
 

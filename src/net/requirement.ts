@@ -3,9 +3,12 @@
 // float64 minPow and uint32 maxSize, and sends again when its setting changes. Invariants: a frame is
 // exactly 12 bytes and in range or it is dropped (stream aborted, nothing counted); one entry per connected peer.
 
+import { logger } from '@libp2p/logger';
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
 import { MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
+
+const log = logger('shh:net:requirement');
 
 export const REQUIREMENT_PROTOCOL = '/shh/6/requirement/1.0.0';
 export const REQUIREMENT_FRAME_BYTES = 12;
@@ -89,7 +92,7 @@ export class RequirementExchange {
     node.removeEventListener('peer:disconnect', this.#onDisconnect);
     this.#heard.clear();
     this.#sending.clear();
-    await node.unhandle(REQUIREMENT_PROTOCOL).catch(() => {});
+    await node.unhandle(REQUIREMENT_PROTOCOL).catch((e: unknown) => log.error('unhandling the requirement protocol failed: %e', e));
   }
 
   /** Sends our current requirement to every directly connected peer (after our setting changed). */
@@ -140,7 +143,7 @@ export class RequirementExchange {
       const lp = lpStream(stream, { maxDataLength: REQUIREMENT_FRAME_BYTES });
       const r = decodeRequirement((await lp.read({ signal })).subarray());
       if (!r) throw new Error('not a requirement frame');
-      await stream.close({ signal }).catch(() => {});
+      await stream.close({ signal }).catch((e: unknown) => log('closing a requirement stream failed: %e', e));
       const peer = connection.remotePeer;
       const key = peer.toString();
       // Only while connected: a frame that lands after the hang-up must not leave an entry behind.

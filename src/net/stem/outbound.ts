@@ -3,9 +3,12 @@
 // multistream round trip per hop, most of a five-hop stem's delay. Invariant: a stream that failed a
 // write is dropped, so the next write to that peer opens a fresh one.
 
+import { logger } from '@libp2p/logger';
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
 import { STEM_PROTOCOL } from './settings.ts';
+
+const log = logger('shh:net:stem');
 
 export type OutboundNode = Pick<Libp2p, 'dialProtocol' | 'getConnections'>;
 
@@ -49,7 +52,7 @@ export class OutboundStreams {
       await write;
     } catch (err) {
       if (this.#streams.get(to) === o) this.#streams.delete(to);
-      void o.opening.then(({ stream }) => stream.abort(err instanceof Error ? err : new Error(String(err)))).catch(() => {});
+      void o.opening.then(({ stream }) => stream.abort(err instanceof Error ? err : new Error(String(err)))).catch((e: unknown) => log('a failed stem stream never opened: %e', e));
       throw err;
     }
   }
@@ -60,7 +63,7 @@ export class OutboundStreams {
   }
 
   closeAll(): void {
-    for (const o of this.#streams.values()) void o.opening.then(({ stream }) => stream.close()).catch(() => {});
+    for (const o of this.#streams.values()) void o.opening.then(({ stream }) => stream.close()).catch((e: unknown) => log('closing a stem stream failed: %e', e));
     this.#streams.clear();
   }
 }

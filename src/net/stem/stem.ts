@@ -9,6 +9,7 @@
 // held are capped overall, per predecessor and in bytes (settings.ts); beyond a cap one is fluffed.
 // Over 300 lines: the held set, its timers and its caps share one lifecycle; split, they would share state.
 
+import { logger } from '@libp2p/logger';
 import { TypedEventEmitter, type Connection, type Libp2p, type PeerId, type Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
 import { bytesToKey } from '../../core/bytes.ts';
@@ -20,6 +21,8 @@ import { Random, type RandomBytes } from './random.ts';
 import { OutboundStreams } from './outbound.ts';
 import { StemRoutes, type RouteSnapshot } from './routes.ts';
 import { STEM_PROTOCOL, stemSettings, type StemSettings } from './settings.ts';
+
+const log = logger('shh:net:stem');
 
 export type StemNode = Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'getConnections' | 'addEventListener' | 'removeEventListener' | 'peerStore'>;
 
@@ -131,7 +134,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
     this.#relayedHeld = this.#relayedBytes = 0;
     this.#capable.clear();
     this.#outbound.closeAll();
-    await node.unhandle(STEM_PROTOCOL).catch(() => {});
+    await node.unhandle(STEM_PROTOCOL).catch((e: unknown) => log.error('unhandling the stem protocol failed: %e', e));
   }
 
   /** Current routes (epoch, role, successors), for tests and diagnostics. */
