@@ -1,4 +1,5 @@
-// The user's settings: relays to dial, minimum PoW, maximum message size, auto-lock time.
+// The user's settings: relays to dial, minimum PoW, maximum message size, auto-lock time, relays only
+// (no direct WebRTC links to other browsers; default false).
 // Saved in IndexedDB and pushed to the peer host with `configure` after every peer hello (the peer
 // dials the build's default list until then). A change is checked before it is saved: limits here,
 // relay addresses as multiaddrs, and by the peer itself when it is reachable.
@@ -41,6 +42,7 @@ export class SettingsService {
       minPow: s.minPow ?? DEFAULT_MIN_POW,
       maxSize: s.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       autoLockMinutes: s.autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES,
+      relaysOnly: s.relaysOnly ?? false,
     };
   }
 
@@ -63,6 +65,10 @@ export class SettingsService {
       if (!Number.isSafeInteger(m) || m < AUTO_LOCK_RANGE[0] || m > AUTO_LOCK_RANGE[1]) throw invalidParams(`Auto-lock is ${AUTO_LOCK_RANGE[0]} to ${AUTO_LOCK_RANGE[1]} minutes.`);
       row.autoLockMinutes = m;
     }
+    if (patch.relaysOnly !== undefined) {
+      if (typeof patch.relaysOnly !== 'boolean') throw invalidParams('Relays only is true or false.');
+      row.relaysOnly = patch.relaysOnly;
+    }
     const peerPart = { ...this.#peerPart(row), ...(relays?.length === 0 ? { relays: [...this.#i.defaultRelays] } : {}) };
     if (Object.keys(peerPart).length > 0 && this.#i.node.status !== null) await this.#i.node.configure(peerPart);
     this.#cache = await this.#i.rows.update(row);
@@ -79,14 +85,15 @@ export class SettingsService {
   async clear(): Promise<void> {
     await this.#i.rows.clear();
     this.#cache = {};
-    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE }).catch(log.catcher('default settings to the peer'));
+    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE, relaysOnly: false }).catch(log.catcher('default settings to the peer'));
   }
 
-  #peerPart(s: SettingsRow): { relays?: string[]; minPow?: number; maxSize?: number } {
+  #peerPart(s: SettingsRow): { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean } {
     return {
       ...(s.relays !== undefined ? { relays: s.relays.length ? s.relays : [...this.#i.defaultRelays] } : {}),
       ...(s.minPow !== undefined ? { minPow: s.minPow } : {}),
       ...(s.maxSize !== undefined ? { maxSize: s.maxSize } : {}),
+      ...(s.relaysOnly !== undefined ? { relaysOnly: s.relaysOnly } : {}),
     };
   }
 }

@@ -22,9 +22,10 @@ export interface RunningPeer {
 export async function startPeerHost(emit: PeerServerInit['emit'], onError: (e: unknown) => void = () => {}): Promise<RunningPeer> {
   const db = await openWhisperDb();
   // The saved limits apply before the pool loads: with only the defaults, a user's lowered minimum
-  // PoW would delete every stored envelope under 0.2 at each start, before the background's configure.
-  const { minPow, maxSize } = await new SettingsRows(db).get().catch((e: unknown): SettingsRow => (onError(e), {}));
-  const host = new PeerHost({ db, relays: [...DEFAULT_RELAYS], pow: createWebPowPool(), onError, minPow, maxSize });
+  // PoW would delete every stored envelope under 0.2 at each start, before the background's configure;
+  // and a user who chose relays only must not announce itself or take direct links meanwhile.
+  const { minPow, maxSize, relaysOnly } = await new SettingsRows(db).get().catch((e: unknown): SettingsRow => (onError(e), {}));
+  const host = new PeerHost({ db, relays: [...DEFAULT_RELAYS], pow: createWebPowPool(), onError, minPow, maxSize, relaysOnly });
   const server = new PeerServer(host, { emit });
   server.start();
   try {

@@ -1,13 +1,13 @@
-// Settings: relays to dial, minimum PoW, maximum message size, auto-lock time; and the vault: an
-// encrypted backup (password asked again), and the wipe (confirmed; "Delete everything" is never
-// focused and ignores input for a moment; a backup restores it).
+// Settings: relays to dial, relays only, minimum PoW, maximum message size, auto-lock time; and the
+// vault: an encrypted backup (password asked again), and the wipe (confirmed; "Delete everything" is
+// never focused and ignores input for a moment; a backup restores it).
 
 import { ask, el } from './ask.ts';
 import { t } from './i18n.ts';
 import { guardInput } from './input-guard.ts';
 import type { Screen } from './screen.ts';
 import { confirmRelayChange } from './relay-change.ts';
-import { button, field, form, message, section, textarea } from './ui.ts';
+import { button, checkbox, field, form, message, section, textarea } from './ui.ts';
 
 export async function settingsView(screen: Screen): Promise<HTMLElement> {
   const s = await ask('settings:get', {});
@@ -15,12 +15,14 @@ export async function settingsView(screen: Screen): Promise<HTMLElement> {
   const pow = field(t('minPowLabel'), { type: 'number', min: '0', step: 'any', value: String(s.minPow) }, t('minPowHint'));
   const size = field(t('maxSizeLabel'), { type: 'number', min: '1', max: '1024', step: '1', value: String(Math.round(s.maxSize / 1024)) });
   const lock = field(t('autoLockLabel'), { type: 'number', min: '1', max: '1440', step: '1', value: String(s.autoLockMinutes) });
-  const save = form([relays.row, pow.row, size.row, lock.row], t('saveSettings'), async (msg) => {
+  const only = checkbox(t('relaysOnlyLabel'), s.relaysOnly, t('relaysOnlyHint'));
+  const save = form([relays.row, only.row, pow.row, size.row, lock.row], t('saveSettings'), async (msg) => {
     await ask('settings:set', {
       relays: relays.input.value.split(/[\n,]/).map((r) => r.trim()).filter(Boolean),
       minPow: Number(pow.input.value),
       maxSize: Math.round(Number(size.input.value) * 1024),
       autoLockMinutes: Math.round(Number(lock.input.value)),
+      relaysOnly: only.input.checked,
     });
     msg.info(t('saved'));
   });

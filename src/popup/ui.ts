@@ -32,6 +32,18 @@ export function textarea(label: string, props: Partial<HTMLTextAreaElement> = {}
   return { row, input };
 }
 
+/** A checkbox with its label after it (the usual reading order) and an optional hint under both. */
+export function checkbox(label: string, checked: boolean, hint?: string): { row: HTMLElement; input: HTMLInputElement } {
+  const input = el('input', { id: uid('c'), type: 'checkbox', checked });
+  const row = el('div', { className: 'field' }, el('label', {}, input, ' ', label));
+  if (hint) {
+    const h = el('p', { className: 'hint', id: uid('h') }, hint);
+    input.setAttribute('aria-describedby', h.id);
+    row.append(h);
+  }
+  return { row, input };
+}
+
 /** A button; `label` is its accessible name when the visible text alone would be ambiguous. */
 export function button(text: string, onClick: () => void | Promise<void>, o: { className?: string; label?: string; type?: 'button' | 'submit' } = {}): HTMLButtonElement {
   const b = el('button', { type: o.type ?? 'button', textContent: text, className: o.className ?? '' });

@@ -49,6 +49,8 @@ export interface Settings {
   minPow: number;
   maxSize: number;
   autoLockMinutes: number;
+  /** No direct links to other browsers, only relays (docs/PRIVACY.md "Relays only"). */
+  relaysOnly: boolean;
 }
 
 export type VaultState = 'new' | 'locked' | 'unlocked';
@@ -161,5 +163,6 @@ export const popupParamGuards: { [K in PopupOp]: (p: unknown) => p is PopupReque
   'settings:get': none,
   diagnostics: none,
   'settings:set': (p): p is SettingsPatch =>
-    isObject(p) && optional(p, 'relays', isStringArray) && optional(p, 'minPow', isNumber) && optional(p, 'maxSize', isNumber) && optional(p, 'autoLockMinutes', isNumber),
+    isObject(p) && optional(p, 'relays', isStringArray) && optional(p, 'minPow', isNumber) && optional(p, 'maxSize', isNumber) && optional(p, 'autoLockMinutes', isNumber) &&
+    optional(p, 'relaysOnly', (x) => typeof x === 'boolean'),
 };

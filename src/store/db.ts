@@ -75,6 +75,7 @@ export interface SettingsRow {
   minPow?: number;
   maxSize?: number;
   autoLockMinutes?: number;
+  relaysOnly?: boolean; // no direct WebRTC links to other browsers (docs/PRIVACY.md "Relays only")
 }
 
 /** Per-site message counts (src/store/activity.ts). */

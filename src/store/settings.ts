@@ -1,4 +1,4 @@
-// The user's settings (relays, minimum PoW, maximum message size, auto-lock time) under the
+// The user's settings (relays, minimum PoW, maximum message size, auto-lock time, relays only) under the
 // key 'settings' of the `settings` store. Absent fields mean "the default"; nothing here is secret.
 
 import type { SettingsRow, WhisperDatabase } from './db.ts';
