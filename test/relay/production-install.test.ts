@@ -13,8 +13,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../..');
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
+/** Signals a child's whole process group: `npm run relay` runs the relay as a grandchild. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e; // ESRCH: the group is gone already
+  }
+}
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of children) killGroup(c, 'SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }, 300_000); // removing two node_modules trees takes a while on a loaded machine
 
@@ -31,7 +39,7 @@ function npm(cwd: string, args: string[]): void {
 
 /** Starts a command and resolves with its stdout once a `listening` line is there. */
 function startUntilListening(cmd: string, args: string[], cwd: string): Promise<{ child: ChildProcess; out: () => string; err: () => string }> {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true }); // its own group, see killGroup
   children.push(child);
   let out = '';
   let err = '';
@@ -52,7 +60,7 @@ function startUntilListening(cmd: string, args: string[], cwd: string): Promise<
 /** SIGTERM, and how it ended: the relay exits 0; npm, in between, may report the signal instead. */
 async function stop(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  child.kill('SIGTERM');
+  killGroup(child, 'SIGTERM');
   return exited;
 }
 
