@@ -11,6 +11,7 @@ import { encodeShort, type Envelope, type EnvelopeParams } from '../core/envelop
 import { zerosForTarget } from '../core/pow.ts';
 import type { SealOptions, SealProgress, Sealer } from '../api/node.ts';
 import { whisperFailure } from '../rpc/errors.ts';
+import type { SealView } from '../rpc/popup.ts';
 
 /** Seals one site may have started at once. */
 export const SEALS_RUNNING_PER_ORIGIN = 1;
@@ -28,18 +29,8 @@ export interface SealSchedulerInit {
   maxTimeMs?: number;
 }
 
-/** A seal as the popup shows it. */
-export interface SealInfo {
-  id: string;
-  origin: string;
-  state: 'waiting' | 'sealing';
-  targetPow: number;
-  /** Tries expected to reach the target (2^zero bits it needs); `hashes` against it is "how far". */
-  expectedHashes: number;
-  hashes: number;
-  bestPow: number;
-  elapsedMs: number;
-}
+/** A seal as the popup shows it (the popup channel's type). */
+export type SealInfo = SealView;
 
 /** What LimitedNode tells the scheduler about a seal it runs. */
 export interface SealAbout {

@@ -56,6 +56,7 @@ export interface Settings {
 export type VaultState = 'new' | 'locked' | 'unlocked';
 
 /** A post's proof of work, waiting for its turn or running (src/background/seal-limits.ts). */
+/** `expectedHashes`: tries expected to reach the target (2^zero bits it needs); `hashes` against it is "how far". */
 export interface SealView {
   id: string;
   origin: string;
