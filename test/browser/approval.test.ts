@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artefactPath, askUntilWindow, buildExtension, cleanup, launchChromium, launchFirefox, serve, VAULT_PASSWORD, type BrowserSession, type ExtensionPage, type TestPage } from './harness.ts';
+import { artefactPath, askUntilWindow, buildExtension, cleanup, launchChromium, launchFirefox, serve, VAULT_PASSWORD, pageRequest as rpc, type Answer, type BrowserSession, type ExtensionPage, type TestPage } from './harness.ts';
 
 const PAGE = '<!doctype html><meta charset="utf-8"><title>approval test</title><p>test page</p>';
 /** A frame page that runs window.shh requests its parent asks for by message, and posts the answers back. */
@@ -24,19 +24,7 @@ addEventListener('message', async (e) => {
 });
 </script>`;
 const INSECURE_HOST = 'plain.test';
-type Answer = { result?: any; error?: { code: number; message: string } };
 
-const rpc = (page: TestPage, method: string, ...params: unknown[]): Promise<Answer> =>
-  page.evaluate(
-    async ([m, p]) => {
-      try {
-        return { result: await (window as any).shh.request({ method: m, params: p }) };
-      } catch (e) {
-        return { error: { code: (e as any).code, message: (e as Error).message } };
-      }
-    },
-    [method, params] as [string, unknown[]],
-  );
 
 /** A popup-channel request from an extension page. */
 const ext = (p: TestPage, op: string, params: unknown = {}): Promise<any> =>

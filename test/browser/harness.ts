@@ -61,6 +61,22 @@ export interface WaitOptions {
 /** An extension page; `clickButton` finds the button by its accessible name. */
 export type ExtensionPage = TestPage & { clickButton(name: string): Promise<void> };
 
+/** What a page's `window.shh.request` gave: its result, or its error's code and message. */
+export type Answer = { result?: any; error?: { code: number; message: string } };
+
+/** Calls `window.shh.request` in a page and reports the result or the error, never throwing. */
+export const pageRequest = (page: TestPage, method: string, ...params: unknown[]): Promise<Answer> =>
+  page.evaluate(
+    async ([m, p]) => {
+      try {
+        return { result: await (window as any).shh.request({ method: m, params: p }) };
+      } catch (e) {
+        return { error: { code: (e as any).code, message: (e as Error).message } };
+      }
+    },
+    [method, params] as [string, unknown[]],
+  );
+
 export interface BrowserSession {
   name: 'chromium' | 'firefox';
   /** chrome-extension:// or moz-extension:// origin of the extension's pages. */

@@ -4,23 +4,11 @@
 // arrived in the last hour; proof of work in progress shows the site and how far, and Cancel ends the
 // site's post; an identity's key is shown whole on demand with a Copy button.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { askUntilWindow, buildExtension, cleanup, launchChromium, launchFirefox, serve, startRelay, type BrowserSession, type ExtensionPage, type TestPage } from './harness.ts';
+import { askUntilWindow, buildExtension, cleanup, launchChromium, launchFirefox, serve, startRelay, pageRequest as rpc, type Answer, type BrowserSession, type ExtensionPage, type TestPage } from './harness.ts';
 
 const PAGE = '<!doctype html><meta charset="utf-8"><title>popup test</title><p>test page</p>';
 const TOPIC = '0x706f7031';
-type Answer = { result?: any; error?: { code: number; message: string } };
 
-const rpc = (page: TestPage, method: string, ...params: unknown[]): Promise<Answer> =>
-  page.evaluate(
-    async ([m, p]) => {
-      try {
-        return { result: await (window as any).shh.request({ method: m, params: p }) };
-      } catch (e) {
-        return { error: { code: (e as any).code, message: (e as Error).message } };
-      }
-    },
-    [method, params] as [string, unknown[]],
-  );
 const ext = (p: TestPage, op: string, params: unknown = {}): Promise<any> =>
   p.evaluate(([o, pr]) => ((globalThis as any).browser ?? (globalThis as any).chrome).runtime.sendMessage({ channel: 'shh-popup', op: o, params: pr }), [op, params] as [string, unknown]);
 /** The toolbar button's badge text, read from an extension page (Chrome's action, Firefox's browserAction). */

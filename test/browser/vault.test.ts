@@ -5,7 +5,7 @@
 // and forged messages cannot use an identity; no page method returns an identity's private key.
 // Every screen is photographed (.tmp/browser/vault-*) so a person can look at it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artefactPath, buildExtension, cleanup, launchChromium, launchFirefox, serve, startRelay, type BrowserSession, type ExtensionPage, type TestPage } from './harness.ts';
+import { artefactPath, buildExtension, cleanup, launchChromium, launchFirefox, serve, startRelay, pageRequest as rpc, type Answer, type BrowserSession, type ExtensionPage, type TestPage } from './harness.ts';
 
 const TOPIC = '0x766c7401';
 const PASSWORD = 'a long vault password';
@@ -20,19 +20,7 @@ addEventListener('message', async (e) => {
   parent.postMessage({ reply: e.data.ask, answer }, '*');
 });
 </script>`;
-type Answer = { result?: any; error?: { code: number; message: string } };
 
-const rpc = (page: TestPage, method: string, ...params: unknown[]): Promise<Answer> =>
-  page.evaluate(
-    async ([m, p]) => {
-      try {
-        return { result: await (window as any).shh.request({ method: m, params: p }) };
-      } catch (e) {
-        return { error: { code: (e as any).code, message: (e as Error).message } };
-      }
-    },
-    [method, params] as [string, unknown[]],
-  );
 
 const record = (page: TestPage): Promise<void> =>
   page.evaluate(() => {
