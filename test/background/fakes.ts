@@ -238,16 +238,33 @@ export class Page {
   readonly origin: string;
   readonly session: string;
   #id = 1;
-  constructor(h: Harness, origin: string, session = toHex(randomBytes(16), false), hello = true) {
+  constructor(h: Harness, origin: string, session = toHex(randomBytes(16), false), hello = true, cursors?: Record<string, number>) {
     this.origin = origin;
     this.session = session;
     this.port = new FakePort(PAGE_PORT, { id: EXT_ID, url: `${origin}/app.html`, origin, tab: { id: 1 }, frameId: 0 });
     h.ext.runtime.onConnect.fire(this.port);
-    if (hello) this.port.send({ kind: 'hello', session: this.session });
+    if (hello) this.port.send({ kind: 'hello', session: this.session, ...(cursors ? { cursors } : {}) });
   }
+  /**
+   * What the content bridge would send in its next hello: per watcher, the last delivery number this
+   * Port received (subscription events and poll answers), optionally only from its first `frames` frames.
+   */
+  cursors(frames = this.port.received.length): Record<string, number> {
+    const out: Record<string, number> = {};
+    const polls = new Map<number, string>();
+    for (const f of this.sent) if (f.method === 'shh_getFilterMessages' && Array.isArray(f.params)) polls.set(f.id, String(f.params[0]));
+    for (const f of this.port.received.slice(0, frames) as { kind: string; id?: number; result?: unknown; data?: { subscription?: string; seq?: number } }[]) {
+      if (f.kind === 'event' && f.data?.subscription !== undefined && f.data.seq !== undefined) out[f.data.subscription] = Math.max(out[f.data.subscription] ?? 0, f.data.seq);
+      const filter = f.kind === 'response' ? polls.get(f.id!) : undefined;
+      if (filter !== undefined && Array.isArray(f.result)) for (const m of f.result as { seq?: number }[]) if (m.seq !== undefined) out[filter] = Math.max(out[filter] ?? 0, m.seq);
+    }
+    return out;
+  }
+  readonly sent: { id: number; method: string; params?: unknown }[] = [];
   /** Sends a request; resolves to the response frame. */
   async raw(method: string, params?: unknown): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
     const id = this.#id++;
+    this.sent.push({ id, method, params });
     this.port.send({ kind: 'request', id, method, params });
     return this.response(id);
   }
