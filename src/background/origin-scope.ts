@@ -187,7 +187,9 @@ export class OriginScope {
         }
         await this.#register(row, sent, seq, (a) => this.#byOuter.set(row.id, a));
       } catch (e) {
-        if ((e as { code?: unknown }).code === RPC.unauthorized) throw e; // locked meanwhile: keep the rows for the next unlock
+        const code = (e as { code?: unknown }).code;
+        // Locked meanwhile, or the peer did not answer the back-fill: keep the rows for the next try.
+        if (code === RPC.unauthorized || code === RPC.disconnected) throw e;
         dead.push(row); // its key was deleted since: the watcher cannot match anything any more
       }
     }

@@ -114,6 +114,8 @@ export class FakePeer implements PeerChannel {
   #limits: { minPow: number; maxSize: number; relays: string[] } = { minPow: 0.001, maxSize: 65536, relays: [] };
   delayMs = 0;
   down = false;
+  /** The topics the background last said it watches. */
+  watched: string[] | 'all' = [];
   readonly now: () => number;
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -131,8 +133,13 @@ export class FakePeer implements PeerChannel {
     switch (op) {
       case 'status':
         return this.status() as never;
-      case 'envelopes':
-        return { rlps: [...this.pool.values()].map((e) => toHex(e.rlp)) } as never;
+      case 'envelopes': {
+        const topics = (params as PeerRequests['envelopes']['params']).topics;
+        return { rlps: [...this.pool.values()].filter((e) => !topics || topics.includes(toHex(e.topic))).map((e) => toHex(e.rlp)) } as never;
+      }
+      case 'watch':
+        this.watched = (params as PeerRequests['watch']['params']).topics ?? 'all';
+        return null as never;
       case 'seal': {
         const s = params as PeerRequests['seal']['params'];
         const env = sealReference({ expiry: s.expiry, ttl: s.ttl, topic: fromHex(s.topic, true), data: fromHex(s.data, true) }, s.target);
