@@ -109,6 +109,10 @@ export class FakePeer implements PeerChannel {
   readonly pool: EnvelopePool;
   readonly listeners = new Map<PeerEventName, Set<(d: never) => void>>();
   readonly calls: PeerOp[] = [];
+  /** Every request with its params, and the envelopes (rlp hex) each `envelopes` answer carried. */
+  readonly requests: { op: PeerOp; params: unknown; rlps?: number; bytes?: number }[] = [];
+  /** Like the real peer server: envelope bytes only on watched topics (else the size alone). */
+  filterByWatch = false;
   /** Params of every `configure` request, in order. */
   readonly configured: PeerRequests['configure']['params'][] = [];
   #limits: { minPow: number; maxSize: number; relays: string[] } = { minPow: 0.001, maxSize: 65536, relays: [] };
@@ -127,6 +131,8 @@ export class FakePeer implements PeerChannel {
   }
   async request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {
     this.calls.push(op);
+    const logged: (typeof this.requests)[number] = { op, params: structuredClone(params) };
+    this.requests.push(logged);
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.down) throw new RpcError(RPC.disconnected, 'the Whisper peer is unreachable');
     const p = params as Record<string, unknown>;
@@ -135,7 +141,10 @@ export class FakePeer implements PeerChannel {
         return this.status() as never;
       case 'envelopes': {
         const topics = (params as PeerRequests['envelopes']['params']).topics;
-        return { rlps: [...this.pool.values()].filter((e) => !topics || topics.includes(toHex(e.topic))).map((e) => toHex(e.rlp)) } as never;
+        const rlps = [...this.pool.values()].filter((e) => !topics || topics.includes(toHex(e.topic))).map((e) => toHex(e.rlp));
+        logged.rlps = rlps.length;
+        logged.bytes = JSON.stringify({ rlps }).length;
+        return { rlps } as never;
       }
       case 'watch':
         this.watched = (params as PeerRequests['watch']['params']).topics ?? 'all';
@@ -162,7 +171,8 @@ export class FakePeer implements PeerChannel {
     const v = validateEnvelope(fromHex(rlpHex, true), { minPow: 0, maxSize: 65536, now: Math.floor(this.now() / 1000) }, (h) => this.pool.has(h));
     if (v.kind !== 'accept') throw new RpcError(RPC.whisper, `not accepted: ${v.kind}`);
     this.pool.add(v.envelope);
-    this.emit('envelope', { rlp: rlpHex, p2p });
+    const watched = !this.filterByWatch || this.watched === 'all' || this.watched.includes(toHex(v.envelope.topic));
+    this.emit('envelope', watched ? { rlp: rlpHex, size: v.envelope.rlp.length, p2p } : { size: v.envelope.rlp.length, p2p });
     return v.envelope.hash;
   }
   emit<K extends PeerEventName>(event: K, data: PeerEvents[K]): void {
