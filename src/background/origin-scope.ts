@@ -119,7 +119,7 @@ export class OriginScope {
       case 'shh_newMessageFilter': {
         const kind = method === 'shh_subscribe' ? 'subscription' : 'filter';
         const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: normaliseWatcherParams(kind, a), createdAt: this.#now() };
-        const active = await this.#register(row, new Map(), 0, (a) => {
+        await this.#register(row, new Map(), 0, (a) => {
           row.id = a.inner; // first registration: the page's id is the ShhApi's
           this.#byOuter.set(row.id, a);
         });
