@@ -1,11 +1,12 @@
 // Payload crypto throughput (docs/PROTOCOL.md §2): trial decryptions per second, the work a node does for every
 // envelope against every key it holds, on one core. Anchored to native libsecp256k1 (Debian's
-// libsecp256k1-dev, compiled here with gcc) when available; prints a Markdown table.
+// libsecp256k1-dev, compiled here with gcc) when available; the three backends (this repository's
+// libsecp256k1 wasm build, tiny-secp256k1, @noble/curves) side by side; prints Markdown tables.
 //   node_modules/.bin/node bench/crypto.ts
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { decodeEnvelope, encodeEnvelope } from '../src/core/envelope.ts';
@@ -17,9 +18,11 @@ import {
   setSecp256k1Backend,
   type Secp256k1Backend,
 } from '../src/core/secp256k1.ts';
+import { loadLibsecp256k1 } from '../src/core/secp256k1-wasm.ts';
 import { publicKeyOf } from '../src/core/signature.ts';
 
-const GOAL_ASYM = 4000; // asymmetric trial decryptions/s per core with the wasm backend (the issue's goal)
+const GOAL_RATIO = 0.5; // asymmetric trial decryptions per core, as a fraction of native ECDH (docs/BENCHMARKS.md)
+const load0 = loadavg();
 
 /** Operations per CPU-second of this process (best of three runs of about `ms` wall time each).
  * CPU time, not wall time: the machine is shared, and per-core throughput is what the goal names. */
@@ -115,17 +118,32 @@ const recipient = new Uint8Array(32).fill(0x31);
 const stranger = new Uint8Array(32).fill(0x32);
 const asymData = sealAsymmetric({ payload: randomBytes(200) }, publicKeyOf(recipient), randomBytes);
 const ephemeral = asymData.subarray(0, 65);
-const wasm: Secp256k1Backend | null = await loadWasmBackend().catch(() => null);
-const ecdh: Record<string, number | null> = { wasm: null, noble: null };
-const trial: Record<string, number | null> = { wasm: null, noble: null };
-for (const b of [wasm, nobleBackend]) {
+const orNull = <T>(f: () => T): T | null => {
+  try {
+    return f();
+  } catch (e) {
+    console.error(`backend unavailable: ${(e as Error).message}`);
+    return null;
+  }
+};
+const backends: [string, Secp256k1Backend | null][] = [
+  ['libsecp256k1 wasm (this repository)', orNull(loadLibsecp256k1)],
+  ['tiny-secp256k1', await loadWasmBackend().catch(() => null)],
+  ['@noble/curves', nobleBackend],
+];
+const ecdh = new Map<string, number>();
+const trial = new Map<string, number>();
+const hash = new Uint8Array(32).fill(3);
+for (const [label, b] of backends) {
   if (!b) continue;
   setSecp256k1Backend(b);
-  ecdh[b.name] = rate(() => b.sharedX(recipient, ephemeral));
-  trial[b.name] = rate(fails(() => openAsymmetric(asymData, stranger)));
-  rows.push([`ECDH x(k·R) alone, ${b.name}`, ecdh[b.name]!, '']);
-  rows.push([`asymmetric trial, wrong key, ${b.name}`, trial[b.name]!, '']);
-  rows.push([`asymmetric open, right key, ${b.name}`, rate(() => openAsymmetric(asymData, recipient)), '']);
+  ecdh.set(label, rate(() => b.sharedX(recipient, ephemeral)));
+  trial.set(label, rate(fails(() => openAsymmetric(asymData, stranger))));
+  rows.push([`ECDH x(k·R) alone, ${label}`, ecdh.get(label)!, '']);
+  rows.push([`asymmetric trial, wrong key, ${label}`, trial.get(label)!, '']);
+  rows.push([`asymmetric open, right key, ${label}`, rate(() => openAsymmetric(asymData, recipient)), '']);
+  const sig = b.sign(hash, recipient)!;
+  rows.push([`signer recovery, ${label}`, rate(() => b.recover(hash, sig.signature, sig.recovery), 200), '']);
 }
 const native = nativeEcdhRate();
 rows.push(['ECDH (parse + secp256k1_ecdh), native libsecp256k1', native, native === null ? 'gcc or libsecp256k1-dev missing' : '']);
@@ -134,13 +152,21 @@ rows.push(['ECDH (parse + secp256k1_ecdh), native libsecp256k1', native, native 
 const rlp = encodeEnvelope({ expiry: 1_700_000_050, ttl: 50, topic: randomBytes(4), data: randomBytes(400), nonce: 123456n });
 rows.push(['envelope decode + PoW (decodeEnvelope + envelopePow, 400-byte data)', rate(() => envelopePow(decodeEnvelope(rlp))), '']);
 
-const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : 'n/a');
-console.log(`# Payload crypto on ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}, ops per CPU-second (one core)\n`);
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? (a / b).toFixed(2) : 'n/a');
+const load1 = loadavg();
+const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+console.log(`# Payload crypto on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.versions.node}, ops per CPU-second (one core)\n`);
+console.log(`Load average (1, 5, 15 min): ${fmtLoad(load0)} at start, ${fmtLoad(load1)} at end.\n`);
 console.log('| operation | ops/CPU-s | note |\n| --- | ---: | --- |');
 for (const [name, v, note] of rows) console.log(`| ${name} | ${fmt(v)} | ${note} |`);
 console.log('\n| ratio | value |\n| --- | ---: |');
-console.log(`| ECDH wasm / native | ${ratio(ecdh.wasm!, native)} |`);
-console.log(`| ECDH noble / native | ${ratio(ecdh.noble!, native)} |`);
-console.log(`| asymmetric trial wasm / noble | ${ratio(trial.wasm!, trial.noble!)} |`);
-const t = trial.wasm ?? 0;
-console.log(`\nGoal: >= ${GOAL_ASYM} asymmetric trial decryptions/s per core with wasm: ${t >= GOAL_ASYM ? 'met' : 'NOT met'} (${fmt(t)}).`);
+for (const [label] of backends) {
+  if (!ecdh.has(label)) continue;
+  console.log(`| ECDH ${label} / native | ${ratio(ecdh.get(label), native)} |`);
+  console.log(`| asymmetric trial ${label} / native ECDH | ${ratio(trial.get(label), native)} |`);
+}
+const own = trial.get(backends[0]![0]);
+console.log(`| asymmetric trial, libsecp256k1 wasm / tiny-secp256k1 | ${ratio(own, trial.get('tiny-secp256k1'))} |`);
+console.log(`| asymmetric trial, libsecp256k1 wasm / @noble/curves | ${ratio(own, trial.get('@noble/curves'))} |`);
+const r = own && native ? own / native : 0;
+console.log(`\nGoal: asymmetric trial decryptions per core >= ${GOAL_RATIO}x native ECDH: ${r >= GOAL_RATIO ? 'met' : 'NOT met'} (${r.toFixed(2)}x).`);

@@ -21,95 +21,100 @@ export const SOURCE = { repo: 'https://github.com/bitcoin-core/secp256k1', tag: 
 // Chosen by bench/crypto.ts on this machine (see docs/BENCHMARKS.md, "libsecp256k1 in WebAssembly").
 export const DEFAULTS = { widemul: 'int64', window: 8, simd: true, opt: 3 };
 
-const { values: args } = parseArgs({
-  options: {
-    'git-dir': { type: 'string' },
-    out: { type: 'string', default: OUTPUT },
-    widemul: { type: 'string', default: DEFAULTS.widemul }, // int64 (10x26) | int128 (5x52) | int128_struct
-    window: { type: 'string', default: String(DEFAULTS.window) }, // ECMULT_WINDOW_SIZE (recovery only)
-    simd: { type: 'boolean', default: DEFAULTS.simd },
-    'no-simd': { type: 'boolean', default: false },
-    opt: { type: 'string', default: String(DEFAULTS.opt) }, // binaryen optimize level after linking; 0 = skip
-  },
-});
-const gitDir = args['git-dir'] ?? process.env.SECP256K1_GIT_DIR;
-if (!gitDir) throw new Error('give --git-dir (a clone or mirror of bitcoin-core/secp256k1) or SECP256K1_GIT_DIR');
-const simd = args.simd && !args['no-simd'];
+// Run only as a script: the test imports SOURCE and DEFAULTS from here.
+if (process.argv[1] && resolve(process.argv[1]) === new URL(import.meta.url).pathname) build();
 
-const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-const commit = run('git', ['--git-dir', gitDir, 'rev-parse', `${SOURCE.tag}^{commit}`]).trim();
-if (commit !== SOURCE.commit) throw new Error(`${SOURCE.tag} is ${commit} in ${gitDir}, expected ${SOURCE.commit}`);
-
-const work = mkdtempSync(join(tmpdir(), 'shh-secp-wasm-'));
-try {
-  const src = join(work, 'secp256k1');
-  execFileSync('sh', ['-c', `mkdir -p "${src}" && git --git-dir="${gitDir}" archive ${SOURCE.commit} | tar -x -C "${src}"`]);
-  const widemul = { int64: 'USE_FORCE_WIDEMUL_INT64', int128: 'USE_FORCE_WIDEMUL_INT128', int128_struct: 'USE_FORCE_WIDEMUL_INT128_STRUCT' }[args.widemul];
-  if (!widemul) throw new Error(`--widemul must be int64, int128 or int128_struct`);
-  const cflags = [
-    '--target=wasm32-unknown-unknown', '-O3', '-ffreestanding', '-nostdlib', '-fno-builtin-malloc',
-    '-mbulk-memory', '-mmutable-globals', '-msign-ext', '-mnontrapping-fptoint', ...(simd ? ['-msimd128'] : []),
-    '-std=c89', '-Wno-long-long', '-Wno-unused-function', '-Wno-c11-extensions', '-Wno-comment',
-    `-D${widemul}=1`, `-DECMULT_WINDOW_SIZE=${Number(args.window)}`, '-DCOMB_BLOCKS=43', '-DCOMB_TEETH=6',
-    '-DENABLE_MODULE_ECDH=1', '-DENABLE_MODULE_RECOVERY=1', '-DUSE_EXTERNAL_DEFAULT_CALLBACKS=1',
-    '-I', join(root, 'wasm/secp256k1/libc'), '-I', join(src, 'include'), '-I', join(src, 'src'),
-  ];
-  const units = [
-    [join(src, 'src/secp256k1.c'), []],
-    [join(src, 'src/precomputed_ecmult.c'), []],
-    [join(src, 'src/precomputed_ecmult_gen.c'), []],
-    [join(root, 'wasm/secp256k1/shim.c'), ['-std=c11']],
-  ];
-  const objects = units.map(([file, extra], i) => {
-    const o = join(work, `${i}.o`);
-    run('clang', [...cflags, ...extra, '-c', file, '-o', o]);
-    return o;
+function build() {
+  const { values: args } = parseArgs({
+    options: {
+      'git-dir': { type: 'string' },
+      out: { type: 'string', default: OUTPUT },
+      widemul: { type: 'string', default: DEFAULTS.widemul }, // int64 (10x26) | int128 (5x52) | int128_struct
+      window: { type: 'string', default: String(DEFAULTS.window) }, // ECMULT_WINDOW_SIZE (recovery only)
+      simd: { type: 'boolean', default: DEFAULTS.simd },
+      'no-simd': { type: 'boolean', default: false },
+      opt: { type: 'string', default: String(DEFAULTS.opt) }, // binaryen optimize level after linking; 0 = skip
+    },
   });
-  const linked = join(work, 'secp256k1.wasm');
-  run('wasm-ld', ['--no-entry', '--strip-all', '--gc-sections', '-z', 'stack-size=65536', '--initial-memory=2097152', '-o', linked, ...objects]);
-  let wasm = readFileSync(linked);
-  const opt = Number(args.opt);
-  if (opt > 0) {
-    const mod = binaryen.readBinary(wasm);
-    try {
-      mod.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | (binaryen.Features.BulkMemoryOpt ?? 0) | binaryen.Features.MutableGlobals |
-        binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | (simd ? binaryen.Features.SIMD128 : 0));
-      binaryen.setOptimizeLevel(opt);
-      binaryen.setShrinkLevel(0);
-      mod.optimize();
-      if (!mod.validate()) throw new Error('binaryen validation failed');
-      wasm = Buffer.from(mod.emitBinary());
-    } finally {
-      mod.dispose();
+  const gitDir = args['git-dir'] ?? process.env.SECP256K1_GIT_DIR;
+  if (!gitDir) throw new Error('give --git-dir (a clone or mirror of bitcoin-core/secp256k1) or SECP256K1_GIT_DIR');
+  const simd = args.simd && !args['no-simd'];
+
+  const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const commit = run('git', ['--git-dir', gitDir, 'rev-parse', `${SOURCE.tag}^{commit}`]).trim();
+  if (commit !== SOURCE.commit) throw new Error(`${SOURCE.tag} is ${commit} in ${gitDir}, expected ${SOURCE.commit}`);
+
+  const work = mkdtempSync(join(tmpdir(), 'shh-secp-wasm-'));
+  try {
+    const src = join(work, 'secp256k1');
+    execFileSync('sh', ['-c', `mkdir -p "${src}" && git --git-dir="${gitDir}" archive ${SOURCE.commit} | tar -x -C "${src}"`]);
+    const widemul = { int64: 'USE_FORCE_WIDEMUL_INT64', int128: 'USE_FORCE_WIDEMUL_INT128', int128_struct: 'USE_FORCE_WIDEMUL_INT128_STRUCT' }[args.widemul];
+    if (!widemul) throw new Error(`--widemul must be int64, int128 or int128_struct`);
+    const cflags = [
+      '--target=wasm32-unknown-unknown', '-O3', '-ffreestanding', '-nostdlib', '-fno-builtin-malloc',
+      '-mbulk-memory', '-mmutable-globals', '-msign-ext', '-mnontrapping-fptoint', ...(simd ? ['-msimd128'] : []),
+      '-std=c89', '-Wno-long-long', '-Wno-unused-function', '-Wno-c11-extensions', '-Wno-comment',
+      `-D${widemul}=1`, `-DECMULT_WINDOW_SIZE=${Number(args.window)}`, '-DCOMB_BLOCKS=43', '-DCOMB_TEETH=6',
+      '-DENABLE_MODULE_ECDH=1', '-DENABLE_MODULE_RECOVERY=1', '-DUSE_EXTERNAL_DEFAULT_CALLBACKS=1',
+      '-I', join(root, 'wasm/secp256k1/libc'), '-I', join(src, 'include'), '-I', join(src, 'src'),
+    ];
+    const units = [
+      [join(src, 'src/secp256k1.c'), []],
+      [join(src, 'src/precomputed_ecmult.c'), []],
+      [join(src, 'src/precomputed_ecmult_gen.c'), []],
+      [join(root, 'wasm/secp256k1/shim.c'), ['-std=c11']],
+    ];
+    const objects = units.map(([file, extra], i) => {
+      const o = join(work, `${i}.o`);
+      run('clang', [...cflags, ...extra, '-c', file, '-o', o]);
+      return o;
+    });
+    const linked = join(work, 'secp256k1.wasm');
+    run('wasm-ld', ['--no-entry', '--strip-all', '--gc-sections', '-z', 'stack-size=65536', '--initial-memory=2097152', '-o', linked, ...objects]);
+    let wasm = readFileSync(linked);
+    const opt = Number(args.opt);
+    if (opt > 0) {
+      const mod = binaryen.readBinary(wasm);
+      try {
+        mod.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | (binaryen.Features.BulkMemoryOpt ?? 0) | binaryen.Features.MutableGlobals |
+          binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | (simd ? binaryen.Features.SIMD128 : 0));
+        binaryen.setOptimizeLevel(opt);
+        binaryen.setShrinkLevel(0);
+        mod.optimize();
+        if (!mod.validate()) throw new Error('binaryen validation failed');
+        wasm = Buffer.from(mod.emitBinary());
+      } finally {
+        mod.dispose();
+      }
     }
+    const build = {
+      source: { ...SOURCE },
+      clang: run('clang', ['--version']).split('\n')[0],
+      wasmLd: run('wasm-ld', ['--version']).trim(),
+      binaryen: opt > 0 ? `npm binaryen ${JSON.parse(readFileSync(join(root, 'node_modules/binaryen/package.json'), 'utf8')).version}, -O${opt}` : 'not run',
+      cflags: cflags.filter((f) => !f.startsWith('/') && f !== '-I'),
+      bytes: wasm.length,
+      sha256: createHash('sha256').update(wasm).digest('hex'),
+    };
+    const b64 = wasm.toString('base64');
+    const lines = [];
+    for (let i = 0; i < b64.length; i += 120) lines.push(`  '${b64.slice(i, i + 120)}'`);
+    writeFileSync(
+      args.out,
+      [
+        '// Generated by scripts/build-secp256k1-wasm.mjs from libsecp256k1 and wasm/secp256k1/shim.c: do not edit.',
+        '// libsecp256k1 as WebAssembly, embedded as base64 so it loads synchronously in Node, workers and the',
+        '// extension; test/core/secp256k1-wasm.test.ts checks the bytes against SECP256K1_WASM_BUILD.sha256.',
+        '',
+        `export const SECP256K1_WASM_BUILD = ${JSON.stringify(build, null, 2)} as const;`,
+        '',
+        `/** ${wasm.length} bytes of WebAssembly${simd ? ' with 128-bit SIMD' : ''}. */`,
+        `export const SECP256K1_WASM_BASE64 =\n${lines.join(' +\n')};`,
+        '',
+      ].join('\n'),
+    );
+    console.log(`${args.out}: ${wasm.length} bytes, sha256 ${build.sha256}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  const build = {
-    source: { ...SOURCE },
-    clang: run('clang', ['--version']).split('\n')[0],
-    wasmLd: run('wasm-ld', ['--version']).trim(),
-    binaryen: opt > 0 ? `npm binaryen ${JSON.parse(readFileSync(join(root, 'node_modules/binaryen/package.json'), 'utf8')).version}, -O${opt}` : 'not run',
-    cflags: cflags.filter((f) => !f.startsWith('/') && f !== '-I'),
-    bytes: wasm.length,
-    sha256: createHash('sha256').update(wasm).digest('hex'),
-  };
-  const b64 = wasm.toString('base64');
-  const lines = [];
-  for (let i = 0; i < b64.length; i += 120) lines.push(`  '${b64.slice(i, i + 120)}'`);
-  writeFileSync(
-    args.out,
-    [
-      '// Generated by scripts/build-secp256k1-wasm.mjs from libsecp256k1 and wasm/secp256k1/shim.c: do not edit.',
-      '// libsecp256k1 as WebAssembly, embedded as base64 so it loads synchronously in Node, workers and the',
-      '// extension; test/core/secp256k1-wasm.test.ts checks the bytes against SECP256K1_WASM_BUILD.sha256.',
-      '',
-      `export const SECP256K1_WASM_BUILD = ${JSON.stringify(build, null, 2)} as const;`,
-      '',
-      `/** ${wasm.length} bytes of WebAssembly${simd ? ' with 128-bit SIMD' : ''}. */`,
-      `export const SECP256K1_WASM_BASE64 =\n${lines.join(' +\n')};`,
-      '',
-    ].join('\n'),
-  );
-  console.log(`${args.out}: ${wasm.length} bytes, sha256 ${build.sha256}`);
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }

@@ -10,7 +10,7 @@ import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { PUBLIC_KEY_LENGTH } from './constants.ts';
 import type { RecoverableSignature, Secp256k1Backend } from './secp256k1.ts';
-import { SECP256K1_WASM_BASE64 } from './secp256k1-wasm-bytes.ts';
+import { SECP256K1_WASM_BASE64, SECP256K1_WASM_BUILD } from './secp256k1-wasm-bytes.ts';
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
@@ -50,7 +50,8 @@ export function instantiateLibsecp256k1(wasm: Uint8Array = base64Bytes(SECP256K1
   const take = (at: number, n: number): Uint8Array => io.slice(at, at + n);
   const isPublicKey = (p: Uint8Array): boolean => isBytes(p, PUBLIC_KEY_LENGTH) && (put(0, p), x.pubkey_check() === 1);
   return Object.freeze({
-    name: 'libsecp256k1' as const,
+    name: 'wasm' as const,
+    source: `libsecp256k1 ${SECP256K1_WASM_BUILD.source.tag} wasm32`,
     isPrivateKey: (k: Uint8Array) => isBytes(k, 32) && (put(0, k), x.seckey_verify() === 1),
     isPublicKey,
     publicKey: (k: Uint8Array) => (isBytes(k, 32) && (put(0, k), x.pubkey_create() === 1) ? take(32, 65) : null),

@@ -105,10 +105,11 @@ static int copy_x(unsigned char *out, const unsigned char *x, const unsigned cha
 }
 
 /* ECDH, x coordinate only (geth's ECIES): secret key io[0..32], point io[32..97] -> x at io[97..129].
- * secp256k1_ecdh multiplies in constant time and refuses a zero or overflowing scalar. */
+ * secp256k1_ecdh multiplies in constant time; a zero or overflowing scalar is refused before the work
+ * (whether a key is valid is no secret). */
 __attribute__((export_name("ecdh_x"))) int ecdh_x(void) {
   secp256k1_pubkey pk;
-  if (!ctx || !parse_uncompressed(&pk, io + 32)) return 0;
+  if (!ctx || !secp256k1_ec_seckey_verify(ctx, io) || !parse_uncompressed(&pk, io + 32)) return 0;
   return secp256k1_ecdh(ctx, io + 97, &pk, io, copy_x, NULL);
 }
 
