@@ -9,7 +9,7 @@
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { PUBLIC_KEY_LENGTH } from './constants.ts';
-import type { RecoverableSignature, Secp256k1Backend } from './secp256k1.ts';
+import type { RecoverableSignature, Secp256k1Backend } from './secp256k1-backend.ts';
 import { SECP256K1_WASM_BASE64, SECP256K1_WASM_BUILD } from './secp256k1-wasm-bytes.ts';
 
 interface Exports {
