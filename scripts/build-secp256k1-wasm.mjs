@@ -20,6 +20,10 @@ export const SOURCE = { repo: 'https://github.com/bitcoin-core/secp256k1', tag: 
 
 // Chosen by bench/crypto.ts on this machine (see docs/BENCHMARKS.md, "libsecp256k1 in WebAssembly").
 export const DEFAULTS = { widemul: 'int64', window: 8, simd: true, opt: 3 };
+/** This repository's files compiled into the module; their sha256 is recorded beside the source commit. */
+export const INPUTS = ['wasm/secp256k1/shim.c', 'wasm/secp256k1/libc/stdio.h', 'wasm/secp256k1/libc/stdlib.h', 'wasm/secp256k1/libc/string.h'];
+export const inputDigests = () =>
+  Object.fromEntries(INPUTS.map((f) => [f, createHash('sha256').update(readFileSync(join(root, f))).digest('hex')]));
 
 // Run only as a script: the test imports SOURCE and DEFAULTS from here.
 if (process.argv[1] && resolve(process.argv[1]) === new URL(import.meta.url).pathname) build();
@@ -89,6 +93,7 @@ function build() {
     }
     const build = {
       source: { ...SOURCE },
+      inputs: inputDigests(),
       clang: run('clang', ['--version']).split('\n')[0],
       wasmLd: run('wasm-ld', ['--version']).trim(),
       binaryen: opt > 0 ? `npm binaryen ${JSON.parse(readFileSync(join(root, 'node_modules/binaryen/package.json'), 'utf8')).version}, -O${opt}` : 'not run',

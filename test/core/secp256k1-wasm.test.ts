@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { DEFAULTS, SOURCE } from '../../scripts/build-secp256k1-wasm.mjs';
+import { DEFAULTS, SOURCE, inputDigests } from '../../scripts/build-secp256k1-wasm.mjs';
 import { fromHex } from '../../src/core/bytes.ts';
 import { nobleBackend, secp256k1Backend, useFastestSecp256k1 } from '../../src/core/secp256k1.ts';
 import { instantiateLibsecp256k1, loadLibsecp256k1, selfTestAgainstNoble } from '../../src/core/secp256k1-wasm.ts';
@@ -30,6 +30,7 @@ describe('libsecp256k1 wasm artefact', () => {
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(SECP256K1_WASM_BUILD.sha256);
     expect(bytes.length).toBe(SECP256K1_WASM_BUILD.bytes);
     expect(SECP256K1_WASM_BUILD.source).toEqual(SOURCE);
+    expect(SECP256K1_WASM_BUILD.inputs).toEqual(inputDigests()); // shim.c changed: run the script again
     expect(SECP256K1_WASM_BUILD.cflags).toContain(`-DECMULT_WINDOW_SIZE=${DEFAULTS.window}`);
     expect(SECP256K1_WASM_BUILD.cflags.includes('-msimd128')).toBe(DEFAULTS.simd);
     expect(SECP256K1_WASM_BUILD.cflags).toContain('-DUSE_EXTERNAL_DEFAULT_CALLBACKS=1');
