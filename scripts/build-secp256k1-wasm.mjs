@@ -63,7 +63,7 @@ function build() {
       '-I', join(root, 'wasm/secp256k1/libc'), '-I', join(src, 'include'), '-I', join(src, 'src'),
     ];
     const units = [
-      [join(src, 'src/secp256k1.c'), []],
+      // shim.c includes src/secp256k1.c: one translation unit with the library.
       [join(src, 'src/precomputed_ecmult.c'), []],
       [join(src, 'src/precomputed_ecmult_gen.c'), []],
       [join(root, 'wasm/secp256k1/shim.c'), ['-std=c11']],

@@ -97,11 +97,18 @@ export function eciesDecrypt(data: Uint8Array, privateKey: Uint8Array): Uint8Arr
   if (data.length < ECIES_OVERHEAD) fail('data too short');
   // geth's elliptic.Unmarshal takes only the uncompressed form, and only points on the curve.
   if (data[0] !== 0x04) fail('ephemeral key is not an uncompressed point');
+  const tagAt = data.length - ECIES_TAG_LENGTH;
+  const body = data.subarray(PUBLIC_KEY_LENGTH, tagAt);
+  if (b.eciesKey) {
+    // The whole trial inside libsecp256k1's module: one call, nothing allocated for the wrong key.
+    const ke = b.eciesKey(privateKey, data.subarray(0, PUBLIC_KEY_LENGTH), body, data.subarray(tagAt));
+    if (ke === 'bad-key') return fail('ephemeral key is not a valid point');
+    if (ke === 'tag-mismatch') return fail('tag mismatch');
+    return ctr(ke, body.subarray(0, ECIES_IV_LENGTH)).decrypt(body.subarray(ECIES_IV_LENGTH));
+  }
   const z = b.sharedX(privateKey, data.subarray(0, PUBLIC_KEY_LENGTH));
   if (!z) return fail('ephemeral key is not a valid point');
   const { ke, km } = eciesKeys(z);
-  const tagAt = data.length - ECIES_TAG_LENGTH;
-  const body = data.subarray(PUBLIC_KEY_LENGTH, tagAt);
   if (!constantTimeEqual(tagOf(km, body), data.subarray(tagAt))) fail('tag mismatch');
   return ctr(ke, body.subarray(0, ECIES_IV_LENGTH)).decrypt(body.subarray(ECIES_IV_LENGTH));
 }

@@ -22,4 +22,10 @@ export interface Secp256k1Backend {
   sign(hash: Uint8Array, privateKey: Uint8Array): RecoverableSignature | null;
   /** Uncompressed public key that made `signature` over `hash`, null if none. */
   recover(hash: Uint8Array, signature: Uint8Array, recovery: number): Uint8Array | null;
+  /**
+   * Optional: geth's ECIES (docs/PROTOCOL.md §2) up to the tag check in one call, so a trial with the
+   * wrong key costs one ECDH and nothing else. Ke (16 bytes) when the tag verifies; 'bad-key' when the
+   * private key or the ephemeral key is invalid; 'tag-mismatch' otherwise.
+   */
+  eciesKey?(privateKey: Uint8Array, ephemeral: Uint8Array, ivAndCiphertext: Uint8Array, tag: Uint8Array): Uint8Array | 'bad-key' | 'tag-mismatch';
 }

@@ -7,6 +7,8 @@
 // hostile key can neither crash it nor poison later calls; outputs are fresh copies.
 
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { PUBLIC_KEY_LENGTH } from './constants.ts';
 import type { RecoverableSignature, Secp256k1Backend } from './secp256k1-backend.ts';
@@ -23,6 +25,11 @@ interface Exports {
   ecdh_x(): number;
   sign_recoverable(): number;
   recover(recid: number): number;
+  chunk(): number;
+  chunk_bytes(): number;
+  ecies_begin(): number;
+  ecies_update(n: number): number;
+  ecies_finish(): number;
 }
 
 const base64Bytes = (b64: string): Uint8Array => {
@@ -48,6 +55,7 @@ export function instantiateLibsecp256k1(wasm: Uint8Array = base64Bytes(SECP256K1
   if (x.init() !== 1) throw new Error('libsecp256k1 wasm: context creation failed');
   const put = (at: number, b: Uint8Array): void => io.set(b, at);
   const take = (at: number, n: number): Uint8Array => io.slice(at, at + n);
+  const chunk = new Uint8Array(x.memory.buffer, x.chunk(), x.chunk_bytes());
   const isPublicKey = (p: Uint8Array): boolean => isBytes(p, PUBLIC_KEY_LENGTH) && (put(0, p), x.pubkey_check() === 1);
   return Object.freeze({
     name: 'wasm' as const,
@@ -70,12 +78,29 @@ export function instantiateLibsecp256k1(wasm: Uint8Array = base64Bytes(SECP256K1
       put(32, sig);
       return x.recover(recovery) === 1 ? take(96, 65) : null;
     },
+    eciesKey: (k: Uint8Array, ephemeral: Uint8Array, body: Uint8Array, tag: Uint8Array) => {
+      if (!isBytes(k, 32) || !isBytes(ephemeral, PUBLIC_KEY_LENGTH) || !isBytes(tag, 32) || !(body instanceof Uint8Array))
+        return 'bad-key';
+      put(0, k);
+      put(32, ephemeral);
+      if (x.ecies_begin() !== 1) return 'bad-key';
+      for (let at = 0; at < body.length; at += chunk.length) {
+        const part = body.subarray(at, at + chunk.length);
+        chunk.set(part);
+        x.ecies_update(part.length);
+      }
+      put(0, tag);
+      const ok = x.ecies_finish() === 1;
+      const ke = ok ? take(32, 16) : null;
+      io.fill(0, 0, 48);
+      return ke ?? 'tag-mismatch';
+    },
     illegalCalls: () => x.illegal_calls(),
   });
 }
 
-const equal = (a: Uint8Array | null, b: Uint8Array | null): boolean =>
-  a !== null && b !== null && a.length === b.length && a.every((v, i) => v === b[i]);
+const equal = (a: Uint8Array | string | null, b: Uint8Array | null): boolean =>
+  a instanceof Uint8Array && b !== null && a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * Compares every operation with @noble/curves on fixed keys (a backend that loads but computes wrong
@@ -97,6 +122,18 @@ export function selfTestAgainstNoble(b: Secp256k1Backend): void {
   const want = noble.sign(hash, k, { prehash: false, format: 'recovered' });
   checks.push(['sign', sig !== null && sig.recovery === want[0] && equal(sig.signature, want.subarray(1))]);
   checks.push(['recover', sig !== null && equal(b.recover(hash, sig.signature, sig.recovery), pub)]);
+  if (b.eciesKey) {
+    // Known answer from docs/PROTOCOL.md (geth's ECIES): z for these keys gives this Ke, and a tag over body.
+    const body = new Uint8Array(29).fill(0x11);
+    const z = noble.getSharedSecret(k, ePub, true).subarray(1);
+    const block = new Uint8Array(36);
+    block[3] = 1;
+    block.set(z, 4);
+    const kk = sha256(block);
+    const tag = hmac(sha256, sha256(kk.subarray(16)), body);
+    checks.push(['eciesKey', equal(b.eciesKey(k, ePub, body, tag) as Uint8Array, kk.subarray(0, 16))]);
+    checks.push(['eciesKey(wrong tag)', b.eciesKey(k, ePub, body, tag.map((v) => v ^ 1)) === 'tag-mismatch']);
+  }
   const failed = checks.find(([, ok]) => !ok);
   if (failed) throw new Error(`libsecp256k1 wasm backend failed its self-test (${failed[0]})`);
 }

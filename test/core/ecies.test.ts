@@ -4,6 +4,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
 import { concatKdf, eciesDecrypt, eciesEncrypt, eciesKeys } from '../../src/core/ecies.ts';
 import { loadWasmBackend, nobleBackend, setSecp256k1Backend } from '../../src/core/secp256k1.ts';
+import { loadLibsecp256k1 } from '../../src/core/secp256k1-wasm.ts';
 import { errorCode } from './fixtures.ts';
 import { publicKeyOf } from '../../src/core/signature.ts';
 
@@ -36,7 +37,7 @@ describe('ecies: Concat KDF', () => {
   });
 });
 
-describe.each([nobleBackend, wasm])('ecies with the $name backend', (backend) => {
+describe.each([nobleBackend, wasm, loadLibsecp256k1()])('ecies with the $source backend', (backend) => {
   beforeEach(() => setSecp256k1Backend(backend));
 
   it('docs/PROTOCOL.md §6 vector: Ke, Km, ciphertext and tag from the given keys and IV', () => {

@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { DEFAULTS, SOURCE, inputDigests } from '../../scripts/build-secp256k1-wasm.mjs';
 import { equalBytes, fromHex, toHex } from '../../src/core/bytes.ts';
-import { nobleBackend, secp256k1Backend, useFastestSecp256k1 } from '../../src/core/secp256k1.ts';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { eciesDecrypt, eciesEncrypt } from '../../src/core/ecies.ts';
+import {
+  nobleBackend,
+  secp256k1Backend,
+  setSecp256k1Backend,
+  useFastestSecp256k1,
+  type Secp256k1Backend,
+} from '../../src/core/secp256k1.ts';
 import { instantiateLibsecp256k1, loadLibsecp256k1, selfTestAgainstNoble } from '../../src/core/secp256k1-wasm.ts';
 import { SECP256K1_WASM_BASE64, SECP256K1_WASM_BUILD } from '../../src/core/secp256k1-wasm-bytes.ts';
 
@@ -76,6 +84,34 @@ describe('libsecp256k1 wasm agrees with @noble/curves', () => {
     high.set(noble.Point.Fn.toBytes(noble.Point.Fn.neg(noble.Point.Fn.fromBytes(s.signature.subarray(32)))), 32);
     for (const [sig, rec] of [[high, s.recovery ^ 1], [s.signature, s.recovery ^ 1], [high, s.recovery]] as const)
       expect(b.recover(h, sig, rec)).toEqual(nobleBackend.recover(h, sig, rec));
+  });
+});
+
+describe('ECIES inside the module (eciesKey) agrees with the JavaScript path', () => {
+  const recipient = new Uint8Array(32).fill(0x31);
+  const open = (backend: Secp256k1Backend, data: Uint8Array, key: Uint8Array): string => {
+    setSecp256k1Backend(backend);
+    try {
+      return toHex(eciesDecrypt(data, key));
+    } catch (e) {
+      return `${(e as Error).message}`;
+    } finally {
+      setSecp256k1Backend(nobleBackend);
+    }
+  };
+
+  it('right key, wrong key, tampered tag, IV or ephemeral key, across the 64 KiB chunk boundary', () => {
+    for (const size of [0, 1, 13, 65_536 - 16, 65_536 - 15, 65_536 * 2 + 7]) {
+      const data = eciesEncrypt(new Uint8Array(size).map((_, i) => i * 7), nobleBackend.publicKey(recipient)!, randomBytes);
+      const cases: [Uint8Array, Uint8Array][] = [[data, recipient], [data, new Uint8Array(32).fill(0x32)]];
+      for (const at of [1, 65, 81, data.length - 1]) {
+        const bad = Uint8Array.from(data);
+        bad[at]! ^= 1;
+        cases.push([bad, recipient]);
+      }
+      for (const [d, key] of cases) expect(open(b, d, key)).toBe(open(nobleBackend, d, key));
+      expect(open(b, data, recipient)).not.toMatch(/ecies/);
+    }
   });
 });
 

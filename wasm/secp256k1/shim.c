@@ -1,16 +1,14 @@
 /* The WebAssembly face of libsecp256k1 for Whisper (docs/PROTOCOL.md §2: ECIES ECDH, recoverable
  * ECDSA). Freestanding: no libc, no malloc; one context in static memory and one I/O buffer that the
- * JavaScript loader (src/core/secp256k1-wasm.ts) fills and reads. Every entry point returns 0 (or -1)
+ * JavaScript loader (src/core/secp256k1-wasm.ts) fills and reads, plus a chunk buffer for ECIES's tag. Every entry point returns 0 (or -1)
  * on bad input and never traps on it: libsecp256k1's illegal-argument callback only counts. Built by
  * scripts/build-secp256k1-wasm.mjs, which records the libsecp256k1 tag, commit and flags. */
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <secp256k1.h>
-#include <secp256k1_ecdh.h>
-#include <secp256k1_preallocated.h>
-#include <secp256k1_recovery.h>
+/* One translation unit with the library, so the shim can use its SHA-256 and HMAC for ECIES. */
+#include "secp256k1.c"
 
 /* clang may emit calls to these for struct copies and loops; bulk memory gives memory.copy/fill. */
 void *memcpy(void *d, const void *s, size_t n) { return __builtin_memcpy(d, s, n), d; }
@@ -133,4 +131,62 @@ __attribute__((export_name("recover"))) int recover(int recid) {
   if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &sig, io + 32, recid)) return 0;
   if (!secp256k1_ecdsa_recover(ctx, &pk, &sig, io)) return 0;
   return secp256k1_ec_pubkey_serialize(ctx, io + 96, &len, &pk, SECP256K1_EC_UNCOMPRESSED) && len == 65;
+}
+
+/* geth's ECIES up to the tag check (docs/PROTOCOL.md §2), so that a trial with the wrong key never
+ * leaves the module: z = x(k·R), K = sha256(00000001 ‖ z), Ke = K[0:16], Km = sha256(K[16:32]),
+ * tag = HMAC-SHA256(Km, IV ‖ ciphertext). Begin, feed IV ‖ ciphertext in chunks, finish. */
+#define CHUNK_BYTES 65536
+static _Alignas(16) unsigned char chunk[CHUNK_BYTES];
+static secp256k1_hmac_sha256 mac;
+static unsigned char ke[16];
+static int mac_open;
+
+__attribute__((export_name("chunk"))) unsigned char *chunk_buffer(void) { return chunk; }
+__attribute__((export_name("chunk_bytes"))) unsigned chunk_size(void) { return CHUNK_BYTES; }
+
+/* Secret key io[0..32], ephemeral key io[32..97]. 1: keys derived and the MAC started; 0: either key invalid. */
+__attribute__((export_name("ecies_begin"))) int ecies_begin(void) {
+  const secp256k1_hash_ctx *h;
+  secp256k1_sha256 sha;
+  unsigned char block[36] = {0, 0, 0, 1}, k[32], km[32];
+  mac_open = 0;
+  if (!ecdh_x()) return 0;
+  h = secp256k1_get_hash_context(ctx);
+  memcpy(block + 4, io + 97, 32);
+  secp256k1_sha256_initialize(&sha);
+  secp256k1_sha256_write(h, &sha, block, 36);
+  secp256k1_sha256_finalize(h, &sha, k);
+  memcpy(ke, k, 16);
+  secp256k1_sha256_initialize(&sha);
+  secp256k1_sha256_write(h, &sha, k + 16, 16);
+  secp256k1_sha256_finalize(h, &sha, km);
+  secp256k1_hmac_sha256_initialize(h, &mac, km, 32);
+  secp256k1_memclear_explicit(block, sizeof block);
+  secp256k1_memclear_explicit(k, sizeof k);
+  secp256k1_memclear_explicit(km, sizeof km);
+  secp256k1_memclear_explicit(io + 97, 32);
+  mac_open = 1;
+  return 1;
+}
+
+/* Feeds chunk[0..n] to the MAC. */
+__attribute__((export_name("ecies_update"))) int ecies_update(unsigned n) {
+  if (!mac_open || n > CHUNK_BYTES) return 0;
+  secp256k1_hmac_sha256_write(secp256k1_get_hash_context(ctx), &mac, chunk, n);
+  return 1;
+}
+
+/* Compares the MAC with the tag at io[0..32] in constant time. 1: it matches, Ke is at io[32..48]. */
+__attribute__((export_name("ecies_finish"))) int ecies_finish(void) {
+  unsigned char t[32], diff = 0;
+  int i;
+  if (!mac_open) return 0;
+  mac_open = 0;
+  secp256k1_hmac_sha256_finalize(secp256k1_get_hash_context(ctx), &mac, t);
+  for (i = 0; i < 32; i++) diff |= t[i] ^ io[i];
+  secp256k1_memclear_explicit(t, sizeof t);
+  if (diff == 0) memcpy(io + 32, ke, 16);
+  secp256k1_memclear_explicit(ke, sizeof ke);
+  return diff == 0;
 }
