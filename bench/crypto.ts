@@ -72,7 +72,7 @@ int main(void) {
   if (!secp256k1_ec_pubkey_create(ctx, &pk, other)) return 1;
   secp256k1_ec_pubkey_serialize(ctx, ser, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
   double best = 0;
-  for (int run = 0; run < 3; run++) {
+  for (int run = 0; run < 1; run++) { /* one run per call: the bench interleaves calls with the wasm rows */
     long n = 0; double t0 = now(), t = t0;
     while (t - t0 < 0.4) {
       for (int i = 0; i < 100; i++) {
@@ -89,17 +89,18 @@ int main(void) {
 }
 `;
 
-/** secp256k1_ecdh (parse + multiply) per second in native libsecp256k1, or null if it cannot be built here. */
-function nativeEcdhRate(): number | null {
+/** A runner of secp256k1_ecdh (parse + multiply) in native libsecp256k1, per CPU-second, or null if it cannot be built here. */
+function nativeEcdh(): { rate(): number; close(): void } | null {
   const dir = mkdtempSync(join(tmpdir(), 'shh-bench-'));
+  const close = () => rmSync(dir, { recursive: true, force: true });
   try {
     writeFileSync(join(dir, 'ecdh.c'), NATIVE_C);
     execFileSync('gcc', ['-O2', '-o', join(dir, 'ecdh'), join(dir, 'ecdh.c'), '-lsecp256k1'], { stdio: 'pipe' });
-    return Number(execFileSync(join(dir, 'ecdh'), { encoding: 'utf8' }).trim());
-  } catch {
+    return { rate: () => Number(execFileSync(join(dir, 'ecdh'), { encoding: 'utf8' }).trim()), close };
+  } catch (e) {
+    console.error(`native anchor unavailable: ${(e as Error).message.split('\n')[0]}`);
+    close();
     return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -134,18 +135,33 @@ const backends: [string, Secp256k1Backend | null][] = [
 const ecdh = new Map<string, number>();
 const trial = new Map<string, number>();
 const hash = new Uint8Array(32).fill(3);
+// The ECDH and trial rows of this repository's build and the native anchor are measured in interleaved
+// rounds, best of each kept, so that a burst of load from other jobs does not land on one side of the
+// ratio only. That build goes first: once ecies.ts has seen three backends its call sites are
+// megamorphic, which a process with one backend (the relay, the extension) never sees.
+const nativeRunner = nativeEcdh();
+let native: number | null = null;
+const keep = (m: Map<string, number>, k: string, v: number) => m.set(k, Math.max(m.get(k) ?? 0, v));
+for (const [i, [label, b]] of backends.entries()) {
+  if (!b) continue;
+  setSecp256k1Backend(b);
+  for (let round = 0; round < 3; round++) {
+    keep(ecdh, label, rate(() => b.sharedX(recipient, ephemeral), 300));
+    keep(trial, label, rate(fails(() => openAsymmetric(asymData, stranger)), 300));
+    if (i === 0 && nativeRunner) native = Math.max(native ?? 0, nativeRunner.rate());
+  }
+}
+if (native === null && nativeRunner) native = nativeRunner.rate();
+nativeRunner?.close();
 for (const [label, b] of backends) {
   if (!b) continue;
   setSecp256k1Backend(b);
-  ecdh.set(label, rate(() => b.sharedX(recipient, ephemeral)));
-  trial.set(label, rate(fails(() => openAsymmetric(asymData, stranger))));
   rows.push([`ECDH x(k·R) alone, ${label}`, ecdh.get(label)!, '']);
   rows.push([`asymmetric trial, wrong key, ${label}`, trial.get(label)!, '']);
   rows.push([`asymmetric open, right key, ${label}`, rate(() => openAsymmetric(asymData, recipient)), '']);
   const sig = b.sign(hash, recipient)!;
   rows.push([`signer recovery, ${label}`, rate(() => b.recover(hash, sig.signature, sig.recovery), 200), '']);
 }
-const native = nativeEcdhRate();
 rows.push(['ECDH (parse + secp256k1_ecdh), native libsecp256k1', native, native === null ? 'gcc or libsecp256k1-dev missing' : '']);
 
 // Envelope intake: strict RLP decode plus the proof-of-work computation, for a ~400-byte envelope.
