@@ -4,10 +4,12 @@
 // the feed told the watcher's topics) before the back-fill asks the feed for the live envelopes on
 // them; the walk then runs in slices of BACKFILL_SLICE_MS that yield to the event loop (other sites'
 // requests are answered meanwhile), live matches queue behind it, and the two are merged by envelope
-// hash, so nothing falls between them or arrives twice. Each distinct key costs one trial decryption per incoming envelope, so the keys of
-// one Watchers may be capped (maxKeys). As in geth, a subscription belongs to its session (connection) and polled filters
-// never expire; where the session is a page (the extension), its filters end with it too
-// (filtersEndWithSession). A polled filter's buffer is bounded.
+// hash, so nothing falls between them or arrives twice. Each distinct key costs one trial decryption per
+// envelope, once: its answers are kept (TrialMemo, in memory, until its last watcher goes) for every
+// later watcher's back-fill; the keys of one Watchers may be capped (maxKeys). As in geth, a
+// subscription belongs to its session (connection) and polled filters never expire; where the session
+// is a page (the extension), its filters end with it too (filtersEndWithSession). A polled filter's
+// buffer is bounded.
 
 import { bytesToKey } from '../core/bytes.ts';
 import { Filters, type FilterCriteria, type ReceivedMessage } from '../core/filter.ts';
