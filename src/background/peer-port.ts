@@ -6,7 +6,7 @@
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import { isPeerFrame, PEER_PORT, type PeerChannel, type PeerEventName, type PeerEvents, type PeerOp, type PeerRequests } from '../rpc/peer.ts';
-import type { ExtensionApi, Port } from './extension-api.ts';
+import type { ChromeOnlyApi, Port, RuntimeApi } from './extension-api.ts';
 import { createLog } from '../rpc/log.ts';
 
 const log = createLog('shh:bg:peer-port');
@@ -14,7 +14,7 @@ const log = createLog('shh:bg:peer-port');
 export const OFFSCREEN_URL = 'offscreen.html';
 
 export interface PortPeerChannelInit {
-  api: Pick<ExtensionApi, 'runtime' | 'offscreen'>;
+  api: { runtime: Pick<RuntimeApi, 'id' | 'getURL'> & Partial<ChromeOnlyApi['runtime']>; offscreen?: ChromeOnlyApi['offscreen'] };
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
 }

@@ -9,7 +9,7 @@ import { isPopupMessage, LOCKED_OPS, popupParamGuards, type PopupOp, type PopupR
 import type { Activity } from './activity.ts';
 import type { Approvals } from './approvals.ts';
 import type { AutoLock } from './auto-lock.ts';
-import type { MessageSender, RuntimeApi } from './extension-api.ts';
+import type { OnMessageListener, RuntimeApi } from './extension-api.ts';
 import type { Identities } from './identities.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import type { Permissions } from './permissions.ts';
@@ -106,15 +106,15 @@ export function popupHandlers(i: PopupServices): Handlers {
   };
 }
 
-/** A runtime.onMessage listener: answers {result} or {error} through sendResponse. */
-export function popupListener(runtime: Pick<RuntimeApi, 'id' | 'getURL'>, services: Promise<PopupServices>) {
+/** A runtime.onMessage listener: a promise of {result} or {error} (it never rejects), undefined when not ours. */
+export function popupListener(runtime: Pick<RuntimeApi, 'id' | 'getURL'>, services: Promise<PopupServices>): OnMessageListener {
   const handlers = services.then(popupHandlers);
   const ownPages = runtime.getURL('');
-  return (message: unknown, sender: MessageSender, sendResponse: (r: unknown) => void): boolean | undefined => {
+  return (message, sender) => {
     if (!isPopupMessage(message)) return undefined;
     if (sender.id !== runtime.id || !(sender.url ?? '').startsWith(ownPages)) return undefined;
     const op = message.op as PopupOp;
-    void (async () => {
+    return (async () => {
       try {
         if (!Object.hasOwn(popupParamGuards, op) || !popupParamGuards[op](message.params)) throw new RpcError(RPC.invalidParams, `bad popup request ${op}`);
         const [table, s] = await Promise.all([handlers, services]);
@@ -122,11 +122,10 @@ export function popupListener(runtime: Pick<RuntimeApi, 'id' | 'getURL'>, servic
         if (s.vault.state !== 'unlocked' && !LOCKED_OPS.includes(op)) throw lockedError();
         const result = await (table[op] as (p: unknown) => Promise<unknown>)(message.params);
         s.autoLock.touch();
-        sendResponse({ result });
+        return { result };
       } catch (e) {
-        sendResponse({ error: toRpcError(e).toJSON() });
+        return { error: toRpcError(e).toJSON() };
       }
     })();
-    return true;
   };
 }
