@@ -36,6 +36,10 @@ export interface ChannelSpec<R extends Requests<R>, E> {
 }
 
 export interface ServeOptions {
+  /** Runs every handler, after its params passed the guard (e.g. a lock check before, a timer touch after). */
+  around?: (op: string, run: () => Promise<unknown>) => Promise<unknown>;
+  /** The code of an op this channel does not have (default -32601). */
+  unknownOpCode?: number;
   /** Turns what a handler threw into what crosses (before toRpcError); e.g. a codec's TypeError into a ParamError. */
   mapError?: (e: unknown) => unknown;
   /** Sees each unexpected error that crosses as -32603 without its message. */
@@ -88,10 +92,11 @@ export function defineChannel<R extends Requests<R>, E>(spec: ChannelSpec<R, E>)
 
   const serve = (handlers: Handlers<R>, o: ServeOptions = {}): Server<R> => {
     const request = async <K extends OpOf<R>>(op: K, params: unknown): Promise<Res<R, K>> => {
-      if (!isOp(op)) throw new RpcError(RPC.methodNotFound, `unknown op ${String(op)}`);
+      if (!isOp(op)) throw new RpcError(o.unknownOpCode ?? RPC.methodNotFound, `unknown op ${String(op)}`);
       if (!spec.requests[op](params)) throw new RpcError(RPC.invalidParams, `invalid params for ${op}`);
       try {
-        return await handlers[op](params);
+        const run = (): Promise<Res<R, K>> => handlers[op](params);
+        return o.around ? ((await o.around(op, run)) as Res<R, K>) : await run();
       } catch (e) {
         throw o.mapError ? o.mapError(e) : e;
       }
