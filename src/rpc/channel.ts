@@ -135,8 +135,8 @@ export function defineChannel<R extends Requests<R>, E>(spec: ChannelSpec<R, E>)
           pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
           try {
             post({ kind: 'request', id, op, params });
-          } catch (e) {
-            settle(id)?.reject(o.unreachable(e instanceof Error ? e.message : 'port closed'));
+          } catch {
+            settle(id)?.reject(o.unreachable('port closed')); // the Port's own text says no more
           }
         });
       },

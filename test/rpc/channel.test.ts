@@ -91,7 +91,7 @@ describe('defineChannel', () => {
     b.caller.failAll('port dropped');
     await expect(pending).rejects.toMatchObject({ code: 4900, message: 'unreachable: port dropped' });
     b.close();
-    await expect(b.caller.request('echo', { text: 'x' })).rejects.toMatchObject({ code: 4900 });
+    await expect(b.caller.request('echo', { text: 'x' })).rejects.toMatchObject({ code: 4900, message: 'unreachable: port closed' });
     expect(b.caller.receive({ kind: 'response', id: 1, result: null })).toBe(true); // late answer: ignored
   });
 
