@@ -319,7 +319,8 @@ export function popup(h: Harness, op: string, params: unknown): Promise<{ result
   return (answer ?? Promise.resolve({ error: { code: 0, message: 'not answered' } })) as Promise<{ result?: unknown; error?: { code: number; message: string } }>;
 }
 
-export const until = async (f: () => boolean | Promise<boolean>, ms = 2000): Promise<void> => {
+// Generous by default: a condition met late on a loaded machine is not a failure.
+export const until = async (f: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!(await f())) {
     if (Date.now() > end) throw new Error('condition not met in time');
