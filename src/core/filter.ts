@@ -4,7 +4,7 @@
 
 import { bytesToKey, equalBytes } from './bytes.ts';
 import { isWhisperError } from './errors.ts';
-import { openAsymmetric, openSymmetric, type OpenedPayload } from './message.ts';
+import { openSymmetric, tryOpenAsymmetric, type OpenedPayload } from './message.ts';
 import { publicKeyOf } from './signature.ts';
 import { topicKey } from './topic.ts';
 import type { TrialMemo } from './trial-memo.ts';
@@ -62,10 +62,10 @@ export function matchFilter(c: FilterCriteria, e: VerifiedEnvelope, p2p = false)
   return matchWith(f, e, p2p, new Map(), openWith);
 }
 
-/** Opens `data` with the filter's key; throws WhisperError when it is not for that key. */
-export type Opener = (c: FilterCriteria, data: Uint8Array) => OpenedPayload;
+/** Opens `data` with the filter's key; null or a thrown WhisperError when it is not for that key. */
+export type Opener = (c: FilterCriteria, data: Uint8Array) => OpenedPayload | null;
 
-const openWith: Opener = (c, data) => (c.symKey ? openSymmetric(data, c.symKey) : openAsymmetric(data, c.privateKey!));
+const openWith: Opener = (c, data) => (c.symKey ? openSymmetric(data, c.symKey) : tryOpenAsymmetric(data, c.privateKey!));
 
 export class Filters {
   readonly #open: Opener;
