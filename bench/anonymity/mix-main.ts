@@ -27,7 +27,7 @@ function base(over: Partial<WorldConfig>, small: boolean): WorldConfig {
     warmupMs: 15_000,
     postWindowMs: small ? 20_000 : 40_000,
     postEveryMs: 500,
-    drainMs: 30_000,
+    drainMs: 45_000,
     envelopeBytes: 400,
     seed: 'observer',
     ...over,
