@@ -50,6 +50,8 @@ export interface Post {
   mode: 'mix' | 'plain' | 'stem';
   origin: number;
   t0: number;
+  /** When its (last) frame left the client (mix posts). */
+  left?: number;
   /** When and where the envelope first appeared in gossip (the observer is a full peer). */
   seen?: { t: number; at: number; cause: number | undefined };
 }
