@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     while (next < configs.length) {
       const i = next++;
       rows[i] = await runChild(withDrain(configs[i]!));
-      console.error(`config ${i + 1}/${configs.length} done`);
+      console.error(`config ${i + 1}/${configs.length} done: ${JSON.stringify(rows[i])}`);
     }
   };
   await Promise.all([worker(), worker()]);
