@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     sweep({ meanDelayMs: 2000, maxDelayMs: 20_000 }),
     sweep({ clients: small ? 15 : 50 }),
     sweep({ clients: small ? 60 : 200, postWindowMs: small ? 10_000 : 20_000 }),
-    sweep({ rateHz: 0.5, meanDelayMs: 2000, maxDelayMs: 20_000 }),
+    sweep({ rateHz: 0.5, meanDelayMs: 2000, maxDelayMs: 20_000, postWindowMs: small ? 10_000 : 20_000 }),
   ];
   const rows: Row[] = new Array(configs.length);
   let next = 0;
