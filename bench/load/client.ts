@@ -3,6 +3,7 @@
 // envelopes the parent asks for and records every arrival's latency (arrival - send time in payload).
 
 import { webSockets } from '@libp2p/websockets';
+import { oneMessagePerFrame } from '../../src/net/ws-frames.ts';
 import { GOSSIP_TOPIC } from '../../src/core/constants.ts';
 import { WhisperPeer } from '../../src/net/peer.ts';
 import { Redialer } from '../../src/net/redial.ts';
@@ -36,7 +37,7 @@ async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
     Array.from({ length: m.count }, () =>
       WhisperPeer.create({
         minPow: m.minPow,
-        nodeInit: { role: 'test', listen: [], transports: [webSockets()], discovery: false },
+        nodeInit: { role: 'test', listen: [], transports: [oneMessagePerFrame(webSockets())], discovery: false },
         // Like a browser and its configured relay: the relay link carries the whole network's
         // traffic, so no per-neighbour rate limit on it (docs/RELAY.md "Limits").
         trusted: () => true,

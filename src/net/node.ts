@@ -24,6 +24,7 @@ import { GOSSIP_TOPIC } from '../core/constants.ts';
 import { DISCOVERY_TOPIC } from './announcement.ts';
 import { browserDiscovery, DISCOVERY_TOPIC_SCORE, type BrowserDiscovery, type DiscoveryInit } from './discovery.ts';
 import { scoreParams, TOPIC_SCORE, whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
+import { oneMessagePerFrame } from './ws-frames.ts';
 
 export type WhisperNodeRole = 'relay' | 'browser' | 'test';
 
@@ -183,7 +184,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   switch (init.role) {
     case 'relay': {
       const limits = { ...DEFAULT_RELAY_LIMITS, ...init.relayLimits };
-      transports.push(webSockets(init.webSockets));
+      transports.push(oneMessagePerFrame(webSockets(init.webSockets)));
       listen = init.listen ?? [`/ip4/${init.host ?? '0.0.0.0'}/tcp/${init.port ?? 9090}/ws`];
       maxConnections = limits.maxConnections;
       inbound = { inboundConnectionThreshold: limits.inboundPerHostPerSecond, maxIncomingPendingConnections: limits.maxIncomingPending };
@@ -200,12 +201,12 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
     }
     case 'browser': {
       if (init.relaysOnly) {
-        transports.push(webSockets());
+        transports.push(oneMessagePerFrame(webSockets()));
         listen = init.listen ?? [];
       } else {
         // Loaded only for this role: the WebRTC stack costs the relay seconds of start-up in Node.
         const { webRTC } = await import('@libp2p/webrtc');
-        transports.push(webSockets(), webRTC(init.webrtc), circuitRelayTransport());
+        transports.push(oneMessagePerFrame(webSockets()), webRTC(init.webrtc), circuitRelayTransport());
         listen = init.listen ?? ['/p2p-circuit', '/webrtc'];
       }
       connectionGater = relayDialGater(init.allowedRelays ?? []);
