@@ -39,7 +39,7 @@ export interface RelayOptions {
   reservationsPerIp?: number;
   /** Relay neighbours found through other relays' records to keep connected; 0: none (relay-directory.ts). */
   relayPeers: number;
-  /** How long forwards to one neighbour wait to share an RPC (src/net/coalesce.ts); 'off': one RPC per envelope. Unset: its default. */
+  /** How long forwards to one neighbour wait to share an RPC (src/net/coalesce.ts); 'off': the stock send path (gossip.ts). Unset: its default. */
   coalesceMs?: number | 'off';
   /** PEM files for wss on the libp2p port; both or neither. */
   tlsCert: string | undefined;
@@ -136,7 +136,8 @@ Limits per neighbour (--peer relays are exempt from the first five):
 
 Send path:
   --coalesce-ms N|off      envelopes to one neighbour within N ms go out as one RPC (default ${COALESCE_DEFAULTS.delayMs};
-                           off: one RPC per envelope per neighbour, as stock gossipsub)
+                           off: the stock send path, to compare: one RPC per envelope per neighbour,
+                           IDONTWANT from 512 B, two WebSocket messages per frame)
 
 Environment:
 ${Object.entries(ENVIRONMENT)

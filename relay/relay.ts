@@ -145,7 +145,7 @@ export class Relay {
         relayLimits: { inboundPerHostPerSecond: o.ipConnectionsPerSecond, maxIncomingPending: o.maxPendingHandshakes, maxConnections: o.maxConnections },
         ...(m ? { metrics: m.libp2p() } : {}),
         perIp: stripUndefined({ connectionsPerIp: o.connsPerIp, reservationsPerIp: o.reservationsPerIp }),
-        ...(o.coalesceMs === undefined ? {} : { gossip: { coalesce: o.coalesceMs === 'off' ? false : { delayMs: o.coalesceMs } } }),
+        ...(o.coalesceMs === 'off' ? { gossip: { coalesce: false }, joinWsFrames: false } : o.coalesceMs === undefined ? {} : { gossip: { coalesce: { delayMs: o.coalesceMs } } }),
       },
       pool,
       store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },

@@ -37,7 +37,14 @@ async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
     Array.from({ length: m.count }, () =>
       WhisperPeer.create({
         minPow: m.minPow,
-        nodeInit: { role: 'test', listen: [], transports: [oneMessagePerFrame(webSockets())], discovery: false },
+        // The relay's send path (bench/load.ts --send-path), so 'off' compares stock with stock.
+        nodeInit: {
+          role: 'test',
+          listen: [],
+          transports: [m.sendPath === 'off' ? webSockets() : oneMessagePerFrame(webSockets())],
+          discovery: false,
+          ...(m.sendPath === 'off' ? { gossip: { coalesce: false } } : m.sendPath === undefined ? {} : { gossip: { coalesce: { delayMs: Number(m.sendPath) } } }),
+        },
         // Like a browser and its configured relay: the relay link carries the whole network's
         // traffic, so no per-neighbour rate limit on it (docs/RELAY.md "Limits").
         trusted: () => true,

@@ -8,7 +8,7 @@ import { leadingZeroBits, powHash, zerosForTarget } from '../../src/core/pow.ts'
 export const HISTOGRAM_MS = 120_000;
 
 export type ToClient =
-  | { type: 'setup'; relay: string; count: number; minPow: number; dialsPerSecond: number }
+  | { type: 'setup'; relay: string; count: number; minPow: number; dialsPerSecond: number; sendPath: string | undefined }
   | { type: 'post'; index: number; id: number; size: number; ttl: number; minPow: number }
   | { type: 'report' }
   | { type: 'stop' };

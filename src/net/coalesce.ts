@@ -53,6 +53,11 @@ export interface CoalesceStats {
   encodings: number;
 }
 
+const registry = new WeakMap<GossipSub, CoalesceStats>();
+
+/** The counters of a wrapped gossipsub (undefined: not wrapped, the stock send path). */
+export const coalesceStats = (pubsub: GossipSub): CoalesceStats | undefined => registry.get(pubsub);
+
 const onlyMessages = (rpc: RPC): boolean =>
   rpc.messages.length > 0 && (rpc.subscriptions?.length ?? 0) === 0 && rpc.control === undefined;
 
@@ -72,10 +77,7 @@ function messageField(msg: RPC.Message): Uint8Array {
   return out;
 }
 
-/**
- * Wraps `pubsub` in place and returns its counters. Idempotent per instance is not needed: the node
- * factory calls it once, right after gossipsub is built.
- */
+/** Wraps `pubsub` in place (once, right after gossipsub is built) and returns its counters. */
 export function coalesceForwards(pubsub: GossipSub, init: CoalesceInit = {}): CoalesceStats {
   const { delayMs, maxBytes } = { ...COALESCE_DEFAULTS, ...init };
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError('coalesce delayMs must be a number >= 0');
@@ -87,6 +89,7 @@ export function coalesceForwards(pubsub: GossipSub, init: CoalesceInit = {}): Co
   const sendRpc = gs.sendRpc.bind(gs);
   const stop = gs.stop.bind(gs);
   const stats: CoalesceStats = { messages: 0, rpcs: 0, encodings: 0 };
+  registry.set(pubsub, stats);
   // Keyed by the message object: forwardMessage and publish hand the same object to every neighbour.
   const encoded = new WeakMap<RPC.Message, Uint8Array>();
   const held = new Map<string, Held>();

@@ -70,7 +70,10 @@ export interface WhisperGossipInit {
   heartbeatInterval?: number;
   /** P5, application score per peer id string, e.g. a bonus for peers marked trusted. */
   appSpecificScore?: (peerId: string) => number;
-  /** Forwards coalesced per neighbour (coalesce.ts; default COALESCE_DEFAULTS); false: stock, one RPC per message. */
+  /**
+   * Forwards coalesced per neighbour (coalesce.ts; default COALESCE_DEFAULTS). false: gossipsub's stock
+   * send path, for comparison in bench/load.ts: one RPC per message per neighbour, IDONTWANT from 512 B.
+   */
   coalesce?: CoalesceInit | false;
   /** Anything else gossipsub accepts; applied last (tests, operators). */
   options?: Partial<GossipsubOpts>;
@@ -105,7 +108,7 @@ export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeo
     heartbeatInterval: init.heartbeatInterval ?? 1000,
     scoreParams: scoreParams(init),
     scoreThresholds: SCORE_THRESHOLDS,
-    idontwantMinDataSize: IDONTWANT_MIN_BYTES,
+    ...(init.coalesce === false ? {} : { idontwantMinDataSize: IDONTWANT_MIN_BYTES }),
     ...init.options,
   });
   if (init.coalesce === false) return factory;
