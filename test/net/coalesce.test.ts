@@ -32,7 +32,7 @@ describe('coalesced forwards', () => {
   it('sends a burst to each neighbour as one RPC, each envelope encoded once, every envelope delivered in order', async () => {
     const { hub, leaves } = await star({ delayMs: 50 });
     all = [hub, ...leaves];
-    const order = leaves.map(() => [] as string[]);
+    const order = leaves.map(() => [] as Uint8Array[]);
     leaves.forEach((leaf, i) => leaf.addEventListener('envelope', (e) => order[i]!.push(e.detail.envelope.hash)));
     const stats = coalesceStats(hub.node.services.pubsub)!;
     expect(stats).toBeDefined();
