@@ -3,6 +3,10 @@
 // client. Every client records every arrival: delivery latency, delivered %, relay CPU and RSS.
 //   node_modules/.bin/node bench/load.ts [--peers 500] [--rate 100] [--seconds 60] [--procs 2]
 //     [--drain 10] [--size 256] [--ttl 30] [--min-pow 0.001] [--sample 5] [--send-path off,5]
+//     [--idle 60] [--announce]
+// --idle measures the relay's CPU with every client connected and nothing posted, first (with
+// --announce the clients announce themselves on discovery every 30 s, as browsers do), and the load's
+// cost per delivered copy is then also given net of that idle rate.
 // --send-path runs the whole load once per relay send path (--coalesce-ms of the relay: `off` is
 // gossipsub's stock path, a number the coalescing delay in ms; the clients follow) and ends with one
 // table of them side by side: the before and after of the send path in one run.
@@ -29,6 +33,10 @@ const { values: a } = parseArgs({
     sample: { type: 'string', default: '5' },
     'dial-rate': { type: 'string', default: '4.5' },
     'send-path': { type: 'string' },
+    /** Seconds of quiet (peers connected, nothing posted) measured before the load: the relay's idle cost. */
+    idle: { type: 'string', default: '0' },
+    /** Clients announce themselves on browser discovery every 30 s (docs/PROTOCOL.md §3.6), as browsers do. */
+    announce: { type: 'boolean', default: false },
     /** A folder: the relay runs with --cpu-prof and writes its profile there on exit. */
     'relay-prof': { type: 'string' },
     /** A folder: the first client process runs with --cpu-prof. */
@@ -94,6 +102,36 @@ interface RunSummary {
   clientUs: number;
   relayCpu: number;
   load: string;
+  /** Relay µs per copy net of its idle CPU rate (NaN without --idle). */
+  netUs: number;
+}
+
+const IDLE = Number(a.idle);
+
+/** The relay's CPU and the announcements clients heard while nothing was posted for IDLE seconds. */
+async function measureIdle(pid: number, clients: Client[]): Promise<{ relayCpuPct: number }> {
+  const count = async (): Promise<number> => {
+    const got = await Promise.all(clients.map((c) => {
+      const p = c.next('count');
+      tell(c, { type: 'count' });
+      return p;
+    }));
+    return got.reduce((n, m) => n + (m.type === 'count' ? m.announcements : 0), 0);
+  };
+  const a0 = await count();
+  const cpu0 = procStat(pid).cpuS;
+  const t0 = performance.now();
+  log(`idle ${IDLE} s`);
+  await sleep(IDLE * 1000);
+  const cpuS = procStat(pid).cpuS - cpu0;
+  const s = (performance.now() - t0) / 1000;
+  const heard = (await count()) - a0;
+  const relayCpuPct = (100 * cpuS) / s;
+  console.log(`\n### Relay at rest: ${N} clients connected${a.announce ? ', announcing on discovery every 30 s' : ''}, ${s.toFixed(0)} s\n`);
+  console.log('| clients | relay CPU % of a core | relay CPU ms per client per minute | announcements heard per client per minute | copies per second (all clients) | load avg |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(`| ${N} | ${relayCpuPct.toFixed(1)} | ${((1000 * cpuS * 60) / s / N).toFixed(1)} | ${((heard * 60) / s / N).toFixed(1)} | ${(heard / s).toFixed(0)} | ${loadavg()} |`);
+  return { relayCpuPct };
 }
 
 async function run(sendPath: string | undefined): Promise<RunSummary> {
@@ -113,10 +151,11 @@ async function run(sendPath: string | undefined): Promise<RunSummary> {
     }
     const t0Setup = Date.now();
     const ready = clients.map((c) => c.next('ready'));
-    for (const c of clients) tell(c, { type: 'setup', relay: relay.addr, count: c.count, minPow: MIN_POW, dialsPerSecond: Number(a['dial-rate']) / PROCS, sendPath });
+    for (const c of clients) tell(c, { type: 'setup', relay: relay.addr, count: c.count, minPow: MIN_POW, dialsPerSecond: Number(a['dial-rate']) / PROCS, sendPath, announce: a.announce });
     const withRelay = (withRelayAtStart = (await Promise.all(ready)).reduce((n, m) => n + (m.type === 'ready' ? m.withRelay : 0), 0));
     log(`${withRelay}/${N} peers connected to the relay after ${((Date.now() - t0Setup) / 1000).toFixed(0)} s; warming up 5 s`);
     await sleep(5000);
+    const idle = IDLE > 0 ? await measureIdle(relay.child.pid!, clients) : undefined;
 
     const samples: Sample[] = [];
     const loadStart = performance.now();
@@ -169,7 +208,11 @@ async function run(sendPath: string | undefined): Promise<RunSummary> {
       tell(c, { type: 'report' });
       return p;
     }))) as ClientReport[];
-    return { sendPath: sendPath ?? `default (${COALESCE_DEFAULTS.delayMs})`, ...printResults(reports, samples, cpuUsed, relay, clients, withRelayAtStart) };
+    const r = printResults(reports, samples, cpuUsed, relay, clients, withRelayAtStart);
+    const loadS = SECONDS + DRAIN;
+    const netUs = idle ? (1e6 * (cpuUsed[0]! - (idle.relayCpuPct / 100) * loadS)) / r.arrived : NaN;
+    if (idle) console.log(`\nNet of the idle rate (${idle.relayCpuPct.toFixed(1)} % of a core): relay ${netUs.toFixed(0)} µs per delivered copy.`);
+    return { sendPath: sendPath ?? `default (${COALESCE_DEFAULTS.delayMs})`, ...r, netUs };
   } finally {
     for (const c of clients) tell(c, { type: 'stop' });
     await sleep(a['client-prof'] ? 10_000 : 3000);
@@ -186,12 +229,12 @@ const summaries: RunSummary[] = [];
 for (const sp of a['send-path'] === undefined ? [undefined] : a['send-path'].split(',')) summaries.push(await run(sp));
 if (summaries.length > 1) {
   console.log(`\n### Send path compared (${N} peers, ${RATE} envelopes/s of ${SIZE} data bytes, ${SECONDS} s each)\n`);
-  console.log('| relay --coalesce-ms | delivered % | p50 ms | p99 ms | relay CPU % mean | relay µs per delivered copy | clients µs per delivered copy | load avg (end) |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const r of summaries) console.log(`| ${r.sendPath} | ${r.delivered.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.relayCpu.toFixed(0)} | ${r.relayUs.toFixed(0)} | ${r.clientUs.toFixed(0)} | ${r.load} |`);
+  console.log('| relay --coalesce-ms | delivered % | p50 ms | p99 ms | relay CPU % mean | relay µs per delivered copy | same, net of idle | clients µs per delivered copy | load avg (end) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of summaries) console.log(`| ${r.sendPath} | ${r.delivered.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.relayCpu.toFixed(0)} | ${r.relayUs.toFixed(0)} | ${Number.isFinite(r.netUs) ? r.netUs.toFixed(0) : '-'} | ${r.clientUs.toFixed(0)} | ${r.load} |`);
 }
 
-function printResults(reports: ClientReport[], samples: Sample[], cpuUsed: number[], relay: Awaited<ReturnType<typeof startRelay>>, clients: Client[], withRelayAtStart: number): Omit<RunSummary, 'sendPath'> {
+function printResults(reports: ClientReport[], samples: Sample[], cpuUsed: number[], relay: Awaited<ReturnType<typeof startRelay>>, clients: Client[], withRelayAtStart: number): Omit<RunSummary, 'sendPath' | 'netUs'> & { arrived: number } {
   const hist = new Map<number, number>();
   const perEnvelope = new Map<number, number>();
   let posted = 0;
@@ -259,5 +302,6 @@ function printResults(reports: ClientReport[], samples: Sample[], cpuUsed: numbe
     clientUs: (1e6 * clientTotal) / arrived,
     relayCpu: mean(relayCpu),
     load: samples[samples.length - 1]!.load,
+    arrived,
   };
 }
