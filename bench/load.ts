@@ -227,7 +227,7 @@ async function run(sendPath: string | undefined): Promise<RunSummary> {
 
 const summaries: RunSummary[] = [];
 for (const sp of a['send-path'] === undefined ? [undefined] : a['send-path'].split(',')) summaries.push(await run(sp));
-if (summaries.length > 1) {
+if (summaries.length > 1 || IDLE > 0) {
   console.log(`\n### Send path compared (${N} peers, ${RATE} envelopes/s of ${SIZE} data bytes, ${SECONDS} s each)\n`);
   console.log('| relay --coalesce-ms | delivered % | p50 ms | p99 ms | relay CPU % mean | relay µs per delivered copy | same, net of idle | clients µs per delivered copy | load avg (end) |');
   console.log('|---|---|---|---|---|---|---|---|---|');

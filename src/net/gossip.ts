@@ -79,8 +79,17 @@ export interface WhisperGossipInit {
   options?: Partial<GossipsubOpts>;
 }
 
+// Gossipsub computes the message id (the envelope hash) before it calls the topic validator with the
+// same message object: remembered by its data, the validator hands it on so validation does not
+// hash the envelope a second time. Weak: an id lives as long as its message's bytes.
+const idsByData = new WeakMap<Uint8Array, Uint8Array>();
+
 /** Message id = envelope hash (docs/PROTOCOL.md §1): the same id the pool, sync and shh_post use. */
-export const envelopeMessageId = (msg: { data: Uint8Array }): Uint8Array => envelopeHash(msg.data);
+export const envelopeMessageId = (msg: { data: Uint8Array }): Uint8Array => {
+  const id = envelopeHash(msg.data);
+  idsByData.set(msg.data, id);
+  return id;
+};
 
 export function scoreParams(init: WhisperGossipInit = {}): Partial<PeerScoreParams> {
   return {
@@ -126,9 +135,9 @@ export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeo
  * accepted envelopes are forwarded by gossipsub (never back to the source), ignored ones dropped
  * quietly, rejected ones count against the sender (P4).
  */
-export function envelopeValidator(admit: (rlp: Uint8Array, from: PeerId) => Promise<Admission>): TopicValidatorFn {
+export function envelopeValidator(admit: (rlp: Uint8Array, from: PeerId, hash?: Uint8Array) => Promise<Admission>): TopicValidatorFn {
   return async (from, message) => {
-    const r = await admit(message.data, from);
+    const r = await admit(message.data, from, idsByData.get(message.data));
     if (r.kind === 'accept') return TopicValidatorResult.Accept;
     return r.kind === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
   };
