@@ -19,10 +19,12 @@ import { coalesceForwards, type CoalesceInit } from './coalesce.ts';
 export const MAX_RPC_BYTES = 4 * MAX_MESSAGE_SIZE_CEILING + 64 * 1024;
 
 /**
- * IDONTWANT (gossipsub v1.2) only for envelopes of at least this size. Gossipsub's default (512 B)
- * sends one more frame to every mesh neighbour for nearly every real envelope (about 560 B): on a
- * relay meshed with all its browsers that doubled the frames per delivered copy, to save at best a
- * duplicate that costs little more than the IDONTWANT itself.
+ * A relay's IDONTWANT (gossipsub v1.2) threshold: only for envelopes of at least this size. Gossipsub's
+ * default (512 B) sends one more frame to every mesh neighbour for nearly every real envelope (about
+ * 560 B): on a relay meshed with all its browsers that doubled the frames per delivered copy, and a
+ * browser that hears an envelope from its relay has rarely had it from elsewhere first. Peers with a
+ * few neighbours keep the default: there IDONTWANT saves duplicates (docs/BENCHMARKS.md "Bytes per
+ * envelope"), the more so as coalescing holds forwards for a few ms while IDONTWANTs leave at once.
  */
 export const IDONTWANT_MIN_BYTES = 8 * 1024;
 
@@ -72,7 +74,8 @@ export interface WhisperGossipInit {
   appSpecificScore?: (peerId: string) => number;
   /**
    * Forwards coalesced per neighbour (coalesce.ts; default COALESCE_DEFAULTS). false: gossipsub's stock
-   * send path, for comparison in bench/load.ts: one RPC per message per neighbour, IDONTWANT from 512 B.
+   * send path, for comparison in bench/load.ts: one RPC per message per neighbour (and on a relay,
+   * IDONTWANT from gossipsub's 512 B: node.ts).
    */
   coalesce?: CoalesceInit | false;
   /** Anything else gossipsub accepts; applied last (tests, operators). */
@@ -117,7 +120,6 @@ export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeo
     heartbeatInterval: init.heartbeatInterval ?? 1000,
     scoreParams: scoreParams(init),
     scoreThresholds: SCORE_THRESHOLDS,
-    ...(init.coalesce === false ? {} : { idontwantMinDataSize: IDONTWANT_MIN_BYTES }),
     ...init.options,
   });
   if (init.coalesce === false) return factory;

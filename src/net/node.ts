@@ -23,7 +23,7 @@ import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { GOSSIP_TOPIC } from '../core/constants.ts';
 import { DISCOVERY_TOPIC } from './announcement.ts';
 import { browserDiscovery, DISCOVERY_TOPIC_SCORE, type BrowserDiscovery, type DiscoveryInit } from './discovery.ts';
-import { scoreParams, TOPIC_SCORE, whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
+import { IDONTWANT_MIN_BYTES, scoreParams, TOPIC_SCORE, whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
 import { oneMessagePerFrame } from './ws-frames.ts';
 
 export type WhisperNodeRole = 'relay' | 'browser' | 'test';
@@ -180,7 +180,14 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   // Options given by the caller still win over the relay's mesh (applied last by whisperGossipsub).
   const gossip: WhisperGossipInit | undefined =
     init.role === 'relay'
-      ? { ...init.gossip, options: { ...relayMesh({ ...DEFAULT_RELAY_LIMITS, ...init.relayLimits }.maxConnections), ...init.gossip?.options } }
+      ? {
+          ...init.gossip,
+          options: {
+            ...relayMesh({ ...DEFAULT_RELAY_LIMITS, ...init.relayLimits }.maxConnections),
+            ...(init.gossip?.coalesce === false ? {} : { idontwantMinDataSize: IDONTWANT_MIN_BYTES }),
+            ...init.gossip?.options,
+          },
+        }
       : init.gossip;
   const services: Record<string, unknown> = {
     identify: identify(),

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GOSSIP_TOPIC } from '../../src/core/constants.ts';
 import { coalesceStats } from '../../src/net/coalesce.ts';
 import { IDONTWANT_MIN_BYTES } from '../../src/net/gossip.ts';
-import { relayMesh } from '../../src/net/node.ts';
+import { createWhisperNode, relayMesh } from '../../src/net/node.ts';
 import type { WhisperPeer } from '../../src/net/peer.ts';
 import { connect, createPeers, envelopeRlp, HEARTBEAT, stopAll, waitFor } from './helpers.ts';
 
@@ -60,18 +60,24 @@ describe('coalesced forwards', () => {
     expect(stats.messages - before).toBe(BURST * (LEAVES - 1));
   }, 120_000);
 
-  it('is off in the stock path, with gossipsub\'s IDONTWANT threshold; on by default with ours', async () => {
+  it('is off in the stock path; on by default', async () => {
     const { hub, leaves } = await star(false);
     all = [hub, ...leaves];
-    const opts = (p: WhisperPeer): { idontwantMinDataSize: number } => (p.node.services.pubsub as unknown as { opts: { idontwantMinDataSize: number } }).opts;
     expect(coalesceStats(hub.node.services.pubsub)).toBeUndefined();
-    expect(opts(hub).idontwantMinDataSize).toBe(512);
     expect(coalesceStats(leaves[0]!.node.services.pubsub)).toBeDefined();
-    expect(opts(leaves[0]!).idontwantMinDataSize).toBe(IDONTWANT_MIN_BYTES);
     const got = leaves.map(() => 0);
     leaves.forEach((leaf, i) => leaf.addEventListener('envelope', () => got[i]!++));
     await hub.publish(envelopeRlp(400));
     await waitFor(() => got.every((n) => n === 1), 30_000, 'delivery on the stock path');
     expect(hub.node.services.pubsub.getSubscribers(GOSSIP_TOPIC).length).toBe(LEAVES);
   }, 120_000);
+
+  it('a relay sends IDONTWANT only from 8 KiB (its stock path and other roles: gossipsub\'s 512 B)', async () => {
+    const threshold = async (init: Parameters<typeof createWhisperNode>[0]): Promise<number> =>
+      ((await createWhisperNode(init)).services.pubsub as unknown as { opts: { idontwantMinDataSize: number } }).opts.idontwantMinDataSize;
+    expect(await threshold({ role: 'relay', host: '127.0.0.1', port: 0 })).toBe(IDONTWANT_MIN_BYTES);
+    expect(IDONTWANT_MIN_BYTES).toBe(8192);
+    expect(await threshold({ role: 'relay', host: '127.0.0.1', port: 0, gossip: { coalesce: false } })).toBe(512);
+    expect(await threshold({ role: 'test' })).toBe(512);
+  });
 });
