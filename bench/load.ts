@@ -3,7 +3,7 @@
 // client. Every client records every arrival: delivery latency, delivered %, relay CPU and RSS.
 //   node_modules/.bin/node bench/load.ts [--peers 500] [--rate 100] [--seconds 60] [--procs 2]
 //     [--drain 10] [--size 256] [--ttl 30] [--min-pow 0.001] [--sample 5] [--send-path off,5]
-//     [--idle 60] [--announce]
+//     [--idle 60] [--announce] [--relay-args "--discovery-fanout 0"]
 // --idle measures the relay's CPU with every client connected and nothing posted, first (with
 // --announce the clients announce themselves on discovery every 30 s, as browsers do), and the load's
 // cost per delivered copy is then also given net of that idle rate.
@@ -35,6 +35,8 @@ const { values: a } = parseArgs({
     'send-path': { type: 'string' },
     /** Seconds of quiet (peers connected, nothing posted) measured before the load: the relay's idle cost. */
     idle: { type: 'string', default: '0' },
+    /** More relay flags, space-separated (e.g. "--discovery-fanout 0"). */
+    'relay-args': { type: 'string', default: '' },
     /** Clients announce themselves on browser discovery every 30 s (docs/PROTOCOL.md §3.6), as browsers do. */
     announce: { type: 'boolean', default: false },
     /** A folder: the relay runs with --cpu-prof and writes its profile there on exit. */
@@ -137,7 +139,7 @@ async function measureIdle(pid: number, clients: Client[]): Promise<{ relayCpuPc
 async function run(sendPath: string | undefined): Promise<RunSummary> {
   const data = mkdtempSync(join(tmpdir(), 'shh-load-'));
   const relayFlags = a['relay-prof'] ? ['--cpu-prof', '--cpu-prof-dir', a['relay-prof']] : [];
-  const relay = await startRelay(['--data', data, '--min-pow', String(MIN_POW), ...(sendPath === undefined ? [] : ['--coalesce-ms', sendPath])], relayFlags);
+  const relay = await startRelay(['--data', data, '--min-pow', String(MIN_POW), ...(sendPath === undefined ? [] : ['--coalesce-ms', sendPath]), ...a['relay-args'].split(' ').filter(Boolean)], relayFlags);
   const clients: Client[] = [];
   let withRelayAtStart = 0;
   const meter = new CpuMeter();

@@ -8,6 +8,7 @@
 import { multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../src/core/constants.ts';
 import { COALESCE_DEFAULTS } from '../src/net/coalesce.ts';
+import { DISCOVERY_FANOUT } from '../src/net/discovery.ts';
 import { DEFAULT_PER_IP_LIMITS } from '../src/net/per-ip.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.ts';
 
@@ -41,6 +42,8 @@ export interface RelayOptions {
   relayPeers: number;
   /** How long forwards to one neighbour wait to share an RPC (src/net/coalesce.ts); 'off': the stock send path (gossip.ts). Unset: its default. */
   coalesceMs?: number | 'off';
+  /** Neighbours each browser announcement is forwarded to (src/net/discovery.ts); 0: all of them. Unset: its default. */
+  discoveryFanout?: number;
   /** PEM files for wss on the libp2p port; both or neither. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -138,6 +141,8 @@ Send path:
   --coalesce-ms N|off      envelopes to one neighbour within N ms go out as one RPC (default ${COALESCE_DEFAULTS.delayMs};
                            off: the stock send path, to compare: one RPC per envelope per neighbour,
                            IDONTWANT from 512 B, two WebSocket messages per frame)
+  --discovery-fanout N     browsers each discovery announcement is forwarded to (default ${DISCOVERY_FANOUT};
+                           0: all of them, the cost growing with the square of the browsers)
 
 Environment:
 ${Object.entries(ENVIRONMENT)
@@ -225,6 +230,7 @@ const FLAGS: Readonly<Record<string, Apply>> = {
   '--max-conns-per-ip': (f, v, o) => void (o.connsPerIp = uint(f, v, 0)),
   '--max-reservations-per-ip': (f, v, o) => void (o.reservationsPerIp = uint(f, v, 0)),
   '--relay-peers': (f, v, o) => void (o.relayPeers = uint(f, v, 0, 1000)),
+  '--discovery-fanout': (f, v, o) => void (o.discoveryFanout = uint(f, v, 0, 1000)),
   '--coalesce-ms': (f, v, o) => void (o.coalesceMs = v === 'off' ? 'off' : uint(f, v, 0, 1000, ' (ms) or off')),
   '--tls-cert': (f, v, o) => void (o.tlsCert = path(f, v)),
   '--tls-key': (f, v, o) => void (o.tlsKey = path(f, v)),

@@ -39,7 +39,7 @@ export interface DiscoveryInit {
   maxTracked?: number;
   /** Wait after our own addresses change before announcing, so a burst of changes sends one (default 1 s). */
   settleMs?: number;
-  /** 'forward': neighbours each announcement is forwarded to (default DISCOVERY_FANOUT). */
+  /** 'forward': neighbours each announcement is forwarded to (default DISCOVERY_FANOUT); 0: every mesh neighbour. */
   fanout?: number;
   now?: () => number;
 }
@@ -100,6 +100,7 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
     this.#maxTracked = init.maxTracked ?? 4096;
     this.#settle = init.settleMs ?? 1000;
     this.#fanout = init.fanout ?? DISCOVERY_FANOUT;
+    if (!Number.isInteger(this.#fanout) || this.#fanout < 0) throw new RangeError('fanout must be an integer >= 0');
     this.#now = init.now ?? Date.now;
   }
 
@@ -117,7 +118,7 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
     const pubsub = this.#c.pubsub;
     pubsub.topicValidators.set(DISCOVERY_TOPIC, this.#validate);
     pubsub.subscribe(DISCOVERY_TOPIC);
-    if (this.#mode !== 'announce') return sampleForwards(pubsub, DISCOVERY_TOPIC, this.#fanout);
+    if (this.#mode !== 'announce') return sampleForwards(pubsub, DISCOVERY_TOPIC, this.#fanout || undefined);
     this.#c.events.addEventListener('self:peer:update', this.#soon);
     pubsub.addEventListener('subscription-change', this.#soon);
     this.#timer = setInterval(() => this.announce(), this.#interval);
