@@ -3,7 +3,7 @@
 // client. Every client records every arrival: delivery latency, delivered %, relay CPU and RSS.
 //   node_modules/.bin/node bench/load.ts [--peers 500] [--rate 100] [--seconds 60] [--procs 2]
 //     [--drain 10] [--size 256] [--ttl 30] [--min-pow 0.001] [--sample 5] [--send-path off,5]
-//     [--idle 60] [--announce] [--relay-args "--discovery-fanout 0"]
+//     [--idle 60] [--announce] [--relay-args="--discovery-fanout 0"]
 // --idle measures the relay's CPU with every client connected and nothing posted, first (with
 // --announce the clients announce themselves on discovery every 30 s, as browsers do), and the load's
 // cost per delivered copy is then also given net of that idle rate.

@@ -18,6 +18,6 @@ const run = (file: string, args: string[]): void => {
 run('fanout.ts', ['--leaves', '50', '--rate', '50', '--seconds', '20', '--paths', 'off,0,5,25']);
 run('load.ts', ['--peers', '100', '--procs', '2', '--rate', '10', '--size', '512', '--seconds', '60', '--drain', '10', '--idle', '30', '--send-path', 'off,5,25']);
 for (const fanout of ['4', '0']) {
-  run('load.ts', ['--peers', '500', '--procs', '2', '--dial-rate', '20', '--rate', '2', '--seconds', '10', '--drain', '5', '--idle', '90', '--announce', '--relay-args', `--max-conns-per-ip 0 --discovery-fanout ${fanout}`]);
+  run('load.ts', ['--peers', '500', '--procs', '2', '--dial-rate', '20', '--rate', '2', '--seconds', '10', '--drain', '5', '--idle', '90', '--announce', `--relay-args=--max-conns-per-ip 0 --discovery-fanout ${fanout}`]);
 }
 run('gossip-bytes.ts', ['--peers', '30', '--links', '3', '--envelopes', '100', '--rate', '20', '--size', '512']);
