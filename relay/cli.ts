@@ -1,6 +1,6 @@
 // The relay's command line (docs/RELAY.md "Options"): the flags of the relay contract (--port,
 // --rpc-port, --data, --peer, --min-pow, --max-size) plus the operator's (--host, --announce, logs,
-// metrics, TLS, neighbour limits, relay discovery). A pure function of argv: a bad value throws
+// metrics, TLS, neighbour limits, relay discovery, the mix client). A pure function of argv: a bad value throws
 // UsageError naming the flag, which main.ts prints as one line before exiting with code 2. Port 0
 // means "let the OS pick". `given` records which flags were on the command line (settings.ts: a
 // flag given wins over a persisted setting, a default does not).
@@ -44,6 +44,11 @@ export interface RelayOptions {
   coalesceMs?: number | 'off';
   /** Neighbours each browser announcement is forwarded to (src/net/discovery.ts); 0: all of them. Unset: its default. */
   discoveryFanout?: number;
+  /**
+   * Run the mix client (dark posts for the operator, docs/RELAY.md "Dark posts") from start-up; off:
+   * `dark: true` is refused. The relay is a mix for others either way.
+   */
+  mixClient: boolean;
   /** PEM files for wss on the libp2p port; both or neither. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -80,6 +85,7 @@ export const DEFAULT_OPTIONS: Readonly<CliOptions> = Object.freeze({
   maxPendingHandshakes: 64,
   maxConnections: 2048,
   relayPeers: 8,
+  mixClient: true,
   tlsCert: undefined,
   tlsKey: undefined,
   logLevel: 'info',
@@ -111,6 +117,9 @@ Options:
   --data DIR        durable store, identity and settings folder (default ./.whisper-relay)
   --peer MULTIADDR  a relay to dial and keep dialling; repeatable
   --relay-peers N   relays learnt from other relays to keep connected (default 8; 0: none)
+  --mix-client on|off
+                    send cover frames from start-up so shh_post can take dark: true
+                    (default on; off refuses dark posts; the relay mixes for others either way)
   --min-pow X       minimum proof of work of accepted envelopes (default 0.2)
   --max-size N      maximum envelope size in bytes (default 65536, at most 1048576)
   --metrics-port N  GET /metrics (Prometheus) and /health on 127.0.0.1 (default off)
@@ -232,6 +241,7 @@ const FLAGS: Readonly<Record<string, Apply>> = {
   '--relay-peers': (f, v, o) => void (o.relayPeers = uint(f, v, 0, 1000)),
   '--discovery-fanout': (f, v, o) => void (o.discoveryFanout = uint(f, v, 0, 1000)),
   '--coalesce-ms': (f, v, o) => void (o.coalesceMs = v === 'off' ? 'off' : uint(f, v, 0, 1000, ' (ms) or off')),
+  '--mix-client': (f, v, o) => void (o.mixClient = oneOf(f, v, ['on', 'off'] as const) === 'on'),
   '--tls-cert': (f, v, o) => void (o.tlsCert = path(f, v)),
   '--tls-key': (f, v, o) => void (o.tlsKey = path(f, v)),
   '--log-level': (f, v, o) => void (o.logLevel = oneOf(f, v, LOG_LEVELS)),
