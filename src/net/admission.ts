@@ -232,7 +232,7 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
       }
     }
     // Issued together: a store that groups the puts of one turn (relay/store-writer.ts) commits them at once.
-    const settled = await Promise.allSettled(envelopes.map((e) => store.put(e)));
+    const settled = await Promise.allSettled(envelopes.map(async (e) => store.put(e)));
     return settled.map((r) => (r.status === 'fulfilled' ? undefined : r.reason));
   }
 

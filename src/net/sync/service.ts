@@ -247,6 +247,7 @@ export class SyncService {
     return {
       read: () => run(async (signal) => decodeFrame((await lp.read({ signal })).subarray(), this.#maxEnvelopeBytes)),
       write: (frame) => run((signal) => lp.write(frame, { signal })),
+      writeMany: (frames) => run((signal) => lp.writeV([...frames], { signal })),
     };
   }
 

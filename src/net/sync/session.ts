@@ -24,6 +24,11 @@ export interface ReceivedEnvelope {
 export interface FrameChannel {
   read(): Promise<Frame>;
   write(frame: Uint8Array): Promise<void>;
+  /**
+   * Several frames in one write to the transport (one muxer frame, one encrypted message, where
+   * write() costs one of each per frame); absent: write() each. The bytes on the stream are the same.
+   */
+  writeMany?(frames: readonly Uint8Array[]): Promise<void>;
 }
 
 export interface SessionConfig {
@@ -122,18 +127,32 @@ async function sendEnvelopes(ch: FrameChannel, cfg: SessionConfig, result: SyncR
     unackedBytes -= b.bytes;
     unackedCount -= b.count;
   };
+  // A batch's frames and its mark leave in one write: per frame, the transport would add a muxer
+  // frame, an encrypted message and a window update back, more than the envelope itself costs.
+  let frames: Uint8Array[] = [];
+  const flush = async (): Promise<void> => {
+    const out = frames;
+    frames = [];
+    if (out.length === 0) return;
+    if (ch.writeMany) await ch.writeMany(out);
+    else for (const f of out) await ch.write(f);
+  };
   for (const id of ids) {
     const rlp = cfg.getEnvelope(id);
     if (rlp === undefined) continue; // expired or evicted since reconciliation: nothing to send
-    while (unacked.length > 0 && (unackedBytes + bytes + rlp.length > cfg.batchBytes || unackedCount + count >= cfg.batchEnvelopes)) await ack();
-    await ch.write(encodeEnvelopeFrame(rlp));
+    if (unacked.length > 0 && (unackedBytes + bytes + rlp.length > cfg.batchBytes || unackedCount + count >= cfg.batchEnvelopes)) {
+      await flush();
+      while (unacked.length > 0 && (unackedBytes + bytes + rlp.length > cfg.batchBytes || unackedCount + count >= cfg.batchEnvelopes)) await ack();
+    }
+    frames.push(encodeEnvelopeFrame(rlp));
     result.sent++;
     bytes += rlp.length;
     count++;
     // Bounded in count too: a receiver stores each batch durably before it acknowledges, and the
     // acknowledgement must come within one read deadline.
     if (bytes >= markBytes || count >= markEnvelopes) {
-      await ch.write(encodeMark());
+      frames.push(encodeMark());
+      await flush();
       unacked.push({ bytes, count });
       unackedBytes += bytes;
       unackedCount += count;
@@ -142,7 +161,8 @@ async function sendEnvelopes(ch: FrameChannel, cfg: SessionConfig, result: SyncR
       if (unacked.length >= cfg.batchesInFlight) await ack();
     }
   }
-  await ch.write(encodeEnd());
+  frames.push(encodeEnd());
+  await flush();
   while (unacked.length > 0) await ack();
 }
 
