@@ -184,8 +184,8 @@ async function receiveEnvelopes(
   /** Stored-or-failed promises of the batches handed over and not yet done, oldest first. */
   const inFlight: Promise<void>[] = [];
   let failed: unknown;
-  // Steps run strictly in order (a mark's answer after the batches before it); the first failure
-  // skips the rest and is rethrown by the reading loop.
+  // Steps run strictly in order (a mark's answer after the batches before it); a batch that fails
+  // (too many invalid envelopes) skips the rest, and the reading loop rethrows it.
   const chain = (step: () => Promise<void>): Promise<void> =>
     (tail = tail
       .then(() => (failed === undefined ? step() : undefined))
@@ -209,31 +209,45 @@ async function receiveEnvelopes(
     inFlight.push(done);
     void done.finally(() => inFlight.splice(inFlight.indexOf(done), 1));
   };
+  let lost: unknown;
   const settle = async (): Promise<void> => {
     await tail;
     if (failed !== undefined) throw failed;
+    if (lost !== undefined) throw lost;
   };
-  for (;;) {
-    // Back-pressure: stop reading while more batches wait than the sender may have in flight.
-    while (inFlight.length > cfg.batchesInFlight) await inFlight[0];
-    if (failed !== undefined) await settle();
-    const f = await ch.read();
-    if (f.type === 'end') {
-      submit();
-      return settle();
+  try {
+    for (;;) {
+      // Back-pressure: stop reading while more batches wait than the sender may have in flight.
+      while (inFlight.length > cfg.batchesInFlight) await inFlight[0];
+      if (failed !== undefined || lost !== undefined) await settle();
+      const f = await ch.read();
+      if (f.type === 'end') {
+        submit();
+        return settle();
+      }
+      if (f.type === 'mark') {
+        submit();
+        // A mark that cannot be written (the session is ending) leaves the batches after it to be stored.
+        chain(() =>
+          ch.write(encodeMark()).catch((e: unknown) => {
+            lost ??= e;
+          }),
+        );
+        continue;
+      }
+      if (f.type !== 'envelope') throw bad(`expected an envelope, got ${f.type}`);
+      if (++count > max) throw limit(`more than ${max} envelopes`);
+      const rlp = f.rlp.slice();
+      const hash = envelopeHash(rlp);
+      if (expected && !expected.delete(toHex(hash, false))) throw bad('envelope that was not asked for');
+      batch.push({ rlp, hash });
+      // A sender that never marks still gets its envelopes stored in bounded batches.
+      if (batch.length >= cfg.batchEnvelopes) submit();
     }
-    if (f.type === 'mark') {
-      submit();
-      chain(() => ch.write(encodeMark()));
-      continue;
-    }
-    if (f.type !== 'envelope') throw bad(`expected an envelope, got ${f.type}`);
-    if (++count > max) throw limit(`more than ${max} envelopes`);
-    const rlp = f.rlp.slice();
-    const hash = envelopeHash(rlp);
-    if (expected && !expected.delete(toHex(hash, false))) throw bad('envelope that was not asked for');
-    batch.push({ rlp, hash });
-    // A sender that never marks still gets its envelopes stored in bounded batches.
-    if (batch.length >= cfg.batchEnvelopes) submit();
+  } catch (e) {
+    // The batches handed over still finish (their envelopes are the peer's delivery, counted as
+    // progress by the caller) before the session reports its failure.
+    await tail;
+    throw e;
   }
 }
