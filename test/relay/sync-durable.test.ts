@@ -68,5 +68,5 @@ describe('a relay killed mid-catch-up', () => {
     } finally {
       store.close();
     }
-  });
+  }, 120_000);
 });
