@@ -235,28 +235,13 @@ export class SyncService {
       maxDataLength: maxData,
       maxBufferSize: this.#cfg.batchBytes + (this.#cfg.batchesInFlight + 1) * maxData + 64 * 1024,
     });
-    // One deadline timer per channel, restarted as reads and writes begin and end, rather than an
-    // AbortSignal.timeout per frame: those timers all fire later, each making an exception object
-    // (a few percent of a relay's catch-up). A read or write pending for ioTimeout with nothing
-    // completing meanwhile aborts the session, as the per-frame deadline did.
-    const io = new AbortController();
-    const signal = AbortSignal.any([session, io.signal]);
-    let pending = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = pending > 0 ? setTimeout(() => io.abort(new WhisperError('sync-limit', IO_TIMED_OUT)), this.#ioTimeout) : undefined;
-    };
+    const io = (): AbortSignal => AbortSignal.any([session, AbortSignal.timeout(this.#ioTimeout)]);
     const run = async <T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-      pending++;
-      arm();
+      const signal = io();
       try {
         return await f(signal);
       } catch (e) {
-        throw mapError(e, session, deadline, io.signal);
-      } finally {
-        pending--;
-        arm();
+        throw mapError(e, session, deadline, signal);
       }
     };
     return {
