@@ -4,8 +4,8 @@
 // validation (docs/PROTOCOL.md §1.4) against the peer's policy, an invalid envelope counting against its sender; a
 // network envelope below the floor ignored; the sender's per-neighbour budget; durable before pooled
 // (EnvelopeStore.put, then pool.add); delivery (the 'envelope' event); forwarding: gossipsub's own for
-// gossip, never back to the source; a catch-up or fluffed stem envelope is forwarded to the other
-// peers only (forward() gets the source to leave out). admitBatch() admits a catch-up batch with one
+// gossip, never back to the source; a catch-up envelope goes to the other peers only (forward() gets
+// the source to leave out), a fluffed stem envelope is published. admitBatch() admits a catch-up batch with one
 // durable write for all its valid envelopes; each envelope still gets its own verdict, so a bad one is
 // refused alone. What differs per protocol is one row of PROTOCOLS.
 
