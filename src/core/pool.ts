@@ -76,6 +76,20 @@ export class EnvelopePool extends EventTarget {
   }
 
   /**
+   * [expiry, key] of every envelope held, the key being the hash as the pool's own 32-character
+   * one-byte string (`hashKey`): an index that keeps these strings shares them with the pool instead of
+   * holding a copy of each hash (the catch-up's, src/net/sync/catch-up.ts).
+   */
+  *keys(): IterableIterator<readonly [number, string]> {
+    for (const r of this.#byHash.values()) yield [r.expiry, r.key];
+  }
+
+  /** The pool's own key string for `hash` (see keys()), if held. */
+  keyOf(hash: Uint8Array): string | undefined {
+    return this.#byHash.get(keyOfHash(hash))?.key;
+  }
+
+  /**
    * Adds a verified envelope. Returns false for a duplicate or one already expired; throws
    * WhisperError('pool-full') when it does not fit even after evicting every lower-PoW envelope.
    */
