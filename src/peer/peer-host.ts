@@ -17,6 +17,7 @@ import type { PoolSealOptions, PowPool } from '../core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
 import { EnvelopeAdmission } from '../net/admission.ts';
 import type { Announcement } from '../net/announcement.ts';
+import { BROWSER_NEIGHBOUR_TICK_MS } from '../net/browser-timers.ts';
 import { NeighbourKeeper, type NeighbourInit } from '../net/neighbours.ts';
 import { relayDialAllowed, type WhisperNodeInit } from '../net/node.ts';
 import type { WhisperPeer } from '../net/peer.ts';
@@ -301,7 +302,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       const browser = (this.#init.nodeInit?.role ?? 'browser') === 'browser';
       this.#keeper = new NeighbourKeeper(peer.node, {
         // Only candidates behind our own relays: the gater would refuse the rest anyway.
-        ...(browser ? { canDial: relayDialAllowed(this.#relays) } : {}),
+        ...(browser ? { canDial: relayDialAllowed(this.#relays), tickMs: BROWSER_NEIGHBOUR_TICK_MS } : {}),
         onError: this.#onError,
         ...this.#init.neighbours,
       });
