@@ -84,6 +84,9 @@ export class StoreError extends Error {
 
 export const DB_FILE = 'envelopes.sqlite';
 
+/** SQLite's page cache while live() reads the table (KiB; 64 MiB holds about 200 000 envelopes). */
+const LOAD_CACHE_KIB = 65536;
+
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 // A recursive mkdir under a read-only mount fails with ENOENT; the nearest existing folder says why.
@@ -296,6 +299,19 @@ export class EnvelopeStore implements DurableEnvelopes {
    */
   *live(nowSeconds = this.#nowSeconds()): IterableIterator<StoredEnvelope> {
     this.#check();
+    // In expiry order the rows come from all over the table (keyed by hash): with SQLite's default
+    // 2 MiB page cache most pages were read from the OS again and again (a third of the read's CPU
+    // for 100 000 rows). A cache that holds the table while this runs reads each page once.
+    const { cache_size: cache } = this.#db.prepare('PRAGMA cache_size').get() as { cache_size: number };
+    this.#db.exec(`PRAGMA cache_size = ${-LOAD_CACHE_KIB}`);
+    try {
+      yield* this.#rows(nowSeconds);
+    } finally {
+      if (this.#open) this.#db.exec(`PRAGMA cache_size = ${cache}`);
+    }
+  }
+
+  *#rows(nowSeconds: number): IterableIterator<StoredEnvelope> {
     for (const r of this.#live.iterate(nowSeconds) as Iterable<Row>) {
       const intact =
         r.pow !== null && r.sum !== null && r.rlp instanceof Uint8Array && r.hash instanceof Uint8Array && rowChecksum(r.hash, r.expiry, r.pow, r.rlp) === r.sum;
