@@ -5,7 +5,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { encodeEnvelope, encodeShort, envelopeHash } from '../../src/core/envelope.ts';
 import { leadingZeroBits, powHash, zerosForTarget } from '../../src/core/pow.ts';
-import { DB_FILE, EnvelopeStore } from '../../relay/store.ts';
+import { DB_FILE, EnvelopeStore, rowChecksum } from '../../relay/store.ts';
+import { validateEnvelope } from '../../src/core/validate.ts';
 
 export interface FillOptions {
   /** Seconds each envelope lives, from now. */
@@ -43,14 +44,24 @@ export function fillDataDir(dir: string, n: number, o: FillOptions): { bytes: nu
   EnvelopeStore.open(dir).close(); // the relay's schema and pragmas
   const db = new DatabaseSync(join(dir, DB_FILE));
   db.exec('PRAGMA synchronous = OFF');
-  const put = db.prepare('INSERT OR IGNORE INTO envelopes (hash, expiry, rlp) VALUES (?, ?, ?)');
+  // The row as the relay writes it (relay/store.ts: with its PoW and checksum) where the schema has them.
+  const columns = new Set((db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name));
+  const withSum = columns.has('sum');
+  const put = withSum
+    ? db.prepare('INSERT OR IGNORE INTO envelopes (hash, expiry, rlp, pow, sum) VALUES (?, ?, ?, ?, ?)')
+    : db.prepare('INSERT OR IGNORE INTO envelopes (hash, expiry, rlp) VALUES (?, ?, ?)');
   const now = Math.floor(Date.now() / 1000);
   let bytes = 0;
   db.exec('BEGIN');
   for (let i = 0; i < n; i++) {
     const rlp = sealEnvelope(i, now, o);
     const ttl = o.ttl + (i % 60);
-    put.run(envelopeHash(rlp), now + ttl, rlp);
+    const hash = envelopeHash(rlp);
+    if (withSum) {
+      const v = validateEnvelope(rlp, { minPow: 0, maxSize: 1 << 20, now });
+      if (v.kind !== 'accept') throw new Error(`sealed envelope ${i} not valid: ${v.kind}`);
+      put.run(hash, now + ttl, rlp, v.envelope.pow, rowChecksum(hash, now + ttl, v.envelope.pow, rlp));
+    } else put.run(hash, now + ttl, rlp);
     bytes += rlp.length;
   }
   db.exec('COMMIT');

@@ -10,9 +10,15 @@ export interface StorableEnvelope {
   readonly expiry: number;
 }
 
-/** A row read back: its bytes are not trusted (a damaged row may not even be a Uint8Array). */
+/**
+ * A row read back: its bytes are not trusted (a damaged row may not even be a Uint8Array), unless the
+ * store proves the row intact (a checksum it wrote with it, relay/store.ts): then it gives the `hash`
+ * and `pow` it wrote, computed when the envelope was validated, and the loader skips both keccaks.
+ */
 export interface StoredRow {
   readonly rlp: unknown;
+  readonly hash?: unknown;
+  readonly pow?: unknown;
 }
 
 export interface EnvelopeStore {

@@ -17,6 +17,14 @@ export interface EnvelopePoolInit {
   now?: () => number;
   /** Upper bound on the summed RLP bytes of the pool. */
   maxBytes?: number;
+  /**
+   * Expire on a coarser clock: the timer fires at multiples of this many milliseconds, dropping at
+   * once everything expired by then, so a pool of many envelopes wakes at most once a step instead of
+   * once per expiry second. An envelope then stays up to one step past its expiry, inside the 20-second
+   * tolerance within which peers ignore an expired envelope quietly (docs/PROTOCOL.md §1.4); values()
+   * never lists it meanwhile. 0 (the default): each expiry second on time. At most 20 000.
+   */
+  expiryStepMs?: number;
 }
 
 export const DEFAULT_POOL_MAX_BYTES = 256 * 1024 * 1024;
@@ -34,8 +42,10 @@ export class EnvelopePool extends EventTarget {
   readonly #byPow = new MinHeap<PoolRecord>((a, b) => a.pow < b.pow || (a.pow === b.pow && a.expiry < b.expiry));
   readonly #now: () => number;
   readonly maxBytes: number;
+  readonly #stepMs: number;
   #bytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedFor = 0; // the expiry the timer is set for
   #started = false;
 
   constructor(init: EnvelopePoolInit = {}) {
@@ -43,6 +53,8 @@ export class EnvelopePool extends EventTarget {
     this.#now = init.now ?? Date.now;
     this.maxBytes = init.maxBytes ?? DEFAULT_POOL_MAX_BYTES;
     if (!(this.maxBytes > 0)) throw new RangeError('maxBytes must be positive');
+    this.#stepMs = init.expiryStepMs ?? 0;
+    if (!(this.#stepMs >= 0 && this.#stepMs <= 20_000)) throw new RangeError('expiryStepMs must be between 0 and 20000');
   }
 
   get size(): number {
@@ -62,9 +74,10 @@ export class EnvelopePool extends EventTarget {
     return this.#byHash.get(keyOfHash(hash))?.envelope();
   }
 
-  /** Fresh copies of every envelope held, made one at a time as the iteration goes. */
+  /** Fresh copies of every live envelope held, made one at a time as the iteration goes. */
   *values(): IterableIterator<VerifiedEnvelope> {
-    for (const r of this.#byHash.values()) yield r.envelope();
+    const now = this.#stepMs > 0 ? this.#nowSeconds() : 0; // with steps, some may wait past expiry
+    for (const r of this.#byHash.values()) if (r.expiry >= now) yield r.envelope();
   }
 
   /**
@@ -73,6 +86,20 @@ export class EnvelopePool extends EventTarget {
    */
   *items(): IterableIterator<{ expiry: number; hash: Uint8Array }> {
     for (const r of this.#byHash.values()) yield { expiry: r.expiry, hash: latin1ToBytes(r.key) };
+  }
+
+  /**
+   * [expiry, key] of every envelope held, the key being the hash as the pool's own 32-character
+   * one-byte string (`hashKey`): an index that keeps these strings shares them with the pool instead of
+   * holding a copy of each hash (the catch-up's, src/net/sync/catch-up.ts).
+   */
+  *keys(): IterableIterator<readonly [number, string]> {
+    for (const r of this.#byHash.values()) yield [r.expiry, r.key];
+  }
+
+  /** The pool's own key string for `hash` (see keys()), if held. */
+  keyOf(hash: Uint8Array): string | undefined {
+    return this.#byHash.get(keyOfHash(hash))?.key;
   }
 
   /**
@@ -92,7 +119,8 @@ export class EnvelopePool extends EventTarget {
     this.#byPow.push(r);
     this.#bytes += size;
     this.#emit('added', e);
-    if (this.#started) this.#arm();
+    // Re-armed only when this one is due before the timer: a catch-up of thousands sets no thousand timers.
+    if (this.#started && (this.#timer === undefined || e.expiry < this.#armedFor)) this.#arm();
     return true;
   }
 
@@ -174,8 +202,11 @@ export class EnvelopePool extends EventTarget {
     this.#timer = undefined;
     const next = this.#byExpiry.peek();
     if (!next) return;
-    // An envelope is dropped once its expiry second has passed.
-    const delay = Math.max(0, (next.expiry + 1) * 1000 - this.#now());
+    this.#armedFor = next.expiry;
+    // An envelope is dropped once its expiry second has passed (with steps: at the next step after).
+    const due = (next.expiry + 1) * 1000;
+    const at = this.#stepMs > 0 ? Math.ceil(due / this.#stepMs) * this.#stepMs : due;
+    const delay = Math.max(0, at - this.#now());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.expire();

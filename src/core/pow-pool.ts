@@ -2,6 +2,8 @@
 // batch at a time (about `batchMs` of hashing on a nonce range disjoint from every other batch of the
 // seal), so cancelling is "stop sending batches" and settles at once; the first success wins; seals
 // queue first in, first out; a crashed worker is replaced and its batch retried on another.
+// With `idleMs` the workers are lazy: none runs until the first seal, and all stop once no seal has
+// been waiting for idleMs (an extension at rest keeps no thread per core; docs/BENCHMARKS.md "Idle cost").
 
 import type { Envelope, EnvelopeParams } from './envelope.ts';
 import { encodeShort } from './envelope.ts';
@@ -28,6 +30,11 @@ export interface PowPoolInit {
   readonly maxCrashes?: number;
   /** A worker that has not answered a batch after this long counts as crashed (hung). */
   readonly stallMs?: number;
+  /**
+   * Lazy workers: spawned at the first seal, terminated once the queue has been empty this long.
+   * Absent: every worker is spawned at start() and kept until stop().
+   */
+  readonly idleMs?: number;
 }
 
 export interface PoolSealOptions {
@@ -76,11 +83,12 @@ interface Slot {
 const U64 = 0xffff_ffff_ffff_ffffn;
 
 export class PowPool {
-  readonly #init: Required<Omit<PowPoolInit, 'now'>> & { now: () => number };
+  readonly #init: Required<Omit<PowPoolInit, 'now' | 'idleMs'>> & { now: () => number; idleMs: number | undefined };
   readonly #slots = new Set<Slot>();
   readonly #queue: Job[] = [];
   #running = false;
   #nextId = 1;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(init: PowPoolInit) {
     if (typeof init?.spawn !== 'function') throw new TypeError('spawn must be a function');
@@ -92,7 +100,14 @@ export class PowPool {
       batchMs: init.batchMs ?? 30,
       maxCrashes: init.maxCrashes ?? 3,
       stallMs: init.stallMs ?? Math.max(5000, 50 * (init.batchMs ?? 30)),
+      idleMs: init.idleMs,
     };
+    if (init.idleMs !== undefined && !(init.idleMs >= 0)) throw new RangeError('idleMs must be >= 0');
+  }
+
+  /** Workers running now (lazy pools: 0 at rest). */
+  get workers(): number {
+    return this.#slots.size;
   }
 
   get size(): number {
@@ -102,13 +117,33 @@ export class PowPool {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    for (let i = 0; i < this.#init.size; i++) this.#spawn();
+    if (this.#init.idleMs === undefined) this.#fill();
+  }
+
+  #fill(): void {
+    while (this.#slots.size < this.#init.size) this.#spawn();
+  }
+
+  /** Lazy pools: terminates every worker once the queue has stayed empty for idleMs. */
+  #armIdle(): void {
+    if (this.#init.idleMs === undefined || this.#queue.length > 0 || this.#idleTimer !== undefined) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#queue.length > 0) return;
+      for (const s of this.#slots) {
+        clearTimeout(s.watchdog);
+        s.port.terminate();
+      }
+      this.#slots.clear();
+    }, this.#init.idleMs);
   }
 
   /** Terminates the workers; seals in progress or queued reject with 'aborted'. */
   stop(): void {
     if (!this.#running) return;
     this.#running = false;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     for (const s of this.#slots) {
       clearTimeout(s.watchdog);
       s.port.terminate();
@@ -144,6 +179,9 @@ export class PowPool {
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(job);
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+      this.#fill();
       this.#pump();
     });
   }
@@ -167,6 +205,7 @@ export class PowPool {
     if (outcome instanceof Error) job.reject(outcome);
     else job.resolve(outcome);
     this.#pump();
+    if (this.#running) this.#armIdle();
   }
 
   /** Gives every idle worker a batch of the oldest seal, or settles it when its time is up. */
@@ -242,7 +281,8 @@ export class PowPool {
       // already gone
     }
     const batch = slot.batch;
-    if (this.#running) this.#spawn();
+    // A lazy pool at rest does not replace it: the next seal spawns what it needs.
+    if (this.#running && (this.#init.idleMs === undefined || this.#queue.length > 0)) this.#spawn();
     if (batch && !batch.job.done) {
       const job = batch.job;
       job.inFlight--;

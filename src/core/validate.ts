@@ -76,15 +76,21 @@ export function powHashOf(rlp: Uint8Array, l: EnvelopeLayout, nonce = readNonce(
 /**
  * Checks `rlp` against every rule. `hash`, when given, must be keccak256(rlp) as the caller already
  * computed it from these very bytes (gossip's message id, say): it is used as is, saving a keccak.
+ * `pow`, given only with `hash`, must be these bytes' PoW as computed when they were validated before
+ * (a store's row proven intact, src/core/envelope-store.ts): it saves the other keccak. Every rule is
+ * still applied, the minimum PoW and the clock included.
  */
 export function validateEnvelope(
   rlp: Uint8Array,
   policy: ValidationPolicy,
   isKnown?: (hash: Uint8Array) => boolean,
   hash?: Uint8Array,
+  pow?: number,
 ): Verdict {
   if (hash !== undefined && !(hash instanceof Uint8Array && hash.length === 32))
     throw new TypeError('hash must be the 32-byte keccak256 of rlp');
+  if (pow !== undefined && (hash === undefined || typeof pow !== 'number' || !(pow >= 0)))
+    throw new TypeError('pow must be a number >= 0, given with the hash');
   if (rlp.length > policy.maxSize + MAX_RLP_OVERHEAD)
     return reject('too-large', `huge messages are not allowed (${rlp.length} bytes)`);
   let l: EnvelopeLayout;
@@ -105,9 +111,12 @@ export function validateEnvelope(
   if (ENVELOPE_HEADER_LENGTH + l.dataEnd - l.dataStart > policy.maxSize)
     return reject('too-large', 'huge messages are not allowed');
   const nonce = readNonce(rlp, l.nonceStart, rlp.length);
-  const p = powHashOf(rlp, l, nonce);
-  const pow = powFromZeros(leadingZeroBits(p.hash), p.shortLength, l.ttl);
-  if (pow < policy.minPow) return reject('low-pow', `envelope with low PoW received: PoW=${pow}`);
+  let work = pow;
+  if (work === undefined) {
+    const p = powHashOf(rlp, l, nonce);
+    work = powFromZeros(leadingZeroBits(p.hash), p.shortLength, l.ttl);
+  }
+  if (work < policy.minPow) return reject('low-pow', `envelope with low PoW received: PoW=${work}`);
   const id = hash?.slice() ?? keccak256(rlp);
   if (isKnown?.(id)) return { kind: 'ignore', reason: 'duplicate' };
   const copy = rlp.slice();
@@ -119,7 +128,7 @@ export function validateEnvelope(
     nonce,
     rlp: copy,
     hash: id,
-    pow,
+    pow: work,
   } as VerifiedEnvelope;
   return { kind: 'accept', envelope };
 }

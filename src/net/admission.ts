@@ -124,6 +124,12 @@ export interface AdmitOptions {
   policy?: ValidationPolicy;
   /** keccak256 of `rlp` when the caller already computed it (gossip's message id, catch-up's): not hashed again. */
   hash?: Uint8Array;
+  /**
+   * Start-up load only: the hash a row is stored under, and its PoW when the store proved the row
+   * intact (then both are trusted: validateEnvelope's hash and pow). Without the PoW the envelope is
+   * validated in full and must hash to this key, else it is refused as damaged.
+   */
+  stored?: { hash: Uint8Array; pow?: number };
 }
 
 /** One envelope of a batch: its wire bytes and, when known, its hash (see AdmitOptions.hash). */
@@ -142,6 +148,8 @@ export interface AdmissionEvents {
   /** Every envelope newly in the pool while started, exactly once: what watchers are told. */
   envelope: CustomEvent<AdmittedDetail>;
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 const isNetwork = (s: EnvelopeSource): s is EnvelopeSource & { kind: Protocol; peer: PeerId } => 'peer' in s;
 
@@ -169,8 +177,8 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
   }
 
   /** Admits one envelope's wire bytes from `source`; never throws for a bad envelope (see Admission). */
-  async admit(rlp: Uint8Array, { source, policy, hash }: AdmitOptions): Promise<Admission> {
-    const checked = this.#check(rlp, source, policy, hash);
+  async admit(rlp: Uint8Array, { source, policy, hash, stored }: AdmitOptions): Promise<Admission> {
+    const checked = this.#check(rlp, source, policy, hash, source.kind === 'load' ? stored : undefined);
     if (checked.kind !== 'valid') return checked;
     if (source.kind !== 'load' && this.#init.store) {
       try {
@@ -237,7 +245,13 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
   }
 
   // Everything admission decides before the write: cut-off, validation, floor, budget, the stem's hold.
-  #check(rlp: Uint8Array, source: EnvelopeSource, policy: ValidationPolicy | undefined, hash: Uint8Array | undefined): Admission | { kind: 'valid'; envelope: VerifiedEnvelope } {
+  #check(
+    rlp: Uint8Array,
+    source: EnvelopeSource,
+    policy: ValidationPolicy | undefined,
+    hash: Uint8Array | undefined,
+    stored?: AdmitOptions['stored'],
+  ): Admission | { kind: 'valid'; envelope: VerifiedEnvelope } {
     if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
     const guard = this.#init.guard;
     const net = isNetwork(source) ? source : undefined;
@@ -251,7 +265,10 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
       source.kind === 'gossip' || source.kind === 'stem'
         ? (h: Uint8Array): boolean => this.pool.has(h) && !stem?.holds(h)
         : (h: Uint8Array): boolean => this.pool.has(h);
-    const verdict = validateEnvelope(rlp, checked, known, hash);
+    const trusted = stored?.pow !== undefined ? stored : undefined;
+    let verdict = validateEnvelope(rlp, checked, known, trusted?.hash ?? hash, trusted?.pow);
+    if (stored && !trusted && verdict.kind === 'accept' && !sameBytes(verdict.envelope.hash, stored.hash))
+      verdict = { kind: 'reject', error: new WhisperError('bad-envelope', 'stored envelope does not hash to its key (damaged row)') };
     if (net) this.#init.onVerdict?.(verdict, net);
     if (verdict.kind === 'reject') {
       if (net && rules) this.#penalise(net.peer, rules);
@@ -314,7 +331,12 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
     if (!store?.live) return 0;
     let n = 0;
     for (const row of await store.live(nowSeconds)) {
-      const r = row.rlp instanceof Uint8Array ? await this.admit(row.rlp, { source: { kind: 'load' }, ...(policy ? { policy } : {}) }) : undefined;
+      const key = row.hash instanceof Uint8Array && row.hash.length === 32 ? row.hash : undefined;
+      const stored = key ? (typeof row.pow === 'number' && row.pow >= 0 ? { hash: key, pow: row.pow } : { hash: key }) : undefined;
+      const r =
+        row.rlp instanceof Uint8Array
+          ? await this.admit(row.rlp, { source: { kind: 'load' }, ...(policy ? { policy } : {}), ...(stored ? { stored } : {}) })
+          : undefined;
       if (r?.kind === 'accept') n++;
       else if (store.discard) {
         try {

@@ -22,6 +22,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { GOSSIP_TOPIC } from '../core/constants.ts';
 import { DISCOVERY_TOPIC } from './announcement.ts';
+import { BROWSER_PING_MS, browserGossip } from './browser-timers.ts';
 import { browserDiscovery, DISCOVERY_TOPIC_SCORE, type BrowserDiscovery, type DiscoveryInit } from './discovery.ts';
 import { IDONTWANT_MIN_BYTES, scoreParams, TOPIC_SCORE, whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
 import { oneMessagePerFrame } from './ws-frames.ts';
@@ -189,10 +190,12 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
           },
         }
       : init.gossip;
+  const topics = discovery ? withDiscoveryTopic(gossip) : gossip;
   const services: Record<string, unknown> = {
     identify: identify(),
     ping: ping(),
-    pubsub: whisperGossipsub(discovery ? withDiscoveryTopic(gossip) : gossip),
+    // The browser wakes less often (browser-timers.ts).
+    pubsub: whisperGossipsub(init.role === 'browser' ? browserGossip(topics) : topics),
   };
   switch (init.role) {
     case 'relay': {
@@ -250,7 +253,8 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
     addresses: { listen, ...(init.announce ? { announce: init.announce } : {}) },
     transports,
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [init.role === 'browser' ? yamux({ enableKeepAlive: false }) : yamux()],
+    ...(init.role === 'browser' ? { connectionMonitor: { pingInterval: BROWSER_PING_MS } } : {}),
     ...(connectionGater ? { connectionGater } : {}),
     ...(Object.keys(connectionManager).length ? { connectionManager } : {}),
     ...(init.metrics ? { metrics: init.metrics } : {}),

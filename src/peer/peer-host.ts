@@ -17,6 +17,7 @@ import type { PoolSealOptions, PowPool } from '../core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
 import { EnvelopeAdmission } from '../net/admission.ts';
 import type { Announcement } from '../net/announcement.ts';
+import { BROWSER_NEIGHBOUR_TICK_MS } from '../net/browser-timers.ts';
 import { NeighbourKeeper, type NeighbourInit } from '../net/neighbours.ts';
 import { relayDialAllowed, type WhisperNodeInit } from '../net/node.ts';
 import type { WhisperPeer } from '../net/peer.ts';
@@ -58,6 +59,8 @@ export interface PeerHostInit {
   redialMaxMs?: number;
   /** Period of the IndexedDB expiry sweep (default 10 min; the pool's own expiry deletes promptly). */
   sweepMs?: number;
+  /** The pool's expiry step (EnvelopePoolInit.expiryStepMs); default EXPIRY_STEP_MS. */
+  expiryStepMs?: number;
   /** Failures that do not stop the peer (a write, a dial, a peer's bad sync). */
   onError?: (e: unknown) => void;
 }
@@ -69,6 +72,13 @@ export interface PeerHostEvents {
 }
 
 export type ConfigureParams = { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean };
+
+/**
+ * The browser pool expires in 10-second steps (inside the 20-second tolerance): an extension holding
+ * thousands of envelopes wakes at most every 10 s for them, and deletes each step's rows in one
+ * IndexedDB transaction (docs/BENCHMARKS.md "Idle cost").
+ */
+export const EXPIRY_STEP_MS = 10_000;
 
 export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   readonly #init: PeerHostInit;
@@ -86,6 +96,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   #minPow: number | undefined;
   #maxSize: number | undefined;
   #statusQueued = false;
+  /** Envelopes the pool dropped in this turn, deleted together. */
+  #gone: Uint8Array[] = [];
 
   constructor(init: PeerHostInit) {
     super();
@@ -118,7 +130,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     if (this.#pool) return;
     const keyBytes = await loadOrCreateIdentity(this.#init.db, async () => privateKeyToProtobuf(await generateKeyPair('Ed25519')));
     this.#privateKey = keyBytes;
-    const pool = (this.#pool = new EnvelopePool({ now: this.#now }));
+    const pool = (this.#pool = new EnvelopePool({ now: this.#now, expiryStepMs: this.#init.expiryStepMs ?? EXPIRY_STEP_MS }));
     try {
       await this.#load(pool);
       pool.addEventListener('added', this.#onAdded);
@@ -290,7 +302,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       const browser = (this.#init.nodeInit?.role ?? 'browser') === 'browser';
       this.#keeper = new NeighbourKeeper(peer.node, {
         // Only candidates behind our own relays: the gater would refuse the rest anyway.
-        ...(browser ? { canDial: relayDialAllowed(this.#relays) } : {}),
+        ...(browser ? { canDial: relayDialAllowed(this.#relays), tickMs: BROWSER_NEIGHBOUR_TICK_MS } : {}),
         onError: this.#onError,
         ...this.#init.neighbours,
       });
@@ -324,7 +336,13 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
 
   readonly #onGone = (evt: Event): void => {
     const e = (evt as CustomEvent<VerifiedEnvelope>).detail;
-    this.#store.remove(e.hash).catch(this.#onError);
+    // One expiry step drops many at once (synchronously): one transaction deletes them all.
+    if (this.#gone.push(e.hash) > 1) return;
+    queueMicrotask(() => {
+      const gone = this.#gone;
+      this.#gone = [];
+      this.#store.removeMany(gone).catch(this.#onError);
+    });
   };
 
   async #sweepStore(): Promise<void> {

@@ -47,6 +47,13 @@ export class EnvelopeStore implements DurableEnvelopes {
     await this.removeRow(toHex(hash));
   }
 
+  /** Removes several envelopes in one transaction (what the pool expired in one step); unknown ones are ignored. */
+  async removeMany(hashes: readonly Uint8Array[]): Promise<void> {
+    if (hashes.length === 0) return;
+    const tx = this.#db.transaction('envelopes', 'readwrite');
+    await Promise.all([...hashes.map((h) => tx.store.delete(toHex(h))), tx.done]);
+  }
+
   /** Removes a row by its stored key (a row the loader refused may not even decode). */
   async removeRow(key: string): Promise<void> {
     const tx = this.#db.transaction('envelopes', 'readwrite');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isWhisperError } from '../../src/core/errors.ts';
 import { EnvelopePool } from '../../src/core/pool.ts';
 import type { VerifiedEnvelope } from '../../src/core/validate.ts';
@@ -154,5 +154,32 @@ describe('EnvelopePool', () => {
     c.advance(11);
     pool.expire();
     expect([...pool.items()]).toEqual([{ expiry: b.expiry, hash: b.hash }]);
+  });
+
+  it('expiryStepMs: expires on a coarser clock, everything due by the step at once; values() hides what waits', () => {
+    vi.useFakeTimers();
+    try {
+      const step = 10_000;
+      const t0 = Math.ceil(Date.now() / step) * step + 100; // 100 ms into a step
+      vi.setSystemTime(t0);
+      const s0 = Math.floor(t0 / 1000);
+      const pool = new EnvelopePool({ expiryStepMs: step });
+      const a = makeVerified({ now: s0 - 10, ttl: 10 }); // expiry s0: due at s0 + 1 s
+      const b = makeVerified({ now: s0 - 5, ttl: 10 }); // expiry s0 + 5
+      const c = makeVerified({ now: s0, ttl: 30 });
+      for (const e of [a, b, c]) pool.add(e);
+      const expired = events(pool, 'expired');
+      pool.start();
+      vi.advanceTimersByTime(step - 200); // past both expiries, before the step
+      expect(expired).toEqual([]);
+      expect([...pool.values()].map((e) => e.hash)).toEqual([c.hash]);
+      vi.advanceTimersByTime(200);
+      expect(expired.map((e) => e.hash)).toEqual([a.hash, b.hash]);
+      expect(pool.size).toBe(1);
+      pool.stop();
+      expect(() => new EnvelopePool({ expiryStepMs: 20_001 })).toThrow(RangeError);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -181,4 +181,26 @@ describe('PowPool', () => {
     expect(await reason(p.seal(params, { target: -1, timeMs: 1 }))).toBeInstanceOf(RangeError);
     expect(await reason(p.seal({ ...params, ttl: -1 }, { target: 1, timeMs: 1 }))).toBeInstanceOf(RangeError);
   });
+
+  it('lazy (idleMs): no worker until the first seal, all stopped once idle that long, spawned again by the next seal', async () => {
+    const { world, spawn } = fakeSpawner();
+    pool = new PowPool({ spawn, size: 2, batchMs: 5, idleMs: 50 });
+    pool.start();
+    expect(pool.workers).toBe(0);
+    expect(world.spawned).toBe(0);
+    const e = await pool.seal(params, { target: 0.5, timeMs: 5000 });
+    expect(envelopePow(e)).toBeGreaterThanOrEqual(0.5);
+    expect(world.spawned).toBe(2);
+    await waitUntil(() => pool!.workers === 0);
+    expect(world.terminated.size).toBe(2);
+    await pool.seal(params, { target: 0.5, timeMs: 5000 });
+    expect(world.spawned).toBe(4);
+  });
 });
+
+async function waitUntil(ok: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); ) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

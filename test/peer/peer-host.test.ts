@@ -176,4 +176,17 @@ describe('PeerHost', () => {
     a.peer.pool.expire();
     await until(async () => (await a.store.count()) === 0, 'row removed');
   });
+
+  it('deletes the rows of envelopes expired together in one transaction', async () => {
+    const a = await host();
+    for (const seed of [13, 14, 15]) await a.post(envelope(seed, 5));
+    await a.post(envelope(16, 600));
+    const batches: number[] = [];
+    const removeMany = a.store.removeMany.bind(a.store);
+    a.store.removeMany = (hashes) => (batches.push(hashes.length), removeMany(hashes));
+    clock = (T0 + 6) * 1000;
+    a.peer.pool.expire();
+    await until(async () => (await a.store.count()) === 1, 'rows removed');
+    expect(batches).toEqual([3]);
+  });
 });

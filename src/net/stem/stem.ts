@@ -150,7 +150,7 @@ export class Stem extends TypedEventEmitter<StemEvents> {
 
   /** Whether the stem holds this envelope (own or relayed, not yet seen spreading). */
   holds(hash: Uint8Array): boolean {
-    return this.#held.has(bytesToKey(hash));
+    return this.#held.size !== 0 && this.#held.has(bytesToKey(hash)); // no key to make when nothing is held
   }
 
   /**

@@ -8,6 +8,7 @@
 import type { PeerId } from '@libp2p/interface';
 import { bytesToKey } from '../../core/bytes.ts';
 import { isWhisperError } from '../../core/errors.ts';
+import { hashKey, latin1ToBytes } from '../../core/pool-record.ts';
 import type { EnvelopePool } from '../../core/pool.ts';
 import type { VerifiedEnvelope } from '../../core/validate.ts';
 import type { EnvelopeAdmission } from '../admission.ts';
@@ -63,7 +64,15 @@ export class CatchUp {
   async start(): Promise<void> {
     const pool = this.#init.pool;
     // What the pool holds now (the relay loads its store after building the service), then every add.
-    for (const e of pool.values()) this.#track(e);
+    // The index keeps the pool's own key strings (no copy of any hash) and is sorted once.
+    const withhold = this.#init.withhold;
+    const entries: (readonly [number, string])[] = [];
+    for (const entry of pool.keys()) {
+      const hash = withhold ? latin1ToBytes(entry[1]) : undefined;
+      if (hash && withhold?.(hash)) this.#track(pool.get(hash)!);
+      else entries.push(entry);
+    }
+    this.#items.addKeys(entries);
     pool.addEventListener('added', this.#onAdded);
     pool.addEventListener('expired', this.#onGone);
     pool.addEventListener('evicted', this.#onGone);
@@ -153,7 +162,7 @@ export class CatchUp {
   }
 
   #track(e: VerifiedEnvelope): void {
-    if (!this.#init.withhold?.(e.hash)) return void this.#items.add(e);
+    if (!this.#init.withhold?.(e.hash)) return void this.#index(e);
     this.#withheld.set(bytesToKey(e.hash), e);
     this.#recheck ??= setInterval(() => this.#release(), WITHHOLD_RECHECK_MS);
   }
@@ -164,13 +173,18 @@ export class CatchUp {
       if (!this.#init.pool.has(e.hash)) this.#withheld.delete(key);
       else if (!this.#init.withhold?.(e.hash)) {
         this.#withheld.delete(key);
-        this.#items.add(e);
+        this.#index(e);
       }
     }
     if (this.#withheld.size === 0 && this.#recheck !== undefined) {
       clearInterval(this.#recheck);
       this.#recheck = undefined;
     }
+  }
+
+  /** Into the reconciled set, under the pool's own key string when the pool holds it. */
+  #index(e: VerifiedEnvelope): void {
+    this.#items.addKey(e.expiry, this.#init.pool.keyOf(e.hash) ?? hashKey(e.hash));
   }
 
   readonly #onAdded = (evt: Event): void => {
@@ -180,6 +194,6 @@ export class CatchUp {
   readonly #onGone = (evt: Event): void => {
     const e = (evt as CustomEvent<VerifiedEnvelope>).detail;
     this.#withheld.delete(bytesToKey(e.hash));
-    this.#items.remove(e);
+    this.#items.removeKey(e.expiry, hashKey(e.hash));
   };
 }

@@ -23,6 +23,19 @@ export class IdSum {
     this.count++;
   }
 
+  /** add() of a hash given as a 32-character one-byte string (SortedItems.keyAt). */
+  addKey(id: string): void {
+    let carry = 0;
+    for (let i = 0; i < 8; i++) {
+      const o = i * 4;
+      const w = (id.charCodeAt(o) | (id.charCodeAt(o + 1) << 8) | (id.charCodeAt(o + 2) << 16) | (id.charCodeAt(o + 3) << 24)) >>> 0;
+      const s = this.#limbs[i]! + w + carry;
+      this.#limbs[i] = s >>> 0;
+      carry = s > 0xffff_ffff ? 1 : 0;
+    }
+    this.count++;
+  }
+
   bytes(): Uint8Array {
     const out = new Uint8Array(32);
     for (let i = 0; i < 8; i++) {
@@ -48,6 +61,7 @@ export class IdSum {
 /** Fingerprint of the items at positions [lo, hi). */
 export function fingerprintRange(items: SyncItems, lo: number, hi: number): Uint8Array {
   const acc = new IdSum();
-  for (let i = lo; i < hi; i++) acc.add(items.at(i).hash);
+  if (items.keyAt) for (let i = lo; i < hi; i++) acc.addKey(items.keyAt(i));
+  else for (let i = lo; i < hi; i++) acc.add(items.at(i).hash);
   return acc.fingerprint();
 }
