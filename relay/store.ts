@@ -3,6 +3,8 @@
 // store-writer.ts, which groups the puts of one turn into one commit. SQLite through node:sqlite, WAL with
 // synchronous=FULL, so a put() that returned has been fsynced; a put() that cannot write throws, and
 // the store reports when puts start failing and when they work again (onWritable), not each refusal.
+// Over 300 lines: the schema, its upgrade, the checked load and the writes share one database handle
+// and its prepared statements.
 
 import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -8,6 +8,8 @@
 // the source to leave out), a fluffed stem envelope is published. admitBatch() admits a catch-up batch with one
 // durable write for all its valid envelopes; each envelope still gets its own verdict, so a bad one is
 // refused alone. What differs per protocol is one row of PROTOCOLS.
+// Over 300 lines: it is the one path every envelope takes; split, the order of its steps would live
+// in several files.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import type { EnvelopeStore } from '../core/envelope-store.ts';

@@ -3,6 +3,7 @@
 // WebRTC to other browsers) and 'test' (memory transport, many nodes in one process). Noise, yamux,
 // identify, ping and gossipsub always; browser discovery (discovery.ts) announces in the browser role
 // and is forwarded by relays. Nothing Node-only is imported here: TCP comes in through `transports`.
+// Over 300 lines: the three roles' libp2p options are one table; split, the differences would hide.
 
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';

@@ -10,6 +10,8 @@
 // Invariants: a dark post with no path of `minHops` relays fails with 'dark-unavailable' naming what
 // is missing and sends nothing; nothing of a dark post enters our pool or leaves by another path
 // before its frames leave; cover never reaches admission.
+// Over 300 lines: the node, the directory, the client and relay cover share the peer's lifecycle
+// and connections; each concept itself lives in its own file beside this one.
 
 import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { bytesToKey } from '../../core/bytes.ts';
