@@ -38,9 +38,20 @@ export interface Sealer {
   seal(params: EnvelopeParams, opts: SealOptions): Promise<Envelope>;
 }
 
+/** How one post should leave the node. */
+export interface PostOptions {
+  /** shh_post's `dark`: true (the mix layer only), false (the plain path), absent (the node's default). */
+  dark?: boolean;
+}
+
 export interface Publisher {
   /** Validates, stores (durably where the node has a disk) and disseminates; resolves once stored. */
-  post(envelope: Envelope): Promise<VerifiedEnvelope>;
+  post(envelope: Envelope, opts?: PostOptions): Promise<VerifiedEnvelope>;
+  /**
+   * Throws (-32000, naming what is missing) when a post with `opts` cannot leave as asked, checked
+   * before the proof of work. A publisher without it has no mix layer: `dark: true` is refused.
+   */
+  checkPost?(opts: PostOptions): void;
 }
 
 export interface NodeStatus {

@@ -40,6 +40,7 @@ export const ERR = {
   notificationsUnsupported: 'notifications not supported',
   tooLarge: 'huge messages are not allowed',
   postCancelled: 'post cancelled',
+  noMixLayer: 'dark posts need the mix layer, which this node does not have',
 } as const;
 
 /** Topics one subscription or filter may watch: its criteria are kept for replay, so they stay small (12 KiB). */
@@ -307,8 +308,12 @@ export class ShhApi {
       if (!isValidPublicKey(pubKey)) throw whisperFailure(ERR.invalidPublicKey);
       data = sealAsymmetric(p, pubKey, this.#random);
     }
-    // A dark post must never go out less dark in silence; this node has no mix layer yet.
-    if (m.dark === true) throw whisperFailure('dark posts need the mix layer, which this node does not have');
+    // A dark post must never go out less dark in silence: a node without a mix layer refuses it, and
+    // one with a mix layer says what is missing before any proof of work is spent.
+    const postOpts = m.dark === undefined ? {} : { dark: m.dark as boolean };
+    const publisher = this.#node.publisher;
+    if (publisher.checkPost) publisher.checkPost(postOpts);
+    else if (m.dark === true) throw whisperFailure(ERR.noMixLayer);
     if (((m.targetPeer as string | undefined) ?? '') !== '')
       throw whisperFailure('targetPeer is not supported: every envelope goes to the whole network');
     if (powTarget < this.#node.status.minPow()) throw whisperFailure(ERR.tooLowPow);
@@ -329,7 +334,7 @@ export class ShhApi {
       throw e;
     }
     if (named?.signal.aborted) throw whisperFailure(ERR.postCancelled);
-    const verified = await this.#node.publisher.post(envelope);
+    const verified = await publisher.post(envelope, postOpts);
     return toHex(verified.hash);
   }
 }

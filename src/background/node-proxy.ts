@@ -9,7 +9,9 @@ import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } f
 import { encodeEnvelope, type Envelope, type EnvelopeParams } from '../core/envelope.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
-import type { NodeInfo, SealOptions, WhisperNode } from '../api/node.ts';
+import type { NodeInfo, PostOptions, SealOptions, WhisperNode } from '../api/node.ts';
+import { DARK_BY_DEFAULT, type DarkChoice } from '../peer/dark-defaults.ts';
+import { resolveDark } from './dark-policy.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import type { PeerChannel, PeerOp, PeerRequests, PeerStatus } from '../rpc/peer.ts';
@@ -34,6 +36,8 @@ export class NodeProxy implements WhisperNode {
   readonly #off: (() => void)[] = [];
   #status: PeerStatus | null = null;
   #synced: Promise<void> | undefined;
+  /** The user's dark settings (SettingsService keeps this current); until loaded, the build's defaults. */
+  darkChoice: DarkChoice = { darkByDefault: DARK_BY_DEFAULT, alwaysDark: false };
 
   constructor(init: NodeProxyInit) {
     this.#channel = init.channel;
@@ -147,11 +151,24 @@ export class NodeProxy implements WhisperNode {
     }
   }
 
-  async post(envelope: Envelope): Promise<VerifiedEnvelope> {
+  /**
+   * Before the proof of work: a post that resolves to dark fails now, naming what is missing, when the
+   * peer's last status says no mix path exists (the peer checks again when it sends).
+   */
+  checkPost(opts: PostOptions): void {
+    if (!resolveDark(opts.dark, this.darkChoice)) return;
+    if (this.#status === null) return; // the post itself will say the peer is unreachable
+    const dark = this.#status.dark;
+    const missing = dark ? dark.missing : "this browser's peer has no mix layer";
+    if (missing !== undefined) throw new RpcError(RPC.whisper, `cannot send dark: ${missing}`);
+  }
+
+  async post(envelope: Envelope, opts: PostOptions = {}): Promise<VerifiedEnvelope> {
     const rlp = encodeEnvelope(envelope);
     const verdict = validateEnvelope(rlp, this.#policy());
     if (verdict.kind !== 'accept') throw verdict.kind === 'reject' ? verdict.error : new RpcError(RPC.whisper, 'failed to add envelope: expired');
-    await this.#call('post', { rlp: toHex(rlp) });
+    const dark = resolveDark(opts.dark, this.darkChoice);
+    await this.#call('post', { rlp: toHex(rlp), ...(dark ? { dark: true } : {}) });
     const mirrored = this.#mirror.get(verdict.envelope.hash);
     if (mirrored) return mirrored;
     this.#add(verdict.envelope, false);
