@@ -14,7 +14,7 @@ import type { Settings } from '../rpc/popup.ts';
 import type { ConfigureRequest } from '../rpc/peer.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import { createLog } from '../rpc/log.ts';
-import { darkChoice, darkEnabled, DARK_BY_DEFAULT } from '../peer/dark-defaults.ts';
+import { darkChoice, darkEnabled, type DarkChoice } from '../peer/dark-defaults.ts';
 
 const log = createLog('shh:bg:settings');
 
@@ -27,6 +27,8 @@ export interface SettingsInit {
   rows: SettingsRows;
   node: NodeProxy;
   defaultRelays: readonly string[];
+  /** "Send dark by default" until the user chooses (the build's WHISPER_DARK_DEFAULT; shipped on). */
+  darkByDefault: boolean;
 }
 
 export class SettingsService {
@@ -39,7 +41,7 @@ export class SettingsService {
 
   async get(): Promise<Settings> {
     const s = (this.#cache ??= await this.#i.rows.get());
-    const dark = darkChoice(s);
+    const dark = this.#choice(s);
     this.#i.node.darkChoice = dark;
     return {
       relays: s.relays ?? [...this.#i.defaultRelays],
@@ -84,7 +86,7 @@ export class SettingsService {
     }
     if (row.darkByDefault !== undefined || row.alwaysDark !== undefined) {
       // The peer's clock follows both settings together: fill in the one not in this patch.
-      const was = darkChoice((this.#cache ??= await this.#i.rows.get()));
+      const was = this.#choice((this.#cache ??= await this.#i.rows.get()));
       row.darkByDefault ??= was.darkByDefault;
       row.alwaysDark ??= was.alwaysDark;
     }
@@ -97,21 +99,26 @@ export class SettingsService {
   /** After each peer hello: the saved relays and limits replace the build's defaults. */
   async applyToPeer(): Promise<void> {
     const s = (this.#cache ??= await this.#i.rows.get());
-    this.#i.node.darkChoice = darkChoice(s);
-    // Dark always goes: the peer's own default (off) must not stand for the user's (on by default).
-    await this.#i.node.configure({ ...this.#peerPart(s), dark: darkEnabled(darkChoice(s)) });
+    this.#i.node.darkChoice = this.#choice(s);
+    // Without a saved dark choice the peer applies the build's default itself (start-peer-host.ts).
+    const part = this.#peerPart(s);
+    if (Object.keys(part).length > 0) await this.#i.node.configure(part);
   }
 
   async clear(): Promise<void> {
     await this.#i.rows.clear();
     this.#cache = {};
-    this.#i.node.darkChoice = darkChoice({});
-    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE, relaysOnly: false, dark: DARK_BY_DEFAULT }).catch(log.catcher('default settings to the peer'));
+    this.#i.node.darkChoice = this.#choice({});
+    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE, relaysOnly: false, dark: this.#i.darkByDefault }).catch(log.catcher('default settings to the peer'));
+  }
+
+  #choice(s: SettingsRow): DarkChoice {
+    return darkChoice(s, this.#i.darkByDefault);
   }
 
   #peerPart(s: SettingsRow): ConfigureRequest {
     return {
-      ...(s.darkByDefault !== undefined || s.alwaysDark !== undefined ? { dark: darkEnabled(darkChoice(s)) } : {}),
+      ...(s.darkByDefault !== undefined || s.alwaysDark !== undefined ? { dark: darkEnabled(this.#choice(s)) } : {}),
       ...(s.relays !== undefined ? { relays: s.relays.length ? s.relays : [...this.#i.defaultRelays] } : {}),
       ...(s.minPow !== undefined ? { minPow: s.minPow } : {}),
       ...(s.maxSize !== undefined ? { maxSize: s.maxSize } : {}),

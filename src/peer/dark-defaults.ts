@@ -24,9 +24,9 @@ export const MIX_CLIENT_BUILD: Partial<MixClientSettings> = parseMixClient(typeo
 /** The mix client runs (its clock ticks) while either setting is on: a dark post then has a clock to ride. */
 export const darkEnabled = (c: DarkChoice): boolean => c.darkByDefault || c.alwaysDark;
 
-/** The saved choice, absent fields meaning this build's defaults. */
-export const darkChoice = (row: { darkByDefault?: boolean; alwaysDark?: boolean }): DarkChoice => ({
-  darkByDefault: row.darkByDefault ?? DARK_BY_DEFAULT,
+/** The saved choice, absent fields meaning the defaults (`byDefault`: this build's, unless a test says). */
+export const darkChoice = (row: { darkByDefault?: boolean; alwaysDark?: boolean }, byDefault = DARK_BY_DEFAULT): DarkChoice => ({
+  darkByDefault: row.darkByDefault ?? byDefault,
   alwaysDark: row.alwaysDark ?? false,
 });
 

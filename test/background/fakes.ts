@@ -204,7 +204,7 @@ export class FakeSession {
  * restart. `vault` 'unlocked' (default) creates the vault with PASSWORD on a fresh database.
  */
 export async function makeBackground(
-  o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer; now?: () => number; session?: FakeSession; vault?: 'unlocked' | 'as-is' } = {},
+  o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer; now?: () => number; session?: FakeSession; vault?: 'unlocked' | 'as-is'; darkByDefault?: boolean } = {},
 ): Promise<Harness & { session: FakeSession }> {
   const dbName = o.dbName ?? freshDbName();
   const ext = fakeExtension(o.windows);
@@ -218,6 +218,8 @@ export async function makeBackground(
     randomBytes,
     vaultIterations: TEST_ITERATIONS,
     defaultRelays: ['/ip4/127.0.0.1/tcp/9090/ws'],
+    // As the browser tests' builds: dark posts off by default, except in the tests about them.
+    darkByDefault: o.darkByDefault ?? false,
     ...(o.now ? { now: o.now } : {}),
   });
   const s = await bg.services;
