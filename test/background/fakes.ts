@@ -114,6 +114,10 @@ export class FakePeer implements PeerChannel {
   #limits: { minPow: number; maxSize: number; relays: string[] } = { minPow: 0.001, maxSize: 65536, relays: [] };
   delayMs = 0;
   down = false;
+  /** The mix client's status to report (absent: a peer without a mix layer). */
+  dark: PeerStatus['dark'];
+  /** How each post asked to leave: `dark` as the peer received it. */
+  readonly posts: { hash: string; dark: boolean | undefined }[] = [];
   readonly now: () => number;
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -121,7 +125,7 @@ export class FakePeer implements PeerChannel {
   }
   status(): PeerStatus {
     const { minPow, maxSize, relays } = this.#limits;
-    return { started: true, peerId: '12D3KooWfake', peers: 2, relays: relays.map((addr) => ({ addr, connected: true })), envelopes: this.pool.size, bytes: this.pool.bytes, minPow, maxSize };
+    return { started: true, peerId: '12D3KooWfake', peers: 2, relays: relays.map((addr) => ({ addr, connected: true })), envelopes: this.pool.size, bytes: this.pool.bytes, minPow, maxSize, ...(this.dark ? { dark: this.dark } : {}) };
   }
   async request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {
     this.calls.push(op);
@@ -138,8 +142,11 @@ export class FakePeer implements PeerChannel {
         const env = sealReference({ expiry: s.expiry, ttl: s.ttl, topic: fromHex(s.topic, true), data: fromHex(s.data, true) }, s.target);
         return { nonce: `0x${env.nonce.toString(16).padStart(16, '0')}` } as never;
       }
-      case 'post':
-        return { hash: toHex(this.receive(p.rlp as string)) } as never;
+      case 'post': {
+        const hash = toHex(this.receive(p.rlp as string));
+        this.posts.push({ hash, dark: p.dark as boolean | undefined });
+        return { hash } as never;
+      }
       case 'configure': {
         const c = params as PeerRequests['configure']['params'];
         this.configured.push(structuredClone(c));
