@@ -169,6 +169,9 @@ export class NodeProxy implements WhisperNode {
     if (verdict.kind !== 'accept') throw verdict.kind === 'reject' ? verdict.error : new RpcError(RPC.whisper, 'failed to add envelope: expired');
     const dark = resolveDark(opts.dark, this.darkChoice);
     await this.#call('post', { rlp: toHex(rlp), ...(dark ? { dark: true } : {}) });
+    // A dark post is in no pool yet: it reaches the mirror (and the page's subscriptions) when it comes
+    // back from the network, as everyone else's does.
+    if (dark) return verdict.envelope;
     const mirrored = this.#mirror.get(verdict.envelope.hash);
     if (mirrored) return mirrored;
     this.#add(verdict.envelope, false);
