@@ -66,7 +66,7 @@ $('source').addEventListener('submit', async (e) => {
       powTarget: await powTarget(),
       powTime: 120,
       // A source's safety is that nobody can tell who left it: through the mix layer only. Without a
-      // dark path the post fails (-32000 "cannot send dark: …") and nothing leaves.
+      // dark path the post fails (-32000 "dark post not sent: …") and nothing leaves.
       dark: true,
     });
     form.elements.text.value = '';

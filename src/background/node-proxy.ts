@@ -160,7 +160,7 @@ export class NodeProxy implements WhisperNode {
     if (this.#status === null) return; // the post itself will say the peer is unreachable
     const dark = this.#status.dark;
     const missing = dark ? dark.missing : "this browser's peer has no mix layer";
-    if (missing !== undefined) throw new RpcError(RPC.whisper, `cannot send dark: ${missing}`);
+    if (missing !== undefined) throw new RpcError(RPC.whisper, `dark post not sent: ${missing}`);
   }
 
   async post(envelope: Envelope, opts: PostOptions = {}): Promise<VerifiedEnvelope> {

@@ -5,6 +5,7 @@
 // WhisperError-coded RpcError (-32000) naming what is missing; nothing here ever sends it plainly.
 
 import { FRAME_SIZE } from '../core/mix/constants.ts';
+import { isWhisperError } from '../core/errors.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import type { DarkStatus } from '../rpc/peer.ts';
 
@@ -75,12 +76,13 @@ export class DarkSending {
   /** Sends one verified envelope dark, or throws -32000 naming what is missing. */
   async post(rlp: Uint8Array): Promise<{ hops: number; short: boolean }> {
     const missing = this.#missing();
-    if (missing) throw new RpcError(RPC.whisper, `cannot send dark: ${missing}`);
+    if (missing) throw new RpcError(RPC.whisper, `dark post not sent: ${missing}`);
     try {
       return await this.#role!.post(rlp);
     } catch (e) {
-      if (e instanceof RpcError) throw e;
-      throw new RpcError(RPC.whisper, `cannot send dark: ${(e as Error).message}`);
+      // The mix layer's own refusals (WhisperError 'dark-unavailable', a validation error) say it already.
+      if (e instanceof RpcError || isWhisperError(e)) throw e;
+      throw new RpcError(RPC.whisper, `dark post not sent: ${(e as Error).message}`);
     }
   }
 

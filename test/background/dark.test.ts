@@ -74,8 +74,8 @@ describe('a dark post without a mix path', () => {
     const missing = 'no mix path: the entry relay has no valid mix key record (0 relays known)';
     const { peer, post } = await site({ darkByDefault: true, dark: { ...PATH, hops: 0, relaysKnown: 0, missing } });
     const r = await post();
-    expect(r.error).toEqual({ code: -32000, message: `cannot send dark: ${missing}` });
-    expect((await post({ dark: true })).error?.message).toBe(`cannot send dark: ${missing}`);
+    expect(r.error).toEqual({ code: -32000, message: `dark post not sent: ${missing}` });
+    expect((await post({ dark: true })).error?.message).toBe(`dark post not sent: ${missing}`);
     expect(peer.calls).not.toContain('seal');
     expect(peer.posts).toEqual([]);
     // The plain path is still there for a site that asks for it.
@@ -85,13 +85,13 @@ describe('a dark post without a mix path', () => {
 
   it('a peer with no mix layer: -32000 says so', async () => {
     const { peer, post } = await site({ darkByDefault: true });
-    expect((await post()).error).toEqual({ code: -32000, message: "cannot send dark: this browser's peer has no mix layer" });
+    expect((await post()).error).toEqual({ code: -32000, message: "dark post not sent: this browser's peer has no mix layer" });
     expect(peer.posts).toEqual([]);
   });
 
   it('dark sending off in the settings: dark:true says so', async () => {
     const { peer, post } = await site({ darkByDefault: false, dark: { ...PATH, enabled: false, running: false, missing: 'dark sending is off in the extension settings' } });
-    expect((await post({ dark: true })).error).toEqual({ code: -32000, message: 'cannot send dark: dark sending is off in the extension settings' });
+    expect((await post({ dark: true })).error).toEqual({ code: -32000, message: 'dark post not sent: dark sending is off in the extension settings' });
     expect(peer.posts).toEqual([]);
   });
 });

@@ -39,7 +39,7 @@ describe('DarkSending', () => {
     const role = new FakeRole();
     d.attach(role);
     expect(role.running).toBe(false);
-    expect(await failure(d.post(new Uint8Array([1])))).toEqual({ code: -32000, message: `cannot send dark: ${DARK_OFF}` });
+    expect(await failure(d.post(new Uint8Array([1])))).toEqual({ code: -32000, message: `dark post not sent: ${DARK_OFF}` });
     expect(role.running).toBe(false); // a refused post started nothing
     expect(role.posted).toEqual([]);
     d.setEnabled(true);
@@ -59,12 +59,12 @@ describe('DarkSending', () => {
   it('no mix layer, no path: -32000 naming it, nothing sent', async () => {
     const d = new DarkSending({ rateHz: 0.2, hops: 3 });
     d.setEnabled(true);
-    expect(await failure(d.post(new Uint8Array([1])))).toEqual({ code: -32000, message: `cannot send dark: ${NO_MIX_LAYER}` });
+    expect(await failure(d.post(new Uint8Array([1])))).toEqual({ code: -32000, message: `dark post not sent: ${NO_MIX_LAYER}` });
     expect(d.status()).toMatchObject({ enabled: true, running: false, missing: NO_MIX_LAYER, rateHz: 0.2, frameBytes: WIRE_FRAME_BYTES });
     const role = new FakeRole();
     role.state = { ...role.state, hops: 0, relaysKnown: 0, missing: 'no mix path: no relay with a mix key' };
     d.attach(role);
-    expect(await failure(d.post(new Uint8Array([1])))).toEqual({ code: -32000, message: 'cannot send dark: no mix path: no relay with a mix key' });
+    expect(await failure(d.post(new Uint8Array([1])))).toEqual({ code: -32000, message: 'dark post not sent: no mix path: no relay with a mix key' });
     expect(role.posted).toEqual([]);
   });
 

@@ -87,9 +87,9 @@ describe('PeerHost', () => {
   it('a dark post never takes the plain path: without a mix client it fails -32000 and is neither pooled nor stored', async () => {
     const a = await host({ dark: true });
     expect(a.status().dark).toMatchObject({ enabled: true, running: false, missing: expect.any(String) });
-    await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: expect.stringMatching(/^cannot send dark: /) });
+    await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: expect.stringMatching(/^dark post not sent: /) });
     await a.configure({ dark: false });
-    await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: 'cannot send dark: dark sending is off in the extension settings' });
+    await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: 'dark post not sent: dark sending is off in the extension settings' });
     await expect(a.post(Uint8Array.of(0xc0), { dark: true })).rejects.toSatisfy((x: unknown) => isWhisperError(x));
     expect(a.envelopes()).toEqual([]);
     expect(await a.store.count()).toBe(0);
