@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveDark } from '../../src/background/dark-policy.ts';
 import type { DarkStatus } from '../../src/rpc/peer.ts';
 import { SettingsRows } from '../../src/store/settings.ts';
-import { FakePeer, Page, approveSite, backgrounds, popup, type Harness } from './fakes.ts';
+import { FakePeer, Page, approveSite, backgrounds, popup, until, type Harness } from './fakes.ts';
 
 const start = backgrounds();
 const ORIGIN = 'https://dapp.example';
@@ -66,6 +66,23 @@ describe('which way a post leaves', () => {
     const { peer, post } = await site({ darkByDefault: false, dark: PATH });
     for (const bad of ['yes', 1, {}]) expect((await post({ dark: bad })).error?.code).toBe(-32602);
     expect(peer.posts).toEqual([]);
+  });
+});
+
+describe('a dark post in the page', () => {
+  it('reaches the page\'s own subscription when it comes back from the network, not before, and once', async () => {
+    const { peer, page } = await site({ darkByDefault: true, dark: PATH });
+    const sym = (await page.call('shh_newSymKey')) as string;
+    const sub = (await page.call('shh_subscribe', 'messages', { symKeyID: sym, topics: ['0x01020304'] })) as string;
+    const got = () => page.events('shh_subscription').filter((e) => (e.data as { subscription: string }).subscription === sub);
+    const r = await page.raw('shh_post', [{ symKeyID: sym, topic: '0x01020304', payload: '0xdeadbeef', powTarget: 0.001, powTime: 1 }]);
+    expect(r.result).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(peer.darkSent).toHaveLength(1);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(got()).toEqual([]);
+    peer.receive(peer.darkSent[0]!); // the exit mix published it; gossip brought it back
+    await until(() => got().length === 1);
+    expect((got()[0]!.data as { result: { hash: string } }).result.hash).toBe(r.result);
   });
 });
 

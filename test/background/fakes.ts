@@ -118,6 +118,8 @@ export class FakePeer implements PeerChannel {
   dark: PeerStatus['dark'];
   /** How each post asked to leave: `dark` as the peer received it. */
   readonly posts: { hash: string; dark: boolean | undefined }[] = [];
+  /** Envelopes sent dark (rlp hex), not pooled until the test brings them back with `receive`. */
+  readonly darkSent: string[] = [];
   readonly now: () => number;
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -143,6 +145,14 @@ export class FakePeer implements PeerChannel {
         return { nonce: `0x${env.nonce.toString(16).padStart(16, '0')}` } as never;
       }
       case 'post': {
+        if (p.dark === true) {
+          // Dark: into the mix, not the pool; it comes back (receive) once the exit publishes it.
+          const v = validateEnvelope(fromHex(p.rlp as string, true), { minPow: 0, maxSize: 65536, now: Math.floor(this.now() / 1000) });
+          if (v.kind !== 'accept') throw new RpcError(RPC.whisper, `not accepted: ${v.kind}`);
+          this.darkSent.push(p.rlp as string);
+          this.posts.push({ hash: toHex(v.envelope.hash), dark: true });
+          return { hash: toHex(v.envelope.hash) } as never;
+        }
         const hash = toHex(this.receive(p.rlp as string));
         this.posts.push({ hash, dark: p.dark as boolean | undefined });
         return { hash } as never;
