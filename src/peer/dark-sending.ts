@@ -4,13 +4,16 @@
 // whether a path exists. Invariants: a dark post either enters the mix layer or throws a
 // WhisperError-coded RpcError (-32000) naming what is missing; nothing here ever sends it plainly.
 
-import { FRAME_SIZE } from '../core/mix/constants.ts';
+import type { Libp2p } from '@libp2p/interface';
+import type { MixService } from '../net/mix/mix-service.ts';
+import { WIRE_FRAME_BYTES } from '../net/mix/mix-service.ts';
 import { isWhisperError } from '../core/errors.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import type { DarkStatus } from '../rpc/peer.ts';
 
-/** Bytes one frame costs on the wire: FRAME_SIZE plus its length prefix, yamux and Noise framing. */
-export const WIRE_FRAME_BYTES = FRAME_SIZE + 30;
+export { WIRE_FRAME_BYTES };
+/** Fewest hops a dark post may take: with one relay's mix alone, that relay would know the sender. */
+export const MIN_HOPS = 2;
 
 /** What the mix client of the running network offers the peer host (narrow, so fakes can test it). */
 export interface MixClientRole {
@@ -31,7 +34,6 @@ export interface MixClientState {
   relaysKnown: number;
   /** Why no path exists now, in words. */
   missing?: string;
-  sent?: number;
   loopsSent?: number;
   loopsBack?: number;
 }
@@ -101,9 +103,43 @@ export class DarkSending {
       wantHops: s?.wantHops ?? this.#wantHops,
       relaysKnown: s?.relaysKnown ?? 0,
       ...(missing ? { missing } : {}),
-      sent: s?.sent ?? 0,
       loopsSent: s?.loopsSent ?? 0,
       loopsBack: s?.loopsBack ?? 0,
+    };
+  }
+
+  /** The running network's mix client, adapted (the extension's peer is a client, never a mix). */
+  static role(mix: MixService, node: Pick<Libp2p, 'getConnections'>): MixClientRole {
+    const missing = (): string | undefined => {
+      const records = mix.directory.records();
+      const relays = new Set(records.map((r) => r.peerId.toString()));
+      const entry = node.getConnections().some((c) => !c.limits && relays.has(c.remotePeer.toString()));
+      if (!entry) return `no mix path: connected to no relay with a mix key record (${relays.size} relays with mix keys known)`;
+      if (Math.min(mix.client.settings.hops, relays.size) < MIN_HOPS) return `no mix path: a dark post needs ${MIN_HOPS} relays with mix key records and this node knows ${relays.size}`;
+      return undefined;
+    };
+    return {
+      start: () => mix.setActive(true),
+      stop: () => mix.setActive(false),
+      post: async (rlp) => {
+        const r = await mix.postDark(rlp);
+        return { hops: r.hops, short: r.short };
+      },
+      status: () => {
+        const s = mix.status();
+        const why = s.hops === 0 ? missing() : undefined;
+        return {
+          running: s.active,
+          rateHz: s.rateHz,
+          frameBytes: WIRE_FRAME_BYTES,
+          hops: s.hops,
+          wantHops: s.wantedHops,
+          relaysKnown: s.relays,
+          ...(why ? { missing: why } : {}),
+          loopsSent: s.loops.sent,
+          loopsBack: s.loops.returned,
+        };
+      },
     };
   }
 

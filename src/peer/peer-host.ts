@@ -29,7 +29,7 @@ import { loadOrCreateIdentity } from '../store/peer-identity.ts';
 import { parseRelays } from '../net/redial.ts';
 import { MIX_CLIENT_DEFAULTS, type MixClientSettings } from '../net/mix/settings.ts';
 import { validateEnvelope } from '../core/validate.ts';
-import { DarkSending, type MixClientRole } from './dark-sending.ts';
+import { DarkSending, MIN_HOPS } from './dark-sending.ts';
 
 export interface PeerHostInit {
   db: WhisperDatabase;
@@ -97,6 +97,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   #maxSize: number | undefined;
   #statusQueued = false;
   readonly #dark: DarkSending;
+  readonly #mixSettings: MixClientSettings;
 
   constructor(init: PeerHostInit) {
     super();
@@ -109,7 +110,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     this.#minPow = init.minPow;
     this.#maxSize = init.maxSize;
     this.#onError = init.onError ?? (() => {});
-    const mix = { ...MIX_CLIENT_DEFAULTS, ...init.mix };
+    const mix = (this.#mixSettings = { ...MIX_CLIENT_DEFAULTS, ...init.mix });
     this.#dark = new DarkSending({ rateHz: mix.rateHz, hops: mix.hops });
     this.#dark.setEnabled(init.dark ?? false);
   }
@@ -307,6 +308,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
         onChange: this.#queueStatus,
       },
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {} } }),
+      // A client, never a mix; its clock starts when dark sending is on (DarkSending.attach below).
+      mix: { mix: false, client: false, clientSettings: this.#mixSettings, minHops: MIN_HOPS },
       onError: this.#onError,
     });
     await service.start();
@@ -316,7 +319,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     peer.addEventListener('peer:connect', this.#queueStatus);
     peer.addEventListener('peer:disconnect', this.#queueStatus);
     peer.addEventListener('requirement', this.#queueStatus); // a relay's requirement moves effectiveMinPow
-    this.#dark.attach(mixClientOf(service));
+    this.#dark.attach(service.mix ? DarkSending.role(service.mix, peer.node) : undefined);
     // The extension's extra: direct WebRTC neighbours found through discovery.
     const discovery = peer.node.services.discovery;
     if (discovery?.mode === 'announce') {
@@ -381,8 +384,3 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
 }
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
-/** The running network's mix client, where the service has one. */
-function mixClientOf(_service: WhisperService): MixClientRole | undefined {
-  return undefined;
-}

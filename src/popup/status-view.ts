@@ -141,7 +141,7 @@ function details(peer: PeerStatus, autoLockMinutes: number, pending: number): HT
     row(t('rowPeers'), String(peer.peers)),
     row(t('rowRelays'), relays),
     row(t('rowEnvelopes'), t('envelopesInPool', peer.envelopes, size(peer.bytes))),
-    ...(peer.dark ? [row(t('rowDark'), t('darkDetails', String(Number(peer.dark.rateHz.toPrecision(2))), size(peer.dark.frameBytes), peer.dark.sent, peer.dark.loopsBack, peer.dark.loopsSent))] : []),
+    ...(peer.dark ? [row(t('rowDark'), t('darkDetails', String(Number(peer.dark.rateHz.toPrecision(2))), size(peer.dark.frameBytes), peer.dark.loopsBack, peer.dark.loopsSent))] : []),
     row(t('rowMinPow'), peer.effectiveMinPow !== undefined && peer.effectiveMinPow > peer.minPow ? t('minPowRaised', peer.minPow, peer.effectiveMinPow) : String(peer.minPow)),
     row(t('rowMaxMessage'), size(peer.maxSize)),
     row(t('rowAutoLock'), t('autoLockAfter', autoLockMinutes)),

@@ -40,8 +40,7 @@ export interface DarkStatus {
   /** Relays whose signed mix key the client holds now. */
   relaysKnown: number;
   missing?: string;
-  /** Frames sent since the clock started, and loops sent and back (a lost loop means a dropped frame). */
-  sent: number;
+  /** The client's loop cover, sent and back (a loop that never comes back means a dropped frame). */
   loopsSent: number;
   loopsBack: number;
 }

@@ -84,10 +84,11 @@ describe('PeerHost', () => {
     expect(await a.store.count()).toBe(1);
   });
 
-  it('a dark post never takes the plain path: without a mix client it fails -32000 and is neither pooled nor stored', async () => {
+  it('a dark post never takes the plain path: without a mix path it fails -32000 naming why, and is neither pooled nor stored', async () => {
     const a = await host({ dark: true });
-    expect(a.status().dark).toMatchObject({ enabled: true, running: false, missing: expect.any(String) });
-    await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: expect.stringMatching(/^dark post not sent: /) });
+    const missing = 'no mix path: connected to no relay with a mix key record (0 relays with mix keys known)';
+    expect(a.status().dark).toMatchObject({ enabled: true, running: true, hops: 0, wantHops: 3, relaysKnown: 0, missing });
+    await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: `dark post not sent: ${missing}` });
     await a.configure({ dark: false });
     await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: 'dark post not sent: dark sending is off in the extension settings' });
     await expect(a.post(Uint8Array.of(0xc0), { dark: true })).rejects.toSatisfy((x: unknown) => isWhisperError(x));
