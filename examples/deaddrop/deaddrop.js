@@ -70,7 +70,7 @@ $('source').addEventListener('submit', async (e) => {
       dark: true,
     });
     form.elements.text.value = '';
-    $('sent').textContent = 'Left, dark. Only the holder of that public key can read it.';
+    $('sent').textContent = 'Left. Only the holder of that public key can read it. It went dark, through the mix layer.';
   } catch (err) {
     $('sent').textContent = `Not sent: ${err.message}`;
   } finally {
