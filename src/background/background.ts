@@ -174,7 +174,7 @@ export function startBackground(init: BackgroundInit): Background {
       return s;
     };
     // shh_version and other open node methods: no site scope, no keys.
-    const openApi = new ShhApi({ node: rolesOf(node), randomBytes, now });
+    const openApi = new ShhApi({ node: { ...rolesOf(node), dark: node }, randomBytes, now });
     const extension = siteMethods({ permissions, approvals, vault });
     // A page's calls count in its site's activity record but never re-arm the auto-lock: a tab left
     // polling (or posting on a timer) is no sign that the user is there. Only the extension's own

@@ -9,9 +9,8 @@ import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } f
 import { encodeEnvelope, type Envelope, type EnvelopeParams } from '../core/envelope.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
-import type { NodeInfo, PostOptions, SealOptions, WhisperNode } from '../api/node.ts';
+import type { DarkSender, NodeInfo, SealOptions, WhisperNode } from '../api/node.ts';
 import { DARK_BY_DEFAULT, type DarkChoice } from '../peer/dark-defaults.ts';
-import { resolveDark } from './dark-policy.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import type { PeerChannel, PeerOp, PeerRequests, PeerStatus } from '../rpc/peer.ts';
@@ -27,7 +26,7 @@ export interface NodeProxyInit {
 
 type Listener = (e: VerifiedEnvelope, p2p: boolean) => void;
 
-export class NodeProxy implements WhisperNode {
+export class NodeProxy implements WhisperNode, DarkSender {
   readonly #channel: PeerChannel;
   readonly #random: (n: number) => Uint8Array;
   readonly #now: () => number;
@@ -151,27 +150,43 @@ export class NodeProxy implements WhisperNode {
     }
   }
 
-  /**
-   * Before the proof of work: a post that resolves to dark fails now, naming what is missing, when the
-   * peer's last status says no mix path exists (the peer checks again when it sends).
-   */
-  checkPost(opts: PostOptions): void {
-    if (!resolveDark(opts.dark, this.darkChoice)) return;
-    if (this.#status === null) return; // the post itself will say the peer is unreachable
-    const dark = this.#status.dark;
-    const missing = dark ? dark.missing : "this browser's peer has no mix layer";
-    if (missing !== undefined) throw new RpcError(RPC.whisper, `dark post not sent: ${missing}`);
+  /** The user's "Send dark by default" (a post without `dark` goes dark). */
+  darkByDefault(): boolean {
+    return this.darkChoice.darkByDefault;
   }
 
-  async post(envelope: Envelope, opts: PostOptions = {}): Promise<VerifiedEnvelope> {
+  /** The user's "Always dark" (a site's `dark: false` goes dark anyway). */
+  alwaysDark(): boolean {
+    return this.darkChoice.alwaysDark;
+  }
+
+  /**
+   * Before the proof of work: what the peer's last status says is missing for a dark post (the peer
+   * checks again when it sends). Unknown status: the post itself will say the peer is unreachable.
+   */
+  unavailable(): string | undefined {
+    if (this.#status === null) return undefined;
+    const dark = this.#status.dark;
+    return dark ? dark.missing : "this browser's peer has no mix layer";
+  }
+
+  /**
+   * Hands the envelope to the peer's mix client only. It is in no pool yet: it reaches the mirror (and
+   * the page's subscriptions) when it comes back from the network, as everyone else's does.
+   */
+  async postDark(envelope: Envelope): Promise<VerifiedEnvelope> {
     const rlp = encodeEnvelope(envelope);
     const verdict = validateEnvelope(rlp, this.#policy());
     if (verdict.kind !== 'accept') throw verdict.kind === 'reject' ? verdict.error : new RpcError(RPC.whisper, 'failed to add envelope: expired');
-    const dark = resolveDark(opts.dark, this.darkChoice);
-    await this.#call('post', { rlp: toHex(rlp), ...(dark ? { dark: true } : {}) });
-    // A dark post is in no pool yet: it reaches the mirror (and the page's subscriptions) when it comes
-    // back from the network, as everyone else's does.
-    if (dark) return verdict.envelope;
+    await this.#call('post', { rlp: toHex(rlp), dark: true });
+    return verdict.envelope;
+  }
+
+  async post(envelope: Envelope): Promise<VerifiedEnvelope> {
+    const rlp = encodeEnvelope(envelope);
+    const verdict = validateEnvelope(rlp, this.#policy());
+    if (verdict.kind !== 'accept') throw verdict.kind === 'reject' ? verdict.error : new RpcError(RPC.whisper, 'failed to add envelope: expired');
+    await this.#call('post', { rlp: toHex(rlp) });
     const mirrored = this.#mirror.get(verdict.envelope.hash);
     if (mirrored) return mirrored;
     this.#add(verdict.envelope, false);

@@ -3,7 +3,6 @@
 // -32000 when no mix path exists (nothing sent, no proof of work spent), and the two settings
 // reaching the peer host, whose mix client runs while either is on.
 import { describe, expect, it } from 'vitest';
-import { resolveDark } from '../../src/background/dark-policy.ts';
 import type { DarkStatus } from '../../src/rpc/peer.ts';
 import { SettingsRows } from '../../src/store/settings.ts';
 import { FakePeer, Page, approveSite, backgrounds, popup, until, type Harness } from './fakes.ts';
@@ -31,27 +30,15 @@ async function site(o: { darkByDefault?: boolean; dark?: DarkStatus } = {}) {
 }
 
 describe('which way a post leaves', () => {
-  it('always dark wins; else the site says; else the user default', () => {
-    const table: [boolean | undefined, boolean, boolean, boolean][] = [
-      // asked, darkByDefault, alwaysDark, dark?
-      [undefined, true, false, true],
-      [undefined, false, false, false],
-      [true, false, false, true],
-      [false, true, false, false],
-      [false, false, true, true],
-      [false, true, true, true],
-      [undefined, false, true, true],
-    ];
-    for (const [asked, darkByDefault, alwaysDark, want] of table) expect(resolveDark(asked, { darkByDefault, alwaysDark }), JSON.stringify([asked, darkByDefault, alwaysDark])).toBe(want);
-  });
-
-  it('reaches the peer host as asked: default on goes dark, dark:false plain, always dark overrides dark:false', async () => {
+  it('reaches the peer host as asked: default on goes dark, dark:false plain, always dark overrides dark:false and the default', async () => {
     const { h, peer, post } = await site({ darkByDefault: true, dark: PATH });
     expect((await post()).error).toBeUndefined();
     expect((await post({ payload: '0x01' , dark: false })).error).toBeUndefined();
     await ok(h, 'settings:set', { alwaysDark: true });
     expect((await post({ payload: '0x02', dark: false })).error).toBeUndefined();
-    expect(peer.posts.map((p) => p.dark)).toEqual([true, undefined, true]);
+    await ok(h, 'settings:set', { darkByDefault: false });
+    expect((await post({ payload: '0x03' })).error).toBeUndefined(); // always dark, whatever the default
+    expect(peer.posts.map((p) => p.dark)).toEqual([true, undefined, true, true]);
   });
 
   it('default off: absent and false go plain, dark:true goes dark', async () => {
