@@ -22,7 +22,8 @@ export type WhisperErrorCode =
   | 'bad-sync' // malformed, out-of-order or over-cap catch-up sync frame (docs/PROTOCOL.md §3)
   | 'sync-limit' // a sync session hit a bound: rounds, envelopes, rejects, time
   | 'bad-announcement' // a browser-discovery announcement that is not [at, [circuit webrtc addresses of one peer]]
-  | 'not-stored'; // a local post whose durable write failed: nothing was pooled or sent
+  | 'not-stored' // a local post whose durable write failed: nothing was pooled or sent
+  | 'dark-unavailable'; // a dark post with no mix path (no mix client running, too few relays with mix keys): not sent
 
 export class WhisperError extends Error {
   override readonly name = 'WhisperError';

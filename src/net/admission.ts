@@ -1,6 +1,6 @@
 // The one admission path (docs/ARCHITECTURE.md "Admission"): every envelope that enters a peer's pool
 // goes through admit(), whoever brings it: gossip, the stem, catch-up, an own post, the store at
-// start-up (and, when it lands, the mix layer). In this order: a cut-off source is ignored unread;
+// start-up, the mix layer's exit hop. In this order: a cut-off source is ignored unread;
 // validation (docs/PROTOCOL.md §1.4) against the peer's policy, an invalid envelope counting against its sender; a
 // network envelope below the floor ignored; the sender's per-neighbour budget; durable before pooled
 // (EnvelopeStore.put, then pool.add); delivery (the 'envelope' event); forwarding: gossipsub's own for
@@ -19,7 +19,12 @@ import type { RateVerdict } from './rate-limit.ts';
 /** The protocols a neighbour hands us envelopes on. */
 export type Protocol = 'gossip' | 'stem' | 'sync';
 
-export type EnvelopeSource = { kind: 'own' } | { kind: 'load' } | { kind: Protocol; peer: PeerId };
+/**
+ * Where an envelope comes from. 'mix': reassembled at this node as the exit of a mix path (src/net/mix/);
+ * it names no neighbour (the frame's last carrier could not check the payload, so it answers for
+ * nothing), is validated against the strict policy like an own post and, once pooled, is gossiped.
+ */
+export type EnvelopeSource = { kind: 'own' } | { kind: 'load' } | { kind: 'mix' } | { kind: Protocol; peer: PeerId };
 
 export type IgnoreReason = 'duplicate' | 'expired' | 'cut-off' | 'below-floor' | 'over-limit' | 'not-stored' | 'pool-full';
 
@@ -50,7 +55,11 @@ export interface ProtocolRules {
   hold: boolean;
 }
 
-/** One row per protocol; a new protocol (the mix layer) adds its row and calls admit(). */
+/**
+ * One row per protocol that hands envelopes over. The mix layer hands over frames, not envelopes: it
+ * charges each frame to its sender before peeling (NeighbourGuard.takeFrame) and its exits come as
+ * source 'mix'.
+ */
 // Every protocol draws on the same budget and leads to the same cut-off: a flooder gains nothing by
 // switching protocol. The same validation too: an honest neighbour behind a laxer relay is ignored,
 // not penalised, whichever way its envelopes come (boundary envelopes of two clocks a little apart

@@ -74,6 +74,20 @@ export class NeighbourGuard implements AdmissionGuard {
     return level;
   }
 
+  /**
+   * One frame of another protocol (a mix frame, src/net/mix/) of `bytes` from `from`, charged before
+   * any work on it to the same per-neighbour budget as envelopes, so switching protocol buys a
+   * flooder nothing. 'abuse' counts against the sender here (no gossipsub sees these frames).
+   */
+  takeFrame(from: PeerId, bytes: number): RateVerdict {
+    if (this.isCut(from)) return 'abuse';
+    const level = this.#limit?.take(from.toString(), bytes) ?? 'ok';
+    if (level === 'ok') return level;
+    if (level === 'abuse') this.penalise(from);
+    this.#init.onLimited?.(from, level);
+    return level;
+  }
+
   /** Whether a neighbour is in its cooldown (what it still has in flight is ignored unread). */
   isCut(peerId: PeerId): boolean {
     return this.#cutOff?.isCut(peerId.toString()) === true && !this.isTrusted(peerId);

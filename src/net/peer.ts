@@ -235,6 +235,20 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     return this.#guard.isCut(peer);
   }
 
+  /**
+   * Charges one frame of a protocol that carries no envelopes (a mix frame) to its sender's
+   * per-neighbour budget, the one every protocol draws on (guard.ts): 'over' drop it, 'abuse' (or a
+   * neighbour in its cut-off) drop it and stop reading that sender.
+   */
+  chargeFrame(from: PeerId, bytes: number): RateVerdict {
+    return this.#guard.takeFrame(from, bytes);
+  }
+
+  /** Counts a bad frame against its sender like an invalid envelope; enough of them cut it off. */
+  penalise(from: PeerId): void {
+    this.#guard.penalise(from);
+  }
+
   /** Connected peers (net_peerCount). */
   get peerCount(): number {
     return this.node.getPeers().length;

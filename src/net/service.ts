@@ -2,14 +2,17 @@
 // (relay/relay.ts) run it: a WhisperPeer over a pool and a durable store, catch-up on /shh/6/sync/1.0.0
 // through the same admission path, the configured peers (the user's relays, the relay's --peer) trusted
 // and kept dialled. Each caller adds only its extras (the browser: discovery neighbours and the worker
-// link; the relay: RPC and PoW). One rule for catch-up: the dialling side runs the session, on every
+// link; the relay: RPC and PoW). With `mix`, the mix layer (src/net/mix/mix-service.ts) runs on the same
+// node: a mix on relays, a client where dark sending is on. One rule for catch-up: the dialling side runs the session, on every
 // outbound direct connection, never to a neighbour in its cut-off.
 
+import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Connection, PeerId } from '@libp2p/interface';
 import type { EnvelopePool } from '../core/pool.ts';
 import type { AdmissionInit } from './admission.ts';
 import type { WhisperNodeInit } from './node.ts';
 import { WhisperPeer, type WhisperPeerInit } from './peer.ts';
+import { MixService, type MixServiceInit } from './mix/mix-service.ts';
 import { Redialer, type RedialInit } from './redial.ts';
 import { CatchUp } from './sync/catch-up.ts';
 import { ConfiguredPeers } from './trusted.ts';
@@ -35,6 +38,11 @@ export interface WhisperServiceInit {
   stem?: WhisperPeerInit['stem'] | false;
   rateLimit?: WhisperPeerInit['rateLimit'];
   cutOff?: WhisperPeerInit['cutOff'];
+  /**
+   * The mix layer (docs/PRIVACY.md "The mix layer"): `mix: true` on relays (serve as a mix, publish a
+   * signed key record), `client` where dark posts are sent. Absent or false: no mix layer at all.
+   */
+  mix?: MixServiceInit | false;
   /** Sees each catch-up run this service starts (metrics); its result is reported through onError. */
   onSync?: (run: Promise<void>) => Promise<void>;
   /** Failures that do not stop the service (a write, a dial, a peer's bad sync). */
@@ -45,6 +53,8 @@ export class WhisperService {
   readonly peer: WhisperPeer;
   readonly catchUp: CatchUp;
   readonly redial: Redialer;
+  /** The mix layer, when built with `mix`. */
+  readonly mix: MixService | undefined;
   readonly #configured: ConfiguredPeers;
   readonly #onSync: WhisperServiceInit['onSync'];
   readonly #onError: (e: unknown) => void;
@@ -54,8 +64,10 @@ export class WhisperService {
   static async create(init: WhisperServiceInit): Promise<WhisperService> {
     let configured: ConfiguredPeers | undefined;
     const onError = init.onError ?? (() => {});
+    // The mix layer signs its key record with the node's identity, so the key is made here when not given.
+    const privateKey = init.nodeInit.privateKey ?? (init.mix ? await generateKeyPair('Ed25519') : undefined);
     const peer = await WhisperPeer.create({
-      nodeInit: init.nodeInit,
+      nodeInit: privateKey ? { ...init.nodeInit, privateKey } : init.nodeInit,
       pool: init.pool,
       ...(init.now ? { now: init.now } : {}),
       ...(init.minPow !== undefined ? { minPow: init.minPow } : {}),
@@ -68,11 +80,13 @@ export class WhisperService {
       onError,
     });
     configured = new ConfiguredPeers(peer.node, init.trusted);
-    return new WhisperService(peer, configured, init, onError);
+    const mix = init.mix && privateKey ? new MixService({ peer, privateKey, onError }, init.mix) : undefined;
+    return new WhisperService(peer, configured, init, onError, mix);
   }
 
-  private constructor(peer: WhisperPeer, configured: ConfiguredPeers, init: WhisperServiceInit, onError: (e: unknown) => void) {
+  private constructor(peer: WhisperPeer, configured: ConfiguredPeers, init: WhisperServiceInit, onError: (e: unknown) => void, mix?: MixService) {
     this.peer = peer;
+    this.mix = mix;
     this.#configured = configured;
     this.#onSync = init.onSync;
     this.#onError = onError;
@@ -98,6 +112,7 @@ export class WhisperService {
     this.#configured.start();
     await this.catchUp.start();
     await this.peer.start();
+    await this.mix?.start();
     this.peer.node.addEventListener('connection:open', this.#onConnection);
     this.redial.start();
     this.#started = true;
@@ -109,6 +124,7 @@ export class WhisperService {
     await this.redial.stop();
     this.peer.node.removeEventListener('connection:open', this.#onConnection);
     await this.catchUp.stop();
+    await this.mix?.stop();
     await this.peer.stop();
     this.#configured.stop();
   }

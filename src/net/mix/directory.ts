@@ -61,9 +61,10 @@ export class MixDirectory {
     return [...this.#byRelay.values()].flat();
   }
 
-  /** The records as they were signed, to pass on. */
-  encode(): Uint8Array {
-    return encodeRecordList(this.records().map((r) => this.#raw.get(r)!));
+  /** The records as they were signed, to pass on: `first` (e.g. our own) first, at most `max` in all. */
+  encode(max = Infinity, first?: Uint8Array): Uint8Array {
+    const raw = this.records().map((r) => this.#raw.get(r)!).filter((b) => b !== first);
+    return encodeRecordList([...(first ? [first] : []), ...raw].slice(0, max));
   }
 
   #prune(): void {

@@ -34,12 +34,13 @@ export interface MixHost {
   node: MixLibp2p;
   /**
    * Counts a frame against `source` ('frame', before any work), and again a frame that failed a check
-   * ('invalid', with the check's code); false drops it and cuts the stream. Only the frame's creator
+   * ('invalid', with the check's code); false drops it and cuts the stream, 'drop' (a 'frame' over
+   * the sender's budget, not yet far over it) drops it unread and reads on. Only the frame's creator
    * can be sure of a later hop's MAC or of the payload (a Sphinx hop cannot check them for the next
    * hop), so `bad-mac` and `bad-payload` from a peer that is itself a mix may be a client's doing,
    * not that mix's: weigh them accordingly. `bad-length` and `replay` are always the sender's own.
    */
-  charge(source: PeerId, what: 'frame' | 'invalid', code?: MixErrorCode): boolean;
+  charge(source: PeerId, what: 'frame' | 'invalid', code?: MixErrorCode): boolean | 'drop';
   /** The node's admission path, for an envelope that left the mix network here. */
   admit(rlp: Uint8Array, meta: { source: 'mix' }): unknown;
   /** Recognises this node's own loop cover coming back (checked before peeling). */
@@ -60,7 +61,7 @@ export interface MixNodeInit {
 }
 
 export type MixAction = 'relay' | 'loop' | 'exit' | 'drop' | 'own-loop' | 'reject';
-export type MixRejectReason = MixErrorCode | 'no-route' | 'send-failed' | 'held-full' | 'admit-failed';
+export type MixRejectReason = MixErrorCode | 'no-route' | 'send-failed' | 'held-full' | 'admit-failed' | 'over-budget';
 
 export interface MixEventDetail {
   action: MixAction;
@@ -73,7 +74,7 @@ export interface MixEvents {
   mix: CustomEvent<MixEventDetail>;
 }
 
-const wallClock: MixClock = {
+export const wallClock: MixClock = {
   now: () => Date.now(),
   setTimer(fn, ms) {
     const t = setTimeout(fn, Math.max(0, ms));
@@ -142,6 +143,16 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     await this.#outbound.write(to, frame);
   }
 
+  /**
+   * Takes a frame this node made for its own mix as first hop (a relay posting for its operator): it
+   * is peeled and held like any received frame, so it leaves among the others. Never charged.
+   */
+  async inject(frame: Uint8Array): Promise<void> {
+    if (!this.#started) throw new Error('mix node not started');
+    if (frame.length !== FRAME_SIZE) throw new RangeError(`a mix frame is ${FRAME_SIZE} bytes`);
+    await this.#receive(frame, this.#host.node.peerId);
+  }
+
   async #onStream(stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer;
     // maxDataLength bounds the read; a shorter frame is refused below: lengths are strict both ways.
@@ -149,7 +160,12 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     try {
       while (this.#started) {
         const frame = (await lp.read({ signal: this.#stop.signal })).subarray();
-        if (!this.#host.charge(from, 'frame')) throw new Error('sender over its budget');
+        const charged = this.#host.charge(from, 'frame');
+        if (charged === false) throw new Error('sender over its budget');
+        if (charged === 'drop') {
+          this.#emit({ action: 'reject', from, reason: 'over-budget' });
+          continue;
+        }
         if (frame.length !== FRAME_SIZE) {
           this.#host.charge(from, 'invalid', 'bad-length');
           this.#emit({ action: 'reject', from, reason: 'bad-length' });
@@ -182,7 +198,7 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     } catch (err) {
       if (!isMixError(err)) throw err;
       this.#emit({ action: 'reject', from, reason: err.code });
-      return this.#host.charge(from, 'invalid', err.code);
+      return this.#host.charge(from, 'invalid', err.code) !== false;
     }
     if (!this.#started) return true;
     if (peeled.kind === 'drop') {
