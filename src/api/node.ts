@@ -1,6 +1,7 @@
 // What the shh_* API needs from the Whisper node under it, split by role: the envelope feed (back-fill
 // and new envelopes for watchers), the sealer (proof of work), the publisher (validate, store, send),
-// the status (limits and counters) and, only where someone may change node settings, the node admin.
+// the status (limits and counters) and, only where someone may change node settings, the node admin;
+// only where the node has a mix layer, the dark sender.
 // The relay implements every role over its WhisperPeer, durable store and PoW pool (relay/shh-node.ts);
 // the extension all but the admin, over the peer in its offscreen document (background/node-proxy.ts),
 // which asks the peer for envelopes by topic (topics are public; keys stay in the worker).
@@ -69,6 +70,29 @@ export interface NodeAdmin {
   markTrustedPeer(enode: string): Promise<void>;
 }
 
+/**
+ * Sends sealed envelopes through the mix layer (docs/PROTOCOL.md §7, docs/PRIVACY.md "The mix layer"),
+ * only where a node has one: the relay (its operator's posts) and the extension's peer.
+ */
+export interface DarkSender {
+  /**
+   * Why a dark post would fail now (e.g. the mix client is off), asked before the proof of work;
+   * undefined when it may go. postDark still checks everything itself.
+   */
+  unavailable?(): string | undefined;
+  /**
+   * Validates the envelope, cuts it into mix frames over a path of relays and queues them on the
+   * mix client's clock; resolves with its hash once queued. The envelope reaches gossip, byte-
+   * identical, at the path's exit. Throws WhisperError ('dark-unavailable' naming what is missing,
+   * or the envelope's validation error); never sends it another way.
+   */
+  postDark(envelope: Envelope): Promise<{ hash: Uint8Array }>;
+  /** `dark` absent from shh_post: true sends dark (the extension's "send dark by default"). Default false. */
+  darkByDefault?(): boolean;
+  /** `dark: false` is sent dark anyway (the extension's "always dark"). Default false. */
+  alwaysDark?(): boolean;
+}
+
 /** A node that plays every role a page-facing API needs. */
 export type WhisperNode = EnvelopeFeed & Sealer & Publisher & NodeStatus;
 
@@ -79,6 +103,8 @@ export interface NodeRoles {
   publisher: Publisher;
   status: NodeStatus;
   admin?: NodeAdmin;
+  /** Dark posts (shh_post's `dark`), only where the node has a mix layer. */
+  dark?: DarkSender;
 }
 
 /** One object in every role (and, when given, its admin). */

@@ -16,7 +16,7 @@ import { isValidPublicKey, publicKeyOf } from '../core/signature.ts';
 import { isZeroTopic } from '../core/topic.ts';
 import { isValidSymKey, MemoryKeyStore, newKeyId, newSubscriptionId, type KeyStore } from './keys.ts';
 import { messageToJson } from './message-json.ts';
-import type { NodeRoles, SealProgress } from './node.ts';
+import type { DarkSender, NodeRoles, SealProgress } from './node.ts';
 import { adminTable } from './node-settings.ts';
 import { args, bytes, CRITERIA, float, NEW_MESSAGE, str, struct, uint32 } from './params.ts';
 import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from '../rpc/errors.ts';
@@ -308,8 +308,8 @@ export class ShhApi {
       if (!isValidPublicKey(pubKey)) throw whisperFailure(ERR.invalidPublicKey);
       data = sealAsymmetric(p, pubKey, this.#random);
     }
-    // A dark post must never go out less dark in silence; this node has no mix layer yet.
-    if (m.dark === true) throw whisperFailure('dark posts need the mix layer, which this node does not have');
+    // A dark post never goes out less dark in silence (docs/PROTOCOL.md §7): refused before the work.
+    const dark = this.#darkSender(m.dark as boolean | undefined);
     if (((m.targetPeer as string | undefined) ?? '') !== '')
       throw whisperFailure('targetPeer is not supported: every envelope goes to the whole network');
     if (powTarget < this.#node.status.minPow()) throw whisperFailure(ERR.tooLowPow);
@@ -330,8 +330,19 @@ export class ShhApi {
       throw e;
     }
     if (named?.signal.aborted) throw whisperFailure(ERR.postCancelled);
-    const verified = await this.#node.publisher.post(envelope);
+    const verified = dark ? await dark.postDark(envelope) : await this.#node.publisher.post(envelope);
     return toHex(verified.hash);
+  }
+
+  /** The dark sender a post goes through (undefined: the plain path), or the -32000 why it cannot. */
+  #darkSender(asked: boolean | undefined): DarkSender | undefined {
+    const d = this.#node.dark;
+    const dark = asked === true || (d !== undefined && (asked === undefined ? d.darkByDefault?.() === true : d.alwaysDark?.() === true));
+    if (!dark) return undefined;
+    if (!d) throw whisperFailure('dark posts need the mix layer, which this node does not have');
+    const why = d.unavailable?.();
+    if (why !== undefined) throw whisperFailure(`dark post not sent: ${why}`);
+    return d;
   }
 }
 
