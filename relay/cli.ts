@@ -1,6 +1,6 @@
 // The relay's command line (docs/RELAY.md "Options"): the flags of the relay contract (--port,
 // --rpc-port, --data, --peer, --min-pow, --max-size) plus the operator's (--host, --announce, logs,
-// metrics, TLS, neighbour limits, relay discovery). A pure function of argv: a bad value throws
+// metrics, TLS, neighbour limits, relay discovery, the mix client). A pure function of argv: a bad value throws
 // UsageError naming the flag, which main.ts prints as one line before exiting with code 2. Port 0
 // means "let the OS pick". `given` records which flags were on the command line (settings.ts: a
 // flag given wins over a persisted setting, a default does not).
@@ -38,6 +38,11 @@ export interface RelayOptions {
   reservationsPerIp?: number;
   /** Relay neighbours found through other relays' records to keep connected; 0: none (relay-directory.ts). */
   relayPeers: number;
+  /**
+   * Run the mix client (dark posts for the operator, docs/RELAY.md "Dark posts") from start-up; off:
+   * `dark: true` is refused. The relay is a mix for others either way.
+   */
+  mixClient: boolean;
   /** PEM files for wss on the libp2p port; both or neither. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -74,6 +79,7 @@ export const DEFAULT_OPTIONS: Readonly<CliOptions> = Object.freeze({
   maxPendingHandshakes: 64,
   maxConnections: 2048,
   relayPeers: 8,
+  mixClient: true,
   tlsCert: undefined,
   tlsKey: undefined,
   logLevel: 'info',
@@ -105,6 +111,9 @@ Options:
   --data DIR        durable store, identity and settings folder (default ./.whisper-relay)
   --peer MULTIADDR  a relay to dial and keep dialling; repeatable
   --relay-peers N   relays learnt from other relays to keep connected (default 8; 0: none)
+  --mix-client on|off
+                    send cover frames from start-up so shh_post can take dark: true
+                    (default on; off refuses dark posts; the relay mixes for others either way)
   --min-pow X       minimum proof of work of accepted envelopes (default 0.2)
   --max-size N      maximum envelope size in bytes (default 65536, at most 1048576)
   --metrics-port N  GET /metrics (Prometheus) and /health on 127.0.0.1 (default off)
@@ -217,6 +226,7 @@ const FLAGS: Readonly<Record<string, Apply>> = {
   '--max-conns-per-ip': (f, v, o) => void (o.connsPerIp = uint(f, v, 0)),
   '--max-reservations-per-ip': (f, v, o) => void (o.reservationsPerIp = uint(f, v, 0)),
   '--relay-peers': (f, v, o) => void (o.relayPeers = uint(f, v, 0, 1000)),
+  '--mix-client': (f, v, o) => void (o.mixClient = oneOf(f, v, ['on', 'off'] as const) === 'on'),
   '--tls-cert': (f, v, o) => void (o.tlsCert = path(f, v)),
   '--tls-key': (f, v, o) => void (o.tlsKey = path(f, v)),
   '--log-level': (f, v, o) => void (o.logLevel = oneOf(f, v, LOG_LEVELS)),

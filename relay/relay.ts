@@ -1,6 +1,6 @@
 // The relay (docs/PROTOCOL.md §5): data folder, durable store, persisted libp2p identity, and the Whisper service
 // the browser runs too (src/net/service.ts: WhisperPeer with WebSockets and circuit relay server,
-// catch-up, --peer redial), plus its extras: PoW pool and shh_* JSON-RPC. start() loads and
+// catch-up, --peer redial, the mix layer), plus its extras: PoW pool and shh_* JSON-RPC. start() loads and
 // re-validates stored envelopes (the admission path) before the network opens; stop() undoes it in reverse.
 
 import { useFastestSecp256k1 } from '../src/core/secp256k1.ts';
@@ -12,6 +12,7 @@ import type { PowPool } from '../src/core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../src/core/validate.ts';
 import type { WhisperPeer, WhisperPeerInit } from '../src/net/peer.ts';
 import { WhisperService } from '../src/net/service.ts';
+import type { MixService, MixServiceInit } from '../src/net/mix/mix-service.ts';
 import type { StemSettings } from '../src/net/stem/settings.ts';
 import { DEFAULT_OPTIONS, type RelayOptions } from './cli.ts';
 import { loadOrCreatePrivateKey } from './identity.ts';
@@ -20,7 +21,7 @@ import type { RelayMetrics } from './metrics.ts';
 import { RelayDirectory } from './relay-directory.ts';
 import type { RelayRecord } from '../src/net/relay-record.ts';
 import { RpcServer } from './rpc-server.ts';
-import { RelayShhNode, type SaveSetting } from './shh-node.ts';
+import { RelayDarkSender, RelayShhNode, type SaveSetting } from './shh-node.ts';
 import { rolesOf } from '../src/api/node.ts';
 import { EnvelopeStore, type EnvelopeStoreInit } from './store.ts';
 import { StoreWriter } from './store-writer.ts';
@@ -53,6 +54,11 @@ export interface RelayInit extends Partial<RelayOptions> {
   metrics?: RelayMetrics;
   /** The per-neighbour budget over every protocol (RATE_LIMIT_DEFAULTS; tests tighten it). */
   rateLimit?: WhisperPeerInit['rateLimit'];
+  /**
+   * The mix layer's settings over its defaults (delays, client rate, cover; tests speed them up). The
+   * relay is always a mix; its client runs unless `mixClient` (--mix-client off) is false.
+   */
+  mix?: Omit<MixServiceInit, 'mix' | 'client'>;
 }
 
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
@@ -88,6 +94,13 @@ export class Relay {
   /** Listen addresses (or the --announce ones) with /p2p/<id>: what browsers and other relays dial. */
   multiaddrs(): string[] {
     return this.peer.getMultiaddrs().map((m) => m.toString());
+  }
+
+  /** The mix layer (src/net/mix/mix-service.ts): the relay's mix, its key records, its client. */
+  get mix(): MixService {
+    const m = this.#service?.mix;
+    if (!m) throw new Error('relay not started');
+    return m;
   }
 
   /** The relays this relay learnt from others (relay-directory.ts), once started. */
@@ -164,6 +177,9 @@ export class Relay {
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {}, randomBytes: this.#init.randomBytes ?? webRandom } }),
       rateLimit: this.#init.rateLimit ?? { envelopesPerSecond: o.peerRate, burstEnvelopes: o.peerBurst, bytesPerSecond: o.peerBytesRate, burstBytes: o.peerBytesBurst },
       cutOff: { cooldownMs: o.cutOffSeconds * 1000 },
+      // Always a mix for others; a mix client for the operator from start-up unless turned off, so a
+      // first dark post never starts a clock an observer could see (docs/RELAY.md "Dark posts").
+      mix: { ...this.#init.mix, mix: true, client: o.mixClient },
       ...(m ? { onSync: (run: Promise<void>) => m.session(run) } : {}),
       onError,
     }));
@@ -186,7 +202,8 @@ export class Relay {
     });
     await this.#directory.start();
     const node = new RelayShhNode(peer, this.#pow, this.#init.saveSetting);
-    this.#api = new ShhApi({ node: rolesOf(node, node), randomBytes: this.#init.randomBytes ?? webRandom, now });
+    const dark = new RelayDarkSender(service.mix!, o.mixClient);
+    this.#api = new ShhApi({ node: { ...rolesOf(node, node), dark }, randomBytes: this.#init.randomBytes ?? webRandom, now });
     this.#api.start();
     this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });
     await this.#rpc.start();

@@ -5,12 +5,38 @@
 
 import type { EnvelopeParams, Envelope } from '../src/core/envelope.ts';
 import { encodeEnvelope } from '../src/core/envelope.ts';
-import { isWhisperError } from '../src/core/errors.ts';
+import { isWhisperError, WhisperError } from '../src/core/errors.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../src/core/validate.ts';
-import type { NodeAdmin, NodeInfo, SealOptions, WhisperNode } from '../src/api/node.ts';
+import type { DarkSender, NodeAdmin, NodeInfo, SealOptions, WhisperNode } from '../src/api/node.ts';
+import type { MixService } from '../src/net/mix/mix-service.ts';
 import { RPC, RpcError } from '../src/rpc/errors.ts';
 import type { WhisperPeer } from '../src/net/peer.ts';
+
+/**
+ * The relay's dark posts (docs/RELAY.md "Dark posts"): its mix client's, which runs from start-up
+ * unless the operator turned it off (--mix-client off), and then `dark: true` is refused saying so.
+ * `dark` absent means the plain path on a relay.
+ */
+export class RelayDarkSender implements DarkSender {
+  readonly #mix: MixService;
+  readonly #on: boolean;
+
+  constructor(mix: MixService, on: boolean) {
+    this.#mix = mix;
+    this.#on = on;
+  }
+
+  unavailable(): string | undefined {
+    return this.#on ? undefined : 'dark sending is off on this relay (--mix-client off)';
+  }
+
+  async postDark(envelope: Envelope): Promise<{ hash: Uint8Array }> {
+    const why = this.unavailable();
+    if (why !== undefined) throw new WhisperError('dark-unavailable', `dark post not sent: ${why}`);
+    return this.#mix.postDark(encodeEnvelope(envelope));
+  }
+}
 
 /** Makes a node setting durable before it applies (relay/settings.ts); a throw refuses the change. */
 export type SaveSetting = (patch: { minPow?: number; maxSize?: number }) => void;

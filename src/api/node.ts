@@ -3,7 +3,8 @@
 // the status (limits and counters) and, only where someone may change node settings, the node admin;
 // only where the node has a mix layer, the dark sender.
 // The relay implements every role over its WhisperPeer, durable store and PoW pool (relay/shh-node.ts);
-// the extension all but the admin, over the peer in its offscreen document (background/node-proxy.ts).
+// the extension all but the admin, over the peer in its offscreen document (background/node-proxy.ts),
+// which asks the peer for envelopes by topic (topics are public; keys stay in the worker).
 // Everything that can touch the network, disk or workers is async.
 
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
@@ -28,10 +29,19 @@ export interface NodeInfo {
 }
 
 export interface EnvelopeFeed {
-  /** Every live envelope, for back-filling a new subscription or filter. */
-  envelopes(): Iterable<VerifiedEnvelope>;
-  /** Calls `listener` for every newly accepted envelope; returns the unsubscribe function. */
+  /**
+   * The live envelopes a new subscription or filter needs for its back-fill: those on `topics`, or
+   * every one when `topics` is undefined (a private-key watcher without topics). A feed may return more.
+   */
+  envelopes(topics?: readonly Uint8Array[]): Iterable<VerifiedEnvelope> | Promise<Iterable<VerifiedEnvelope>>;
+  /** Calls `listener` for every newly accepted envelope (at least those on watched topics); returns the unsubscribe function. */
   onEnvelope(listener: (e: VerifiedEnvelope, p2p: boolean) => void): () => void;
+  /**
+   * A watcher follows `topics` (undefined: every topic) until the returned release is called. A feed
+   * that holds the whole pool (the relay) needs no interest; one that asks a peer (the extension's
+   * worker) then receives new envelopes only on watched topics. Called before `envelopes`.
+   */
+  watch?(topics: readonly Uint8Array[] | undefined): () => void;
 }
 
 export interface Sealer {

@@ -94,7 +94,8 @@ export class ShhApi {
     this.#now = init.now ?? Date.now;
     this.#netVersion = init.netVersion ?? '0';
     this.#watchers = new Watchers({
-      envelopes: () => this.#node.feed.envelopes(),
+      envelopes: (topics) => this.#node.feed.envelopes(topics),
+      ...(init.node.feed.watch ? { watch: (topics: readonly Uint8Array[] | undefined) => init.node.feed.watch!(topics) } : {}),
       filtersEndWithSession: init.filtersEndWithSession ?? !init.node.admin,
       ...(init.maxWatcherKeys !== undefined ? { maxKeys: init.maxWatcherKeys } : {}),
     });

@@ -1,10 +1,10 @@
 // Subscriptions (pushed, shh_subscribe) and polled filters (shh_newMessageFilter) over core Filters.
 // Beyond geth (docs/API.md, deliberate differences): a new watcher first receives every matching
-// envelope already live in the pool, then new ones, each once. The live listener is registered in the
-// same synchronous step as the back-fill starts walking the pool; the walk then runs in slices of
-// BACKFILL_SLICE_MS that yield to the event loop (other sites' requests are answered meanwhile), live
-// matches queue behind it, and the two are merged by envelope hash, so nothing falls between them or
-// arrives twice. Each distinct key costs one trial decryption per incoming envelope, so the keys of
+// envelope already live in the pool, then new ones, each once. The live listener is registered (and
+// the feed told the watcher's topics) before the back-fill asks the feed for the live envelopes on
+// them; the walk then runs in slices of BACKFILL_SLICE_MS that yield to the event loop (other sites'
+// requests are answered meanwhile), live matches queue behind it, and the two are merged by envelope
+// hash, so nothing falls between them or arrives twice. Each distinct key costs one trial decryption per incoming envelope, so the keys of
 // one Watchers may be capped (maxKeys). As in geth, a subscription belongs to its session (connection) and polled filters
 // never expire; where the session is a page (the extension), its filters end with it too
 // (filtersEndWithSession). A polled filter's buffer is bounded.
@@ -32,6 +32,7 @@ interface Subscription {
   deliver: (m: ReceivedMessage) => void;
   pending: ReceivedMessage[] | null; // back-fill not yet flushed: live messages queue behind it
   keyId: string;
+  release?: () => void; // the feed's interest in its topics
 }
 
 interface Polled {
@@ -40,10 +41,14 @@ interface Polled {
   messages: ReceivedMessage[];
   pending: ReceivedMessage[] | null; // back-fill still walking the pool: live messages wait here
   keyId: string;
+  release?: () => void;
 }
 
 export interface WatchersInit {
-  envelopes: () => Iterable<VerifiedEnvelope>;
+  /** The live envelopes on these topics (every one when undefined), for a back-fill. */
+  envelopes: (topics?: readonly Uint8Array[]) => Iterable<VerifiedEnvelope> | Promise<Iterable<VerifiedEnvelope>>;
+  /** Tells the feed a watcher follows these topics (undefined: all); returns the release. */
+  watch?: (topics: readonly Uint8Array[] | undefined) => () => void;
   /** endSession drops the session's polled filters too (a page's), not only its subscriptions. */
   filtersEndWithSession: boolean;
   /** Distinct keys (symmetric or private) the watchers may use together; unbounded when absent. */
@@ -117,6 +122,7 @@ export class Watchers {
     if (w?.kind !== kind || (session !== undefined && w.session !== session)) return false;
     this.#watchers.delete(id);
     this.#filters.remove(id);
+    w.release?.();
     const n = (this.#keys.get(w.keyId) ?? 1) - 1;
     if (n > 0) this.#keys.set(w.keyId, n);
     else this.#keys.delete(w.keyId);
@@ -158,10 +164,20 @@ export class Watchers {
     this.#keys.set(w.keyId, (this.#keys.get(w.keyId) ?? 0) + 1);
     this.#watchers.set(id, w);
     this.#filters.add(id, criteria);
+    const topics = criteria.topics.length > 0 ? criteria.topics : undefined; // none: every topic
+    w.release = this.#init.watch?.(topics);
+    let live: Iterable<VerifiedEnvelope>;
+    try {
+      live = await this.#init.envelopes(topics);
+    } catch (e) {
+      this.remove(id, w.kind);
+      throw e;
+    }
+    if (this.#watchers.get(id) !== w) throw whisperFailure('the watcher was removed before its back-fill finished');
     const sliceMs = this.#init.sliceMs ?? BACKFILL_SLICE_MS;
     const backfill: ReceivedMessage[] = [];
     let sliceEnd = performance.now() + sliceMs;
-    for (const e of this.#init.envelopes()) {
+    for (const e of live) {
       if (performance.now() >= sliceEnd) {
         await turn();
         if (this.#watchers.get(id) !== w) throw whisperFailure('the watcher was removed before its back-fill finished');

@@ -108,7 +108,8 @@ export function startBackground(init: BackgroundInit): Background {
   const seals = new SealScheduler(); // sites take turns at the PoW workers (docs/API.md "Limits")
   const badge = new Badge(api, (m, e) => log.warn(m, e));
   const traffic = new TrafficMeter(now);
-  init.channel.on('envelope', (e) => traffic.add(Math.floor(e.rlp.length / 2))); // hex
+  // Every envelope the peer took, watched or not: the size comes with each event, the bytes only for watched topics.
+  init.channel.on('envelope', (e) => traffic.add(e.size ?? Math.floor((e.rlp?.length ?? 2) / 2) - 1));
   let router!: PageRouter;
 
   const services: Promise<Services> = (async () => {

@@ -1,20 +1,20 @@
-// The background's Whisper node (every role of src/api/node.ts but the admin) over the PeerChannel (src/rpc/peer.ts): posting and
-// sealing happen in the peer host; the background keeps a mirror EnvelopePool of verified envelopes
-// for back-fill and filtering. Nothing from the peer is trusted unverified: each envelope passes
-// validateEnvelope before entering the mirror, and onEnvelope fires once per envelope new to the mirror,
-// including ones found only in a snapshot (they arrived while the worker was stopped).
+// The background's Whisper node (every role of src/api/node.ts but the admin) over the PeerChannel (src/rpc/peer.ts):
+// posting and sealing happen in the peer host, and so does the pool: the worker keeps no copy of it.
+// It tells the peer which topics its watchers follow (their union: topics are public, keys stay here)
+// and receives the bytes of new envelopes on those topics only; a new watcher's back-fill is asked for
+// by topic. Nothing from the peer is trusted unverified: every envelope passes validateEnvelope before
+// a watcher sees it. A worker restart therefore moves only what its replayed watchers need.
 
 import { fromHex, toHex } from '../core/bytes.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { encodeEnvelope, type Envelope, type EnvelopeParams } from '../core/envelope.ts';
-import { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
 import type { DarkSender, NodeInfo, SealOptions, WhisperNode } from '../api/node.ts';
 import { DARK_BY_DEFAULT, type DarkChoice } from '../peer/dark-defaults.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import type { PeerChannel, PeerOp, PeerRequests, PeerStatus } from '../rpc/peer.ts';
-import { createLog, describeError } from '../rpc/log.ts';
+import { createLog } from '../rpc/log.ts';
 
 const log = createLog('shh:bg:node');
 
@@ -30,9 +30,14 @@ export class NodeProxy implements WhisperNode, DarkSender {
   readonly #channel: PeerChannel;
   readonly #random: (n: number) => Uint8Array;
   readonly #now: () => number;
-  readonly #mirror: EnvelopePool;
   readonly #listeners = new Set<Listener>();
   readonly #off: (() => void)[] = [];
+  /** Watchers per topic (8 hex), and watchers of every topic. */
+  readonly #topics = new Map<string, number>();
+  #everything = 0;
+  /** The last `watch` sent (or being sent); a back-fill waits for it, so the peer sends what follows. */
+  #interestSent: Promise<void> = Promise.resolve();
+  #interestDirty = false;
   #status: PeerStatus | null = null;
   #synced: Promise<void> | undefined;
   /** The user's dark settings (SettingsService keeps this current); until loaded, the build's defaults. */
@@ -42,14 +47,14 @@ export class NodeProxy implements WhisperNode, DarkSender {
     this.#channel = init.channel;
     this.#random = init.randomBytes;
     this.#now = init.now ?? Date.now;
-    this.#mirror = new EnvelopePool({ now: this.#now });
   }
 
   start(): void {
-    this.#mirror.start();
     this.#off.push(
       this.#channel.on('envelope', (d) => {
-        if (typeof d.rlp === 'string') this.#accept(d.rlp, d.p2p === true);
+        if (typeof d.rlp !== 'string') return; // a topic nobody here watches: only its size came
+        const e = this.#verify(d.rlp);
+        if (e) for (const l of this.#listeners) l(e, d.p2p === true);
       }),
       this.#channel.on('status', (s) => {
         this.#status = s;
@@ -58,7 +63,6 @@ export class NodeProxy implements WhisperNode, DarkSender {
   }
 
   stop(): void {
-    this.#mirror.stop();
     for (const off of this.#off.splice(0)) off();
   }
 
@@ -68,14 +72,17 @@ export class NodeProxy implements WhisperNode, DarkSender {
   }
 
   /**
-   * Pulls the peer's status and every live envelope into the mirror; call it whenever the channel
-   * (re)connects. Envelopes the mirror lacked reach onEnvelope listeners.
+   * Pulls the peer's status and tells it the watched topics again; call it whenever the channel
+   * (re)connects. A peer host that restarted under live watchers may have taken envelopes before it
+   * knew their topics: those on watched topics are handed to the listeners again (the watchers' owners
+   * drop what they already delivered).
    */
   resync(): Promise<void> {
     const run = (async () => {
       this.#status = await this.#channel.request('status', {});
-      const { rlps } = await this.#channel.request('envelopes', {});
-      for (const rlp of rlps) this.#accept(rlp, false);
+      this.#interestChanged();
+      if (this.#topics.size === 0 && this.#everything === 0) return;
+      for (const e of await this.envelopes(this.#interest())) for (const l of this.#listeners) l(e, false);
     })();
     this.#synced = run.catch(log.catcher('resync with the peer host'));
     return run;
@@ -109,9 +116,7 @@ export class NodeProxy implements WhisperNode, DarkSender {
   }
 
   info(): NodeInfo {
-    return this.#status
-      ? { memory: this.#status.bytes, messages: this.#status.envelopes }
-      : { memory: this.#mirror.bytes, messages: this.#mirror.size };
+    return this.#status ? { memory: this.#status.bytes, messages: this.#status.envelopes } : { memory: 0, messages: 0 };
   }
 
   async seal(params: EnvelopeParams, opts: SealOptions): Promise<Envelope> {
@@ -186,20 +191,64 @@ export class NodeProxy implements WhisperNode, DarkSender {
     const rlp = encodeEnvelope(envelope);
     const verdict = validateEnvelope(rlp, this.#policy());
     if (verdict.kind !== 'accept') throw verdict.kind === 'reject' ? verdict.error : new RpcError(RPC.whisper, 'failed to add envelope: expired');
+    // The peer's envelope event brings it to the watchers of its topic, as any other.
     await this.#call('post', { rlp: toHex(rlp) });
-    const mirrored = this.#mirror.get(verdict.envelope.hash);
-    if (mirrored) return mirrored;
-    this.#add(verdict.envelope, false);
     return verdict.envelope;
   }
 
-  envelopes(): Iterable<VerifiedEnvelope> {
-    return this.#mirror.values();
+  /** The peer's live envelopes on `topics` (every one when undefined), verified. */
+  async envelopes(topics?: readonly Uint8Array[]): Promise<VerifiedEnvelope[]> {
+    await this.#interestSent;
+    const { rlps } = await this.#call('envelopes', topics === undefined ? {} : { topics: topics.map((t) => toHex(t)) });
+    const out: VerifiedEnvelope[] = [];
+    for (const rlp of rlps) {
+      const e = this.#verify(rlp);
+      if (e) out.push(e);
+    }
+    return out;
   }
 
   onEnvelope(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  watch(topics: readonly Uint8Array[] | undefined): () => void {
+    const keys = topics === undefined ? undefined : [...new Set(topics.map((t) => toHex(t, false)))];
+    let widened = false;
+    if (keys === undefined) widened = this.#everything++ === 0;
+    else for (const k of keys) if (this.#topics.set(k, (this.#topics.get(k) ?? 0) + 1).get(k) === 1) widened = true;
+    if (widened) this.#interestChanged();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      let narrowed = false;
+      if (keys === undefined) narrowed = --this.#everything === 0;
+      else
+        for (const k of keys) {
+          const n = (this.#topics.get(k) ?? 1) - 1;
+          if (n > 0) this.#topics.set(k, n);
+          else narrowed = this.#topics.delete(k) || narrowed;
+        }
+      if (narrowed) this.#interestChanged();
+    };
+  }
+
+  /** The watched topics as the peer takes them: undefined for every topic. */
+  #interest(): Uint8Array[] | undefined {
+    return this.#everything > 0 ? undefined : [...this.#topics.keys()].map((k) => fromHex(k, false));
+  }
+
+  /** Sends the current interest after any `watch` already on its way (one for a burst of changes). */
+  #interestChanged(): void {
+    if (this.#interestDirty) return;
+    this.#interestDirty = true;
+    this.#interestSent = this.#interestSent.then(async () => {
+      this.#interestDirty = false;
+      const topics = this.#interest();
+      await this.#call('watch', topics === undefined ? {} : { topics: topics.map((t) => toHex(t)) }).catch(log.catcher('telling the peer the watched topics (sent again when it reconnects)'));
+    });
   }
 
   // The peer already enforced its own minimum PoW and size; here we prove the bytes are a live
@@ -208,25 +257,16 @@ export class NodeProxy implements WhisperNode, DarkSender {
     return { minPow: 0, maxSize: MAX_MESSAGE_SIZE_CEILING, now: Math.floor(this.#now() / 1000) };
   }
 
-  #accept(rlpHex: string, p2p: boolean): void {
+  #verify(rlpHex: string): VerifiedEnvelope | undefined {
     let rlp: Uint8Array;
     try {
       rlp = fromHex(rlpHex, true, 'rlp');
     } catch (e) {
-      return log.warn('the peer host sent an envelope that is not hex', e);
+      log.warn('the peer host sent an envelope that is not hex', e);
+      return undefined;
     }
-    const verdict = validateEnvelope(rlp, this.#policy(), (h) => this.#mirror.has(h));
-    if (verdict.kind === 'accept') this.#add(verdict.envelope, p2p);
-  }
-
-  #add(e: VerifiedEnvelope, p2p: boolean): void {
-    try {
-      if (!this.#mirror.add(e)) return;
-    } catch (e) {
-      // mirror full of higher-PoW envelopes: the peer's pool is the one that matters
-      return log('mirror refused an envelope: %s', describeError(e));
-    }
-    for (const l of this.#listeners) l(e, p2p);
+    const verdict = validateEnvelope(rlp, this.#policy());
+    return verdict.kind === 'accept' ? verdict.envelope : undefined;
   }
 
   async #call<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {

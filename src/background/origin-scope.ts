@@ -1,11 +1,13 @@
 // One origin's shh_* scope (docs/PROTOCOL.md §4 origins): a ShhApi (admin off) over the shared NodeProxy with the
 // origin's KeyStore, plus durable watchers. Subscriptions and polled filters are stored per (origin,
 // session) with the params that made them; after a worker restart the session's Port comes back and
-// they are replayed under the ids the page holds (the ShhApi's fresh ids map to them). A replayed
-// watcher back-fills the live pool, and the delivered hashes it kept drop what the page already had.
-// A delivery is recorded only once its watcher outlived it by DELIVERY_CONFIRM_MS: a worker stopped
-// meanwhile may have posted into a Port the browser had closed, so the replay sends it again (the
-// content bridge drops what its page already has).
+// they are replayed under the ids the page holds (the ShhApi's fresh ids map to them).
+// One delivery cursor (docs/ARCHITECTURE.md "Delivery"): each watcher numbers what it hands out 1, 2, 3...;
+// a delivery is written (hash, number) before it is sent, and the page side keeps only the last number
+// per watcher. A replayed watcher back-fills the live pool: what lies at or below the page's cursor
+// (sent with its hello) is skipped, what was written after it is sent again under the same number,
+// anything else gets a new one above every number handed out. So nothing rests on timing: a worker
+// stopped at any point loses no acknowledged message and the page drops every repeat.
 // Limits (docs/API.md "Limits"): seals take turns through the SealScheduler; keys and live watchers are
 // capped by the pipeline's quota step (pipeline.ts), which reads the counts here and in the key rows.
 
@@ -29,8 +31,6 @@ const log = createLog('shh:bg:scope');
 export const MAX_KEYS_PER_ORIGIN = 1024;
 /** Live subscriptions and filters of one origin, every document together. */
 export const MAX_WATCHERS_PER_ORIGIN = 256;
-/** How long a watcher must stay live after a delivery before the delivery is recorded as made. */
-export const DELIVERY_CONFIRM_MS = 1000;
 
 export interface OriginScopeInit {
   origin: string;
@@ -39,23 +39,39 @@ export interface OriginScopeInit {
   watchers: WatcherRows;
   randomBytes: (n: number) => Uint8Array;
   now?: () => number; // ms
-  /** Pushes a subscription message to the session's current Port, if any. */
-  deliver: (session: string, data: { subscription: string; result: unknown }) => void;
+  /** Pushes a subscription message, with its sequence number, to the session's current Port, if any. */
+  deliver: (session: string, data: { subscription: string; result: unknown; seq: number }) => void;
   /** Pushes a named post's sealing progress to the session's current Port, if any. */
   progress: (session: string, data: unknown) => void;
   /** The origin's share of the background's one SealScheduler (a scheduler of its own if absent). */
   sealLimits?: SealLimits;
 }
 
+/** A message handed out (or, replayed, to be handed out again) under its number. */
+interface Sent {
+  seq: number;
+  expiry: number; // unix seconds
+  /** Sent by this worker or at or below the page's cursor: never again. False for a replay still due. */
+  done: boolean;
+}
+
 interface Active {
   row: WatcherRow;
   inner: string; // the ShhApi's id
-  delivered: Map<string, number>; // hash -> expiry (unix seconds)
-  /** Messages held until the page has the watcher's id (its shh_subscribe response went out). */
-  held?: { subscription: string; result: Json }[];
+  sent: Map<string, Sent>; // by envelope hash
+  /** The highest number handed out; the next message gets the one above. */
+  seq: number;
 }
 
 type Json = Record<string, unknown>;
+/** Per watcher id, the last sequence number the page side has (sent with its hello). */
+export type Cursors = Readonly<Record<string, number>>;
+interface Outgoing {
+  active: Active;
+  result: Json;
+  seq: number;
+  row?: DeliveredRow; // to write first; absent for a replay of a row already written
+}
 const WATCHER_METHODS = ['shh_subscribe', 'shh_unsubscribe', 'shh_newMessageFilter', 'shh_getFilterMessages', 'shh_deleteMessageFilter'];
 
 export class OriginScope {
@@ -66,8 +82,9 @@ export class OriginScope {
   readonly #byOuter = new Map<string, Active>();
   readonly #byInner = new Map<string, Active>();
   readonly #seals: SealLimits;
-  readonly #unconfirmed: { active: Active; row: DeliveredRow; at: number }[] = [];
-  #confirmTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Subscription messages waiting for their rows to be written; sent in order once they are. */
+  readonly #outbox: Outgoing[] = [];
+  #flushing = false;
 
   constructor(init: OriginScopeInit) {
     this.origin = init.origin;
@@ -81,8 +98,7 @@ export class OriginScope {
   }
 
   stop(): void {
-    clearTimeout(this.#confirmTimer);
-    this.#unconfirmed.length = 0;
+    this.#outbox.length = 0;
     this.#seals.cancelAll();
     this.#api.stop();
   }
@@ -103,14 +119,12 @@ export class OriginScope {
       case 'shh_newMessageFilter': {
         const kind = method === 'shh_subscribe' ? 'subscription' : 'filter';
         const row: WatcherRow = { id: '', origin: this.origin, session, kind, params: normaliseWatcherParams(kind, a), createdAt: this.#now() };
-        const active = await this.#register(row, new Map(), []);
-        row.id = active.inner; // first registration: the page's id is the ShhApi's
-        this.#byOuter.set(row.id, active);
+        await this.#register(row, new Map(), 0, (a) => {
+          row.id = a.inner; // first registration: the page's id is the ShhApi's
+          this.#byOuter.set(row.id, a);
+        });
+        // The router holds this Port's notifications until the response naming the id went out.
         await this.#i.watchers.put(row);
-        // The back-fill is ready before the row is stored; a notification that reached the page ahead
-        // of this response would name an id the page does not know yet (web3.js drops it). The router
-        // posts the response in this task's microtasks, so releasing on the next task comes after it.
-        setTimeout(() => this.#release(active), 0);
         return row.id;
       }
       case 'shh_unsubscribe':
@@ -135,9 +149,14 @@ export class OriginScope {
           await this.#forget([active]); // the API no longer has it: forget it here too
           throw e;
         }
-        const fresh = messages.filter((m) => !active.delivered.has(String(m.hash)));
-        for (const m of fresh) this.#unconfirm(active, this.#delivered(active, m));
-        return fresh;
+        const out = messages.flatMap((m) => {
+          const o = this.#number(active, m);
+          return o ? [o] : [];
+        });
+        out.sort((x, y) => x.seq - y.seq); // replays (lower numbers) first: the page keeps only the last
+        // Written before they are handed out: a worker stopped after this poll answers them again under the same numbers.
+        await this.#i.watchers.markDelivered(out.flatMap((o) => (o.row ? [o.row] : []))).catch(log.catcher('recording polled deliveries'));
+        return out.map((o) => ({ ...o.result, seq: o.seq }));
       }
     }
   }
@@ -147,8 +166,11 @@ export class OriginScope {
     return this.#byOuter.size;
   }
 
-  /** Replays a session's stored watchers that are not live (after a restart or a Port that came back). */
-  async restoreSession(session: string): Promise<void> {
+  /**
+   * Replays a session's stored watchers that are not live (after a restart or a Port that came back).
+   * `cursors`: the last number the page side has of each watcher; what was written after it is sent again.
+   */
+  async restoreSession(session: string, cursors: Cursors = {}): Promise<void> {
     const rows = await this.#i.watchers.openSession(this.origin, session);
     if (rows.length === 0) return;
     await this.#i.node.synced();
@@ -156,10 +178,18 @@ export class OriginScope {
     for (const row of rows) {
       if (this.#byOuter.has(row.id)) continue;
       try {
-        const active = await this.#register(row, await this.#i.watchers.delivered(row.id));
-        this.#byOuter.set(row.id, active);
+        const cursor = cursors[row.id] ?? 0;
+        const sent = new Map<string, Sent>();
+        let seq = Math.max(cursor, await this.#i.watchers.highestSeq(row.id));
+        for (const [hash, d] of await this.#i.watchers.delivered(row.id)) {
+          sent.set(hash, { seq: d.seq, expiry: d.expiry, done: d.seq <= cursor });
+          seq = Math.max(seq, d.seq);
+        }
+        await this.#register(row, sent, seq, (a) => this.#byOuter.set(row.id, a));
       } catch (e) {
-        if ((e as { code?: unknown }).code === RPC.unauthorized) throw e; // locked meanwhile: keep the rows for the next unlock
+        const code = (e as { code?: unknown }).code;
+        // Locked meanwhile, or the peer did not answer the back-fill: keep the rows for the next try.
+        if (code === RPC.unauthorized || code === RPC.disconnected) throw e;
         dead.push(row); // its key was deleted since: the watcher cannot match anything any more
       }
     }
@@ -198,58 +228,64 @@ export class OriginScope {
 
   /** Forgets delivered hashes of envelopes gone from every pool (expired beyond the tolerance). */
   pruneDelivered(nowSeconds: number): void {
-    for (const a of this.#byOuter.values()) for (const [hash, expiry] of a.delivered) if (expiry + EXPIRY_TOLERANCE < nowSeconds) a.delivered.delete(hash);
+    for (const a of this.#byOuter.values()) for (const [hash, d] of a.sent) if (d.expiry + EXPIRY_TOLERANCE < nowSeconds) a.sent.delete(hash);
   }
 
-  async #register(row: WatcherRow, delivered: Map<string, number>, held?: Active['held']): Promise<Active> {
+  /** Registers the watcher with the ShhApi; `live` runs before any of its messages can arrive. */
+  async #register(row: WatcherRow, sent: Map<string, Sent>, seq: number, live: (a: Active) => void): Promise<Active> {
     const method = row.kind === 'subscription' ? 'shh_subscribe' : 'shh_newMessageFilter';
-    const notify = (_m: string, p: unknown): void => this.#push(p as { subscription: string; result: Json });
+    let active: Active | undefined;
+    const notify = (_m: string, p: unknown): void => {
+      if (active) this.#push(active, (p as { result: Json }).result);
+    };
     const inner = (await this.#api.call(method, row.params, { session: row.session, notify })) as string;
-    const active: Active = { row, inner, delivered, ...(held ? { held } : {}) };
+    active = { row, inner, sent, seq };
     this.#byInner.set(inner, active);
+    live(active);
     return active;
   }
 
-  #push(p: { subscription: string; result: Json }): void {
-    const active = this.#byInner.get(p.subscription);
-    if (!active) return;
-    if (active.held) return void active.held.push(p);
-    const hash = String(p.result.hash);
-    if (active.delivered.has(hash)) return;
-    this.#unconfirm(active, this.#delivered(active, p.result));
-    this.#i.deliver(active.row.session, { subscription: active.row.id, result: p.result });
-  }
-
-  #unconfirm(active: Active, row: DeliveredRow): void {
-    this.#unconfirmed.push({ active, row, at: performance.now() }); // real time, whatever clock the scope was given
-    this.#confirmTimer ??= setTimeout(() => this.#confirm(), DELIVERY_CONFIRM_MS);
-  }
-
-  /** Records the deliveries whose watcher is still live DELIVERY_CONFIRM_MS after them. */
-  #confirm(): void {
-    this.#confirmTimer = undefined;
-    const due = performance.now() - DELIVERY_CONFIRM_MS;
-    let n = 0;
-    while (n < this.#unconfirmed.length && this.#unconfirmed[n]!.at <= due) n++;
-    const rows = this.#unconfirmed
-      .splice(0, n)
-      .filter((u) => this.#byOuter.get(u.active.row.id) === u.active)
-      .map((u) => u.row);
-    this.#i.watchers.markDelivered(rows).catch(log.catcher('recording deliveries (they may be sent again after a restart)'));
-    if (this.#unconfirmed.length > 0) this.#confirmTimer = setTimeout(() => this.#confirm(), Math.max(0, this.#unconfirmed[0]!.at - due));
-  }
-
-  #release(active: Active): void {
-    const held = active.held ?? [];
-    delete active.held;
-    for (const p of held) this.#push(p);
-  }
-
-  #delivered(active: Active, m: Json): DeliveredRow {
+  /** The message's number: a new one, or the one it had if a replay is due; undefined when the page has it. */
+  #number(active: Active, m: Json): Outgoing | undefined {
     const hash = String(m.hash);
+    const known = active.sent.get(hash);
+    if (known) {
+      if (known.done) return undefined;
+      known.done = true;
+      return { active, result: m, seq: known.seq };
+    }
+    const seq = ++active.seq;
     const expiry = Number(m.timestamp) + Number(m.ttl);
-    active.delivered.set(hash, expiry);
-    return { watcher: active.row.id, hash, expiry };
+    active.sent.set(hash, { seq, expiry, done: true });
+    return { active, result: m, seq, row: { watcher: active.row.id, hash, expiry, seq } };
+  }
+
+  #push(active: Active, result: Json): void {
+    const o = this.#number(active, result);
+    if (!o) return;
+    this.#outbox.push(o);
+    if (!this.#flushing) void this.#flush();
+  }
+
+  /** Writes the waiting rows, then sends their messages in each watcher's order; repeats while more came. */
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#outbox.length > 0) {
+        const batch = this.#outbox.splice(0);
+        try {
+          await this.#i.watchers.markDelivered(batch.flatMap((o) => (o.row ? [o.row] : [])));
+        } catch (e) {
+          // Sent all the same: a stopped worker may then repeat them, under numbers the page may not drop.
+          log.warn('recording deliveries failed', e);
+        }
+        batch.sort((x, y) => x.seq - y.seq);
+        for (const o of batch)
+          if (this.#byOuter.get(o.active.row.id) === o.active) this.#i.deliver(o.active.row.session, { subscription: o.active.row.id, result: o.result, seq: o.seq });
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   async #forget(list: Active[]): Promise<void> {

@@ -2,7 +2,9 @@
 // reports for the connecting frame (opaque origins refused), never one a frame states. Every frame is
 // guarded and size-bounded before dispatch. Each Port's requests run in order, one at a time, but
 // Ports do not wait for each other, so a burst from one tab cannot starve another. What a request may
-// do is decided by the method table's pipeline (pipeline.ts); only the order is decided here.
+// do is decided by the method table's pipeline (pipeline.ts); only the order is decided here,
+// including this one: a notification never overtakes the response that gives the page its watcher's id
+// (web3.js drops unknown ids), because a Port's notifications wait while it creates a watcher.
 
 import { toHex } from '../core/bytes.ts';
 import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
@@ -11,7 +13,7 @@ import { methodSpec } from '../rpc/shh-methods.ts';
 import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
 import { embeddingOrigin, senderOrigin, type Port } from './extension-api.ts';
 import { PageBudget } from './page-budget.ts';
-import type { OriginScope } from './origin-scope.ts';
+import type { Cursors, OriginScope } from './origin-scope.ts';
 import type { Permissions } from './permissions.ts';
 import { runPageCall, type PipelineServices } from './pipeline.ts';
 
@@ -45,6 +47,11 @@ interface Conn {
   admitted: boolean;
   /** performance.now() when its running shh_requestIdentities started waiting on the user. */
   approvalSince?: number;
+  /** The page side's last delivery number per watcher, from its hello: where a replay starts. */
+  cursors: Cursors;
+  /** Watcher-creating requests (the table's `watchers` quota) running; notifications wait meanwhile. */
+  creating: number;
+  held: ToPage[];
 }
 
 export class PageRouter {
@@ -68,7 +75,7 @@ export class PageRouter {
       return true;
     }
     const tab = port.sender.tab.id ?? -1;
-    const conn: Conn = { port, origin, session: undefined, top: embeddingOrigin(port.sender), tail: this.#i.services.then(() => undefined), queued: 0, open: true, tab, admitted: this.#budget.openPort(origin) };
+    const conn: Conn = { port, origin, session: undefined, top: embeddingOrigin(port.sender), tail: this.#i.services.then(() => undefined), queued: 0, open: true, tab, admitted: this.#budget.openPort(origin), cursors: {}, creating: 0, held: [] };
     this.#conns.add(conn);
     port.onMessage.addListener((m) => this.#frame(conn, m));
     port.onDisconnect.addListener(() => this.#closed(conn));
@@ -97,7 +104,11 @@ export class PageRouter {
   }
 
   #toSession(origin: string, session: string, event: PageEventName, data: unknown): void {
-    for (const c of this.#conns) if (c.origin === origin && c.session === session) this.#post(c, { kind: 'event', event, data });
+    for (const c of this.#conns) {
+      if (c.origin !== origin || c.session !== session) continue;
+      if (event === 'shh_subscription' && c.creating > 0) c.held.push({ kind: 'event', event, data });
+      else this.#post(c, { kind: 'event', event, data });
+    }
   }
 
   #frame(conn: Conn, m: unknown): void {
@@ -105,11 +116,12 @@ export class PageRouter {
     if (isPageHello(m)) {
       if (conn.session !== undefined) return; // one hello per Port, first wins
       conn.session = m.session;
+      conn.cursors = m.cursors ?? {};
       for (const c of this.#conns) if (c !== conn && c.origin === conn.origin && c.session === m.session) this.#detach(c); // the document's old Port
       this.#enqueue(conn, async () => {
         const s = await this.#i.services;
         // Locked, the watchers' keys cannot be opened: they are replayed by restoreAll() on unlock.
-        if (!s.locked() && s.permissions.isConnected(conn.origin)) await s.scope(conn.origin).restoreSession(m.session);
+        if (!s.locked() && s.permissions.isConnected(conn.origin)) await s.scope(conn.origin).restoreSession(m.session, conn.cursors);
       });
       return;
     }
@@ -126,7 +138,9 @@ export class PageRouter {
     const release = this.#budget.admit(conn.origin, conn.tab, size, conn.approvalSince === undefined ? 0 : performance.now() - conn.approvalSince);
     if (typeof release === 'string') return this.#answer(conn, m.id, new RpcError(RPC.internal, release));
     const session = conn.session;
+    const creates = methodSpec(m.method)?.quota === 'watchers';
     const run = async (): Promise<void> => {
+      if (creates) conn.creating++;
       try {
         // A closed page's queued requests never run: each could be a post sealing for minutes.
         if (!conn.open) return;
@@ -136,6 +150,7 @@ export class PageRouter {
         this.#answer(conn, m.id, toRpcError(e, log.catcher(`${m.method} failed unexpectedly`)));
       } finally {
         if (m.method === 'shh_requestIdentities') conn.approvalSince = undefined;
+        if (creates && --conn.creating === 0) for (const f of conn.held.splice(0)) this.#post(conn, f);
         release();
       }
     };
@@ -155,7 +170,7 @@ export class PageRouter {
       if (session === undefined) continue;
       this.#enqueue(conn, async () => {
         const s = await this.#i.services;
-        if (!s.locked() && s.permissions.isConnected(conn.origin)) await s.scope(conn.origin).restoreSession(session);
+        if (!s.locked() && s.permissions.isConnected(conn.origin)) await s.scope(conn.origin).restoreSession(session, conn.cursors);
       });
     }
   }

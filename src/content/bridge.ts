@@ -3,12 +3,15 @@
 // opened on the first request (pages that never use window.shh cost the background nothing), begins
 // with a hello carrying this document's session id, and is reopened whenever it drops (the service
 // worker restarted); requests in flight on a dropped Port are answered 4900, never replayed. A
-// message reaches the page once (subscription or filter poll) even when a restarted worker sends it again.
+// message reaches the page once (subscription or filter poll) even when a restarted worker sends it
+// again: the background numbers each watcher's messages 1, 2, 3... (docs/ARCHITECTURE.md "Delivery");
+// the bridge keeps only the last number per watcher, drops anything at or below it, strips the number,
+// and sends its numbers in every hello, so a restarted worker replays only what comes after them.
 
 import { RPC } from '../rpc/errors.ts';
 import { isObject, isSafeId } from '../rpc/guards.ts';
 import { createLog } from '../rpc/log.ts';
-import { MAX_PAGE_REQUEST_BYTES, isPageRequest, isToPage, type FromPage, type PageRequest, type ToPage } from '../rpc/page.ts';
+import { MAX_HELLO_CURSORS, MAX_PAGE_REQUEST_BYTES, isPageRequest, isToPage, type FromPage, type PageRequest, type ToPage } from '../rpc/page.ts';
 import { methodSpec } from '../rpc/shh-methods.ts';
 
 /** The part of `runtime.Port` the bridge uses (Chrome and Firefox agree on it). */
@@ -42,10 +45,6 @@ const log = createLog('shh:content');
 const DEFAULT_BACKOFF = [0, 250, 1000, 5000, 30_000];
 /** A Port up this long before it dropped was working (the worker stopped), even if it heard nothing. */
 const HEALTHY_PORT_MS = 1000;
-/** How long past its envelope's expiry a delivered message is remembered: the pools' expiry tolerance (20 s) and clock skew. */
-const DELIVERED_MARGIN_S = 120;
-/** Messages remembered at most: a restarted worker repeats only its last second's, so the newest suffice. */
-const MAX_DELIVERED = 10_000;
 
 export function startBridge(init: BridgeInit): Bridge {
   const { page, session } = init;
@@ -62,37 +61,36 @@ export function startBridge(init: BridgeInit): Bridge {
   const queue: PageRequest[] = [];
   const inFlight = new Set<number>();
   const polls = new Map<number, string>(); // request id -> filter id of an shh_getFilterMessages in flight
-  // "watcher hash" -> expiry (unix s) of what the page was given. The worker records a delivery only
-  // once it outlived it by a second; one stopped sooner sends it again after its restart.
-  const delivered = new Map<string, number>();
-  let prunedAt = 0;
+  // Watcher id -> the last sequence number handed to the page; the most recently used last, so the
+  // oldest goes first beyond MAX_HELLO_CURSORS (a site has at most 256 live watchers).
+  const cursors = new Map<string, number>();
 
-  /** False when the page already has this message of this watcher; records it otherwise. */
-  const fresh = (watcher: string, result: Record<string, unknown>): boolean => {
-    if (typeof result.hash !== 'string') return true;
-    const key = `${watcher} ${result.hash}`;
-    if (delivered.has(key)) return false;
-    const t = Math.floor(now() / 1000);
-    if (t - prunedAt >= 60) {
-      prunedAt = t;
-      for (const [k, expiry] of delivered) if (expiry + DELIVERED_MARGIN_S < t) delivered.delete(k);
-    }
-    if (delivered.size >= MAX_DELIVERED) delivered.delete(delivered.keys().next().value as string); // the oldest
-    const expiry = Number(result.timestamp) + Number(result.ttl);
-    delivered.set(key, Number.isFinite(expiry) ? expiry : t);
+  /** False when the page already has this message (its number is not above the watcher's last). */
+  const fresh = (watcher: string, seq: unknown): boolean => {
+    if (!isSafeId(seq)) return true; // not numbered: passed as is
+    const last = cursors.get(watcher) ?? 0;
+    if (seq <= last) return false;
+    cursors.delete(watcher);
+    cursors.set(watcher, seq);
+    if (cursors.size > MAX_HELLO_CURSORS) cursors.delete(cursors.keys().next().value as string);
     return true;
   };
 
-  /** The frame for the page without messages it already has; undefined when nothing is left to send. */
+  const unnumbered = (m: Record<string, unknown>): Record<string, unknown> => {
+    const { seq: _seq, ...rest } = m;
+    return rest;
+  };
+
+  /** The frame for the page without messages it already has or their numbers; undefined when nothing is left to send. */
   const dedup = (msg: ToPage): ToPage | undefined => {
     if (msg.kind === 'response') {
       const filter = polls.get(msg.id);
       polls.delete(msg.id);
       if (filter === undefined || !('result' in msg) || !Array.isArray(msg.result)) return msg;
-      return { ...msg, result: msg.result.filter((m: unknown) => !isObject(m) || fresh(`f ${filter}`, m)) };
+      return { ...msg, result: msg.result.filter((m: unknown) => !isObject(m) || fresh(filter, m.seq)).map((m: unknown) => (isObject(m) ? unnumbered(m) : m)) };
     }
-    if (msg.event !== 'shh_subscription' || !isObject(msg.data) || !isObject(msg.data.result) || typeof msg.data.subscription !== 'string') return msg;
-    return fresh(`s ${msg.data.subscription}`, msg.data.result) ? msg : undefined;
+    if (msg.event !== 'shh_subscription' || !isObject(msg.data) || typeof msg.data.subscription !== 'string') return msg;
+    return fresh(msg.data.subscription, msg.data.seq) ? { ...msg, data: unnumbered(msg.data) } : undefined;
   };
 
   const toPage = (frame: ToPage): void => page.postMessage(frame);
@@ -144,7 +142,7 @@ export function startBridge(init: BridgeInit): Bridge {
       failures = heard || now() - openedAt >= HEALTHY_PORT_MS ? 0 : failures + 1;
       if (!stopped) reconnect();
     });
-    send({ kind: 'hello', session });
+    send(cursors.size > 0 ? { kind: 'hello', session, cursors: Object.fromEntries(cursors) } : { kind: 'hello', session });
     for (const f of queue.splice(0)) send(f);
   };
 

@@ -1,7 +1,9 @@
 // Serves the PeerChannel (src/rpc/peer.ts) over a PeerHost: checks every frame and its parameters
 // with the rpc guards (the background is not trusted blindly), runs the op, answers {code, message}
 // on failure, and turns the host's events into event frames. Transport-free: the offscreen Port and
-// Firefox's in-process channel both sit on top of it.
+// Firefox's in-process channel both sit on top of it. The background keeps no copy of the pool: it
+// says which topics its watchers follow (`watch`) and gets the bytes of new envelopes on those only,
+// and asks for a new watcher's back-fill by topic (`envelopes`). Nothing is watched until it says so.
 
 import { ParamError, RpcError, RPC, toRpcError } from '../rpc/errors.ts';
 import { fromHex, toHex } from '../core/bytes.ts';
@@ -17,7 +19,7 @@ import type { TypedEventTarget } from '@libp2p/interface';
 export interface PeerService extends TypedEventTarget<PeerHostEvents> {
   post(rlp: Uint8Array, opts?: { dark?: boolean }): Promise<{ hash: Uint8Array }>;
   seal(params: EnvelopeParams, opts: PoolSealOptions): Promise<Envelope>;
-  envelopes(): Iterable<{ rlp: Uint8Array }>;
+  envelopes(): Iterable<{ rlp: Uint8Array; topic: Uint8Array }>;
   status(): PeerStatus;
   configure(c: ConfigureParams): Promise<PeerStatus>;
 }
@@ -37,6 +39,8 @@ export class PeerServer {
   readonly #init: PeerServerInit;
   readonly #now: () => number;
   readonly #seals = new Map<string, AbortController>();
+  /** The background's watched topics (as 8 hex), or 'all'. */
+  #watched: Set<string> | 'all' = new Set();
   #started = false;
 
   constructor(service: PeerService, init: PeerServerInit) {
@@ -126,7 +130,16 @@ export class PeerServer {
       this.#seals.get(sealId)?.abort();
       return null;
     },
-    envelopes: async () => ({ rlps: [...this.#service.envelopes()].map((e) => toHex(e.rlp)) }),
+    envelopes: async ({ topics }) => {
+      const want = topicSet(topics);
+      const rlps: string[] = [];
+      for (const e of this.#service.envelopes()) if (want === 'all' || want.has(topicKey(e.topic))) rlps.push(toHex(e.rlp));
+      return { rlps };
+    },
+    watch: async ({ topics }) => {
+      this.#watched = topicSet(topics);
+      return null;
+    },
     status: async () => this.#service.status(),
     configure: async (p) => this.#service.configure(p),
   };
@@ -136,13 +149,18 @@ export class PeerServer {
   }
 
   readonly #onEnvelope = (evt: CustomEvent<VerifiedEnvelope>): void => {
-    this.#emit('envelope', { rlp: toHex(evt.detail.rlp), p2p: false });
+    const e = evt.detail;
+    const watched = this.#watched === 'all' || this.#watched.has(topicKey(e.topic));
+    this.#emit('envelope', { ...(watched ? { rlp: toHex(e.rlp) } : {}), size: e.rlp.length, p2p: false });
   };
 
   readonly #onStatus = (evt: CustomEvent<PeerStatus>): void => {
     this.#emit('status', evt.detail);
   };
 }
+
+const topicKey = (t: Uint8Array): string => toHex(t, false);
+const topicSet = (topics: string[] | undefined): Set<string> | 'all' => (topics === undefined ? 'all' : new Set(topics.map((t) => t.slice(2))));
 
 /** The nonce on the channel: 0x and 16 hex digits, the uint64 big-endian. */
 export const nonceHex = (n: bigint): string => `0x${n.toString(16).padStart(16, '0')}`;

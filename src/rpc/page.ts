@@ -22,12 +22,18 @@ export interface PageRequest {
 /**
  * First frame a content script sends on each new Port: a random id for its document, kept for the
  * document's life, so after a service-worker restart the background re-attaches that document's
- * subscriptions to the new Port. 16 to 64 characters of [0-9a-f].
+ * subscriptions to the new Port. 16 to 64 characters of [0-9a-f]. `cursors`: per watcher id, the last
+ * delivery sequence number the page has (docs/ARCHITECTURE.md "Delivery"); the replay starts after it.
  */
 export interface PageHello {
   kind: 'hello';
   session: string;
+  cursors?: Record<string, number>;
 }
+
+/** Watchers one hello may name a cursor for (a site has at most 256 live ones). */
+export const MAX_HELLO_CURSORS = 1024;
+
 
 /** Frames from the content script to the background. */
 export type FromPage = PageHello | PageRequest;
@@ -39,7 +45,9 @@ export type PageResponse =
 export const PAGE_EVENTS = ['connect', 'disconnect', 'identitiesChanged', 'shh_subscription', 'shh_postProgress'] as const;
 export type PageEventName = (typeof PAGE_EVENTS)[number];
 
-/** Events the provider emits: `shh_subscription` carries {subscription, result}; `shh_postProgress`
+/** Events the provider emits: `shh_subscription` carries {subscription, result} (from the background
+ * also `seq`, the message's delivery sequence number, which the content bridge removes, as it does the
+ * `seq` of each message a poll answers); `shh_postProgress`
  * {postId, hashes, bestPow, targetPow, elapsedMs} for a post that named a postId (beyond geth). */
 export interface PageEvent {
   kind: 'event';
@@ -54,7 +62,14 @@ export function isPageRequest(x: unknown): x is PageRequest {
 }
 
 export function isPageHello(x: unknown): x is PageHello {
-  return isObject(x) && x.kind === 'hello' && isString(x.session) && /^[0-9a-f]{16,64}$/.test(x.session);
+  return isObject(x) && x.kind === 'hello' && isString(x.session) && /^[0-9a-f]{16,64}$/.test(x.session) && (x.cursors === undefined || isCursors(x.cursors));
+}
+
+/** Watcher id -> sequence number, bounded: ids of at most 66 characters, numbers safe non-negative integers. */
+export function isCursors(x: unknown): x is Record<string, number> {
+  if (!isObject(x)) return false;
+  const entries = Object.entries(x);
+  return entries.length <= MAX_HELLO_CURSORS && entries.every(([k, v]) => k.length <= 66 && isSafeId(v));
 }
 
 export const isFromPage = (x: unknown): x is FromPage => isPageHello(x) || isPageRequest(x);

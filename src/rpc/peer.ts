@@ -64,8 +64,16 @@ export interface PeerRequests {
   /** Seal in web workers; `sealId` lets the background cancel it. */
   seal: { params: SealRequest & { sealId: string }; result: { nonce: string } };
   cancelSeal: { params: { sealId: string }; result: null };
-  /** Every live envelope (for back-fill and to rebuild the background's view after a restart). */
-  envelopes: { params: Record<string, never>; result: { rlps: string[] } };
+  /**
+   * The live envelopes on `topics` (0x + 8 hex each; absent: every one), for a new watcher's back-fill.
+   * Topics are public (every envelope carries its own in the clear); keys never leave the background.
+   */
+  envelopes: { params: { topics?: string[] }; result: { rlps: string[] } };
+  /**
+   * The topics the background's watchers follow (absent: every topic); replaces the previous set.
+   * Until the first `watch` after a (re)connection the peer sends no envelope bytes at all.
+   */
+  watch: { params: { topics?: string[] }; result: null };
   status: { params: Record<string, never>; result: PeerStatus };
   /** `dark`: run the mix client (its send clock runs for as long as this stays true). */
   configure: { params: ConfigureRequest; result: PeerStatus };
@@ -82,8 +90,11 @@ export interface ConfigureRequest {
 
 /** Events the peer host pushes to the background. */
 export interface PeerEvents {
-  /** A newly accepted envelope (from the network, a sync or a local post). */
-  envelope: { rlp: string; p2p: boolean };
+  /**
+   * A newly accepted envelope (from the network, a sync or a local post): its size always (the
+   * popup's traffic meter), its bytes only when its topic is watched.
+   */
+  envelope: { rlp?: string; size?: number; p2p: boolean };
   status: PeerStatus;
   sealProgress: { sealId: string; hashes: number; bestPow: number; elapsedMs: number };
 }
@@ -103,7 +114,11 @@ export type PeerFrame =
   | { kind: 'hello'; peerId: string }
   | { kind: 'keepalive' };
 
-const OPS: readonly PeerOp[] = ['post', 'seal', 'cancelSeal', 'envelopes', 'status', 'configure'];
+const OPS: readonly PeerOp[] = ['post', 'seal', 'cancelSeal', 'envelopes', 'watch', 'status', 'configure'];
+/** Topics one `watch` or `envelopes` may name: every watcher's, each at most MAX_WATCHER_TOPICS. */
+export const MAX_PEER_TOPICS = 65_536;
+const isTopicList = (x: unknown): x is string[] | undefined =>
+  x === undefined || (Array.isArray(x) && x.length <= MAX_PEER_TOPICS && x.every((t) => isHex(t) && t.length === 10));
 const EVENTS: readonly PeerEventName[] = ['envelope', 'status', 'sealProgress'];
 
 export function isPeerFrame(x: unknown): x is PeerFrame {
@@ -131,7 +146,8 @@ export const peerParamGuards: { [K in PeerOp]: (p: unknown) => p is PeerRequests
     isObject(p) && isSafeId(p.expiry) && isSafeId(p.ttl) && isHex(p.topic) && (p.topic as string).length === 10 &&
     isHex(p.data) && isNumber(p.target) && isNumber(p.timeMs) && isString(p.sealId),
   cancelSeal: (p): p is { sealId: string } => isObject(p) && isString(p.sealId),
-  envelopes: (p): p is Record<string, never> => isObject(p),
+  envelopes: (p): p is { topics?: string[] } => isObject(p) && isTopicList(p.topics),
+  watch: (p): p is { topics?: string[] } => isObject(p) && isTopicList(p.topics),
   status: (p): p is Record<string, never> => isObject(p),
   configure: (p): p is ConfigureRequest =>
     isObject(p) && (p.relays === undefined || isStringArray(p.relays)) &&

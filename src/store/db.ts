@@ -122,13 +122,19 @@ export type WatcherMeta = Omit<WatcherRow, 'params'>;
 export interface WatcherRecord extends WatcherMeta {
   sealed?: SealedBox;
   params?: unknown[];
+  /** The highest delivery sequence number handed out (origin-scope.ts): a restarted worker goes on above it. */
+  seq?: number;
 }
 
-/** One message already handed to a watcher, so a re-registered watcher does not repeat it (in memory). */
+/**
+ * One message handed to a watcher under its sequence number (in memory), written before it is sent,
+ * so a re-registered watcher sends it again under the same number or, at or below the page's cursor, not at all.
+ */
 export interface DeliveredRow {
   watcher: string;
   hash: string; // 0x hex
   expiry: number; // unix seconds: the row can go once the envelope is gone
+  seq?: number; // the watcher's delivery sequence number; absent on rows written before sequences (never sent again)
 }
 
 /** A delivered row as stored: the envelope hash sealed by the vault, under a random row id `n`. */
@@ -136,6 +142,7 @@ export interface DeliveredRecord {
   watcher: string;
   n: string; // 16 hex, random
   expiry: number;
+  seq?: number;
   sealed: SealedBox;
 }
 

@@ -1,7 +1,8 @@
 // Subscriptions and polled filters of each document (origin, session) with their normalised criteria,
-// and the messages already handed to each (docs/PROTOCOL.md: each envelope once). After a worker
-// restart the background replays a session's rows when its Port comes back, keeping the ids the page
-// holds, and skips what was delivered. Delivered rows go when their envelope expires.
+// and the messages handed to each under their delivery sequence numbers (docs/PROTOCOL.md: each
+// envelope once). After a worker restart the background replays a session's rows when its Port comes
+// back, keeping the ids the page holds, and sends again only what lies after the page's cursor.
+// Delivered rows go when their envelope expires; the watcher row keeps the highest number handed out.
 // Invariants: criteria and delivered hashes are stored only sealed by the vault (a copied profile
 // does not tell which topics or envelopes a site followed); the bookkeeping (ids, origin, session,
 // times, expiry) stays readable so locked, the rows can still be counted, detached and swept. Every
@@ -160,12 +161,12 @@ export class WatcherRows {
     await tx.done;
   }
 
-  /** Hashes already handed to a watcher, with their envelopes' expiry (needs the vault unlocked). */
-  async delivered(watcher: string): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  /** Hashes already handed to a watcher, with their sequence numbers (0 before sequences) and expiry (needs the vault unlocked). */
+  async delivered(watcher: string): Promise<Map<string, { seq: number; expiry: number }>> {
+    const out = new Map<string, { seq: number; expiry: number }>();
     for (const r of await this.#db.getAll('delivered', range(watcher))) {
       try {
-        out.set(new TextDecoder().decode(await this.#sealer.open(r.sealed, AAD.delivered(r.watcher, r.n))), r.expiry);
+        out.set(new TextDecoder().decode(await this.#sealer.open(r.sealed, AAD.delivered(r.watcher, r.n))), { seq: r.seq ?? 0, expiry: r.expiry });
       } catch (e) {
         if (this.#sealer.state !== 'unlocked') throw e; // locked
         console.debug('shh:store:watchers', 'skipping a delivered row that does not open', r.watcher, e);
@@ -174,15 +175,32 @@ export class WatcherRows {
     return out;
   }
 
+  /** The highest sequence number a watcher handed out (0 when none was recorded). */
+  async highestSeq(watcher: string): Promise<number> {
+    return (await this.#db.get('watchers', watcher))?.seq ?? 0;
+  }
+
+  /**
+   * Records deliveries in one transaction, and raises each watcher row's highest sequence number to
+   * theirs, so numbers are never reused after their rows expired. Resolves once durable.
+   */
   async markDelivered(rows: readonly DeliveredRow[]): Promise<void> {
     if (rows.length === 0) return;
     const records: DeliveredRecord[] = [];
+    const highest = new Map<string, number>();
     for (const r of rows) {
       const n = hex(this.#random(8));
-      records.push({ watcher: r.watcher, n, expiry: r.expiry, sealed: await this.#sealer.seal(new TextEncoder().encode(r.hash), AAD.delivered(r.watcher, n)) });
+      const seq = r.seq !== undefined ? { seq: r.seq } : {};
+      records.push({ watcher: r.watcher, n, expiry: r.expiry, ...seq, sealed: await this.#sealer.seal(new TextEncoder().encode(r.hash), AAD.delivered(r.watcher, n)) });
+      if (r.seq !== undefined) highest.set(r.watcher, Math.max(highest.get(r.watcher) ?? 0, r.seq));
     }
-    const tx = this.#db.transaction('delivered', 'readwrite');
-    await Promise.all([...records.map((r) => tx.store.put(r)), tx.done]);
+    const tx = this.#db.transaction(['delivered', 'watchers'], 'readwrite', { durability: 'strict' });
+    const watchers = tx.objectStore('watchers');
+    const raise = async (id: string, seq: number): Promise<void> => {
+      const w = await watchers.get(id);
+      if (w && (w.seq ?? 0) < seq) await watchers.put({ ...w, seq });
+    };
+    await Promise.all([...records.map((r) => tx.objectStore('delivered').put(r)), ...[...highest].map(([id, seq]) => raise(id, seq)), tx.done]);
   }
 
   /** Drops delivered rows of envelopes expired before `nowSeconds` (pass now minus the pool's tolerance); returns how many. */

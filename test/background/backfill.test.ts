@@ -46,7 +46,7 @@ describe('back-fill of a new watcher', () => {
     const mine = ['0x01', '0x02', '0x03'];
     for (const [i, m] of mine.entries()) arrive(h, sealAsymmetric({ payload: fromHex(m, true) }, pub, randomBytes), NOISE + i);
     const total = NOISE + mine.length;
-    await until(() => [...h.bg.node.envelopes()].length === total, 20_000);
+    await until(async () => (await h.bg.node.envelopes()).length === total, 20_000);
 
     // Watch the walk: when it starts, site B asks for something; note how far the walk was when B was answered.
     const real = h.bg.node.envelopes.bind(h.bg.node);
@@ -54,13 +54,16 @@ describe('back-fill of a new watcher', () => {
     let answeredAt: number | undefined;
     let asked: Promise<unknown> | undefined;
     const before = b.port.received.filter(isResponse).length;
-    (h.bg.node as { envelopes: () => Iterable<VerifiedEnvelope> }).envelopes = function* () {
-      for (const e of real()) {
-        asked ??= b.call('shh_getIdentities'); // through the lock, the grant and the permission store
-        if (answeredAt === undefined && b.port.received.filter(isResponse).length > before) answeredAt = walked;
-        walked++;
-        yield e;
-      }
+    (h.bg.node as unknown as { envelopes: (t?: readonly Uint8Array[]) => Promise<Iterable<VerifiedEnvelope>> }).envelopes = async (topics) => {
+      const fetched = await real(topics);
+      return (function* () {
+        for (const e of fetched) {
+          asked ??= b.call('shh_getIdentities'); // through the lock, the grant and the permission store
+          if (answeredAt === undefined && b.port.received.filter(isResponse).length > before) answeredAt = walked;
+          walked++;
+          yield e;
+        }
+      })();
     };
     const filter = (await a.call('shh_newMessageFilter', { privateKeyID: kp })) as string;
     expect(walked).toBe(total);

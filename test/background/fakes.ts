@@ -109,6 +109,10 @@ export class FakePeer implements PeerChannel {
   readonly pool: EnvelopePool;
   readonly listeners = new Map<PeerEventName, Set<(d: never) => void>>();
   readonly calls: PeerOp[] = [];
+  /** Every request with its params, and the envelopes (rlp hex) each `envelopes` answer carried. */
+  readonly requests: { op: PeerOp; params: unknown; rlps?: number; bytes?: number }[] = [];
+  /** Like the real peer server: envelope bytes only on watched topics (else the size alone). */
+  filterByWatch = false;
   /** Params of every `configure` request, in order. */
   readonly configured: PeerRequests['configure']['params'][] = [];
   #limits: { minPow: number; maxSize: number; relays: string[] } = { minPow: 0.001, maxSize: 65536, relays: [] };
@@ -120,6 +124,8 @@ export class FakePeer implements PeerChannel {
   readonly posts: { hash: string; dark: boolean | undefined }[] = [];
   /** Envelopes sent dark (rlp hex), not pooled until the test brings them back with `receive`. */
   readonly darkSent: string[] = [];
+  /** The topics the background last said it watches. */
+  watched: string[] | 'all' = [];
   readonly now: () => number;
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -131,14 +137,24 @@ export class FakePeer implements PeerChannel {
   }
   async request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {
     this.calls.push(op);
+    const logged: (typeof this.requests)[number] = { op, params: structuredClone(params) };
+    this.requests.push(logged);
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.down) throw new RpcError(RPC.disconnected, 'the Whisper peer is unreachable');
     const p = params as Record<string, unknown>;
     switch (op) {
       case 'status':
         return this.status() as never;
-      case 'envelopes':
-        return { rlps: [...this.pool.values()].map((e) => toHex(e.rlp)) } as never;
+      case 'envelopes': {
+        const topics = (params as PeerRequests['envelopes']['params']).topics;
+        const rlps = [...this.pool.values()].filter((e) => !topics || topics.includes(toHex(e.topic))).map((e) => toHex(e.rlp));
+        logged.rlps = rlps.length;
+        logged.bytes = JSON.stringify({ rlps }).length;
+        return { rlps } as never;
+      }
+      case 'watch':
+        this.watched = (params as PeerRequests['watch']['params']).topics ?? 'all';
+        return null as never;
       case 'seal': {
         const s = params as PeerRequests['seal']['params'];
         const env = sealReference({ expiry: s.expiry, ttl: s.ttl, topic: fromHex(s.topic, true), data: fromHex(s.data, true) }, s.target);
@@ -172,7 +188,8 @@ export class FakePeer implements PeerChannel {
     const v = validateEnvelope(fromHex(rlpHex, true), { minPow: 0, maxSize: 65536, now: Math.floor(this.now() / 1000) }, (h) => this.pool.has(h));
     if (v.kind !== 'accept') throw new RpcError(RPC.whisper, `not accepted: ${v.kind}`);
     this.pool.add(v.envelope);
-    this.emit('envelope', { rlp: rlpHex, p2p });
+    const watched = !this.filterByWatch || this.watched === 'all' || this.watched.includes(toHex(v.envelope.topic));
+    this.emit('envelope', watched ? { rlp: rlpHex, size: v.envelope.rlp.length, p2p } : { size: v.envelope.rlp.length, p2p });
     return v.envelope.hash;
   }
   emit<K extends PeerEventName>(event: K, data: PeerEvents[K]): void {
@@ -257,16 +274,33 @@ export class Page {
   readonly origin: string;
   readonly session: string;
   #id = 1;
-  constructor(h: Harness, origin: string, session = toHex(randomBytes(16), false), hello = true) {
+  constructor(h: Harness, origin: string, session = toHex(randomBytes(16), false), hello = true, cursors?: Record<string, number>) {
     this.origin = origin;
     this.session = session;
     this.port = new FakePort(PAGE_PORT, { id: EXT_ID, url: `${origin}/app.html`, origin, tab: { id: 1 }, frameId: 0 });
     h.ext.runtime.onConnect.fire(this.port);
-    if (hello) this.port.send({ kind: 'hello', session: this.session });
+    if (hello) this.port.send({ kind: 'hello', session: this.session, ...(cursors ? { cursors } : {}) });
   }
+  /**
+   * What the content bridge would send in its next hello: per watcher, the last delivery number this
+   * Port received (subscription events and poll answers), optionally only from its first `frames` frames.
+   */
+  cursors(frames = this.port.received.length): Record<string, number> {
+    const out: Record<string, number> = {};
+    const polls = new Map<number, string>();
+    for (const f of this.sent) if (f.method === 'shh_getFilterMessages' && Array.isArray(f.params)) polls.set(f.id, String(f.params[0]));
+    for (const f of this.port.received.slice(0, frames) as { kind: string; id?: number; result?: unknown; data?: { subscription?: string; seq?: number } }[]) {
+      if (f.kind === 'event' && f.data?.subscription !== undefined && f.data.seq !== undefined) out[f.data.subscription] = Math.max(out[f.data.subscription] ?? 0, f.data.seq);
+      const filter = f.kind === 'response' ? polls.get(f.id!) : undefined;
+      if (filter !== undefined && Array.isArray(f.result)) for (const m of f.result as { seq?: number }[]) if (m.seq !== undefined) out[filter] = Math.max(out[filter] ?? 0, m.seq);
+    }
+    return out;
+  }
+  readonly sent: { id: number; method: string; params?: unknown }[] = [];
   /** Sends a request; resolves to the response frame. */
   async raw(method: string, params?: unknown): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
     const id = this.#id++;
+    this.sent.push({ id, method, params });
     this.port.send({ kind: 'request', id, method, params });
     return this.response(id);
   }

@@ -175,48 +175,50 @@ describe('content bridge', () => {
     expect(s.delays.slice(-2)).toEqual([0, 250]);
   });
 
-  it('hands the page each message of a subscription once, across Ports, until its envelope expires', async () => {
-    let now = 1_000_000_000;
-    const s = setup({ now: () => now });
+  it('hands the page each message of a subscription once, across Ports: it keeps the last number per watcher, strips it, and says it in the next hello', async () => {
+    const s = setup();
     s.page(req(1));
     await settle();
-    const t = now / 1000;
-    const msg = (subscription: string, hash: string) => ({ kind: 'event', event: 'shh_subscription', data: { subscription, result: { hash, timestamp: t, ttl: 60, payload: '0x01' } } });
-    (s.ports[0] as FakePort).deliver(msg('0xaa', '0x01'));
-    (s.ports[0] as FakePort).deliver(msg('0xaa', '0x01'));
-    s.ports[0]?.drop(); // a worker killed before it recorded the delivery sends it again after the restart
+    const msg = (subscription: string, hash: string, seq: number) => ({ kind: 'event', event: 'shh_subscription', data: { subscription, result: { hash, payload: '0x01' }, seq } });
+    (s.ports[0] as FakePort).deliver(msg('0xaa', '0x01', 1));
+    (s.ports[0] as FakePort).deliver(msg('0xaa', '0x01', 1));
+    (s.ports[0] as FakePort).deliver(msg('0xaa', '0x02', 2));
+    s.ports[0]?.drop(); // a worker stopped before it knew the page had 0x02 sends it again after the restart
     s.runTimers();
     const second = s.ports[1] as FakePort;
-    second.deliver(msg('0xaa', '0x01'));
-    second.deliver(msg('0xaa', '0x02'));
-    second.deliver(msg('0xbb', '0x01')); // another subscription of the same document
-    now += 3_600_000; // long expired: forgotten, so the memory stays bounded
-    second.deliver(msg('0xcc', '0x03'));
-    second.deliver(msg('0xaa', '0x01'));
+    expect(second.sent[0]).toEqual({ kind: 'hello', session: SESSION, cursors: { '0xaa': 2 } });
+    second.deliver(msg('0xaa', '0x02', 2)); // the replay: same number, dropped
+    second.deliver(msg('0xaa', '0x03', 3));
+    second.deliver(msg('0xbb', '0x01', 1)); // another subscription of the same document
+    second.deliver({ kind: 'event', event: 'shh_subscription', data: { subscription: '0xcc', result: { hash: '0x09' } } }); // not numbered: passed as is
     await settle();
-    const got = s.fromBridge.filter((f) => (f as { kind: string }).kind === 'event').map((f) => ((f as { data: { subscription: string; result: { hash: string } } }).data));
-    expect(got.map((d) => `${d.subscription} ${d.result.hash}`)).toEqual(['0xaa 0x01', '0xaa 0x02', '0xbb 0x01', '0xcc 0x03', '0xaa 0x01']);
+    const got = s.fromBridge.filter((f) => (f as { kind: string }).kind === 'event').map((f) => (f as { data: { subscription: string; result: { hash: string } } }).data);
+    expect(got.map((d) => `${d.subscription} ${d.result.hash}`)).toEqual(['0xaa 0x01', '0xaa 0x02', '0xaa 0x03', '0xbb 0x01', '0xcc 0x09']);
+    expect(got.every((d) => !('seq' in d))).toBe(true);
   });
 
   it('hands the page each message of a polled filter once, across Ports', async () => {
     const s = setup();
-    const m = (hash: string) => ({ hash, timestamp: Math.floor(Date.now() / 1000), ttl: 60, payload: '0x01' });
+    const m = (hash: string, seq: number) => ({ hash, payload: '0x01', seq });
     s.page(req(1, 'shh_getFilterMessages', ['f1']));
     await settle();
-    (s.ports[0] as FakePort).deliver({ kind: 'response', id: 1, result: [m('0x01'), m('0x02')] });
-    s.ports[0]?.drop(); // the worker stopped before it recorded what it handed out: it hands them out again
+    (s.ports[0] as FakePort).deliver({ kind: 'response', id: 1, result: [m('0x01', 1), m('0x02', 2)] });
+    s.ports[0]?.drop(); // the worker stopped before it knew the page had them: it hands them out again
     s.runTimers();
     s.page(req(2, 'shh_getFilterMessages', ['f1']));
     s.page(req(3, 'shh_getFilterMessages', ['f2']));
     s.page(req(4, 'shh_getMessages', ['f1'])); // not a poll: passed as is
     await settle();
     const second = s.ports[1] as FakePort;
-    second.deliver({ kind: 'response', id: 2, result: [m('0x02'), m('0x03')] });
-    second.deliver({ kind: 'response', id: 3, result: [m('0x01')] });
-    second.deliver({ kind: 'response', id: 4, result: [m('0x01')] });
+    expect(second.sent[0]).toEqual({ kind: 'hello', session: SESSION, cursors: { f1: 2 } });
+    second.deliver({ kind: 'response', id: 2, result: [m('0x02', 2), m('0x03', 3)] });
+    second.deliver({ kind: 'response', id: 3, result: [m('0x01', 1)] });
+    second.deliver({ kind: 'response', id: 4, result: [m('0x01', 1)] });
     await settle();
-    const hashes = (id: number) => ((s.fromBridge.find((f) => (f as { id: number }).id === id) as { result: { hash: string }[] }).result).map((x) => x.hash);
+    const answer = (id: number) => (s.fromBridge.find((f) => (f as { id: number }).id === id) as { result: { hash: string; seq?: number }[] }).result;
+    const hashes = (id: number) => answer(id).map((x) => x.hash);
     expect([hashes(1), hashes(2), hashes(3), hashes(4)]).toEqual([['0x01', '0x02'], ['0x03'], ['0x01'], ['0x01']]);
+    expect([1, 2, 3].flatMap((id) => answer(id)).every((x) => !('seq' in x))).toBe(true);
   });
 
   it('a dead extension context answers 4900 and tells the page once', async () => {

@@ -19,7 +19,10 @@ describe('relay inbound limits', () => {
     await relay.start();
     const addr = relay.getMultiaddrs()[0]!;
     const clients = await Promise.all(
-      Array.from({ length: CLIENTS }, () => createWhisperNode({ role: 'test', listen: [], transports: [webSockets()] })),
+      Array.from({ length: CLIENTS }, () =>
+        // Generous dial budgets: on a loaded machine 24 Noise handshakes at once are slow, not refused.
+        createWhisperNode({ role: 'test', listen: [], transports: [webSockets()], dialTimeoutMs: 60_000, addressDialTimeoutMs: 60_000 }),
+      ),
     );
     nodes.push(...clients);
     await Promise.all(clients.map((c) => c.start()));

@@ -162,17 +162,39 @@ describe('PeerServer: seal', () => {
 });
 
 describe('PeerServer: events', () => {
-  it('turns host envelope and status events into event frames while started', () => {
-    const { service, server, events } = setup();
+  it('turns host envelope and status events into event frames while started', async () => {
+    const { service, server, events, req } = setup();
+    await req('watch', {}); // every topic
     const e = makeVerified();
     service.safeDispatchEvent('envelope', { detail: e });
     service.safeDispatchEvent('status', { detail: STATUS });
     server.stop();
     service.safeDispatchEvent('envelope', { detail: e });
     expect(events).toEqual([
-      { kind: 'event', event: 'envelope', data: { rlp: toHex(e.rlp), p2p: false } },
+      { kind: 'event', event: 'envelope', data: { rlp: toHex(e.rlp), size: e.rlp.length, p2p: false } },
       { kind: 'event', event: 'status', data: STATUS },
     ]);
+  });
+
+  it('sends envelope bytes only for watched topics (none until told), and the back-fill by topic', async () => {
+    const { service, events, req } = setup();
+    const a = makeVerified({ topic: Uint8Array.of(1, 2, 3, 4) });
+    const b = makeVerified({ topic: Uint8Array.of(5, 6, 7, 8) });
+    service.held = [a, b];
+    service.safeDispatchEvent('envelope', { detail: a }); // nothing watched yet: only its size
+    expect(await req('watch', { topics: ['0x01020304'] })).toEqual({ kind: 'response', id: 1, result: null });
+    service.safeDispatchEvent('envelope', { detail: a });
+    service.safeDispatchEvent('envelope', { detail: b });
+    expect(events.map((f) => (f as { data: unknown }).data)).toEqual([
+      { size: a.rlp.length, p2p: false },
+      { rlp: toHex(a.rlp), size: a.rlp.length, p2p: false },
+      { size: b.rlp.length, p2p: false },
+    ]);
+    expect(await req('envelopes', { topics: ['0x05060708'] })).toMatchObject({ result: { rlps: [toHex(b.rlp)] } });
+    expect(await req('envelopes', { topics: [] })).toMatchObject({ result: { rlps: [] } });
+    expect(await req('envelopes', {})).toMatchObject({ result: { rlps: [toHex(a.rlp), toHex(b.rlp)] } });
+    for (const bad of [{ topics: ['0x0102'] }, { topics: '0x01020304' }, { topics: ['0X01020304'] }])
+      expect(await req('watch', bad)).toMatchObject({ error: { code: -32602 } });
   });
 });
 
@@ -189,11 +211,12 @@ describe('in-process channel (Firefox)', () => {
     await expect(channel.request('post', { rlp: '0x00' })).rejects.toMatchObject({ code: -32000, message: 'failed to add envelope: already known' });
     await expect(channel.request('post', { rlp: 'zz' } as never)).rejects.toMatchObject({ code: -32602 });
     const got: unknown[] = [];
+    expect(await channel.request('watch', {})).toBeNull();
     const off = channel.on('envelope', (d) => got.push(d));
     const e = makeVerified();
     service.safeDispatchEvent('envelope', { detail: e });
     off();
     service.safeDispatchEvent('envelope', { detail: e });
-    expect(got).toEqual([{ rlp: toHex(e.rlp), p2p: false }]);
+    expect(got).toEqual([{ rlp: toHex(e.rlp), size: e.rlp.length, p2p: false }]);
   });
 });

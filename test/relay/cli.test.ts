@@ -12,7 +12,7 @@ const opts = (argv: string[]): CliOptions => {
 const OPERATOR_DEFAULTS = {
   host: '0.0.0.0', announce: [], peerRate: 100, peerBurst: 1000, peerBytesRate: 524288, peerBytesBurst: 4194304,
   cutOffSeconds: 600, ipConnectionsPerSecond: 50, maxPendingHandshakes: 64, maxConnections: 2048, relayPeers: 8,
-  tlsCert: undefined, tlsKey: undefined, logLevel: 'info', logFormat: 'text', metricsPort: undefined,
+  mixClient: true, tlsCert: undefined, tlsKey: undefined, logLevel: 'info', logFormat: 'text', metricsPort: undefined,
 };
 const usage = (argv: string[]): string => {
   try {
@@ -82,6 +82,7 @@ describe('relay cli: bad values name their flag', () => {
     [['--peer-rate', '0'], '--peer-rate'],
     [['--peer-burst', '1.5'], '--peer-burst'],
     [['--relay-peers', '-1'], '--relay-peers'],
+    [['--mix-client', 'no'], '--mix-client: expected one of on, off'],
     [['--max-connections', ''], '--max-connections'],
     [['--tls-cert', 'a.pem'], '--tls-cert and --tls-key: give both or neither'],
     [['--tls-key', 'a.pem'], '--tls-cert and --tls-key: give both or neither'],
@@ -103,13 +104,14 @@ describe('relay cli: the operator flags', () => {
       '--metrics-port', '9100', '--log-level', 'debug', '--log-format', 'json', '--peer-rate', '5', '--peer-burst', '6',
       '--peer-bytes-rate', '7', '--peer-bytes-burst', '8', '--cut-off-seconds', '9', '--ip-connections-per-second', '10',
       '--max-pending-handshakes', '11', '--max-connections', '12', '--relay-peers', '0', '--tls-cert', 'c.pem', '--tls-key', 'k.pem',
-      '--min-pow', '1',
+      '--min-pow', '1', '--mix-client', 'off',
     ]);
     if (r.help || r.version) throw new Error('unexpected');
     expect(r.options).toMatchObject({
       host: '127.0.0.1', announce: ['/dns4/relay.example.org/tcp/443/wss', '/ip4/203.0.113.7/tcp/9090/ws'], metricsPort: 9100,
       logLevel: 'debug', logFormat: 'json', peerRate: 5, peerBurst: 6, peerBytesRate: 7, peerBytesBurst: 8, cutOffSeconds: 9,
       ipConnectionsPerSecond: 10, maxPendingHandshakes: 11, maxConnections: 12, relayPeers: 0, tlsCert: 'c.pem', tlsKey: 'k.pem', minPow: 1,
+      mixClient: false,
     });
     expect(r.given.has('--min-pow')).toBe(true);
     expect(r.given.has('--max-size')).toBe(false);

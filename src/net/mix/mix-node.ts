@@ -224,6 +224,11 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     if (p.kind === 'loop' && equalBytes(id, this.#ownId) && this.#host.ownLoop?.(p.frame)) {
       return this.#emit({ action: 'own-loop', from });
     }
+    // A path may pass this mix twice in a row (a loop through a client's lone entry relay): peel again here.
+    if (p.kind === 'relay' && equalBytes(id, this.#ownId)) {
+      await this.#receive(p.frame, this.#host.node.peerId);
+      return;
+    }
     const to = this.#resolve(id);
     if (!to) return this.#emit({ action: 'reject', from, reason: 'no-route' });
     try {

@@ -15,6 +15,7 @@ import type { PeerId, PrivateKey } from '@libp2p/interface';
 import { bytesToKey } from '../../core/bytes.ts';
 import { WhisperError } from '../../core/errors.ts';
 import { isMixError, type MixErrorCode } from '../../core/mix/errors.ts';
+import type { ScalarMult } from '../../core/mix/packet.ts';
 import { validateEnvelope } from '../../core/validate.ts';
 import type { WhisperPeer } from '../peer.ts';
 import { MixClient, type PostResult } from './client.ts';
@@ -48,6 +49,8 @@ export interface MixServiceInit {
   refreshMs?: number;
   randomBytes?: RandomBytes;
   clock?: MixClock;
+  /** The mix node's X25519 multiplications (default: WebCrypto's where it works, scalar-mult.ts). */
+  scalarMult?: ScalarMult;
 }
 
 /** Relay cover by default: one loop frame every five seconds, three transmissions each. */
@@ -124,7 +127,7 @@ export class MixService {
         resolve: (id) => this.#resolve(id),
         onError,
       },
-      { settings: init.settings ?? {}, randomBytes: this.#random, clock: this.#clock },
+      { settings: init.settings ?? {}, randomBytes: this.#random, clock: this.#clock, ...(init.scalarMult ? { scalarMult: init.scalarMult } : {}) },
     );
     this.node.addEventListener('mix', (e) => void this.#frames[e.detail.action]++);
     this.client = new MixClient({
@@ -303,6 +306,7 @@ export class MixService {
   // Connected first (the usual case: relays keep each other dialled), else the relay the record names.
   #resolve(id: Uint8Array): PeerId | undefined {
     const want = bytesToKey(id);
+    if (want === bytesToKey(nodeIdOf(this.#peer.node.peerId))) return undefined; // never dial ourselves
     const conn = this.#peer.node.getConnections().find((c) => !c.limits && bytesToKey(nodeIdOf(c.remotePeer)) === want);
     if (conn) return conn.remotePeer;
     return this.directory.records().find((r) => bytesToKey(r.nodeId) === want)?.peerId;
