@@ -46,6 +46,7 @@ export const DARK_OFF = 'dark sending is off in the extension settings';
 
 export class DarkSending {
   #enabled = false;
+  #posted = 0;
   #role: MixClientRole | undefined;
   readonly #defaultRateHz: number;
   readonly #wantHops: number;
@@ -80,7 +81,9 @@ export class DarkSending {
     const missing = this.#missing();
     if (missing) throw new RpcError(RPC.whisper, `dark post not sent: ${missing}`);
     try {
-      return await this.#role!.post(rlp);
+      const r = await this.#role!.post(rlp);
+      this.#posted++;
+      return r;
     } catch (e) {
       // The mix layer's own refusals (WhisperError 'dark-unavailable', a validation error) say it already.
       if (e instanceof RpcError || isWhisperError(e)) throw e;
@@ -103,6 +106,7 @@ export class DarkSending {
       wantHops: s?.wantHops ?? this.#wantHops,
       relaysKnown: s?.relaysKnown ?? 0,
       ...(missing ? { missing } : {}),
+      posted: this.#posted,
       loopsSent: s?.loopsSent ?? 0,
       loopsBack: s?.loopsBack ?? 0,
     };

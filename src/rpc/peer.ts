@@ -40,6 +40,8 @@ export interface DarkStatus {
   /** Relays whose signed mix key the client holds now. */
   relaysKnown: number;
   missing?: string;
+  /** Dark posts handed to the mix client since the peer started. */
+  posted: number;
   /** The client's loop cover, sent and back (a loop that never comes back means a dropped frame). */
   loopsSent: number;
   loopsBack: number;

@@ -16,7 +16,7 @@ const ok = async (h: Harness, op: string, params: unknown = {}): Promise<any> =>
   return r.result;
 };
 
-const PATH: DarkStatus = { enabled: true, running: true, rateHz: 0.2, frameBytes: 1054, bytesPerHour: 758_880, hops: 3, wantHops: 3, relaysKnown: 3, loopsSent: 0, loopsBack: 0 };
+const PATH: DarkStatus = { enabled: true, running: true, rateHz: 0.2, frameBytes: 1054, bytesPerHour: 758_880, hops: 3, wantHops: 3, relaysKnown: 3, posted: 0, loopsSent: 0, loopsBack: 0 };
 
 async function site(o: { darkByDefault?: boolean; dark?: DarkStatus } = {}) {
   const peer = new FakePeer();

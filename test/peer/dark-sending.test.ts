@@ -52,6 +52,7 @@ describe('DarkSending', () => {
     await d.post(new Uint8Array([2]));
     expect(next.starts).toBe(1);
     expect(next.posted).toEqual([new Uint8Array([2])]);
+    expect(d.status().posted).toBe(1); // the refused one is not counted
     d.setEnabled(false);
     expect(next.running).toBe(false);
   });
