@@ -98,6 +98,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   #statusQueued = false;
   readonly #dark: DarkSending;
   readonly #mixSettings: MixClientSettings;
+  #darkWatch: ReturnType<typeof setInterval> | undefined;
+  #darkSeen = '';
 
   constructor(init: PeerHostInit) {
     super();
@@ -320,6 +322,9 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     peer.addEventListener('peer:disconnect', this.#queueStatus);
     peer.addEventListener('requirement', this.#queueStatus); // a relay's requirement moves effectiveMinPow
     this.#dark.attach(service.mix ? DarkSending.role(service.mix, peer.node) : undefined);
+    // The mix client learns relays' key records on its own: the worker hears when a path appears or
+    // goes (the popup's status, and the check before a dark post's proof of work).
+    this.#darkWatch = setInterval(this.#watchDark, DARK_WATCH_MS);
     // The extension's extra: direct WebRTC neighbours found through discovery.
     const discovery = peer.node.services.discovery;
     if (discovery?.mode === 'announce') {
@@ -337,6 +342,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   }
 
   async #stopNetwork(): Promise<void> {
+    clearInterval(this.#darkWatch);
+    this.#darkWatch = undefined;
     this.#dark.attach(undefined);
     const peer = this.#peer;
     peer?.node.services.discovery?.removeEventListener('candidate', this.#onCandidate);
@@ -349,6 +356,14 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     await this.#service?.stop();
     this.#peer = this.#service = this.#keeper = undefined;
   }
+
+  readonly #watchDark = (): void => {
+    const d = this.#dark.status();
+    const seen = JSON.stringify([d.enabled, d.running, d.hops, d.relaysKnown, d.missing]);
+    if (seen === this.#darkSeen) return;
+    this.#darkSeen = seen;
+    this.#queueStatus();
+  };
 
   readonly #onCandidate = (evt: CustomEvent<Announcement>): void => {
     this.#keeper?.offer(evt.detail);
@@ -382,5 +397,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     });
   };
 }
+
+/** How often the peer looks whether its dark sending changed (a path appeared or went). */
+const DARK_WATCH_MS = 1000;
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
