@@ -21,6 +21,9 @@ import { exponential, webRandomBytes, type RandomBytes } from './random.ts';
 import { nativeScalarMult, nobleScalarMult } from './scalar-mult.ts';
 import { MIX_PROTOCOL, mixSettings, type MixSettings } from './settings.ts';
 
+/** Frames of one stream peeled at once; the reader waits for one to finish beyond this. */
+const PEELS_PER_STREAM = 32;
+
 export type MixLibp2p = Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'getConnections' | 'peerId'>;
 
 export interface MixClock {
@@ -157,6 +160,8 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
     const from = connection.remotePeer;
     // maxDataLength bounds the read; a shorter frame is refused below: lengths are strict both ways.
     const lp = lpStream(stream, { maxDataLength: FRAME_SIZE });
+    const peeling = new Set<Promise<void>>();
+    let cut = false;
     try {
       while (this.#started) {
         const frame = (await lp.read({ signal: this.#stop.signal })).subarray();
@@ -171,7 +176,16 @@ export class MixNode extends TypedEventEmitter<MixEvents> {
           this.#emit({ action: 'reject', from, reason: 'bad-length' });
           throw new Error(`mix frame of ${frame.length} bytes`);
         }
-        if (!(await this.#receive(frame, from))) throw new Error('sender over its budget');
+        // Peeled while the next frames are read: a peel waits on the X25519 multiplications (WebCrypto's
+        // run off the main thread), and waiting for each in turn would bound a link by their latency.
+        const peel: Promise<void> = this.#receive(frame, from).then(
+          (ok) => void (ok || (cut = true)),
+          (err: unknown) => this.#host.onError?.(err),
+        );
+        peeling.add(peel);
+        void peel.finally(() => peeling.delete(peel));
+        if (peeling.size >= PEELS_PER_STREAM) await Promise.race(peeling);
+        if (cut) throw new Error('sender over its budget');
       }
     } catch (err) {
       // The end of the stream, our stop, an oversized or wrong-sized frame, or a spent budget.
