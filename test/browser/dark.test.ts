@@ -158,7 +158,8 @@ describe('too few relays', () => {
     expect((await rpc(c.page, 'shh_post', { ...POST, symKeyID: key, payload: '0x02', dark: true })).error?.message).toBe(r.error?.message);
     expect((await rpc(c.page, 'shh_post', { ...POST, symKeyID: key, payload: '0x03', dark: false })).result).toMatch(/^0x[0-9a-f]{64}$/);
     await c.popup.evaluate(() => ((location.hash = '#status'), location.reload()), undefined);
-    const text = await until('the dark status line', () => c.popup.evaluate(() => document.getElementById('status-dark')?.textContent ?? '', undefined).catch(() => ''), (t) => t.length > 0);
+    // Read until the reloaded page shows it (the old document may answer first).
+    const text = await until('the dark status line', () => c.popup.evaluate(() => document.getElementById('status-dark')?.textContent ?? '', undefined).catch(() => ''), (t) => t.includes('cannot send now'));
     expect(text).toMatch(/^Dark sending is on but cannot send now: .*nothing is sent less dark\.$/);
     await c.popup.screenshot(artefactPath('dark-popup-too-few-firefox.png'), { fullPage: true });
   }, 120_000);
