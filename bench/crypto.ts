@@ -1,11 +1,12 @@
 // Payload crypto throughput (docs/PROTOCOL.md §2): trial decryptions per second, the work a node does for every
 // envelope against every key it holds, on one core. Anchored to native libsecp256k1 (Debian's
-// libsecp256k1-dev, compiled here with gcc) when available; prints a Markdown table.
+// libsecp256k1-dev, compiled here with gcc) when available; the three backends (this repository's
+// libsecp256k1 wasm build, tiny-secp256k1, @noble/curves) side by side; prints Markdown tables.
 //   node_modules/.bin/node bench/crypto.ts
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { decodeEnvelope, encodeEnvelope } from '../src/core/envelope.ts';
@@ -17,9 +18,11 @@ import {
   setSecp256k1Backend,
   type Secp256k1Backend,
 } from '../src/core/secp256k1.ts';
+import { loadLibsecp256k1 } from '../src/core/secp256k1-wasm.ts';
 import { publicKeyOf } from '../src/core/signature.ts';
 
-const GOAL_ASYM = 4000; // asymmetric trial decryptions/s per core with the wasm backend (the issue's goal)
+const GOAL_RATIO = 0.5; // asymmetric trial decryptions per core, as a fraction of native ECDH (docs/BENCHMARKS.md)
+const load0 = loadavg();
 
 /** Operations per CPU-second of this process (best of three runs of about `ms` wall time each).
  * CPU time, not wall time: the machine is shared, and per-core throughput is what the goal names. */
@@ -69,7 +72,7 @@ int main(void) {
   if (!secp256k1_ec_pubkey_create(ctx, &pk, other)) return 1;
   secp256k1_ec_pubkey_serialize(ctx, ser, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
   double best = 0;
-  for (int run = 0; run < 3; run++) {
+  for (int run = 0; run < 1; run++) { /* one run per call: the bench interleaves calls with the wasm rows */
     long n = 0; double t0 = now(), t = t0;
     while (t - t0 < 0.4) {
       for (int i = 0; i < 100; i++) {
@@ -86,17 +89,18 @@ int main(void) {
 }
 `;
 
-/** secp256k1_ecdh (parse + multiply) per second in native libsecp256k1, or null if it cannot be built here. */
-function nativeEcdhRate(): number | null {
+/** A runner of secp256k1_ecdh (parse + multiply) in native libsecp256k1, per CPU-second, or null if it cannot be built here. */
+function nativeEcdh(): { rate(): number; close(): void } | null {
   const dir = mkdtempSync(join(tmpdir(), 'shh-bench-'));
+  const close = () => rmSync(dir, { recursive: true, force: true });
   try {
     writeFileSync(join(dir, 'ecdh.c'), NATIVE_C);
     execFileSync('gcc', ['-O2', '-o', join(dir, 'ecdh'), join(dir, 'ecdh.c'), '-lsecp256k1'], { stdio: 'pipe' });
-    return Number(execFileSync(join(dir, 'ecdh'), { encoding: 'utf8' }).trim());
-  } catch {
+    return { rate: () => Number(execFileSync(join(dir, 'ecdh'), { encoding: 'utf8' }).trim()), close };
+  } catch (e) {
+    console.error(`native anchor unavailable: ${(e as Error).message.split('\n')[0]}`);
+    close();
     return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -115,32 +119,70 @@ const recipient = new Uint8Array(32).fill(0x31);
 const stranger = new Uint8Array(32).fill(0x32);
 const asymData = sealAsymmetric({ payload: randomBytes(200) }, publicKeyOf(recipient), randomBytes);
 const ephemeral = asymData.subarray(0, 65);
-const wasm: Secp256k1Backend | null = await loadWasmBackend().catch(() => null);
-const ecdh: Record<string, number | null> = { wasm: null, noble: null };
-const trial: Record<string, number | null> = { wasm: null, noble: null };
-for (const b of [wasm, nobleBackend]) {
+const orNull = <T>(f: () => T): T | null => {
+  try {
+    return f();
+  } catch (e) {
+    console.error(`backend unavailable: ${(e as Error).message}`);
+    return null;
+  }
+};
+const backends: [string, Secp256k1Backend | null][] = [
+  ['libsecp256k1 wasm (this repository)', orNull(loadLibsecp256k1)],
+  ['tiny-secp256k1', await loadWasmBackend().catch(() => null)],
+  ['@noble/curves', nobleBackend],
+];
+const ecdh = new Map<string, number>();
+const trial = new Map<string, number>();
+const hash = new Uint8Array(32).fill(3);
+// The ECDH and trial rows of this repository's build and the native anchor are measured in interleaved
+// rounds, best of each kept, so that a burst of load from other jobs does not land on one side of the
+// ratio only. That build goes first: once ecies.ts has seen three backends its call sites are
+// megamorphic, which a process with one backend (the relay, the extension) never sees.
+const nativeRunner = nativeEcdh();
+let native: number | null = null;
+const keep = (m: Map<string, number>, k: string, v: number) => m.set(k, Math.max(m.get(k) ?? 0, v));
+for (const [i, [label, b]] of backends.entries()) {
   if (!b) continue;
   setSecp256k1Backend(b);
-  ecdh[b.name] = rate(() => b.sharedX(recipient, ephemeral));
-  trial[b.name] = rate(fails(() => openAsymmetric(asymData, stranger)));
-  rows.push([`ECDH x(k·R) alone, ${b.name}`, ecdh[b.name]!, '']);
-  rows.push([`asymmetric trial, wrong key, ${b.name}`, trial[b.name]!, '']);
-  rows.push([`asymmetric open, right key, ${b.name}`, rate(() => openAsymmetric(asymData, recipient)), '']);
+  for (let round = 0; round < 3; round++) {
+    keep(ecdh, label, rate(() => b.sharedX(recipient, ephemeral), 300));
+    keep(trial, label, rate(fails(() => openAsymmetric(asymData, stranger)), 300));
+    if (i === 0 && nativeRunner) native = Math.max(native ?? 0, nativeRunner.rate());
+  }
 }
-const native = nativeEcdhRate();
+if (native === null && nativeRunner) native = nativeRunner.rate();
+nativeRunner?.close();
+for (const [label, b] of backends) {
+  if (!b) continue;
+  setSecp256k1Backend(b);
+  rows.push([`ECDH x(k·R) alone, ${label}`, ecdh.get(label)!, '']);
+  rows.push([`asymmetric trial, wrong key, ${label}`, trial.get(label)!, '']);
+  rows.push([`asymmetric open, right key, ${label}`, rate(() => openAsymmetric(asymData, recipient)), '']);
+  const sig = b.sign(hash, recipient)!;
+  rows.push([`signer recovery, ${label}`, rate(() => b.recover(hash, sig.signature, sig.recovery), 200), '']);
+}
 rows.push(['ECDH (parse + secp256k1_ecdh), native libsecp256k1', native, native === null ? 'gcc or libsecp256k1-dev missing' : '']);
 
 // Envelope intake: strict RLP decode plus the proof-of-work computation, for a ~400-byte envelope.
 const rlp = encodeEnvelope({ expiry: 1_700_000_050, ttl: 50, topic: randomBytes(4), data: randomBytes(400), nonce: 123456n });
 rows.push(['envelope decode + PoW (decodeEnvelope + envelopePow, 400-byte data)', rate(() => envelopePow(decodeEnvelope(rlp))), '']);
 
-const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : 'n/a');
-console.log(`# Payload crypto on ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}, ops per CPU-second (one core)\n`);
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? (a / b).toFixed(2) : 'n/a');
+const load1 = loadavg();
+const fmtLoad = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+console.log(`# Payload crypto on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.versions.node}, ops per CPU-second (one core)\n`);
+console.log(`Load average (1, 5, 15 min): ${fmtLoad(load0)} at start, ${fmtLoad(load1)} at end.\n`);
 console.log('| operation | ops/CPU-s | note |\n| --- | ---: | --- |');
 for (const [name, v, note] of rows) console.log(`| ${name} | ${fmt(v)} | ${note} |`);
 console.log('\n| ratio | value |\n| --- | ---: |');
-console.log(`| ECDH wasm / native | ${ratio(ecdh.wasm!, native)} |`);
-console.log(`| ECDH noble / native | ${ratio(ecdh.noble!, native)} |`);
-console.log(`| asymmetric trial wasm / noble | ${ratio(trial.wasm!, trial.noble!)} |`);
-const t = trial.wasm ?? 0;
-console.log(`\nGoal: >= ${GOAL_ASYM} asymmetric trial decryptions/s per core with wasm: ${t >= GOAL_ASYM ? 'met' : 'NOT met'} (${fmt(t)}).`);
+for (const [label] of backends) {
+  if (!ecdh.has(label)) continue;
+  console.log(`| ECDH ${label} / native | ${ratio(ecdh.get(label), native)} |`);
+  console.log(`| asymmetric trial ${label} / native ECDH | ${ratio(trial.get(label), native)} |`);
+}
+const own = trial.get(backends[0]![0]);
+console.log(`| asymmetric trial, libsecp256k1 wasm / tiny-secp256k1 | ${ratio(own, trial.get('tiny-secp256k1'))} |`);
+console.log(`| asymmetric trial, libsecp256k1 wasm / @noble/curves | ${ratio(own, trial.get('@noble/curves'))} |`);
+const r = own && native ? own / native : 0;
+console.log(`\nGoal: asymmetric trial decryptions per core >= ${GOAL_RATIO}x native ECDH: ${r >= GOAL_RATIO ? 'met' : 'NOT met'} (${r.toFixed(2)}x).`);

@@ -7,6 +7,8 @@
 
 import { multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../src/core/constants.ts';
+import { COALESCE_DEFAULTS } from '../src/net/coalesce.ts';
+import { DISCOVERY_FANOUT } from '../src/net/discovery.ts';
 import { DEFAULT_PER_IP_LIMITS } from '../src/net/per-ip.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.ts';
 
@@ -38,6 +40,10 @@ export interface RelayOptions {
   reservationsPerIp?: number;
   /** Relay neighbours found through other relays' records to keep connected; 0: none (relay-directory.ts). */
   relayPeers: number;
+  /** How long forwards to one neighbour wait to share an RPC (src/net/coalesce.ts); 'off': the stock send path (gossip.ts). Unset: its default. */
+  coalesceMs?: number | 'off';
+  /** Neighbours each browser announcement is forwarded to (src/net/discovery.ts); 0: all of them. Unset: its default. */
+  discoveryFanout?: number;
   /**
    * Run the mix client (dark posts for the operator, docs/RELAY.md "Dark posts") from start-up; off:
    * `dark: true` is refused. The relay is a mix for others either way.
@@ -140,6 +146,13 @@ Limits per neighbour (--peer relays are exempt from the first five):
   --max-reservations-per-ip N
                            circuit reservations held by peers from one IP address (default ${DEFAULT_PER_IP_LIMITS.reservationsPerIp}; 0: no cap)
 
+Send path:
+  --coalesce-ms N|off      envelopes to one neighbour within N ms go out as one RPC (default ${COALESCE_DEFAULTS.delayMs};
+                           off: the stock send path, to compare: one RPC per envelope per neighbour,
+                           IDONTWANT from 512 B, two WebSocket messages per frame)
+  --discovery-fanout N     browsers each discovery announcement is forwarded to (default ${DISCOVERY_FANOUT};
+                           0: all of them, the cost growing with the square of the browsers)
+
 Environment:
 ${Object.entries(ENVIRONMENT)
   .map(([k, v]) => `  ${k.padEnd(24)} ${v}`)
@@ -226,6 +239,8 @@ const FLAGS: Readonly<Record<string, Apply>> = {
   '--max-conns-per-ip': (f, v, o) => void (o.connsPerIp = uint(f, v, 0)),
   '--max-reservations-per-ip': (f, v, o) => void (o.reservationsPerIp = uint(f, v, 0)),
   '--relay-peers': (f, v, o) => void (o.relayPeers = uint(f, v, 0, 1000)),
+  '--discovery-fanout': (f, v, o) => void (o.discoveryFanout = uint(f, v, 0, 1000)),
+  '--coalesce-ms': (f, v, o) => void (o.coalesceMs = v === 'off' ? 'off' : uint(f, v, 0, 1000, ' (ms) or off')),
   '--mix-client': (f, v, o) => void (o.mixClient = oneOf(f, v, ['on', 'off'] as const) === 'on'),
   '--tls-cert': (f, v, o) => void (o.tlsCert = path(f, v)),
   '--tls-key': (f, v, o) => void (o.tlsKey = path(f, v)),

@@ -158,6 +158,8 @@ export class Relay {
         relayLimits: { inboundPerHostPerSecond: o.ipConnectionsPerSecond, maxIncomingPending: o.maxPendingHandshakes, maxConnections: o.maxConnections },
         ...(m ? { metrics: m.libp2p() } : {}),
         perIp: stripUndefined({ connectionsPerIp: o.connsPerIp, reservationsPerIp: o.reservationsPerIp }),
+        ...(o.discoveryFanout === undefined ? {} : { discovery: { fanout: o.discoveryFanout } }),
+        ...(o.coalesceMs === 'off' ? { gossip: { coalesce: false }, joinWsFrames: false } : o.coalesceMs === undefined ? {} : { gossip: { coalesce: { delayMs: o.coalesceMs } } }),
       },
       pool,
       store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },

@@ -3,7 +3,10 @@
 // envelopes the parent asks for and records every arrival's latency (arrival - send time in payload).
 
 import { webSockets } from '@libp2p/websockets';
+import { oneMessagePerFrame } from '../../src/net/ws-frames.ts';
+import { multiaddr } from '@multiformats/multiaddr';
 import { GOSSIP_TOPIC } from '../../src/core/constants.ts';
+import { DISCOVERY_TOPIC, encodeAnnouncement } from '../../src/net/announcement.ts';
 import { WhisperPeer } from '../../src/net/peer.ts';
 import { Redialer } from '../../src/net/redial.ts';
 import { HISTOGRAM_MS, readStamp, seal, type ClientReport, type ToClient } from './protocol.ts';
@@ -36,7 +39,16 @@ async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
     Array.from({ length: m.count }, () =>
       WhisperPeer.create({
         minPow: m.minPow,
-        nodeInit: { role: 'test', listen: [], transports: [webSockets()], discovery: false },
+        // The relay's send path (bench/load.ts --send-path), so 'off' compares stock with stock.
+        nodeInit: {
+          role: 'test',
+          listen: [],
+          transports: [m.sendPath === 'off' ? webSockets() : oneMessagePerFrame(webSockets())],
+          // Browser discovery in the announce role (validates, forwards nothing); the announcements
+          // themselves are published below, since these peers have no circuit address to announce.
+          discovery: m.announce ? { mode: 'announce' } : false,
+          ...(m.sendPath === 'off' ? { gossip: { coalesce: false } } : m.sendPath === undefined ? {} : { gossip: { coalesce: { delayMs: Number(m.sendPath) } } }),
+        },
         // Like a browser and its configured relay: the relay link carries the whole network's
         // traffic, so no per-neighbour rate limit on it (docs/RELAY.md "Limits").
         trusted: () => true,
@@ -70,8 +82,30 @@ async function setup(m: Extract<ToClient, { type: 'setup' }>): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  if (m.announce) startAnnouncing(m.relay);
   send({ type: 'ready', withRelay: peers.filter((p) => p.node.services.pubsub.getSubscribers(GOSSIP_TOPIC).length > 0).length });
 }
+
+let announcements = 0;
+const announceTimers: Array<ReturnType<typeof setInterval>> = [];
+
+/** Each peer announces `<relay>/p2p-circuit/webrtc/p2p/<peer>` every 30 s, spread over the interval. */
+function startAnnouncing(relay: string): void {
+  peers.forEach((p, i) => {
+    p.node.services.discovery!.addEventListener('candidate', () => void announcements++);
+    const addr = multiaddr(`${relay}/p2p-circuit/webrtc/p2p/${p.node.peerId.toString()}`);
+    const once = (): void => {
+      const at = Math.floor(Date.now() / 1000);
+      p.node.services.pubsub.publish(DISCOVERY_TOPIC, encodeAnnouncement(at, [addr])).catch((e: unknown) => process.stderr.write(`[client ${process.pid}] announce failed: ${String(e)}\n`));
+    };
+    setTimeout(() => {
+      once();
+      announceTimers.push(setInterval(once, ANNOUNCE_MS));
+    }, (ANNOUNCE_MS * i) / peers.length);
+  });
+}
+
+const ANNOUNCE_MS = 30_000;
 
 async function post(m: Extract<ToClient, { type: 'post' }>): Promise<void> {
   const p = peers[m.index];
@@ -105,8 +139,10 @@ process.on('message', (m: ToClient) => {
   if (m.type === 'setup') setup(m).catch((e) => send({ type: 'error', message: String(e?.stack ?? e) }));
   else if (m.type === 'post') void post(m);
   else if (m.type === 'report') send(report());
+  else if (m.type === 'count') send({ type: 'count', announcements });
   else if (m.type === 'stop')
     void Promise.all(redialers.map((r) => r.stop()))
+      .then(() => announceTimers.forEach((t) => clearInterval(t)))
       .then(() => Promise.all(peers.map((p) => p.stop())))
       .finally(() => process.exit(0));
 });

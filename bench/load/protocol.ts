@@ -8,7 +8,8 @@ import { leadingZeroBits, powHash, zerosForTarget } from '../../src/core/pow.ts'
 export const HISTOGRAM_MS = 120_000;
 
 export type ToClient =
-  | { type: 'setup'; relay: string; count: number; minPow: number; dialsPerSecond: number }
+  | { type: 'setup'; relay: string; count: number; minPow: number; dialsPerSecond: number; sendPath: string | undefined; announce: boolean }
+  | { type: 'count' }
   | { type: 'post'; index: number; id: number; size: number; ttl: number; minPow: number }
   | { type: 'report' }
   | { type: 'stop' };
@@ -27,7 +28,7 @@ export interface ClientReport {
   meshed: number;
 }
 
-export type FromClient = ClientReport | { type: 'ready'; withRelay: number } | { type: 'error'; message: string };
+export type FromClient = ClientReport | { type: 'ready'; withRelay: number } | { type: 'count'; announcements: number } | { type: 'error'; message: string };
 
 /** An envelope whose data starts with id (u32) and send time (f64 ms), sealed to `minPow`. */
 export function seal(id: number, sentMs: number, size: number, ttl: number, minPow: number): Uint8Array {

@@ -4,13 +4,16 @@
 // the feed told the watcher's topics) before the back-fill asks the feed for the live envelopes on
 // them; the walk then runs in slices of BACKFILL_SLICE_MS that yield to the event loop (other sites'
 // requests are answered meanwhile), live matches queue behind it, and the two are merged by envelope
-// hash, so nothing falls between them or arrives twice. Each distinct key costs one trial decryption per incoming envelope, so the keys of
-// one Watchers may be capped (maxKeys). As in geth, a subscription belongs to its session (connection) and polled filters
-// never expire; where the session is a page (the extension), its filters end with it too
-// (filtersEndWithSession). A polled filter's buffer is bounded.
+// hash, so nothing falls between them or arrives twice. Each distinct key costs one trial decryption per
+// envelope, once: its answers are kept (TrialMemo, in memory, until its last watcher goes) for every
+// later watcher's back-fill; the keys of one Watchers may be capped (maxKeys). As in geth, a
+// subscription belongs to its session (connection) and polled filters never expire; where the session
+// is a page (the extension), its filters end with it too (filtersEndWithSession). A polled filter's
+// buffer is bounded.
 
 import { bytesToKey } from '../core/bytes.ts';
 import { Filters, type FilterCriteria, type ReceivedMessage } from '../core/filter.ts';
+import { TrialMemo } from '../core/trial-memo.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
 import { whisperFailure } from '../rpc/errors.ts';
 
@@ -61,7 +64,9 @@ const turn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0
 const keyIdOf = (c: FilterCriteria): string => (c.symKey ? 's' + bytesToKey(c.symKey) : 'a' + bytesToKey(c.privateKey!));
 
 export class Watchers {
-  readonly #filters = new Filters();
+  /** Every key's answer per envelope, shared by the live path and each back-fill (no envelope tried twice per key). */
+  readonly #memo = new TrialMemo();
+  readonly #filters = new Filters({ memo: this.#memo });
   readonly #watchers = new Map<string, Subscription | Polled>();
   readonly #init: WatchersInit;
   /** keyId -> how many watchers use it. */
@@ -125,7 +130,10 @@ export class Watchers {
     w.release?.();
     const n = (this.#keys.get(w.keyId) ?? 1) - 1;
     if (n > 0) this.#keys.set(w.keyId, n);
-    else this.#keys.delete(w.keyId);
+    else {
+      this.#keys.delete(w.keyId);
+      this.#memo.forget(w.keyId); // nothing opened with a key outlives its last watcher
+    }
     return true;
   }
 
@@ -156,7 +164,7 @@ export class Watchers {
    * the key cap is reached, or when the watcher was removed (its session ended) during the walk.
    */
   async #register(id: string, w: Subscription | Polled, criteria: FilterCriteria): Promise<ReceivedMessage[]> {
-    const single = new Filters();
+    const single = new Filters({ memo: this.#memo });
     single.add(id, criteria); // checks the criteria before anything is registered
     const max = this.#init.maxKeys ?? Infinity;
     if (!this.#keys.has(w.keyId) && this.#keys.size >= max)

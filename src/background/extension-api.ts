@@ -1,77 +1,68 @@
-// The slice of the WebExtension API the background uses, typed here so the modules take it as a
-// parameter: Chrome's `chrome` and Firefox's `browser` both fit (promise-returning MV3 / MV2 calls),
-// and tests pass fakes. Only what is used is declared; nothing here touches a global.
+// The slice of the WebExtension API the background uses, as types taken from webextension-polyfill's
+// published ones (@types/webextension-polyfill), so the modules take it as a parameter: the polyfill's
+// `browser` (Chrome's MV3 worker, Firefox's MV2 page) fits as is, and tests pass fakes of only what is
+// used. Hand-declared here are only what those types lack: the sender's `origin` (Chrome sets it) and
+// Chrome's offscreen documents. Nothing here touches a global.
 
-export interface MessageSender {
-  id?: string;
-  url?: string;
-  origin?: string;
-  tab?: { id?: number; windowId?: number; url?: string };
-  frameId?: number;
-  documentId?: string;
-}
+import type { Action, Alarms, BrowserAction, Events, I18n, Runtime, Storage, Tabs, Windows } from 'webextension-polyfill';
 
-export interface Port {
-  name: string;
-  sender?: MessageSender;
-  postMessage(message: unknown): void;
-  disconnect(): void;
-  onMessage: ExtEvent<(message: unknown, port: Port) => void>;
-  onDisconnect: ExtEvent<(port: Port) => void>;
-}
+/**
+ * The library's sender, with only the tab fields read here, plus the origin Chrome also reports (not in
+ * the Firefox-schema types; the URL is the fallback).
+ */
+export type MessageSender = Omit<Runtime.MessageSender, 'tab'> & { origin?: string; tab?: Pick<Tabs.Tab, 'id' | 'windowId' | 'url'> };
 
-export interface ExtEvent<L> {
-  addListener(listener: L): void;
-  removeListener(listener: L): void;
-}
+export type Port = Omit<Runtime.Port, 'sender'> & { sender?: MessageSender };
 
-export interface WindowsApi {
-  create(data: { url: string; type: 'popup'; width?: number; height?: number; focused?: boolean }): Promise<{ id?: number }>;
-  get(windowId: number): Promise<{ id?: number }>;
-  remove(windowId: number): Promise<void>;
-  update(windowId: number, info: { focused?: boolean }): Promise<unknown>;
-  onRemoved: ExtEvent<(windowId: number) => void>;
-}
+// `any` is the library's own constraint on an event's listener type.
+export type ExtEvent<L extends (...args: any[]) => any> = Events.Event<L>;
 
-export interface RuntimeApi {
-  id: string;
-  getURL(path: string): string;
-  onConnect: ExtEvent<(port: Port) => void>;
-  onMessage: ExtEvent<(message: unknown, sender: MessageSender, sendResponse: (r: unknown) => void) => boolean | undefined>;
+/** The popup channel's listener: a promise of the answer, or undefined for a message that is not ours. */
+export type OnMessageListener = (message: unknown, sender: MessageSender) => Promise<unknown> | undefined;
+
+export type WindowsApi = Pick<Windows.Static, 'create' | 'get' | 'remove' | 'update' | 'onRemoved'>;
+
+export interface RuntimeApi extends Pick<Runtime.Static, 'id' | 'getURL' | 'onConnect'> {
+  onMessage: ExtEvent<OnMessageListener>;
   /** Fires once when the extension is installed (first run: the onboarding tab opens). */
-  onInstalled?: ExtEvent<(details: { reason: string }) => void>;
-  /** Chrome 116+: lets the worker see whether its offscreen document exists. */
-  getContexts?(filter: { contextTypes: string[]; documentUrls?: string[] }): Promise<unknown[]>;
+  onInstalled?: Runtime.Static['onInstalled'];
 }
 
+/** One of alarms.create's overloads (the one used), with the library's parameter types. */
 export interface AlarmsApi {
-  create(name: string, info: { periodInMinutes?: number; delayInMinutes?: number }): Promise<void> | void;
-  onAlarm: ExtEvent<(alarm: { name: string }) => void>;
+  create(name: string, info: Alarms.CreateAlarmInfoType): Promise<void> | void;
+  onAlarm: Alarms.Static['onAlarm'];
 }
 
+/** Chrome (MV3) only: not in the published types; the polyfill passes `chrome.offscreen` through. */
 export interface OffscreenApi {
   createDocument(p: { url: string; reasons: string[]; justification: string }): Promise<void>;
 }
 
-/** storage.session: memory only, trusted contexts only (Chrome's default access level). */
-export interface StorageArea {
-  get(key: string): Promise<Record<string, unknown>>;
-  set(items: Record<string, unknown>): Promise<void>;
-  remove(key: string): Promise<void>;
+/**
+ * Chrome 116+: whether the worker's offscreen document exists. The published types declare
+ * runtime.getContexts for Firefox's context types only, without OFFSCREEN_DOCUMENT.
+ */
+export type GetContexts = (filter: { contextTypes: string[]; documentUrls?: string[] }) => Promise<unknown[]>;
+
+/** What Chrome's entry adds to the polyfill's `browser` for the offscreen peer (src/background/peer-port.ts). */
+export interface ChromeOnlyApi {
+  runtime: { getContexts: GetContexts };
+  offscreen: OffscreenApi;
 }
+
+/** storage.session: memory only, trusted contexts only (Chrome's default access level). */
+export type StorageArea = Pick<Storage.StorageArea, 'get' | 'set' | 'remove'>;
 
 /** The toolbar button: Chrome's `action` (MV3), Firefox's `browserAction` (MV2). */
-export interface ActionApi {
-  setBadgeText(details: { text: string }): Promise<void> | void;
-  setBadgeBackgroundColor?(details: { color: string }): Promise<void> | void;
-  setTitle?(details: { title: string }): Promise<void> | void;
-}
+export type ActionApi =
+  | Pick<Action.Static, 'setBadgeText' | 'setBadgeBackgroundColor' | 'setTitle'>
+  | Pick<BrowserAction.Static, 'setBadgeText' | 'setBadgeBackgroundColor' | 'setTitle'>;
 
 /** The extension's messages (public/_locales), in the browser's language. */
-export interface I18nApi {
-  getMessage(name: string, substitutions?: string | string[]): string;
-}
+export type I18nApi = Pick<I18n.Static, 'getMessage'>;
 
+/** Optional members are those one of the two browsers (or an older one) lacks at run time. */
 export interface ExtensionApi {
   runtime: RuntimeApi;
   action?: ActionApi;
@@ -79,8 +70,7 @@ export interface ExtensionApi {
   i18n?: I18nApi;
   windows: WindowsApi;
   alarms: AlarmsApi;
-  offscreen?: OffscreenApi;
-  tabs?: { create(p: { url: string }): Promise<unknown> };
+  tabs?: Pick<Tabs.Static, 'create'>;
   /** Firefox before 115 has no storage.session: the vault then keeps its key in memory only. */
   storage?: { session?: StorageArea };
 }

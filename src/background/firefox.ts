@@ -1,13 +1,12 @@
 // Firefox MV2 persistent background page entry: the background and the peer host run in this one page
 // (an event page would be suspended and the peer with it), joined by the in-process PeerChannel.
 // Only wiring. Listeners are added at once; requests wait inside the channel until the peer is up.
+// The API is webextension-polyfill's `browser`: here Firefox's own `browser`, passed through as is.
 
+import browser from 'webextension-polyfill';
 import type { PeerChannel, PeerEventName, PeerEvents } from '../rpc/peer.ts';
 import { createInProcessPeerChannel } from '../peer/in-process-channel.ts';
 import { startBackground } from './background.ts';
-import type { ExtensionApi } from './extension-api.ts';
-
-declare const browser: ExtensionApi;
 
 const peer = createInProcessPeerChannel((e) => console.debug('shh:peer', e));
 

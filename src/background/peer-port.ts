@@ -4,9 +4,9 @@
 // for the Port, then for its answer; an unreachable peer is 4900 (docs/PROTOCOL.md §4), never a hang.
 
 import { RPC, RpcError } from '../rpc/errors.ts';
-import { isErrorShape } from '../rpc/guards.ts';
+import { peerChannel } from '../rpc/peer-channel.ts';
 import { isPeerFrame, PEER_PORT, type PeerChannel, type PeerEventName, type PeerEvents, type PeerOp, type PeerRequests } from '../rpc/peer.ts';
-import type { ExtensionApi, Port } from './extension-api.ts';
+import type { ChromeOnlyApi, Port, RuntimeApi } from './extension-api.ts';
 import { createLog } from '../rpc/log.ts';
 
 const log = createLog('shh:bg:peer-port');
@@ -14,15 +14,9 @@ const log = createLog('shh:bg:peer-port');
 export const OFFSCREEN_URL = 'offscreen.html';
 
 export interface PortPeerChannelInit {
-  api: Pick<ExtensionApi, 'runtime' | 'offscreen'>;
+  api: { runtime: Pick<RuntimeApi, 'id' | 'getURL'> & Partial<ChromeOnlyApi['runtime']>; offscreen?: ChromeOnlyApi['offscreen'] };
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
-}
-
-interface Pending {
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
-  timer: ReturnType<typeof setTimeout>;
 }
 
 const unreachable = (why: string): RpcError => new RpcError(RPC.disconnected, `the Whisper peer is unreachable: ${why}`);
@@ -31,12 +25,20 @@ export class PortPeerChannel implements PeerChannel {
   readonly #api: PortPeerChannelInit['api'];
   readonly #connectTimeoutMs: number;
   readonly #requestTimeoutMs: number;
-  readonly #pending = new Map<number, Pending>();
-  readonly #listeners = new Map<PeerEventName, Set<(d: never) => void>>();
+  /** Ids, pending answers, timeouts and event listeners: the channel's caller, on whichever Port said hello last. */
+  readonly #calls = peerChannel.caller(
+    (frame) => {
+      if (!this.#port) throw new Error('port closed');
+      this.#port.postMessage(frame);
+    },
+    {
+      timeoutMs: (op, params) => (op === 'seal' ? (params as PeerRequests['seal']['params']).timeMs + this.#requestTimeoutMs : this.#requestTimeoutMs),
+      unreachable,
+    },
+  );
   readonly #onConnect = new Set<(peerId: string) => void>();
   readonly #waiters = new Set<() => void>();
   #port: Port | undefined;
-  #nextId = 1;
   #creating: Promise<void> | undefined;
 
   constructor(init: PortPeerChannelInit) {
@@ -69,30 +71,12 @@ export class PortPeerChannel implements PeerChannel {
   }
 
   on<K extends PeerEventName>(event: K, listener: (data: PeerEvents[K]) => void): () => void {
-    let set = this.#listeners.get(event);
-    if (!set) this.#listeners.set(event, (set = new Set()));
-    set.add(listener as (d: never) => void);
-    return () => set.delete(listener as (d: never) => void);
+    return this.#calls.on(event, listener);
   }
 
   async request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {
-    const port = await this.#ready();
-    const id = this.#nextId++;
-    const budget = op === 'seal' ? (params as PeerRequests['seal']['params']).timeMs + this.#requestTimeoutMs : this.#requestTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(unreachable(`no answer to ${op}`));
-      }, budget);
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      try {
-        port.postMessage({ kind: 'request', id, op, params });
-      } catch {
-        clearTimeout(timer);
-        this.#pending.delete(id);
-        reject(unreachable('port closed'));
-      }
-    });
+    await this.#ready();
+    return this.#calls.request(op, params);
   }
 
   /** Creates the offscreen document unless it exists (Chrome allows one per extension). */
@@ -148,19 +132,9 @@ export class PortPeerChannel implements PeerChannel {
         for (const w of [...this.#waiters]) w();
         for (const l of this.#onConnect) l(m.peerId);
         return;
-      case 'response': {
-        if (port !== this.#port) return;
-        const p = this.#pending.get(m.id);
-        if (!p) return;
-        this.#pending.delete(m.id);
-        clearTimeout(p.timer);
-        if (m.error !== undefined) p.reject(isErrorShape(m.error) ? new RpcError(m.error.code, m.error.message) : new RpcError(RPC.internal, 'peer error'));
-        else p.resolve(m.result);
-        return;
-      }
+      case 'response':
       case 'event':
-        if (port !== this.#port) return;
-        for (const l of this.#listeners.get(m.event) ?? []) l(m.data as never);
+        if (port === this.#port) this.#calls.receive(m);
         return;
       case 'request':
         port.postMessage({ kind: 'response', id: m.id, error: { code: RPC.unsupportedMethod, message: 'the background serves no peer requests' } });
@@ -177,10 +151,6 @@ export class PortPeerChannel implements PeerChannel {
   }
 
   #failAll(why: string): void {
-    for (const [id, p] of this.#pending) {
-      clearTimeout(p.timer);
-      p.reject(unreachable(why));
-      this.#pending.delete(id);
-    }
+    this.#calls.failAll(why);
   }
 }

@@ -5,11 +5,12 @@
 
 import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
 import { recentWarnings } from '../rpc/log.ts';
-import { isPopupMessage, LOCKED_OPS, popupParamGuards, type PopupOp, type PopupRequests } from '../rpc/popup.ts';
+import type { Handlers } from '../rpc/channel.ts';
+import { isPopupMessage, LOCKED_OPS, popupChannel, type PopupOp, type PopupRequests } from '../rpc/popup.ts';
 import type { Activity } from './activity.ts';
 import type { Approvals } from './approvals.ts';
 import type { AutoLock } from './auto-lock.ts';
-import type { MessageSender, RuntimeApi } from './extension-api.ts';
+import type { OnMessageListener, RuntimeApi } from './extension-api.ts';
 import type { Identities } from './identities.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import type { Permissions } from './permissions.ts';
@@ -33,9 +34,7 @@ export interface PopupServices {
   traffic: TrafficMeter;
 }
 
-type Handlers = { [K in PopupOp]: (p: PopupRequests[K]['params']) => Promise<PopupRequests[K]['result']> };
-
-export function popupHandlers(i: PopupServices): Handlers {
+export function popupHandlers(i: PopupServices): Handlers<PopupRequests> {
   const known = async (id: string): Promise<void> => {
     if (!(await i.identities.list()).some((d) => d.id === id)) throw new RpcError(RPC.invalidParams, 'unknown identity');
   };
@@ -106,27 +105,33 @@ export function popupHandlers(i: PopupServices): Handlers {
   };
 }
 
-/** A runtime.onMessage listener: answers {result} or {error} through sendResponse. */
-export function popupListener(runtime: Pick<RuntimeApi, 'id' | 'getURL'>, services: Promise<PopupServices>) {
-  const handlers = services.then(popupHandlers);
+/**
+ * A runtime.onMessage listener: a promise of {result} or {error} (it never rejects), undefined when not
+ * ours. The channel guards the params; then, around each handler, the lock and the auto-lock timer.
+ */
+export function popupListener(runtime: Pick<RuntimeApi, 'id' | 'getURL'>, services: Promise<PopupServices>): OnMessageListener {
+  const server = services.then((s) =>
+    popupChannel.serve(popupHandlers(s), {
+      unknownOpCode: RPC.invalidParams,
+      around: async (op, run) => {
+        await s.vault.start();
+        if (s.vault.state !== 'unlocked' && !LOCKED_OPS.includes(op as PopupOp)) throw lockedError();
+        const result = await run();
+        s.autoLock.touch();
+        return result;
+      },
+    }),
+  );
   const ownPages = runtime.getURL('');
-  return (message: unknown, sender: MessageSender, sendResponse: (r: unknown) => void): boolean | undefined => {
+  return (message, sender) => {
     if (!isPopupMessage(message)) return undefined;
     if (sender.id !== runtime.id || !(sender.url ?? '').startsWith(ownPages)) return undefined;
-    const op = message.op as PopupOp;
-    void (async () => {
+    return (async () => {
       try {
-        if (!Object.hasOwn(popupParamGuards, op) || !popupParamGuards[op](message.params)) throw new RpcError(RPC.invalidParams, `bad popup request ${op}`);
-        const [table, s] = await Promise.all([handlers, services]);
-        await s.vault.start();
-        if (s.vault.state !== 'unlocked' && !LOCKED_OPS.includes(op)) throw lockedError();
-        const result = await (table[op] as (p: unknown) => Promise<unknown>)(message.params);
-        s.autoLock.touch();
-        sendResponse({ result });
+        return { result: await (await server).request(message.op, message.params) };
       } catch (e) {
-        sendResponse({ error: toRpcError(e).toJSON() });
+        return { error: toRpcError(e).toJSON() };
       }
     })();
-    return true;
   };
 }

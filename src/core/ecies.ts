@@ -82,26 +82,46 @@ export function eciesEncrypt(
   return out;
 }
 
-const fail = (why: string): never => {
-  throw new WhisperError('decrypt-failed', `ecies: ${why}`);
-};
-
 /** Opens what eciesEncrypt sealed for `privateKey`'s public key. Throws 'decrypt-failed' or 'bad-key'. */
 export function eciesDecrypt(data: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  const r = eciesOpen(data, privateKey);
+  if (typeof r === 'string') throw new WhisperError('decrypt-failed', `ecies: ${r}`);
+  return r;
+}
+
+/**
+ * Trial decryption: eciesDecrypt's plaintext, or undefined when `data` is not for this key (or not
+ * ECIES at all). No error is built for the wrong key, the common case a filter meets for almost every
+ * envelope. Misuse (not bytes, a bad private key) still throws.
+ */
+export function eciesTryDecrypt(data: Uint8Array, privateKey: Uint8Array): Uint8Array | undefined {
+  const r = eciesOpen(data, privateKey);
+  return typeof r === 'string' ? undefined : r;
+}
+
+/** The plaintext, or why `data` does not open with `privateKey`. */
+function eciesOpen(data: Uint8Array, privateKey: Uint8Array): Uint8Array | string {
   if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
   if (!(privateKey instanceof Uint8Array)) throw new TypeError('privateKey must be a Uint8Array');
   if (privateKey.length !== PRIVATE_KEY_LENGTH)
     throw new RangeError(`privateKey must be ${PRIVATE_KEY_LENGTH} bytes, got ${privateKey.length}`);
   const b = secp256k1Backend();
   if (!b.isPrivateKey(privateKey)) throw new WhisperError('bad-key', 'invalid private key');
-  if (data.length < ECIES_OVERHEAD) fail('data too short');
+  if (data.length < ECIES_OVERHEAD) return 'data too short';
   // geth's elliptic.Unmarshal takes only the uncompressed form, and only points on the curve.
-  if (data[0] !== 0x04) fail('ephemeral key is not an uncompressed point');
-  const z = b.sharedX(privateKey, data.subarray(0, PUBLIC_KEY_LENGTH));
-  if (!z) return fail('ephemeral key is not a valid point');
-  const { ke, km } = eciesKeys(z);
+  if (data[0] !== 0x04) return 'ephemeral key is not an uncompressed point';
   const tagAt = data.length - ECIES_TAG_LENGTH;
   const body = data.subarray(PUBLIC_KEY_LENGTH, tagAt);
-  if (!constantTimeEqual(tagOf(km, body), data.subarray(tagAt))) fail('tag mismatch');
+  if (b.eciesKey) {
+    // The whole trial inside libsecp256k1's module: one call, nothing allocated for the wrong key.
+    const ke = b.eciesKey(privateKey, data.subarray(0, PUBLIC_KEY_LENGTH), body, data.subarray(tagAt));
+    if (ke === 'bad-key') return 'ephemeral key is not a valid point';
+    if (ke === 'tag-mismatch') return 'tag mismatch';
+    return ctr(ke, body.subarray(0, ECIES_IV_LENGTH)).decrypt(body.subarray(ECIES_IV_LENGTH));
+  }
+  const z = b.sharedX(privateKey, data.subarray(0, PUBLIC_KEY_LENGTH));
+  if (!z) return 'ephemeral key is not a valid point';
+  const { ke, km } = eciesKeys(z);
+  if (!constantTimeEqual(tagOf(km, body), data.subarray(tagAt))) return 'tag mismatch';
   return ctr(ke, body.subarray(0, ECIES_IV_LENGTH)).decrypt(body.subarray(ECIES_IV_LENGTH));
 }

@@ -4,9 +4,10 @@
 
 import { bytesToKey, equalBytes } from './bytes.ts';
 import { isWhisperError } from './errors.ts';
-import { openAsymmetric, openSymmetric, type OpenedPayload } from './message.ts';
+import { openSymmetric, tryOpenAsymmetric, type OpenedPayload } from './message.ts';
 import { publicKeyOf } from './signature.ts';
 import { topicKey } from './topic.ts';
+import type { TrialMemo } from './trial-memo.ts';
 import type { VerifiedEnvelope } from './validate.ts';
 
 export interface FilterCriteria {
@@ -61,19 +62,22 @@ export function matchFilter(c: FilterCriteria, e: VerifiedEnvelope, p2p = false)
   return matchWith(f, e, p2p, new Map(), openWith);
 }
 
-/** Opens `data` with the filter's key; throws WhisperError when it is not for that key. */
-export type Opener = (c: FilterCriteria, data: Uint8Array) => OpenedPayload;
+/** Opens `data` with the filter's key; null or a thrown WhisperError when it is not for that key. */
+export type Opener = (c: FilterCriteria, data: Uint8Array) => OpenedPayload | null;
 
-const openWith: Opener = (c, data) => (c.symKey ? openSymmetric(data, c.symKey) : openAsymmetric(data, c.privateKey!));
+const openWith: Opener = (c, data) => (c.symKey ? openSymmetric(data, c.symKey) : tryOpenAsymmetric(data, c.privateKey!));
 
 export class Filters {
   readonly #open: Opener;
+  readonly #memo: TrialMemo | undefined;
   readonly #byId = new Map<string, Filter>();
   readonly #byTopic = new Map<number, Set<Filter>>();
   readonly #allTopics = new Set<Filter>();
 
-  constructor(init: { open?: Opener } = {}) {
+  /** memo: answers shared with other Filters, so that no key tries an envelope twice (TrialMemo). */
+  constructor(init: { open?: Opener; memo?: TrialMemo } = {}) {
     this.#open = init.open ?? openWith;
+    this.#memo = init.memo;
   }
 
   get size(): number {
@@ -122,7 +126,7 @@ export class Filters {
     const opened = new Map<string, OpenedPayload | null>();
     const out: FilterMatch[] = [];
     for (const f of candidates) {
-      const message = matchWith(f, e, p2p, opened, this.#open);
+      const message = matchWith(f, e, p2p, opened, this.#open, this.#memo);
       if (message) out.push({ id: f.id, message });
     }
     return out;
@@ -142,6 +146,7 @@ function matchWith(
   p2p: boolean,
   opened: Map<string, OpenedPayload | null>,
   open: Opener,
+  memo?: TrialMemo,
 ): ReceivedMessage | null {
   const c = f.criteria;
   if (p2p && !c.allowP2P) return null;
@@ -149,7 +154,11 @@ function matchWith(
   if (c.topics.length > 0 && !c.topics.some((t) => equalBytes(t, e.topic))) return null;
   let payload = opened.get(f.keyId);
   if (payload === undefined) {
-    payload = tryOpen(open, c, e.data);
+    payload = memo?.get(f.keyId, e.hash);
+    if (payload === undefined) {
+      payload = tryOpen(open, c, e.data);
+      memo?.set(f.keyId, e.hash, payload);
+    }
     opened.set(f.keyId, payload);
   }
   if (!payload) return null;

@@ -2,7 +2,7 @@
 // (symmetric) or geth's ECIES (asymmetric). Opening fails with 'decrypt-failed' before it looks at
 // the plaintext, then with 'bad-payload' / 'bad-signature' when the plaintext is malformed.
 
-import { eciesDecrypt, eciesEncrypt } from './ecies.ts';
+import { eciesDecrypt, eciesEncrypt, eciesTryDecrypt } from './ecies.ts';
 import { decodePayload, encodePayload, type OpenedPayload, type PayloadParams } from './payload.ts';
 import { decryptSymmetric, encryptSymmetric } from './symmetric.ts';
 
@@ -26,4 +26,10 @@ export function openSymmetric(data: Uint8Array, key: Uint8Array): OpenedPayload 
 
 export function openAsymmetric(data: Uint8Array, privateKey: Uint8Array): OpenedPayload {
   return decodePayload(eciesDecrypt(data, privateKey));
+}
+
+/** Trial opening for filters: null when `data` is not for this key; a malformed plaintext still throws. */
+export function tryOpenAsymmetric(data: Uint8Array, privateKey: Uint8Array): OpenedPayload | null {
+  const plain = eciesTryDecrypt(data, privateKey);
+  return plain ? decodePayload(plain) : null;
 }

@@ -1,28 +1,14 @@
-// The secp256k1 backend behind docs/PROTOCOL.md §2's signatures and ECIES: libsecp256k1 compiled to WebAssembly
-// (tiny-secp256k1) when it loads, @noble/curves otherwise. Both give the same bytes (RFC 6979 low-S
-// signatures, uncompressed keys); every operation returns null instead of throwing on bad input.
+// The secp256k1 backend behind docs/PROTOCOL.md §2's signatures and ECIES, fastest first: this
+// repository's WebAssembly build of libsecp256k1 (src/core/secp256k1-wasm.ts), then tiny-secp256k1 (also
+// libsecp256k1 in WebAssembly, ~3x slower ECDH), then @noble/curves. All give the same bytes (RFC 6979
+// low-S signatures, uncompressed keys); every operation returns null instead of throwing on bad input.
 
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
 import { PUBLIC_KEY_LENGTH } from './constants.ts';
+import type { Secp256k1Backend } from './secp256k1-backend.ts';
+import { loadLibsecp256k1 } from './secp256k1-wasm.ts';
 
-export interface RecoverableSignature {
-  readonly signature: Uint8Array; // r ‖ s, 64 bytes, low S
-  readonly recovery: number; // 0 or 1 in practice, 0..3 in theory
-}
-
-export interface Secp256k1Backend {
-  readonly name: 'wasm' | 'noble';
-  isPrivateKey(k: Uint8Array): boolean;
-  /** 65-byte 0x04 ‖ x ‖ y and on the curve. */
-  isPublicKey(p: Uint8Array): boolean;
-  /** Uncompressed public key of a valid private key, null otherwise. */
-  publicKey(privateKey: Uint8Array): Uint8Array | null;
-  /** ECDH: the 32-byte x coordinate of privateKey · publicKey, null if either is invalid. */
-  sharedX(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array | null;
-  sign(hash: Uint8Array, privateKey: Uint8Array): RecoverableSignature | null;
-  /** Uncompressed public key that made `signature` over `hash`, null if none. */
-  recover(hash: Uint8Array, signature: Uint8Array, recovery: number): Uint8Array | null;
-}
+export type { RecoverableSignature, Secp256k1Backend } from './secp256k1-backend.ts';
 
 const attempt = <T>(f: () => T | null): T | null => {
   try {
@@ -35,6 +21,7 @@ const uncompressedShape = (p: Uint8Array): boolean => p.length === PUBLIC_KEY_LE
 
 export const nobleBackend: Secp256k1Backend = Object.freeze({
   name: 'noble' as const,
+  source: '@noble/curves',
   isPrivateKey: (k: Uint8Array) => k.length === 32 && noble.utils.isValidSecretKey(k),
   isPublicKey: (p: Uint8Array) => uncompressedShape(p) && noble.utils.isValidPublicKey(p, false),
   publicKey: (k: Uint8Array) => attempt(() => noble.getPublicKey(k, false)),
@@ -61,6 +48,7 @@ type Tiny = typeof import('tiny-secp256k1');
 function wasmBackend(t: Tiny): Secp256k1Backend {
   return Object.freeze({
     name: 'wasm' as const,
+    source: 'tiny-secp256k1',
     isPrivateKey: (k: Uint8Array) => k.length === 32 && t.isPrivate(k),
     isPublicKey: (p: Uint8Array) => uncompressedShape(p) && t.isPoint(p),
     publicKey: (k: Uint8Array) => attempt(() => t.pointFromScalar(k, false)),
@@ -107,24 +95,42 @@ export function setSecp256k1Backend(b: Secp256k1Backend): void {
   current = b;
 }
 
-/** Switches to the WebAssembly backend if it loads here; returns the backend in use afterwards. */
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** This repository's libsecp256k1 build, or null with the reason logged. */
+function ownBuild(): Secp256k1Backend | null {
+  try {
+    return loadLibsecp256k1();
+  } catch (e) {
+    console.warn('shh:core:secp256k1 libsecp256k1 wasm build unusable, trying tiny-secp256k1:', reason(e));
+    return null;
+  }
+}
+
+/** Switches to the fastest backend that loads here; returns the backend in use afterwards. */
 export async function useFastestSecp256k1(): Promise<'wasm' | 'noble'> {
+  const own = ownBuild();
+  if (own) return (current = own).name;
   try {
     current = await loadWasmBackend();
-  } catch {
+  } catch (e) {
+    console.warn('shh:core:secp256k1 tiny-secp256k1 unusable, using @noble/curves:', reason(e));
     current = nobleBackend;
   }
   return current.name;
 }
 
 /**
- * Switches to an already imported tiny-secp256k1 (a service worker may not use dynamic import(), so
- * the extension imports it statically); stays on noble if it fails its self-test or cannot run.
+ * Switches to this repository's libsecp256k1 build, else to an already imported tiny-secp256k1 (a
+ * service worker may not use dynamic import(), so the extension imports it statically), else noble.
  */
 export function useSecp256k1Module(t: Tiny): 'wasm' | 'noble' {
+  const own = ownBuild();
+  if (own) return (current = own).name;
   try {
     current = checkedWasmBackend(t);
-  } catch {
+  } catch (e) {
+    console.warn('shh:core:secp256k1 tiny-secp256k1 unusable, using @noble/curves:', reason(e));
     current = nobleBackend;
   }
   return current.name;

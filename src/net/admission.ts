@@ -117,6 +117,8 @@ export interface AdmitOptions {
   source: EnvelopeSource;
   /** Validate against this policy instead of the rules' (start-up load before the network runs). */
   policy?: ValidationPolicy;
+  /** keccak256 of `rlp` when the caller already computed it (gossip's message id): not hashed again. */
+  hash?: Uint8Array;
 }
 
 export interface AdmittedDetail {
@@ -156,7 +158,7 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
   }
 
   /** Admits one envelope's wire bytes from `source`; never throws for a bad envelope (see Admission). */
-  async admit(rlp: Uint8Array, { source, policy }: AdmitOptions): Promise<Admission> {
+  async admit(rlp: Uint8Array, { source, policy, hash }: AdmitOptions): Promise<Admission> {
     if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
     const guard = this.#init.guard;
     const net = isNetwork(source) ? source : undefined;
@@ -170,7 +172,7 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
       source.kind === 'gossip' || source.kind === 'stem'
         ? (h: Uint8Array): boolean => this.pool.has(h) && !stem?.holds(h)
         : (h: Uint8Array): boolean => this.pool.has(h);
-    const verdict = validateEnvelope(rlp, checked, known);
+    const verdict = validateEnvelope(rlp, checked, known, hash);
     if (net) this.#init.onVerdict?.(verdict, net);
     if (verdict.kind === 'reject') {
       if (net && rules) this.#penalise(net.peer, rules);

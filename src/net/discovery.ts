@@ -1,6 +1,8 @@
 // Browser discovery (docs/PROTOCOL.md §3): a libp2p service on the gossipsub topic /shh/6/discovery/1.0.0.
 // 'announce' (browsers) publishes the peer's own circuit WebRTC addresses (announcement.ts) and
-// reports others' as candidates; 'forward' (relays) only validates and forwards, never dials. Every
+// reports others' as candidates, forwarding none; 'forward' (relays) only validates and forwards each
+// announcement to `fanout` neighbours in rotation (sampled-forward.ts), never dials. So a browser hears
+// of a few others per interval and a relay's cost grows with its browsers, not their square. Every
 // role validates: malformed is rejected (scored down), stale, future or not-newer-than-seen ignored.
 
 import { logger } from '@libp2p/logger';
@@ -21,6 +23,7 @@ import {
   type AnnouncementVerdict,
 } from './announcement.ts';
 import { TOPIC_SCORE } from './gossip.ts';
+import { sampleForwards } from './sampled-forward.ts';
 
 const log = logger('shh:net:discovery');
 
@@ -36,6 +39,8 @@ export interface DiscoveryInit {
   maxTracked?: number;
   /** Wait after our own addresses change before announcing, so a burst of changes sends one (default 1 s). */
   settleMs?: number;
+  /** 'forward': neighbours each announcement is forwarded to (default DISCOVERY_FANOUT); 0: every mesh neighbour. */
+  fanout?: number;
   now?: () => number;
 }
 
@@ -61,6 +66,13 @@ export const DISCOVERY_TOPIC_SCORE: TopicScoreParams = {
   firstMessageDeliveriesWeight: 0,
 };
 
+/**
+ * Neighbours a relay forwards each announcement to. A browser announces every 30 s, so behind a relay
+ * with N browsers each browser hears of about this many others per interval, whatever N; it dials a
+ * few of them (neighbours.ts) and keeps those it reaches.
+ */
+export const DISCOVERY_FANOUT = 4;
+
 export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> implements Startable {
   readonly #c: DiscoveryComponents;
   readonly #mode: 'announce' | 'forward';
@@ -69,6 +81,7 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
   readonly #rule: AddressRule;
   readonly #maxTracked: number;
   readonly #settle: number;
+  readonly #fanout: number;
   readonly #now: () => number;
   // Latest `at` accepted per announced peer; a Map iterates in insertion order, so the oldest entry is first.
   readonly #latest = new Map<string, number>();
@@ -86,6 +99,8 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
     this.#rule = init.rule ?? isBrowserCircuitAddress;
     this.#maxTracked = init.maxTracked ?? 4096;
     this.#settle = init.settleMs ?? 1000;
+    this.#fanout = init.fanout ?? DISCOVERY_FANOUT;
+    if (!Number.isInteger(this.#fanout) || this.#fanout < 0) throw new RangeError('fanout must be an integer >= 0');
     this.#now = init.now ?? Date.now;
   }
 
@@ -103,7 +118,7 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
     const pubsub = this.#c.pubsub;
     pubsub.topicValidators.set(DISCOVERY_TOPIC, this.#validate);
     pubsub.subscribe(DISCOVERY_TOPIC);
-    if (this.#mode !== 'announce') return;
+    if (this.#mode !== 'announce') return sampleForwards(pubsub, DISCOVERY_TOPIC, this.#fanout || undefined);
     this.#c.events.addEventListener('self:peer:update', this.#soon);
     pubsub.addEventListener('subscription-change', this.#soon);
     this.#timer = setInterval(() => this.announce(), this.#interval);
@@ -120,6 +135,7 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
     this.#c.pubsub.removeEventListener('subscription-change', this.#soon);
     this.#c.pubsub.unsubscribe(DISCOVERY_TOPIC);
     this.#c.pubsub.topicValidators.delete(DISCOVERY_TOPIC);
+    if (this.#mode !== 'announce') sampleForwards(this.#c.pubsub, DISCOVERY_TOPIC, undefined);
   }
 
   stop(): void {}
@@ -164,9 +180,12 @@ export class BrowserDiscovery extends TypedEventEmitter<DiscoveryEvents> impleme
     this.safeDispatchEvent('verdict', { detail: verdict });
     if (verdict.kind === 'reject') return TopicValidatorResult.Reject;
     if (verdict.kind === 'ignore') return TopicValidatorResult.Ignore;
+    if (this.#mode !== 'announce') return TopicValidatorResult.Accept;
+    // A browser keeps what it heard and forwards nothing: relays spread announcements (sampled), and
+    // browsers forwarding to each other over their direct links would flood every browser again.
     const a = verdict.announcement;
-    if (this.#mode === 'announce' && a.peerId !== this.#c.peerId.toString()) this.safeDispatchEvent('candidate', { detail: a });
-    return TopicValidatorResult.Accept;
+    if (a.peerId !== this.#c.peerId.toString()) this.safeDispatchEvent('candidate', { detail: a });
+    return TopicValidatorResult.Ignore;
   };
 
   /** The verdict for one message, remembering accepted ones (a replay of the same or older is ignored). */

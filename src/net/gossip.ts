@@ -9,6 +9,7 @@ import type { PeerId } from '@libp2p/interface';
 import { GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { envelopeHash } from '../core/envelope.ts';
 import type { Admission } from './admission.ts';
+import { coalesceForwards, type CoalesceInit } from './coalesce.ts';
 
 /**
  * Largest gossipsub RPC we read. The default (4 MiB) already fits a ceiling-sized envelope (1 MiB)
@@ -16,6 +17,16 @@ import type { Admission } from './admission.ts';
  * four ceiling-sized envelopes and their framing rather than have a legitimate reply kill the stream.
  */
 export const MAX_RPC_BYTES = 4 * MAX_MESSAGE_SIZE_CEILING + 64 * 1024;
+
+/**
+ * A relay's IDONTWANT (gossipsub v1.2) threshold: only for envelopes of at least this size. Gossipsub's
+ * default (512 B) sends one more frame to every mesh neighbour for nearly every real envelope (about
+ * 560 B): on a relay meshed with all its browsers that doubled the frames per delivered copy, and a
+ * browser that hears an envelope from its relay has rarely had it from elsewhere first. Peers with a
+ * few neighbours keep the default: there IDONTWANT saves duplicates (docs/BENCHMARKS.md "Bytes per
+ * envelope"), the more so as coalescing holds forwards for a few ms while IDONTWANTs leave at once.
+ */
+export const IDONTWANT_MIN_BYTES = 8 * 1024;
 
 // Scoring (gossipsub v1.1). One invalid envelope makes a peer's score negative (-10): it is pruned
 // from our mesh at the next heartbeat and gets no gossip. The penalty is the square of a decaying
@@ -61,12 +72,27 @@ export interface WhisperGossipInit {
   heartbeatInterval?: number;
   /** P5, application score per peer id string, e.g. a bonus for peers marked trusted. */
   appSpecificScore?: (peerId: string) => number;
+  /**
+   * Forwards coalesced per neighbour (coalesce.ts; default COALESCE_DEFAULTS). false: gossipsub's stock
+   * send path, for comparison in bench/load.ts: one RPC per message per neighbour (and on a relay,
+   * IDONTWANT from gossipsub's 512 B: node.ts).
+   */
+  coalesce?: CoalesceInit | false;
   /** Anything else gossipsub accepts; applied last (tests, operators). */
   options?: Partial<GossipsubOpts>;
 }
 
+// Gossipsub computes the message id (the envelope hash) before it calls the topic validator with the
+// same message object: remembered by its data, the validator hands it on so validation does not
+// hash the envelope a second time. Weak: an id lives as long as its message's bytes.
+const idsByData = new WeakMap<Uint8Array, Uint8Array>();
+
 /** Message id = envelope hash (docs/PROTOCOL.md §1): the same id the pool, sync and shh_post use. */
-export const envelopeMessageId = (msg: { data: Uint8Array }): Uint8Array => envelopeHash(msg.data);
+export const envelopeMessageId = (msg: { data: Uint8Array }): Uint8Array => {
+  const id = envelopeHash(msg.data);
+  idsByData.set(msg.data, id);
+  return id;
+};
 
 export function scoreParams(init: WhisperGossipInit = {}): Partial<PeerScoreParams> {
   return {
@@ -82,7 +108,7 @@ export function scoreParams(init: WhisperGossipInit = {}): Partial<PeerScorePara
 
 /** The gossipsub service factory configured for Whisper. */
 export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeof gossipsub> {
-  return gossipsub({
+  const factory = gossipsub({
     globalSignaturePolicy: StrictNoSign,
     msgIdFn: envelopeMessageId,
     // A post made while alone still enters the local pool; catch-up sync spreads it later.
@@ -96,6 +122,13 @@ export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeo
     scoreThresholds: SCORE_THRESHOLDS,
     ...init.options,
   });
+  if (init.coalesce === false) return factory;
+  const coalesce = init.coalesce;
+  return (components) => {
+    const pubsub = factory(components);
+    coalesceForwards(pubsub, coalesce);
+    return pubsub;
+  };
 }
 
 /**
@@ -104,9 +137,9 @@ export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeo
  * accepted envelopes are forwarded by gossipsub (never back to the source), ignored ones dropped
  * quietly, rejected ones count against the sender (P4).
  */
-export function envelopeValidator(admit: (rlp: Uint8Array, from: PeerId) => Promise<Admission>): TopicValidatorFn {
+export function envelopeValidator(admit: (rlp: Uint8Array, from: PeerId, hash?: Uint8Array) => Promise<Admission>): TopicValidatorFn {
   return async (from, message) => {
-    const r = await admit(message.data, from);
+    const r = await admit(message.data, from, idsByData.get(message.data));
     if (r.kind === 'accept') return TopicValidatorResult.Accept;
     return r.kind === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
   };

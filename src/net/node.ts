@@ -10,7 +10,7 @@ import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } f
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub';
 import { identify, type Identify } from '@libp2p/identify';
-import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface';
+import type { ConnectionGater, Libp2p, PrivateKey, Transport } from '@libp2p/interface';
 import { memory } from '@libp2p/memory';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { ping, type Ping } from '@libp2p/ping';
@@ -23,7 +23,8 @@ import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { GOSSIP_TOPIC } from '../core/constants.ts';
 import { DISCOVERY_TOPIC } from './announcement.ts';
 import { browserDiscovery, DISCOVERY_TOPIC_SCORE, type BrowserDiscovery, type DiscoveryInit } from './discovery.ts';
-import { scoreParams, TOPIC_SCORE, whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
+import { IDONTWANT_MIN_BYTES, scoreParams, TOPIC_SCORE, whisperGossipsub, type WhisperGossipInit } from './gossip.ts';
+import { oneMessagePerFrame } from './ws-frames.ts';
 
 export type WhisperNodeRole = 'relay' | 'browser' | 'test';
 
@@ -128,8 +129,13 @@ export interface WhisperNodeInit {
   relayLimits?: Partial<RelayLimits>;
   /** Relay role: connections and circuit reservations per IP address (per-ip.ts; 0 turns one off). */
   perIp?: Partial<PerIpLimits>;
-  /** Gossipsub tuning (heartbeat, scoring, max message size). */
+  /** Gossipsub tuning (heartbeat, scoring, max message size, coalescing). */
   gossip?: WhisperGossipInit;
+  /**
+   * One WebSocket message per Noise frame (ws-frames.ts; default true). false only to measure the
+   * stock send path against it (bench/load.ts).
+   */
+  joinWsFrames?: boolean;
   /**
    * Browser discovery on /shh/6/discovery/1.0.0. Defaults: browser 'announce', relay 'forward',
    * test off; `false` turns it off.
@@ -163,6 +169,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   let inbound: { inboundConnectionThreshold: number; maxIncomingPendingConnections: number } | undefined;
   let dialTimeout = init.dialTimeoutMs;
   let addressDialTimeout = init.addressDialTimeoutMs;
+  const wsFrames = init.joinWsFrames === false ? <C>(f: (c: C) => Transport): ((c: C) => Transport) => f : oneMessagePerFrame;
   const defaultMode: DiscoveryInit['mode'] | undefined = init.role === 'relay' ? 'forward' : init.role === 'browser' ? 'announce' : undefined;
   const discovery: DiscoveryInit | undefined =
     init.discovery === false || (init.role === 'browser' && init.relaysOnly === true)
@@ -173,7 +180,14 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   // Options given by the caller still win over the relay's mesh (applied last by whisperGossipsub).
   const gossip: WhisperGossipInit | undefined =
     init.role === 'relay'
-      ? { ...init.gossip, options: { ...relayMesh({ ...DEFAULT_RELAY_LIMITS, ...init.relayLimits }.maxConnections), ...init.gossip?.options } }
+      ? {
+          ...init.gossip,
+          options: {
+            ...relayMesh({ ...DEFAULT_RELAY_LIMITS, ...init.relayLimits }.maxConnections),
+            ...(init.gossip?.coalesce === false ? {} : { idontwantMinDataSize: IDONTWANT_MIN_BYTES }),
+            ...init.gossip?.options,
+          },
+        }
       : init.gossip;
   const services: Record<string, unknown> = {
     identify: identify(),
@@ -183,7 +197,7 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   switch (init.role) {
     case 'relay': {
       const limits = { ...DEFAULT_RELAY_LIMITS, ...init.relayLimits };
-      transports.push(webSockets(init.webSockets));
+      transports.push(wsFrames(webSockets(init.webSockets)));
       listen = init.listen ?? [`/ip4/${init.host ?? '0.0.0.0'}/tcp/${init.port ?? 9090}/ws`];
       maxConnections = limits.maxConnections;
       inbound = { inboundConnectionThreshold: limits.inboundPerHostPerSecond, maxIncomingPendingConnections: limits.maxIncomingPending };
@@ -200,12 +214,12 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
     }
     case 'browser': {
       if (init.relaysOnly) {
-        transports.push(webSockets());
+        transports.push(wsFrames(webSockets()));
         listen = init.listen ?? [];
       } else {
         // Loaded only for this role: the WebRTC stack costs the relay seconds of start-up in Node.
         const { webRTC } = await import('@libp2p/webrtc');
-        transports.push(webSockets(), webRTC(init.webrtc), circuitRelayTransport());
+        transports.push(wsFrames(webSockets()), webRTC(init.webrtc), circuitRelayTransport());
         listen = init.listen ?? ['/p2p-circuit', '/webrtc'];
       }
       connectionGater = relayDialGater(init.allowedRelays ?? []);

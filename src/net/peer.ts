@@ -286,7 +286,7 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     this.node.addEventListener('peer:disconnect', this.#onDisconnect);
     joinTopic(
       this.node.services.pubsub,
-      envelopeValidator((rlp, peer) => this.#admission.admit(rlp, { source: { kind: 'gossip', peer } })),
+      envelopeValidator((rlp, peer, hash) => this.#admission.admit(rlp, { source: { kind: 'gossip', peer }, ...(hash ? { hash } : {}) })),
     );
     await this.#stem?.start();
     await this.#policy.start();

@@ -5,13 +5,15 @@
 // says which topics its watchers follow (`watch`) and gets the bytes of new envelopes on those only,
 // and asks for a new watcher's back-fill by topic (`envelopes`). Nothing is watched until it says so.
 
-import { ParamError, RpcError, RPC, toRpcError } from '../rpc/errors.ts';
+import { ParamError, RpcError, RPC } from '../rpc/errors.ts';
+import type { Handlers } from '../rpc/channel.ts';
 import { fromHex, toHex } from '../core/bytes.ts';
 import { MAX_MESSAGE_SIZE_CEILING, MAX_UINT32 } from '../core/constants.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import type { PoolSealOptions } from '../core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
-import { isPeerFrame, peerParamGuards, type PeerEvents, type PeerFrame, type PeerOp, type PeerRequests, type PeerStatus } from '../rpc/peer.ts';
+import { peerChannel } from '../rpc/peer-channel.ts';
+import { isPeerFrame, type PeerEvents, type PeerFrame, type PeerOp, type PeerRequests, type PeerStatus } from '../rpc/peer.ts';
 import type { ConfigureParams, PeerHostEvents } from './peer-host.ts';
 import type { TypedEventTarget } from '@libp2p/interface';
 
@@ -31,8 +33,6 @@ export interface PeerServerInit {
   progressMs?: number;
   now?: () => number;
 }
-
-type Handlers = { [K in PeerOp]: (p: PeerRequests[K]['params']) => Promise<PeerRequests[K]['result']> };
 
 export class PeerServer {
   readonly #service: PeerService;
@@ -76,32 +76,17 @@ export class PeerServer {
         : undefined;
     }
     if (frame.kind !== 'request') return undefined;
-    try {
-      return { kind: 'response', id: frame.id, result: await this.request(frame.op, frame.params) };
-    } catch (e) {
-      const err = toRpcError(e);
-      return { kind: 'response', id: frame.id, error: { code: err.code, message: err.message } };
-    }
+    if (!this.#started) return { kind: 'response', id: frame.id, error: { code: RPC.disconnected, message: 'peer host stopped' } };
+    return this.#server.handle(frame);
   }
 
   /** Runs one op after checking its parameters; throws what toRpcError maps (the in-process channel). */
   async request<K extends PeerOp>(op: K, params: unknown): Promise<PeerRequests[K]['result']> {
     if (!this.#started) throw new RpcError(RPC.disconnected, 'peer host stopped');
-    const guard = peerParamGuards[op] as ((p: unknown) => boolean) | undefined;
-    if (!guard || !Object.hasOwn(this.#handlers, op)) throw new RpcError(RPC.methodNotFound, `unknown op ${String(op)}`);
-    if (!guard(params)) throw new RpcError(RPC.invalidParams, `invalid params for ${op}`);
-    const handler = this.#handlers[op] as (p: unknown) => Promise<PeerRequests[K]['result']>;
-    try {
-      return await handler(params);
-    } catch (e) {
-      // The params go straight from the frame into core codecs, whose misuse errors (TypeError,
-      // RangeError naming the parameter) are therefore the caller's bad params here.
-      if (e instanceof TypeError || e instanceof RangeError) throw new ParamError(e.message);
-      throw e;
-    }
+    return this.#server.request(op, params);
   }
 
-  readonly #handlers: Handlers = {
+  readonly #handlers: Handlers<PeerRequests> = {
     post: async ({ rlp, dark }) => ({ hash: toHex((await this.#service.post(fromHex(rlp, true, 'rlp'), dark === undefined ? {} : { dark })).hash) }),
     seal: async (p) => {
       const params = sealParams(p);
@@ -143,6 +128,12 @@ export class PeerServer {
     status: async () => this.#service.status(),
     configure: async (p) => this.#service.configure(p),
   };
+
+  // The params go straight from the frame into core codecs, whose misuse errors (TypeError,
+  // RangeError naming the parameter) are therefore the caller's bad params here.
+  readonly #server = peerChannel.serve(this.#handlers, {
+    mapError: (e) => (e instanceof TypeError || e instanceof RangeError ? new ParamError(e.message) : e),
+  });
 
   #emit<K extends keyof PeerEvents>(event: K, data: PeerEvents[K]): void {
     if (this.#started) this.#init.emit({ kind: 'event', event, data });

@@ -2,6 +2,7 @@
 // The background answers only senders whose URL is one of the extension's own pages. While the vault is
 // locked only the ops in LOCKED_OPS answer; the others are 4100.
 
+import { defineChannel } from './channel.ts';
 import { isNumber, isObject, isString, isStringArray } from './guards.ts';
 import type { Warning } from './log.ts';
 import type { PeerStatus } from './peer.ts';
@@ -172,3 +173,6 @@ export const popupParamGuards: { [K in PopupOp]: (p: unknown) => p is PopupReque
     optional(p, 'relaysOnly', (x) => typeof x === 'boolean') && optional(p, 'darkByDefault', (x) => typeof x === 'boolean') &&
     optional(p, 'alwaysDark', (x) => typeof x === 'boolean'),
 };
+
+/** The popup channel as one defineChannel: the background serves it (runtime.onMessage); it has no events. */
+export const popupChannel = defineChannel<PopupRequests, Record<never, never>>({ name: 'popup', requests: popupParamGuards, events: {} });

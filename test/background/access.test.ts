@@ -165,7 +165,7 @@ describe('approvals (shh_requestIdentities)', () => {
 
   it('only the extension\'s own pages are answered on the popup channel, with guarded params', async () => {
     const h = await start();
-    const fromPage = h.ext.runtime.onMessage.fire({ channel: 'shh-popup', op: 'sites:list', params: {} }, { id: EXT_ID, url: 'https://a.example/', tab: { id: 1 } }, () => {});
+    const fromPage = h.ext.runtime.onMessage.fire({ channel: 'shh-popup', op: 'sites:list', params: {} }, { id: EXT_ID, url: 'https://a.example/', tab: { id: 1 } });
     expect(fromPage).toEqual([undefined]);
     expect((await popup(h, 'approval:decide', { id: 'x', approve: 'yes', identities: [] })).error?.code).toBe(-32602);
     expect((await popup(h, 'sites:nuke', {})).error?.code).toBe(-32602);

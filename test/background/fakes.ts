@@ -9,16 +9,19 @@ import { validateEnvelope } from '../../src/core/validate.ts';
 import { RPC, RpcError } from '../../src/rpc/errors.ts';
 import { openWhisperDb, type WhisperDatabase } from '../../src/store/db.ts';
 import { startBackground, type Background } from '../../src/background/background.ts';
-import type { ExtEvent, ExtensionApi, MessageSender, Port } from '../../src/background/extension-api.ts';
+import type { Windows } from 'webextension-polyfill';
+import type { ExtEvent, ExtensionApi, MessageSender, OnMessageListener, Port } from '../../src/background/extension-api.ts';
 import { PAGE_PORT } from '../../src/rpc/page.ts';
 import type { PeerChannel, PeerEventName, PeerEvents, PeerOp, PeerRequests, PeerStatus } from '../../src/rpc/peer.ts';
 import { sealReference } from '../core/fixtures.ts';
 
-export function fakeEvent<L extends (...a: never[]) => unknown>(): ExtEvent<L> & { fire(...a: Parameters<L>): ReturnType<L>[]; size(): number } {
+// `any`: the published Events.Event constraint on a listener type.
+export function fakeEvent<L extends (...a: any[]) => any>(): ExtEvent<L> & { fire(...a: Parameters<L>): ReturnType<L>[]; size(): number } {
   const ls = new Set<L>();
   return {
     addListener: (l) => void ls.add(l),
     removeListener: (l) => void ls.delete(l),
+    hasListener: (l) => ls.has(l),
     fire: (...a) => [...ls].map((l) => l(...a) as ReturnType<L>),
     size: () => ls.size,
   };
@@ -57,24 +60,28 @@ export class FakePort implements Port {
 export const EXT_ID = 'abcdefghijklmnopabcdefghijklmnop';
 export const EXT_URL = `chrome-extension://${EXT_ID}/`;
 
+const fakeWindow = (id: number): Windows.Window => ({ id, focused: true, incognito: false, alwaysOnTop: false });
+
 export class FakeWindows {
   readonly open = new Map<number, string>();
   readonly onRemoved = fakeEvent<(id: number) => void>();
   #next = 100;
-  async create(d: { url: string }): Promise<{ id: number }> {
+  async create(d?: { url?: string | string[] }): Promise<Windows.Window> {
     const id = this.#next++;
-    this.open.set(id, d.url);
-    return { id };
+    this.open.set(id, String(d?.url));
+    return fakeWindow(id);
   }
-  async get(id: number): Promise<{ id: number }> {
+  async get(id: number): Promise<Windows.Window> {
     if (!this.open.has(id)) throw new Error(`No window with id: ${id}.`);
-    return { id };
+    return fakeWindow(id);
   }
   async remove(id: number): Promise<void> {
     if (!this.open.delete(id)) throw new Error(`No window with id: ${id}.`);
     this.onRemoved.fire(id);
   }
-  async update(): Promise<void> {}
+  async update(id: number): Promise<Windows.Window> {
+    return fakeWindow(id);
+  }
   /** The user closes a window. */
   userClose(id: number): void {
     this.open.delete(id);
@@ -91,7 +98,7 @@ export function fakeExtension(windows = new FakeWindows()) {
     id: EXT_ID,
     getURL: (p: string) => EXT_URL + p.replace(/^\//, ''),
     onConnect: fakeEvent<(p: Port) => void>(),
-    onMessage: fakeEvent<(m: unknown, s: MessageSender, r: (x: unknown) => void) => boolean | undefined>(),
+    onMessage: fakeEvent<OnMessageListener>(),
   };
   const alarms = {
     created: [] as string[],
@@ -327,13 +334,12 @@ export class Page {
 
 /** The popup's end of the popup channel. */
 export function popup(h: Harness, op: string, params: unknown): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
-  return new Promise((resolve) => {
-    const sync = h.ext.runtime.onMessage.fire({ channel: 'shh-popup', op, params }, { id: EXT_ID, url: `${EXT_URL}approval.html?id=x` }, resolve as never);
-    if (!sync.includes(true)) resolve({ error: { code: 0, message: 'not answered' } });
-  });
+  const answer = h.ext.runtime.onMessage.fire({ channel: 'shh-popup', op, params }, { id: EXT_ID, url: `${EXT_URL}approval.html?id=x` }).find((a) => a !== undefined);
+  return (answer ?? Promise.resolve({ error: { code: 0, message: 'not answered' } })) as Promise<{ result?: unknown; error?: { code: number; message: string } }>;
 }
 
-export const until = async (f: () => boolean | Promise<boolean>, ms = 2000): Promise<void> => {
+// Generous by default: a condition met late on a loaded machine is not a failure.
+export const until = async (f: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!(await f())) {
     if (Date.now() > end) throw new Error('condition not met in time');

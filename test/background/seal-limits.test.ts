@@ -8,7 +8,7 @@ import type { PeerOp, PeerRequests } from '../../src/rpc/peer.ts';
 import { MAX_KEYS_PER_ORIGIN, MAX_WATCHERS_PER_ORIGIN } from '../../src/background/origin-scope.ts';
 import { MAX_POW_TIME_S, SEALS_QUEUED_PER_ORIGIN, SealScheduler } from '../../src/background/seal-limits.ts';
 import { sealReference } from '../core/fixtures.ts';
-import { FakePeer, Page, approveSite, backgrounds, until } from './fakes.ts';
+import { FakePeer, Page, approveSite, backgrounds, popup, until } from './fakes.ts';
 
 const A = 'https://a.example';
 const B = 'https://b.example';
@@ -77,7 +77,7 @@ describe('per-origin seal limits', () => {
     expect(await a.pages[6]!.call('shh_version')).toBe('6.0'); // the tab itself still answers
     // B posts last, but its seal is the next one the pool gets, ahead of A's four waiting ones.
     const bPost = b.pages[0]!.raw('shh_post', [post(b.sym)]);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(async () => ((await popup(h, 'seals:list', {})).result as { origin: string }[]).some((s) => s.origin === B)); // B waits for its turn
     expect(peer.sealed).toHaveLength(1); // one seal in the pool at a time
     peer.running()[0]!.finish();
     await until(() => peer.sealed.length === 2);

@@ -165,6 +165,9 @@ describe.each(['chromium', 'firefox'] as const)('the background in %s', (name) =
     const chromium = s as Awaited<ReturnType<typeof launchChromium>>;
     const backend = await chromium.worker.evaluate(() => (globalThis as unknown as { whisper: { secp256k1: string } }).whisper.secp256k1);
     expect(backend).toBe('wasm');
+    // This repository's build (src/core/secp256k1-wasm.ts), not the tiny-secp256k1 fallback.
+    const source = await chromium.worker.evaluate(() => (globalThis as unknown as { whisper: { secp256k1Source: string } }).whisper.secp256k1Source);
+    expect(source).toMatch(/^libsecp256k1 v\d+\.\d+\.\d+ wasm32$/);
   });
 
   it.runIf(name === 'chromium')('survives a service-worker stop: the subscription resumes without loss or repeats, a pending approval survives', async () => {

@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
-import { concatKdf, eciesDecrypt, eciesEncrypt, eciesKeys } from '../../src/core/ecies.ts';
+import { concatKdf, eciesDecrypt, eciesEncrypt, eciesKeys, eciesTryDecrypt } from '../../src/core/ecies.ts';
 import { loadWasmBackend, nobleBackend, setSecp256k1Backend } from '../../src/core/secp256k1.ts';
+import { loadLibsecp256k1 } from '../../src/core/secp256k1-wasm.ts';
 import { errorCode } from './fixtures.ts';
 import { publicKeyOf } from '../../src/core/signature.ts';
 
@@ -36,7 +37,7 @@ describe('ecies: Concat KDF', () => {
   });
 });
 
-describe.each([nobleBackend, wasm])('ecies with the $name backend', (backend) => {
+describe.each([nobleBackend, wasm, loadLibsecp256k1()])('ecies with the $source backend', (backend) => {
   beforeEach(() => setSecp256k1Backend(backend));
 
   it('docs/PROTOCOL.md §6 vector: Ke, Km, ciphertext and tag from the given keys and IV', () => {
@@ -108,5 +109,18 @@ describe.each([nobleBackend, wasm])('ecies with the $name backend', (backend) =>
     const d = eciesEncrypt(new Uint8Array(0), publicKeyOf(recipient), randomBytes);
     expect(d.length).toBe(113);
     expect(eciesDecrypt(d, recipient)).toEqual(new Uint8Array(0));
+  });
+
+  it('trial decryption: the plaintext for the key, undefined (never an error) for any other data; misuse still throws', () => {
+    const d = eciesEncrypt(hello, publicKeyOf(recipient), randomBytes);
+    expect(eciesTryDecrypt(d, recipient)).toEqual(hello);
+    const other = h('11'.repeat(32));
+    const flipped = d.slice();
+    flipped[d.length - 1]! ^= 1;
+    const hybrid = d.slice();
+    hybrid[0] = 0x06;
+    for (const [data, key] of [[d, other], [flipped, recipient], [hybrid, recipient], [d.subarray(0, 100), recipient]] as const)
+      expect(eciesTryDecrypt(data, key)).toBeUndefined();
+    expect(() => eciesTryDecrypt(d, new Uint8Array(32))).toThrow(/invalid private key/);
   });
 });

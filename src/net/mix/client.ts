@@ -80,7 +80,7 @@ export class MixClient {
   post(envelope: Uint8Array): PostResult {
     const entry = this.#init.entry();
     if (!entry) throw new MixError('bad-path', 'no entry relay to send dark through');
-    const choice = selectPath(this.#init.records(), { randomBytes: this.#init.randomBytes, now: this.#init.clock.now(), hops: this.settings.hops, first: entry });
+    const choice = selectPath(this.#init.records(), { randomBytes: this.#init.randomBytes, now: this.#init.clock.now(), hops: this.settings.hops, first: entry, anyExit: true });
     if (choice.path.length === 0) throw new MixError('bad-path', `no mix path: the entry relay has no valid mix key record (${choice.available} relays known)`);
     const frames = fragmentEnvelope(envelope, this.#init.randomBytes).map(
       (body) => createFrame({ path: choice.path, exit: { kind: 'gossip' }, body, randomBytes: this.#init.randomBytes }).frame,
@@ -102,7 +102,8 @@ export class MixClient {
     const records = this.#init.records();
     let path: PathHop[];
     if (kind === 'drop') {
-      path = selectPath(records, { randomBytes: rb, now, hops: this.settings.hops, first: entry }).path;
+      // Drawn like a real post's path, so that a drop looks like one on every link.
+      path = selectPath(records, { randomBytes: rb, now, hops: this.settings.hops, first: entry, anyExit: true }).path;
     } else {
       // entry → up to hops-2 others → entry, which hands the frame back to us.
       const out = selectPath(records, { randomBytes: rb, now, hops: Math.max(1, this.settings.hops - 1), first: entry }).path;

@@ -1,8 +1,10 @@
-// Path selection for a mix client: up to MAX_HOPS distinct relays from verified key records,
-// different operators first where operators are known, and a fixed exit when the caller needs one
-// (every fragment of an envelope must leave by the same exit). Fewer hops only when fewer usable
-// relays exist, and then the result says so (`short`), so a caller can report it and never send
-// less dark in silence.
+// Path selection for a mix client: up to MAX_HOPS relays from verified key records, different
+// operators first where operators are known, and a fixed exit when the caller needs one (every
+// fragment of an envelope must leave by the same exit). Relays on a path are distinct, except that
+// the exit may be the entry again: a path that may never leave by its own entry would tell an
+// observer that the sender is none of the exit's clients (`anyExit` draws the exit uniformly from
+// every usable relay, the entry included). Fewer hops only when fewer usable relays exist, and then
+// the result says so (`short`), so a caller can report it and never send less dark in silence.
 
 import { bytesToKey, equalBytes } from '../../core/bytes.ts';
 import { MAX_HOPS } from '../../core/mix/constants.ts';
@@ -26,6 +28,8 @@ export interface PathOptions {
   first?: Uint8Array;
   /** The last hop, by node id. Both must be among the valid records, else the path is empty. */
   exit?: Uint8Array;
+  /** Without `exit`: draw the exit uniformly from every usable relay, the entry included. */
+  anyExit?: boolean;
   /** Operator of a relay, where known: two relays of one operator are avoided on one path. */
   operatorOf?: (r: VerifiedKeyRecord) => string | undefined;
 }
@@ -42,15 +46,18 @@ export function selectPath(records: readonly VerifiedKeyRecord[], o: PathOptions
     if (!had || had.notBefore < r.notBefore) byNode.set(k, r);
   }
   const usable = [...byNode.values()].sort((x, y) => (bytesToKey(x.nodeId) < bytesToKey(y.nodeId) ? -1 : 1));
+  const exitId = o.exit ?? (o.anyExit && usable.length > 0 ? usable[below(o.randomBytes, usable.length)]!.nodeId : undefined);
+  // The exit is the entry again: the path returns to it through distinct others.
+  const backToEntry = o.first !== undefined && exitId !== undefined && equalBytes(o.first, exitId);
   const chosen: VerifiedKeyRecord[] = [];
-  for (const id of [o.first, o.exit]) {
+  for (const id of [o.first, exitId]) {
     if (!id) continue;
     const r = byNode.get(bytesToKey(id));
     if (!r) return { path: [], short: true, available: usable.length };
     if (!chosen.includes(r)) chosen.push(r);
   }
   const fixed = chosen.length;
-  const want = Math.min(hops, usable.length);
+  const want = Math.min(backToEntry ? hops - 1 : hops, usable.length);
   const operators = new Set(chosen.map((r) => o.operatorOf?.(r)).filter((x) => x !== undefined));
   while (chosen.length < want) {
     const left = usable.filter((r) => !chosen.includes(r));
@@ -67,7 +74,7 @@ export function selectPath(records: readonly VerifiedKeyRecord[], o: PathOptions
   // The fixed hops were chosen first: the entry goes first and the exit last.
   const middle = chosen.slice(fixed);
   const entry = o.first ? [chosen[0]!] : [];
-  const exit = o.exit && !(o.first && equalBytes(o.first, o.exit)) ? [chosen[fixed - 1]!] : [];
+  const exit = exitId && !backToEntry ? [chosen[fixed - 1]!] : backToEntry && middle.length > 0 ? [chosen[0]!] : [];
   const ordered = [...entry, ...middle, ...exit];
   return {
     path: ordered.map((r) => ({ nodeId: r.nodeId, mixKey: r.mixKey })),

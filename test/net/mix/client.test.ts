@@ -112,6 +112,24 @@ describe('path selection', () => {
       expect(new Set(ops).size).toBe(3);
     }
   });
+
+  it('anyExit: the exit is any relay, the entry as often as the others, so where a post leaves says nothing of where it came in', async () => {
+    const rs = (await relays(3)).map((r) => r.record);
+    const E = hex(rs[0]!.nodeId);
+    const exits = new Map<string, number>();
+    for (let i = 0; i < 600; i++) {
+      const c = selectPath(rs, { randomBytes: seeded(`x${i}`), now: 1, first: rs[0]!.nodeId, anyExit: true });
+      const ids = c.path.map((h) => hex(h.nodeId));
+      expect([ids.length, ids[0], c.short]).toEqual([3, E, false]);
+      expect(new Set(ids.slice(0, 2)).size + new Set(ids.slice(1)).size).toBe(4); // consecutive hops differ
+      exits.set(ids[2]!, (exits.get(ids[2]!) ?? 0) + 1);
+    }
+    expect(exits.size).toBe(3);
+    for (const n of exits.values()) expect(n).toBeGreaterThan(150); // each about 200 of 600
+    // One relay only: the entry alone, and said to be short.
+    const one = selectPath(rs.slice(0, 1), { randomBytes: seeded('one'), now: 1, first: rs[0]!.nodeId, anyExit: true });
+    expect([one.path.length, one.short]).toEqual([1, true]);
+  });
 });
 
 describe('loops and the client', () => {
@@ -191,7 +209,8 @@ describe('loops and the client', () => {
       expect(c.queued).toBe(0);
     }
     const short = new MixClient({ ...base, entry: () => rs[0]!.record.nodeId });
-    expect(short.post(new Uint8Array(10))).toEqual({ frames: 1, hops: 2, short: true });
+    // Two relays: back to the entry through the other (3 hops), or out by the other (2 hops, said short).
+    expect([{ frames: 1, hops: 3, short: false }, { frames: 1, hops: 2, short: true }]).toContainEqual(short.post(new Uint8Array(10)));
     expect(short.settings).toEqual({ rateHz: 1, loopShare: 0.5, hops: 3, loopTimeoutMs: 60_000 });
     expect(() => new MixClient({ ...base, entry: () => undefined, settings: { hops: 4 } })).toThrow(RangeError);
   });
