@@ -38,12 +38,13 @@ export interface RelayProc {
   stderr: () => string;
 }
 
-export async function startRelay(data: string, args: string[]): Promise<RelayProc> {
+/** Spawns `relay/main.ts` of `root` (default this checkout; another checkout for a before/after run). */
+export async function startRelay(data: string, args: string[], root = ROOT): Promise<RelayProc> {
   const memFile = join(data, '..', `mem-${Date.now()}-${Math.random().toString(16).slice(2)}.json`);
   const spawnedAt = performance.now();
   const child = spawn(
     NODE,
-    ['--expose-gc', '--import', join(ROOT, 'bench/pool-scale/heap-probe.ts'), join(ROOT, 'relay/main.ts'), '--port', '0', '--rpc-port', '0', '--data', data, ...args],
+    ['--expose-gc', '--import', join(ROOT, 'bench/pool-scale/heap-probe.ts'), join(root, 'relay/main.ts'), '--port', '0', '--rpc-port', '0', '--data', data, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POOL_SCALE_MEM: memFile } },
   );
   started.push(child);

@@ -21,6 +21,11 @@ export interface EnvelopeStore {
    * no-op). Throws or rejects when it cannot be: the caller then refuses the envelope.
    */
   put(e: StorableEnvelope): unknown;
+  /**
+   * Makes several envelopes durable in one transaction (one fsync, one IndexedDB commit): all of them
+   * or, when it throws or rejects, possibly none. Optional; admission then issues one put each.
+   */
+  putMany?(es: readonly StorableEnvelope[]): unknown;
   /** Rows whose expiry is at or after `nowSeconds` (the pool keeps an envelope through its expiry second). */
   live(nowSeconds: number): Iterable<StoredRow> | Promise<Iterable<StoredRow>>;
   /** Deletes a row the loader refused (damaged, or no longer valid); stores that sweep by expiry may omit it. */

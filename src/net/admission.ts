@@ -4,13 +4,15 @@
 // validation (docs/PROTOCOL.md §1.4) against the peer's policy, an invalid envelope counting against its sender; a
 // network envelope below the floor ignored; the sender's per-neighbour budget; durable before pooled
 // (EnvelopeStore.put, then pool.add); delivery (the 'envelope' event); forwarding: gossipsub's own for
-// gossip, never back to the source; a catch-up or fluffed stem envelope is published, and reaches its
-// source only as a duplicate it drops (gossipsub's publish names no exclusions). What differs per
-// protocol is one row of PROTOCOLS.
+// gossip, never back to the source; a catch-up envelope goes to the other peers only (forward() gets
+// the source to leave out), a fluffed stem envelope is published. admitBatch() admits a catch-up batch with one
+// durable write for all its valid envelopes; each envelope still gets its own verdict, so a bad one is
+// refused alone. What differs per protocol is one row of PROTOCOLS.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
 import type { EnvelopeStore } from '../core/envelope-store.ts';
 import { envelopeSize } from '../core/envelope.ts';
+import { bytesToKey } from '../core/bytes.ts';
 import { isWhisperError, WhisperError } from '../core/errors.ts';
 import type { EnvelopePool } from '../core/pool.ts';
 import { validateEnvelope, type ValidationPolicy, type Verdict, type VerifiedEnvelope } from '../core/validate.ts';
@@ -100,11 +102,14 @@ export interface AdmissionStem {
 export interface AdmissionInit {
   pool: EnvelopePool;
   /** Durable before pooled; absent: memory only (tests, benches). */
-  store?: Pick<EnvelopeStore, 'put'> & Partial<Pick<EnvelopeStore, 'live' | 'discard'>>;
+  store?: Pick<EnvelopeStore, 'put'> & Partial<Pick<EnvelopeStore, 'putMany' | 'live' | 'discard'>>;
   rules: AdmissionRules;
   guard?: AdmissionGuard;
   stem?: () => AdmissionStem | undefined;
-  /** Sends an accepted envelope on (not called for gossip, whose forward is gossipsub's, nor for load). */
+  /**
+   * Sends an accepted envelope on (not called for gossip, whose forward is gossipsub's, nor for load).
+   * A network source must not get it back: the implementation leaves `source.peer` out.
+   */
   forward?: (envelope: VerifiedEnvelope, source: EnvelopeSource) => void | Promise<void>;
   /** Every validation verdict on a network envelope (metrics, tests). */
   onVerdict?: (verdict: Verdict, source: EnvelopeSource & { peer: PeerId }) => void;
@@ -117,7 +122,13 @@ export interface AdmitOptions {
   source: EnvelopeSource;
   /** Validate against this policy instead of the rules' (start-up load before the network runs). */
   policy?: ValidationPolicy;
-  /** keccak256 of `rlp` when the caller already computed it (gossip's message id): not hashed again. */
+  /** keccak256 of `rlp` when the caller already computed it (gossip's message id, catch-up's): not hashed again. */
+  hash?: Uint8Array;
+}
+
+/** One envelope of a batch: its wire bytes and, when known, its hash (see AdmitOptions.hash). */
+export interface BatchItem {
+  rlp: Uint8Array;
   hash?: Uint8Array;
 }
 
@@ -159,6 +170,74 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
 
   /** Admits one envelope's wire bytes from `source`; never throws for a bad envelope (see Admission). */
   async admit(rlp: Uint8Array, { source, policy, hash }: AdmitOptions): Promise<Admission> {
+    const checked = this.#check(rlp, source, policy, hash);
+    if (checked.kind !== 'valid') return checked;
+    if (source.kind !== 'load' && this.#init.store) {
+      try {
+        await this.#init.store.put(checked.envelope);
+      } catch (e) {
+        return this.#notStored(e, source);
+      }
+    }
+    return this.#pooled(checked.envelope, source);
+  }
+
+  /**
+   * Admits a batch from one network source (catch-up): each envelope is checked as admit() would,
+   * then every valid one is made durable in one write (EnvelopeStore.putMany, one transaction; when
+   * that fails, one put each, so near a full disk what fits alone still goes in), then pooled,
+   * delivered and forwarded in order. Returns one Admission per item, in order; a bad envelope is
+   * refused (and counted) alone. A second copy of an envelope within the batch is a duplicate.
+   */
+  async admitBatch(items: readonly BatchItem[], { source, policy }: Omit<AdmitOptions, 'hash'>): Promise<Admission[]> {
+    if (!Array.isArray(items)) throw new TypeError('items must be an array');
+    const out: Admission[] = new Array(items.length);
+    const valid: { i: number; envelope: VerifiedEnvelope }[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const c = this.#check(item.rlp, source, policy, item.hash);
+      if (c.kind !== 'valid') {
+        out[i] = c;
+        continue;
+      }
+      const key = bytesToKey(c.envelope.hash);
+      if (seen.has(key)) {
+        out[i] = { kind: 'ignore', reason: 'duplicate' };
+        continue;
+      }
+      seen.add(key);
+      valid.push({ i, envelope: c.envelope });
+    }
+    const stored = await this.#storeAll(valid.map((v) => v.envelope), source);
+    for (let k = 0; k < valid.length; k++) {
+      const { i, envelope } = valid[k]!;
+      const error = stored[k];
+      out[i] = error === undefined ? await this.#pooled(envelope, source) : this.#notStored(error, source);
+    }
+    return out;
+  }
+
+  // Returns, per envelope, undefined once it is durable or the error that kept it out.
+  async #storeAll(envelopes: readonly VerifiedEnvelope[], source: EnvelopeSource): Promise<unknown[]> {
+    const store = this.#init.store;
+    if (source.kind === 'load' || !store || envelopes.length === 0) return envelopes.map(() => undefined);
+    if (store.putMany) {
+      try {
+        await store.putMany(envelopes);
+        return envelopes.map(() => undefined);
+      } catch (e) {
+        // One by one below: each refusal is reported with its own envelope, and some may still fit.
+        this.#init.onError?.(e);
+      }
+    }
+    // Issued together: a store that groups the puts of one turn (relay/store-writer.ts) commits them at once.
+    const settled = await Promise.allSettled(envelopes.map(async (e) => store.put(e)));
+    return settled.map((r) => (r.status === 'fulfilled' ? undefined : r.reason));
+  }
+
+  // Everything admission decides before the write: cut-off, validation, floor, budget, the stem's hold.
+  #check(rlp: Uint8Array, source: EnvelopeSource, policy: ValidationPolicy | undefined, hash: Uint8Array | undefined): Admission | { kind: 'valid'; envelope: VerifiedEnvelope } {
     if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
     const guard = this.#init.guard;
     const net = isNetwork(source) ? source : undefined;
@@ -195,7 +274,16 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
       }
     }
     if (rules?.hold) return { kind: 'held', envelope };
-    return this.#pooled(envelope, source);
+    return { kind: 'valid', envelope };
+  }
+
+  #notStored(e: unknown, source: EnvelopeSource): Admission {
+    if (source.kind === 'own') {
+      const why = e instanceof Error ? e.message : String(e);
+      return { kind: 'reject', error: new WhisperError('not-stored', `envelope not stored, not sent: ${why}`) };
+    }
+    this.#init.onError?.(e);
+    return { kind: 'ignore', reason: 'not-stored' };
   }
 
   /**
@@ -204,7 +292,16 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
    */
   async release(envelope: VerifiedEnvelope, peer: PeerId): Promise<boolean> {
     if (this.pool.has(envelope.hash)) return false;
-    return (await this.#pooled(envelope, { kind: 'stem', peer })).kind === 'accept';
+    const source: EnvelopeSource = { kind: 'stem', peer };
+    if (this.#init.store) {
+      try {
+        await this.#init.store.put(envelope);
+      } catch (e) {
+        this.#notStored(e, source);
+        return false;
+      }
+    }
+    return (await this.#pooled(envelope, source)).kind === 'accept';
   }
 
   /**
@@ -236,22 +333,10 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
     else if (rules.penalty === 'here') guard?.penalise(peer);
   }
 
-  // Durable first: an envelope whose write fails never enters the pool, so nothing is held (or offered
-  // to catch-up peers) that a restart would lose. A concurrent duplicate writes twice (put is
-  // idempotent) and then loses the pool race harmlessly.
+  // Called once the envelope is durable (or needs no write): durable first, so an envelope whose write
+  // failed never enters the pool, and nothing is held (or offered to catch-up peers) that a restart
+  // would lose. A concurrent duplicate writes twice (put is idempotent) and loses the pool race harmlessly.
   async #pooled(envelope: VerifiedEnvelope, source: EnvelopeSource): Promise<Admission> {
-    if (source.kind !== 'load' && this.#init.store) {
-      try {
-        await this.#init.store.put(envelope);
-      } catch (e) {
-        if (source.kind === 'own') {
-          const why = e instanceof Error ? e.message : String(e);
-          return { kind: 'reject', error: new WhisperError('not-stored', `envelope not stored, not sent: ${why}`) };
-        }
-        this.#init.onError?.(e);
-        return { kind: 'ignore', reason: 'not-stored' };
-      }
-    }
     // Seen spreading: lifts the embargo. Our own envelope is in the pool already, and is forwarded.
     const held = source.kind === 'gossip' || source.kind === 'sync' ? this.#init.stem?.()?.settle(envelope.hash) : undefined;
     let added: boolean;

@@ -17,6 +17,7 @@ import type { ValidationPolicy, Verdict, VerifiedEnvelope } from '../core/valida
 import { EnvelopeAdmission, type AdmissionInit, type EnvelopeSource, type Protocol } from './admission.ts';
 import type { CutOffInit } from './cut-off.ts';
 import { envelopeValidator, joinTopic, leaveTopic } from './gossip.ts';
+import { forwardExcept } from './gossip-forward.ts';
 import { NeighbourGuard } from './guard.ts';
 import { PeerPolicy, type NetworkFloor } from './peer-policy.ts';
 import type { Requirement } from './requirement.ts';
@@ -342,10 +343,20 @@ export class WhisperPeer extends TypedEventEmitter<WhisperPeerEvents> {
     }
   }
 
+  async #forwardExcept(envelope: VerifiedEnvelope, except: PeerId): Promise<void> {
+    if (!this.#started || !this.pool.has(envelope.hash)) return;
+    try {
+      await forwardExcept(this.node.services.pubsub, envelope.rlp, envelope.hash, except, (why) => this.#init.onError?.(new Error(why)));
+    } catch (e) {
+      this.#init.onError?.(e);
+    }
+  }
+
   // Where admission sends what it accepted (gossip forwards are gossipsub's own): an own post takes
-  // the stem when it is on, else gossip; a relayed stem envelope at its fluff, and one catch-up
-  // brought, are published on gossip.
+  // the stem when it is on, else gossip; a relayed stem envelope at its fluff is published on gossip
+  // (as an origin would); one catch-up brought goes to the mesh except the peer it came from.
   async #forward(envelope: VerifiedEnvelope, source: EnvelopeSource): Promise<void> {
+    if (source.kind === 'sync') return this.#forwardExcept(envelope, source.peer);
     if (source.kind !== 'own') return this.forward(envelope);
     if (this.#stem && this.#stemEnabled) return this.#stem.originate(envelope);
     await this.node.services.pubsub.publish(GOSSIP_TOPIC, envelope.rlp);

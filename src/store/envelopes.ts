@@ -10,6 +10,13 @@ import type { EnvelopeRow, WhisperDatabase } from './db.ts';
 
 export type { StorableEnvelope } from '../core/envelope-store.ts';
 
+function toRow(e: StorableEnvelope): EnvelopeRow {
+  if (!(e.rlp instanceof Uint8Array) || !(e.hash instanceof Uint8Array) || e.hash.length !== 32)
+    throw new TypeError('envelope must carry rlp bytes and a 32-byte hash');
+  if (!Number.isSafeInteger(e.expiry) || e.expiry < 0) throw new RangeError('expiry must be a non-negative integer');
+  return { hash: toHex(e.hash), expiry: e.expiry, rlp: e.rlp.slice() };
+}
+
 export class EnvelopeStore implements DurableEnvelopes {
   readonly #db: WhisperDatabase;
 
@@ -19,12 +26,20 @@ export class EnvelopeStore implements DurableEnvelopes {
 
   /** Writes one envelope; resolves once it is committed. A second put of the same hash is a no-op overwrite. */
   async put(e: StorableEnvelope): Promise<void> {
-    if (!(e.rlp instanceof Uint8Array) || !(e.hash instanceof Uint8Array) || e.hash.length !== 32)
-      throw new TypeError('envelope must carry rlp bytes and a 32-byte hash');
-    if (!Number.isSafeInteger(e.expiry) || e.expiry < 0) throw new RangeError('expiry must be a non-negative integer');
+    const row = toRow(e);
     const tx = this.#db.transaction('envelopes', 'readwrite', { durability: 'strict' });
-    const row: EnvelopeRow = { hash: toHex(e.hash), expiry: e.expiry, rlp: e.rlp.slice() };
     await Promise.all([tx.store.put(row), tx.done]);
+  }
+
+  /**
+   * Writes several envelopes in one transaction (catch-up's batches: one commit instead of one each);
+   * resolves once it committed, rejects (nothing written) when it could not.
+   */
+  async putMany(es: readonly StorableEnvelope[]): Promise<void> {
+    const rows = es.map(toRow);
+    if (rows.length === 0) return;
+    const tx = this.#db.transaction('envelopes', 'readwrite', { durability: 'strict' });
+    await Promise.all([...rows.map((row) => tx.store.put(row)), tx.done]);
   }
 
   /** Removes one envelope (expired or evicted from the pool); unknown hashes are ignored. */

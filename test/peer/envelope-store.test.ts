@@ -43,6 +43,21 @@ describe('EnvelopeStore', () => {
     expect((await store.live(T0 + 11)).map((r) => r.hash)).toEqual([toHex(b.hash)]);
   });
 
+  it('putMany writes a batch in one transaction: all of it, or nothing when one row is bad', async () => {
+    const db = await fresh();
+    const store = new EnvelopeStore(db);
+    const rows = [10, 20, 30].map((ttl) => makeVerified({ now: T0, ttl }));
+    let transactions = 0;
+    const open = db.transaction.bind(db);
+    db.transaction = ((...args: Parameters<typeof open>) => (transactions++, open(...args))) as typeof db.transaction;
+    await store.putMany([...rows, rows[0]!]); // a repeat in the batch is one row
+    expect(transactions).toBe(1);
+    expect(await store.count()).toBe(3);
+    const more = makeVerified({ now: T0, ttl: 40 });
+    await expect(store.putMany([more, { ...more, hash: new Uint8Array(5) }])).rejects.toThrow(TypeError);
+    expect(await store.count()).toBe(3); // checked before the transaction: nothing of the batch written
+  });
+
   it('stores a copy, not the caller buffer', async () => {
     const store = new EnvelopeStore(await fresh());
     const a = makeVerified({ now: T0 });

@@ -1,8 +1,9 @@
 // Catch-up sync bound to an envelope pool (docs/PROTOCOL.md §3), for the relay and the browser peer alike:
-// mirrors the pool into the ordered item set /shh/6/sync/1.0.0 reconciles, and hands envelopes a
-// peer sends to the one admission path (../admission.ts, source 'sync'), which validates, counts the
-// sender's budget, makes them durable, pools and forwards them. A failed write refuses the envelope
-// (our disk, not the peer's fault). Callers initiate on their outbound connections.
+// mirrors the pool into the ordered item set /shh/6/sync/1.0.0 reconciles, and hands each batch a
+// peer sends to the one admission path (../admission.ts admitBatch, source 'sync'), which validates,
+// counts the sender's budget, makes the batch durable in one write, pools and forwards it (never back
+// to the sender). A failed write refuses the envelope (our disk, not the peer's fault). Callers
+// initiate on their outbound connections.
 
 import type { PeerId } from '@libp2p/interface';
 import { bytesToKey } from '../../core/bytes.ts';
@@ -11,14 +12,14 @@ import type { EnvelopePool } from '../../core/pool.ts';
 import type { VerifiedEnvelope } from '../../core/validate.ts';
 import type { EnvelopeAdmission } from '../admission.ts';
 import { SortedItems } from './items.ts';
-import { SYNC_DEFAULTS, SyncService, type ReceiveVerdict, type SyncInit, type SyncNode } from './service.ts';
+import { SYNC_DEFAULTS, SyncService, type ReceivedEnvelope, type ReceiveVerdict, type SyncInit, type SyncNode } from './service.ts';
 
 export interface CatchUpInit {
   node: SyncNode;
   /** The pool admission fills; mirrored into the reconciled set. */
   pool: EnvelopePool;
   /** The peer's admission path: validates, stores, pools and forwards what a peer sends (source 'sync'). */
-  admission: Pick<EnvelopeAdmission, 'admit'>;
+  admission: Pick<EnvelopeAdmission, 'admit'> & Partial<Pick<EnvelopeAdmission, 'admitBatch'>>;
   /**
    * Envelopes to keep out of catch-up for now: our own posts still on their private stem
    * (Stem.holds). Offering one to a syncing peer would name us as its author (docs/PRIVACY.md), so
@@ -26,7 +27,7 @@ export interface CatchUpInit {
    */
   withhold?: (hash: Uint8Array) => boolean;
   /** Tunables of the sync service (caps, batches, deadlines); defaults in SYNC_DEFAULTS. */
-  sync?: Omit<SyncInit, 'items' | 'getEnvelope' | 'receive' | 'now' | 'onMisbehaviour'>;
+  sync?: Omit<SyncInit, 'items' | 'getEnvelope' | 'receive' | 'receiveBatch' | 'now' | 'onMisbehaviour'>;
   now?: () => number;
   onError?: (e: unknown) => void;
 }
@@ -53,6 +54,7 @@ export class CatchUp {
       items: this.#items,
       getEnvelope: (hash) => (init.withhold?.(hash) ? undefined : init.pool.get(hash)?.rlp),
       receive: (rlp, from) => this.#receive(rlp, from),
+      ...(init.admission.admitBatch ? { receiveBatch: (batch, from) => this.#receiveBatch(batch, from) } : {}),
       ...(init.now ? { now: init.now } : {}),
       onMisbehaviour: (_peer, error) => init.onError?.(error),
     });
@@ -129,6 +131,25 @@ export class CatchUp {
       this.#init.onError?.(e);
       return 'ignore'; // our failure, not the peer's fault
     }
+  }
+
+  async #receiveBatch(batch: readonly ReceivedEnvelope[], from: PeerId): Promise<ReceiveVerdict[]> {
+    let results;
+    try {
+      results = await this.#init.admission.admitBatch!(batch, { source: { kind: 'sync', peer: from } });
+    } catch (e) {
+      this.#init.onError?.(e);
+      return batch.map(() => 'ignore'); // our failure, not the peer's fault
+    }
+    let accepted = 0;
+    const verdicts = results.map((r): ReceiveVerdict => {
+      if (r.kind === 'accept') return (accepted++, 'accept');
+      return r.kind === 'reject' ? 'reject' : 'ignore';
+    });
+    const key = from.toString();
+    const n = this.#acceptedFrom.get(key);
+    if (n !== undefined) this.#acceptedFrom.set(key, n + accepted);
+    return verdicts;
   }
 
   #track(e: VerifiedEnvelope): void {
