@@ -14,6 +14,9 @@ export interface BuildOptions {
   outDir: string;
   /** Raw WHISPER_RELAYS (comma-separated multiaddrs); the code applies the default when empty. */
   relays: string;
+  /** Raw WHISPER_DARK_DEFAULT ('off' turns "Send dark by default" off in this build) and WHISPER_MIX_CLIENT (test hook). */
+  darkDefault?: string;
+  mixClient?: string;
   root?: string;
 }
 
@@ -145,7 +148,11 @@ const common = (o: BuildOptions, root: string): InlineConfig => ({
   logLevel: 'warn',
   clearScreen: false,
   publicDir: false,
-  define: { __WHISPER_RELAYS__: JSON.stringify(o.relays) },
+  define: {
+    __WHISPER_RELAYS__: JSON.stringify(o.relays),
+    __WHISPER_DARK_DEFAULT__: JSON.stringify(o.darkDefault ?? ''),
+    __WHISPER_MIX_CLIENT__: JSON.stringify(o.mixClient ?? ''),
+  },
   build: {
     outDir: o.outDir,
     emptyOutDir: false,

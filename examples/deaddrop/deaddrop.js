@@ -65,9 +65,12 @@ $('source').addEventListener('submit', async (e) => {
       payload: jsonToHex({ text: f.get('text') }),
       powTarget: await powTarget(),
       powTime: 120,
+      // A source's safety is that nobody can tell who left it: through the mix layer only. Without a
+      // dark path the post fails (-32000 "dark post not sent: …") and nothing leaves.
+      dark: true,
     });
     form.elements.text.value = '';
-    $('sent').textContent = 'Left. Only the holder of that public key can read it.';
+    $('sent').textContent = 'Left. Only the holder of that public key can read it. It went dark, through the mix layer.';
   } catch (err) {
     $('sent').textContent = `Not sent: ${err.message}`;
   } finally {

@@ -53,7 +53,10 @@ export interface PostParams {
   powTarget?: number; // at least the node's minimum (shh_info().minPow, 0.2 by default)
   /** Beyond geth: names the post for `postProgress` events and shh_cancelPost; 1-64 of [A-Za-z0-9_-]. */
   postId?: string;
-  /** Beyond geth: true sends through the mix layer only (refused where the node has none); false the plain path. */
+  /**
+   * Beyond geth: true sends through the mix layer only, or fails with -32000 naming what is missing;
+   * false the plain path (unless the user chose "Always dark"); absent the user's "Send dark by default" (on).
+   */
   dark?: boolean;
 }
 

@@ -337,7 +337,8 @@ export class ShhApi {
   /** The dark sender a post goes through (undefined: the plain path), or the -32000 why it cannot. */
   #darkSender(asked: boolean | undefined): DarkSender | undefined {
     const d = this.#node.dark;
-    const dark = asked === true || (d !== undefined && (asked === undefined ? d.darkByDefault?.() === true : d.alwaysDark?.() === true));
+    // "Always dark" wins over the site's dark: false and over the default alike.
+    const dark = asked === true || (d !== undefined && (d.alwaysDark?.() === true || (asked === undefined && d.darkByDefault?.() === true)));
     if (!dark) return undefined;
     if (!d) throw whisperFailure('dark posts need the mix layer, which this node does not have');
     const why = d.unavailable?.();

@@ -19,6 +19,7 @@ import type { PeerChannel } from '../rpc/peer.ts';
 import { createLog } from '../rpc/log.ts';
 import type { MethodSpec } from '../rpc/shh-methods.ts';
 import { DEFAULT_RELAYS } from '../peer/default-relays.ts';
+import { DARK_BY_DEFAULT, darkChoice } from '../peer/dark-defaults.ts';
 import { Activity } from './activity.ts';
 import { expireApprovals } from './approval-deadline.ts';
 import { Approvals } from './approvals.ts';
@@ -57,6 +58,8 @@ export interface BackgroundInit {
   vaultIterations?: number;
   /** Relays the peer dials until the user saves a list (the build's WHISPER_RELAYS). */
   defaultRelays?: readonly string[];
+  /** "Send dark by default" until the user chooses (the build's WHISPER_DARK_DEFAULT; shipped on). */
+  darkByDefault?: boolean;
 }
 
 export interface Services extends RouterServices {
@@ -98,6 +101,8 @@ export function startBackground(init: BackgroundInit): Background {
   const randomBytes = init.randomBytes ?? webRandom;
   const now = init.now ?? Date.now;
   const node = new NodeProxy({ channel: init.channel, randomBytes, now });
+  const darkByDefault = init.darkByDefault ?? DARK_BY_DEFAULT;
+  node.darkChoice = darkChoice({}, darkByDefault);
   node.start();
   const scopes = new Map<string, OriginScope>();
   const seals = new SealScheduler(); // sites take turns at the PoW workers (docs/API.md "Limits")
@@ -133,7 +138,7 @@ export function startBackground(init: BackgroundInit): Background {
     });
     const identities = new Identities({ rows: identityRows, permissions, vault, randomBytes, now });
     const activity = new Activity(new ActivityRows(db), now);
-    const settings = new SettingsService({ rows: new SettingsRows(db), node, defaultRelays: init.defaultRelays ?? DEFAULT_RELAYS });
+    const settings = new SettingsService({ rows: new SettingsRows(db), node, defaultRelays: init.defaultRelays ?? DEFAULT_RELAYS, darkByDefault });
     const autoLock = new AutoLock({ alarms: api.alarms, vault, now, minutes: async () => (await settings.get()).autoLockMinutes });
     const vaultOps = new VaultOps({ vault, identities, keys, watchers, permissions, settings, activity, randomBytes, now, ...(init.vaultIterations ? { iterations: init.vaultIterations } : {}) });
     const approvals = new Approvals({
@@ -170,7 +175,7 @@ export function startBackground(init: BackgroundInit): Background {
       return s;
     };
     // shh_version and other open node methods: no site scope, no keys.
-    const openApi = new ShhApi({ node: rolesOf(node), randomBytes, now });
+    const openApi = new ShhApi({ node: { ...rolesOf(node), dark: node }, randomBytes, now });
     const extension = siteMethods({ permissions, approvals, vault });
     // A page's calls count in its site's activity record but never re-arm the auto-lock: a tab left
     // polling (or posting on a timer) is no sign that the user is there. Only the extension's own

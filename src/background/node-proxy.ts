@@ -9,7 +9,8 @@ import { fromHex, toHex } from '../core/bytes.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { encodeEnvelope, type Envelope, type EnvelopeParams } from '../core/envelope.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../core/validate.ts';
-import type { NodeInfo, SealOptions, WhisperNode } from '../api/node.ts';
+import type { DarkSender, NodeInfo, SealOptions, WhisperNode } from '../api/node.ts';
+import { DARK_BY_DEFAULT, type DarkChoice } from '../peer/dark-defaults.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import type { PeerChannel, PeerOp, PeerRequests, PeerStatus } from '../rpc/peer.ts';
@@ -25,7 +26,7 @@ export interface NodeProxyInit {
 
 type Listener = (e: VerifiedEnvelope, p2p: boolean) => void;
 
-export class NodeProxy implements WhisperNode {
+export class NodeProxy implements WhisperNode, DarkSender {
   readonly #channel: PeerChannel;
   readonly #random: (n: number) => Uint8Array;
   readonly #now: () => number;
@@ -39,6 +40,8 @@ export class NodeProxy implements WhisperNode {
   #interestDirty = false;
   #status: PeerStatus | null = null;
   #synced: Promise<void> | undefined;
+  /** The user's dark settings (SettingsService keeps this current); until loaded, the build's defaults. */
+  darkChoice: DarkChoice = { darkByDefault: DARK_BY_DEFAULT, alwaysDark: false };
 
   constructor(init: NodeProxyInit) {
     this.#channel = init.channel;
@@ -150,6 +153,38 @@ export class NodeProxy implements WhisperNode {
       opts.signal?.removeEventListener('abort', cancel);
       offProgress?.();
     }
+  }
+
+  /** The user's "Send dark by default" (a post without `dark` goes dark). */
+  darkByDefault(): boolean {
+    return this.darkChoice.darkByDefault;
+  }
+
+  /** The user's "Always dark" (a site's `dark: false` goes dark anyway). */
+  alwaysDark(): boolean {
+    return this.darkChoice.alwaysDark;
+  }
+
+  /**
+   * Before the proof of work: what the peer's last status says is missing for a dark post (the peer
+   * checks again when it sends). Unknown status: the post itself will say the peer is unreachable.
+   */
+  unavailable(): string | undefined {
+    if (this.#status === null) return undefined;
+    const dark = this.#status.dark;
+    return dark ? dark.missing : "this browser's peer has no mix layer";
+  }
+
+  /**
+   * Hands the envelope to the peer's mix client only. It is in no pool yet: it reaches the mirror (and
+   * the page's subscriptions) when it comes back from the network, as everyone else's does.
+   */
+  async postDark(envelope: Envelope): Promise<VerifiedEnvelope> {
+    const rlp = encodeEnvelope(envelope);
+    const verdict = validateEnvelope(rlp, this.#policy());
+    if (verdict.kind !== 'accept') throw verdict.kind === 'reject' ? verdict.error : new RpcError(RPC.whisper, 'failed to add envelope: expired');
+    await this.#call('post', { rlp: toHex(rlp), dark: true });
+    return verdict.envelope;
   }
 
   async post(envelope: Envelope): Promise<VerifiedEnvelope> {

@@ -92,7 +92,7 @@ export class OriginScope {
     this.#now = init.now ?? Date.now;
     this.#seals = init.sealLimits ?? new SealScheduler().forOrigin(init.origin);
     // No admin role: node settings are the user's, never a site's.
-    const node = { ...rolesOf(init.node), sealer: new LimitedSealer(init.node, this.#seals) };
+    const node = { ...rolesOf(init.node), sealer: new LimitedSealer(init.node, this.#seals), dark: init.node };
     this.#api = new ShhApi({ node, keys: init.keys, randomBytes: init.randomBytes, now: this.#now, maxWatcherKeys: MAX_WATCHER_KEYS_PER_ORIGIN });
     this.#api.start();
   }

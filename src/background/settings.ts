@@ -1,5 +1,6 @@
 // The user's settings: relays to dial, minimum PoW, maximum message size, auto-lock time, relays only
-// (no direct WebRTC links to other browsers; default false).
+// (no direct WebRTC links to other browsers; default false), send dark by default (the build's
+// default: on) and always dark (default false); the peer runs its mix client while either is on.
 // Saved in IndexedDB and pushed to the peer host with `configure` after every peer hello (the peer
 // dials the build's default list until then). A change is checked before it is saved: limits here,
 // relay addresses as multiaddrs, and by the peer itself when it is reachable.
@@ -10,8 +11,10 @@ import { invalidParams } from '../rpc/errors.ts';
 import type { SettingsRow } from '../store/db.ts';
 import type { SettingsRows } from '../store/settings.ts';
 import type { Settings } from '../rpc/popup.ts';
+import type { ConfigureRequest } from '../rpc/peer.ts';
 import type { NodeProxy } from './node-proxy.ts';
 import { createLog } from '../rpc/log.ts';
+import { darkChoice, darkEnabled, type DarkChoice } from '../peer/dark-defaults.ts';
 
 const log = createLog('shh:bg:settings');
 
@@ -24,6 +27,8 @@ export interface SettingsInit {
   rows: SettingsRows;
   node: NodeProxy;
   defaultRelays: readonly string[];
+  /** "Send dark by default" until the user chooses (the build's WHISPER_DARK_DEFAULT; shipped on). */
+  darkByDefault: boolean;
 }
 
 export class SettingsService {
@@ -36,6 +41,8 @@ export class SettingsService {
 
   async get(): Promise<Settings> {
     const s = (this.#cache ??= await this.#i.rows.get());
+    const dark = this.#choice(s);
+    this.#i.node.darkChoice = dark;
     return {
       relays: s.relays ?? [...this.#i.defaultRelays],
       defaultRelays: [...this.#i.defaultRelays],
@@ -43,6 +50,8 @@ export class SettingsService {
       maxSize: s.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       autoLockMinutes: s.autoLockMinutes ?? DEFAULT_AUTO_LOCK_MINUTES,
       relaysOnly: s.relaysOnly ?? false,
+      darkByDefault: dark.darkByDefault,
+      alwaysDark: dark.alwaysDark,
     };
   }
 
@@ -69,6 +78,18 @@ export class SettingsService {
       if (typeof patch.relaysOnly !== 'boolean') throw invalidParams('Relays only is true or false.');
       row.relaysOnly = patch.relaysOnly;
     }
+    for (const k of ['darkByDefault', 'alwaysDark'] as const) {
+      const v = patch[k];
+      if (v === undefined) continue;
+      if (typeof v !== 'boolean') throw invalidParams(`${k === 'darkByDefault' ? 'Send dark by default' : 'Always dark'} is true or false.`);
+      row[k] = v;
+    }
+    if (row.darkByDefault !== undefined || row.alwaysDark !== undefined) {
+      // The peer's clock follows both settings together: fill in the one not in this patch.
+      const was = this.#choice((this.#cache ??= await this.#i.rows.get()));
+      row.darkByDefault ??= was.darkByDefault;
+      row.alwaysDark ??= was.alwaysDark;
+    }
     const peerPart = { ...this.#peerPart(row), ...(relays?.length === 0 ? { relays: [...this.#i.defaultRelays] } : {}) };
     if (Object.keys(peerPart).length > 0 && this.#i.node.status !== null) await this.#i.node.configure(peerPart);
     this.#cache = await this.#i.rows.update(row);
@@ -78,6 +99,8 @@ export class SettingsService {
   /** After each peer hello: the saved relays and limits replace the build's defaults. */
   async applyToPeer(): Promise<void> {
     const s = (this.#cache ??= await this.#i.rows.get());
+    this.#i.node.darkChoice = this.#choice(s);
+    // Without a saved dark choice the peer applies the build's default itself (start-peer-host.ts).
     const part = this.#peerPart(s);
     if (Object.keys(part).length > 0) await this.#i.node.configure(part);
   }
@@ -85,11 +108,17 @@ export class SettingsService {
   async clear(): Promise<void> {
     await this.#i.rows.clear();
     this.#cache = {};
-    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE, relaysOnly: false }).catch(log.catcher('default settings to the peer'));
+    this.#i.node.darkChoice = this.#choice({});
+    await this.#i.node.configure({ relays: [...this.#i.defaultRelays], minPow: DEFAULT_MIN_POW, maxSize: DEFAULT_MAX_MESSAGE_SIZE, relaysOnly: false, dark: this.#i.darkByDefault }).catch(log.catcher('default settings to the peer'));
   }
 
-  #peerPart(s: SettingsRow): { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean } {
+  #choice(s: SettingsRow): DarkChoice {
+    return darkChoice(s, this.#i.darkByDefault);
+  }
+
+  #peerPart(s: SettingsRow): ConfigureRequest {
     return {
+      ...(s.darkByDefault !== undefined || s.alwaysDark !== undefined ? { dark: darkEnabled(this.#choice(s)) } : {}),
       ...(s.relays !== undefined ? { relays: s.relays.length ? s.relays : [...this.#i.defaultRelays] } : {}),
       ...(s.minPow !== undefined ? { minPow: s.minPow } : {}),
       ...(s.maxSize !== undefined ? { maxSize: s.maxSize } : {}),

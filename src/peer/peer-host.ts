@@ -11,7 +11,7 @@ import { TypedEventEmitter } from '@libp2p/interface';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW } from '../core/constants.ts';
-import { isWhisperError } from '../core/errors.ts';
+import { isWhisperError, WhisperError } from '../core/errors.ts';
 import { EnvelopePool } from '../core/pool.ts';
 import type { PoolSealOptions, PowPool } from '../core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
@@ -23,11 +23,14 @@ import { relayDialAllowed, type WhisperNodeInit } from '../net/node.ts';
 import type { WhisperPeer } from '../net/peer.ts';
 import { WhisperService } from '../net/service.ts';
 import type { StemSettings } from '../net/stem/settings.ts';
-import type { PeerStatus } from '../rpc/peer.ts';
+import type { ConfigureRequest, PeerStatus } from '../rpc/peer.ts';
 import type { WhisperDatabase } from '../store/db.ts';
 import { EnvelopeStore } from '../store/envelopes.ts';
 import { loadOrCreateIdentity } from '../store/peer-identity.ts';
 import { parseRelays } from '../net/redial.ts';
+import { MIX_CLIENT_DEFAULTS, type MixClientSettings } from '../net/mix/settings.ts';
+import { validateEnvelope } from '../core/validate.ts';
+import { DarkSending, MIN_HOPS } from './dark-sending.ts';
 
 export interface PeerHostInit {
   db: WhisperDatabase;
@@ -61,6 +64,13 @@ export interface PeerHostInit {
   sweepMs?: number;
   /** The pool's expiry step (EnvelopePoolInit.expiryStepMs); default EXPIRY_STEP_MS. */
   expiryStepMs?: number;
+  /**
+   * The mix client's settings over MIX_CLIENT_DEFAULTS (tests pass a fast clock); it runs while
+   * `configure({dark: true})` holds (docs/PRIVACY.md, "The mix layer").
+   */
+  mix?: Partial<MixClientSettings>;
+  /** Dark sending enabled from the start (default false; the background's configure changes it). */
+  dark?: boolean;
   /** Failures that do not stop the peer (a write, a dial, a peer's bad sync). */
   onError?: (e: unknown) => void;
 }
@@ -71,7 +81,7 @@ export interface PeerHostEvents {
   status: CustomEvent<PeerStatus>;
 }
 
-export type ConfigureParams = { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean };
+export type ConfigureParams = ConfigureRequest;
 
 /**
  * The browser pool expires in 10-second steps (inside the 20-second tolerance): an extension holding
@@ -98,6 +108,10 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   #statusQueued = false;
   /** Envelopes the pool dropped in this turn, deleted together. */
   #gone: Uint8Array[] = [];
+  readonly #dark: DarkSending;
+  readonly #mixSettings: MixClientSettings;
+  #darkWatch: ReturnType<typeof setInterval> | undefined;
+  #darkSeen = '';
 
   constructor(init: PeerHostInit) {
     super();
@@ -110,6 +124,9 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     this.#minPow = init.minPow;
     this.#maxSize = init.maxSize;
     this.#onError = init.onError ?? (() => {});
+    const mix = (this.#mixSettings = { ...MIX_CLIENT_DEFAULTS, ...init.mix });
+    this.#dark = new DarkSending({ rateHz: mix.rateHz, hops: mix.hops });
+    this.#dark.setEnabled(init.dark ?? false);
   }
 
   get started(): boolean {
@@ -166,7 +183,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
    * beforeForward), then pools and gossips it. Throws WhisperError (invalid, 'duplicate', 'expired'),
    * or RpcError -32603 when the write failed (then nothing was sent).
    */
-  async post(rlp: Uint8Array): Promise<VerifiedEnvelope> {
+  async post(rlp: Uint8Array, opts: { dark?: boolean } = {}): Promise<VerifiedEnvelope> {
+    if (opts.dark === true) return this.#postDark(rlp);
     try {
       return await this.peer.publish(rlp);
     } catch (e) {
@@ -175,6 +193,20 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     }
   }
 
+  /**
+   * A dark post: checked against the local policy, then handed to the mix client only. It is neither
+   * pooled, stored nor gossiped here (catch-up would hand it to the next peer that syncs, naming this
+   * node as its source); it comes back like anyone's envelope once the exit mix publishes it.
+   */
+  async #postDark(rlp: Uint8Array): Promise<VerifiedEnvelope> {
+    const peer = this.peer;
+    const verdict = validateEnvelope(rlp, peer.policy(), (h) => this.#pool?.has(h) ?? false);
+    if (verdict.kind === 'reject') throw verdict.error;
+    if (verdict.kind === 'ignore') throw verdict.reason === 'expired' ? new WhisperError('expired', 'failed to add envelope: expired') : new WhisperError('duplicate', 'failed to add envelope: already known');
+    await this.#dark.post(verdict.envelope.rlp);
+    this.#queueStatus();
+    return verdict.envelope;
+  }
 
   /** Seals in the PoW workers; rejects with WhisperError 'pow-timeout' or 'aborted'. */
   seal(params: EnvelopeParams, opts: PoolSealOptions): Promise<Envelope> {
@@ -213,6 +245,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
       minPow: peer?.minPow ?? this.#minPow ?? 0,
       maxSize: peer?.maxSize ?? this.#maxSize ?? 0,
       ...(peer ? { effectiveMinPow: peer.policy().minPow } : {}),
+      dark: this.#dark.status(),
     };
   }
 
@@ -224,6 +257,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
    */
   async configure(c: ConfigureParams): Promise<PeerStatus> {
     if (c.relaysOnly !== undefined && typeof c.relaysOnly !== 'boolean') throw new TypeError('relaysOnly must be a boolean');
+    if (c.dark !== undefined && typeof c.dark !== 'boolean') throw new TypeError('dark must be a boolean');
     const relays = c.relays === undefined ? undefined : (parseRelays(c.relays), [...new Set(c.relays)]);
     const peer = this.#peer;
     if (peer) {
@@ -242,6 +276,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     const restart = (relays !== undefined && !sameList(relays, this.#relays)) || (c.relaysOnly !== undefined && c.relaysOnly !== this.#relaysOnly);
     if (relays) this.#relays = relays;
     if (c.relaysOnly !== undefined) this.#relaysOnly = c.relaysOnly;
+    if (c.dark !== undefined) this.#dark.setEnabled(c.dark);
     if (restart) {
       if (this.#peer) {
         await this.#stopNetwork();
@@ -287,6 +322,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
         onChange: this.#queueStatus,
       },
       ...(this.#init.stem === false ? {} : { stem: { settings: this.#init.stem ?? {} } }),
+      // A client, never a mix; its clock starts when dark sending is on (DarkSending.attach below).
+      mix: { mix: false, client: false, clientSettings: this.#mixSettings, minHops: MIN_HOPS },
       onError: this.#onError,
     });
     await service.start();
@@ -296,6 +333,10 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     peer.addEventListener('peer:connect', this.#queueStatus);
     peer.addEventListener('peer:disconnect', this.#queueStatus);
     peer.addEventListener('requirement', this.#queueStatus); // a relay's requirement moves effectiveMinPow
+    this.#dark.attach(service.mix ? DarkSending.role(service.mix, peer.node) : undefined);
+    // The mix client learns relays' key records on its own: the worker hears when a path appears or
+    // goes (the popup's status, and the check before a dark post's proof of work).
+    this.#darkWatch = setInterval(this.#watchDark, DARK_WATCH_MS);
     // The extension's extra: direct WebRTC neighbours found through discovery.
     const discovery = peer.node.services.discovery;
     if (discovery?.mode === 'announce') {
@@ -313,6 +354,9 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
   }
 
   async #stopNetwork(): Promise<void> {
+    clearInterval(this.#darkWatch);
+    this.#darkWatch = undefined;
+    this.#dark.attach(undefined);
     const peer = this.#peer;
     peer?.node.services.discovery?.removeEventListener('candidate', this.#onCandidate);
     await this.#keeper?.stop();
@@ -324,6 +368,14 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     await this.#service?.stop();
     this.#peer = this.#service = this.#keeper = undefined;
   }
+
+  readonly #watchDark = (): void => {
+    const d = this.#dark.status();
+    const seen = JSON.stringify([d.enabled, d.running, d.hops, d.relaysKnown, d.missing]);
+    if (seen === this.#darkSeen) return;
+    this.#darkSeen = seen;
+    this.#queueStatus();
+  };
 
   readonly #onCandidate = (evt: CustomEvent<Announcement>): void => {
     this.#keeper?.offer(evt.detail);
@@ -363,5 +415,8 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     });
   };
 }
+
+/** How often the peer looks whether its dark sending changed (a path appeared or went). */
+const DARK_WATCH_MS = 1000;
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

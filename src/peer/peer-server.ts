@@ -19,7 +19,7 @@ import type { TypedEventTarget } from '@libp2p/interface';
 
 /** What the server needs of the peer host (PeerHost implements it; tests pass fakes). */
 export interface PeerService extends TypedEventTarget<PeerHostEvents> {
-  post(rlp: Uint8Array): Promise<{ hash: Uint8Array }>;
+  post(rlp: Uint8Array, opts?: { dark?: boolean }): Promise<{ hash: Uint8Array }>;
   seal(params: EnvelopeParams, opts: PoolSealOptions): Promise<Envelope>;
   envelopes(): Iterable<{ rlp: Uint8Array; topic: Uint8Array }>;
   status(): PeerStatus;
@@ -87,7 +87,7 @@ export class PeerServer {
   }
 
   readonly #handlers: Handlers<PeerRequests> = {
-    post: async ({ rlp }) => ({ hash: toHex((await this.#service.post(fromHex(rlp, true, 'rlp'))).hash) }),
+    post: async ({ rlp, dark }) => ({ hash: toHex((await this.#service.post(fromHex(rlp, true, 'rlp'), dark === undefined ? {} : { dark })).hash) }),
     seal: async (p) => {
       const params = sealParams(p);
       if (this.#seals.has(p.sealId)) throw new RpcError(RPC.invalidParams, `seal ${p.sealId} is already running`);

@@ -6,6 +6,7 @@ import { createWebPowPool } from './pow-pool-web.ts';
 import { PeerHost } from './peer-host.ts';
 import { PeerServer, type PeerServerInit } from './peer-server.ts';
 import { DEFAULT_RELAYS } from './default-relays.ts';
+import { darkChoice, darkEnabled, MIX_CLIENT_BUILD } from './dark-defaults.ts';
 import { openWhisperDb, type SettingsRow } from '../store/db.ts';
 import { SettingsRows } from '../store/settings.ts';
 
@@ -24,8 +25,10 @@ export async function startPeerHost(emit: PeerServerInit['emit'], onError: (e: u
   // The saved limits apply before the pool loads: with only the defaults, a user's lowered minimum
   // PoW would delete every stored envelope under 0.2 at each start, before the background's configure;
   // and a user who chose relays only must not announce itself or take direct links meanwhile.
-  const { minPow, maxSize, relaysOnly } = await new SettingsRows(db).get().catch((e: unknown): SettingsRow => (onError(e), {}));
-  const host = new PeerHost({ db, relays: [...DEFAULT_RELAYS], pow: createWebPowPool(), onError, minPow, maxSize, relaysOnly });
+  // Dark sending too: its clock starts with the peer, not with the background's first configure.
+  const row = await new SettingsRows(db).get().catch((e: unknown): SettingsRow => (onError(e), {}));
+  const { minPow, maxSize, relaysOnly } = row;
+  const host = new PeerHost({ db, relays: [...DEFAULT_RELAYS], pow: createWebPowPool(), onError, minPow, maxSize, relaysOnly, mix: MIX_CLIENT_BUILD, dark: darkEnabled(darkChoice(row)) });
   const server = new PeerServer(host, { emit });
   server.start();
   try {

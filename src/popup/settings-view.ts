@@ -1,4 +1,4 @@
-// Settings: relays to dial, relays only, minimum PoW, maximum message size, auto-lock time; and the
+// Settings: relays to dial, relays only, send dark by default, always dark, minimum PoW, maximum message size, auto-lock time; and the
 // vault: an encrypted backup (password asked again), and the wipe (confirmed; "Delete everything" is
 // never focused and ignores input for a moment; a backup restores it).
 
@@ -16,13 +16,17 @@ export async function settingsView(screen: Screen): Promise<HTMLElement> {
   const size = field(t('maxSizeLabel'), { type: 'number', min: '1', max: '1024', step: '1', value: String(Math.round(s.maxSize / 1024)) });
   const lock = field(t('autoLockLabel'), { type: 'number', min: '1', max: '1440', step: '1', value: String(s.autoLockMinutes) });
   const only = checkbox(t('relaysOnlyLabel'), s.relaysOnly, t('relaysOnlyHint'));
-  const save = form([relays.row, only.row, pow.row, size.row, lock.row], t('saveSettings'), async (msg) => {
+  const darkDefault = checkbox(t('darkByDefaultLabel'), s.darkByDefault, t('darkByDefaultHint'));
+  const alwaysDark = checkbox(t('alwaysDarkLabel'), s.alwaysDark, t('alwaysDarkHint'));
+  const save = form([relays.row, only.row, darkDefault.row, alwaysDark.row, pow.row, size.row, lock.row], t('saveSettings'), async (msg) => {
     await ask('settings:set', {
       relays: relays.input.value.split(/[\n,]/).map((r) => r.trim()).filter(Boolean),
       minPow: Number(pow.input.value),
       maxSize: Math.round(Number(size.input.value) * 1024),
       autoLockMinutes: Math.round(Number(lock.input.value)),
       relaysOnly: only.input.checked,
+      darkByDefault: darkDefault.input.checked,
+      alwaysDark: alwaysDark.input.checked,
     });
     msg.info(t('saved'));
   });

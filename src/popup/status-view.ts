@@ -1,8 +1,9 @@
 // The Status tab: in words, whether this browser is on the Whisper network, what it holds and what it
-// costs (envelopes and bytes in the last hour, space on disk), the proof of work sites are doing now
+// costs (envelopes and bytes in the last hour, space on disk), whether dark sending is active and
+// what its clock costs (a short path or a missing one said plainly), the proof of work sites are doing now
 // (which site, how far, Cancel; refreshed every second while shown), then the technical details.
 
-import type { PeerStatus } from '../rpc/peer.ts';
+import type { DarkStatus, PeerStatus } from '../rpc/peer.ts';
 import type { PopupRequests, SealView } from '../rpc/popup.ts';
 import { ask, el } from './ask.ts';
 import { t, uiLanguage } from './i18n.ts';
@@ -71,13 +72,28 @@ export async function statusView(status: Status): Promise<{ node: HTMLElement; s
       el('ul', { className: 'facts' },
         el('li', { className: connected > 0 ? 'fact-ok' : 'fact-bad', id: 'status-network' }, network),
         el('li', { id: 'status-held' }, t('statusHeld', peer.envelopes, size(peer.bytes))),
-        el('li', { id: 'status-traffic' }, hour, ' ', el('span', { className: 'muted' }, t('trafficNote')))),
+        el('li', { id: 'status-traffic' }, hour, ' ', el('span', { className: 'muted' }, t('trafficNote'))),
+        ...(peer.dark ? [darkFact(peer.dark)] : [])),
       section(t('powTitle'), pow),
       section(t('detailsTitle'), details(peer, settings.autoLockMinutes, status.pendingApprovals)),
       diagnostics,
     ),
     stop,
   };
+}
+
+/** One sentence: whether dark sending is active, at what rate and upload, and what it lacks. */
+export function darkFact(d: DarkStatus): HTMLElement {
+  const rate = String(Number(d.rateHz.toPrecision(2)));
+  const cost = size(d.bytesPerHour);
+  const [cls, text] = !d.enabled
+    ? ['fact-bad', t('statusDarkOff')]
+    : d.missing !== undefined
+      ? ['fact-bad', t('statusDarkMissing', d.missing)]
+      : d.hops < d.wantHops
+        ? ['fact-bad', t('statusDarkShort', d.hops, d.wantHops, d.relaysKnown, cost)]
+        : ['fact-ok', t('statusDarkOn', d.hops, rate, cost)];
+  return el('li', { className: cls, id: 'status-dark' }, text);
 }
 
 function progress(s: SealView): { share: number; what: string } {
@@ -125,6 +141,7 @@ function details(peer: PeerStatus, autoLockMinutes: number, pending: number): HT
     row(t('rowPeers'), String(peer.peers)),
     row(t('rowRelays'), relays),
     row(t('rowEnvelopes'), t('envelopesInPool', peer.envelopes, size(peer.bytes))),
+    ...(peer.dark ? [row(t('rowDark'), t('darkDetails', String(Number(peer.dark.rateHz.toPrecision(2))), size(peer.dark.frameBytes), peer.dark.loopsBack, peer.dark.loopsSent))] : []),
     row(t('rowMinPow'), peer.effectiveMinPow !== undefined && peer.effectiveMinPow > peer.minPow ? t('minPowRaised', peer.minPow, peer.effectiveMinPow) : String(peer.minPow)),
     row(t('rowMaxMessage'), size(peer.maxSize)),
     row(t('rowAutoLock'), t('autoLockAfter', autoLockMinutes)),

@@ -19,6 +19,32 @@ export interface PeerStatus {
   maxSize: number;
   /** What the peer holds posts and validation to: minPow raised to its relays' announced requirement. */
   effectiveMinPow?: number;
+  /** Dark sending (the mix layer); absent from a peer that has none. */
+  dark?: DarkStatus;
+}
+
+/**
+ * The mix client's state (docs/PRIVACY.md, "The mix layer"). `enabled`: the user's settings want it
+ * running; `running`: its send clock runs; `hops`: the hops a path would have now (0: no path),
+ * `wantHops` what the settings ask for; `missing`: why a dark post would fail now, in words.
+ */
+export interface DarkStatus {
+  enabled: boolean;
+  running: boolean;
+  rateHz: number;
+  frameBytes: number;
+  /** What the clock costs in upload, real and cover frames together: rate × frame size × 3600. */
+  bytesPerHour: number;
+  hops: number;
+  wantHops: number;
+  /** Relays whose signed mix key the client holds now. */
+  relaysKnown: number;
+  missing?: string;
+  /** Dark posts handed to the mix client since the peer started. */
+  posted: number;
+  /** The client's loop cover, sent and back (a loop that never comes back means a dropped frame). */
+  loopsSent: number;
+  loopsBack: number;
 }
 
 export interface SealRequest {
@@ -32,8 +58,11 @@ export interface SealRequest {
 
 /** Requests the background sends and what each resolves to. */
 export interface PeerRequests {
-  /** Validate, store durably, publish. Resolves to the envelope hash; rejects with {code, message}. */
-  post: { params: { rlp: string }; result: { hash: string } };
+  /**
+   * Validate, store durably, publish; `dark`: through the mix layer only (nothing stored or gossiped
+   * here), or reject -32000 naming what is missing. Resolves to the envelope hash; rejects with {code, message}.
+   */
+  post: { params: { rlp: string; dark?: boolean }; result: { hash: string } };
   /** Seal in web workers; `sealId` lets the background cancel it. */
   seal: { params: SealRequest & { sealId: string }; result: { nonce: string } };
   cancelSeal: { params: { sealId: string }; result: null };
@@ -48,9 +77,18 @@ export interface PeerRequests {
    */
   watch: { params: { topics?: string[] }; result: null };
   status: { params: Record<string, never>; result: PeerStatus };
-  configure: { params: { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean }; result: PeerStatus };
+  /** `dark`: run the mix client (its send clock runs for as long as this stays true). */
+  configure: { params: ConfigureRequest; result: PeerStatus };
 }
 export type PeerOp = keyof PeerRequests;
+
+export interface ConfigureRequest {
+  relays?: string[];
+  minPow?: number;
+  maxSize?: number;
+  relaysOnly?: boolean;
+  dark?: boolean;
+}
 
 /** Events the peer host pushes to the background. */
 export interface PeerEvents {
@@ -105,7 +143,7 @@ export function isPeerFrame(x: unknown): x is PeerFrame {
 
 /** Per-op parameter guards, so a handler table can rely on its input. */
 export const peerParamGuards: { [K in PeerOp]: (p: unknown) => p is PeerRequests[K]['params'] } = {
-  post: (p): p is { rlp: string } => isObject(p) && isHex(p.rlp),
+  post: (p): p is { rlp: string; dark?: boolean } => isObject(p) && isHex(p.rlp) && (p.dark === undefined || typeof p.dark === 'boolean'),
   seal: (p): p is SealRequest & { sealId: string } =>
     isObject(p) && isSafeId(p.expiry) && isSafeId(p.ttl) && isHex(p.topic) && (p.topic as string).length === 10 &&
     isHex(p.data) && isNumber(p.target) && isNumber(p.timeMs) && isString(p.sealId),
@@ -113,8 +151,8 @@ export const peerParamGuards: { [K in PeerOp]: (p: unknown) => p is PeerRequests
   envelopes: (p): p is { topics?: string[] } => isObject(p) && isTopicList(p.topics),
   watch: (p): p is { topics?: string[] } => isObject(p) && isTopicList(p.topics),
   status: (p): p is Record<string, never> => isObject(p),
-  configure: (p): p is { relays?: string[]; minPow?: number; maxSize?: number; relaysOnly?: boolean } =>
+  configure: (p): p is ConfigureRequest =>
     isObject(p) && (p.relays === undefined || isStringArray(p.relays)) &&
     (p.minPow === undefined || isNumber(p.minPow)) && (p.maxSize === undefined || isNumber(p.maxSize)) &&
-    (p.relaysOnly === undefined || typeof p.relaysOnly === 'boolean'),
+    (p.relaysOnly === undefined || typeof p.relaysOnly === 'boolean') && (p.dark === undefined || typeof p.dark === 'boolean'),
 };

@@ -52,6 +52,10 @@ export interface Settings {
   autoLockMinutes: number;
   /** No direct links to other browsers, only relays (docs/PRIVACY.md "Relays only"). */
   relaysOnly: boolean;
+  /** A post without `dark` goes through the mix layer (docs/PRIVACY.md "The mix layer"); shipped on. */
+  darkByDefault: boolean;
+  /** Every post goes dark: a site's `dark: false` cannot override it. */
+  alwaysDark: boolean;
 }
 
 export type VaultState = 'new' | 'locked' | 'unlocked';
@@ -166,7 +170,8 @@ export const popupParamGuards: { [K in PopupOp]: (p: unknown) => p is PopupReque
   diagnostics: none,
   'settings:set': (p): p is SettingsPatch =>
     isObject(p) && optional(p, 'relays', isStringArray) && optional(p, 'minPow', isNumber) && optional(p, 'maxSize', isNumber) && optional(p, 'autoLockMinutes', isNumber) &&
-    optional(p, 'relaysOnly', (x) => typeof x === 'boolean'),
+    optional(p, 'relaysOnly', (x) => typeof x === 'boolean') && optional(p, 'darkByDefault', (x) => typeof x === 'boolean') &&
+    optional(p, 'alwaysDark', (x) => typeof x === 'boolean'),
 };
 
 /** The popup channel as one defineChannel: the background serves it (runtime.onMessage); it has no events. */

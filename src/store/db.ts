@@ -76,6 +76,8 @@ export interface SettingsRow {
   maxSize?: number;
   autoLockMinutes?: number;
   relaysOnly?: boolean; // no direct WebRTC links to other browsers (docs/PRIVACY.md "Relays only")
+  darkByDefault?: boolean; // a post without `dark` goes dark (docs/PRIVACY.md "The mix layer"); absent = the build's default (on)
+  alwaysDark?: boolean; // a site's `dark: false` cannot override it
 }
 
 /** Per-site message counts (src/store/activity.ts). */

@@ -125,6 +125,12 @@ export class FakePeer implements PeerChannel {
   #limits: { minPow: number; maxSize: number; relays: string[] } = { minPow: 0.001, maxSize: 65536, relays: [] };
   delayMs = 0;
   down = false;
+  /** The mix client's status to report (absent: a peer without a mix layer). */
+  dark: PeerStatus['dark'];
+  /** How each post asked to leave: `dark` as the peer received it. */
+  readonly posts: { hash: string; dark: boolean | undefined }[] = [];
+  /** Envelopes sent dark (rlp hex), not pooled until the test brings them back with `receive`. */
+  readonly darkSent: string[] = [];
   /** The topics the background last said it watches. */
   watched: string[] | 'all' = [];
   readonly now: () => number;
@@ -134,7 +140,7 @@ export class FakePeer implements PeerChannel {
   }
   status(): PeerStatus {
     const { minPow, maxSize, relays } = this.#limits;
-    return { started: true, peerId: '12D3KooWfake', peers: 2, relays: relays.map((addr) => ({ addr, connected: true })), envelopes: this.pool.size, bytes: this.pool.bytes, minPow, maxSize };
+    return { started: true, peerId: '12D3KooWfake', peers: 2, relays: relays.map((addr) => ({ addr, connected: true })), envelopes: this.pool.size, bytes: this.pool.bytes, minPow, maxSize, ...(this.dark ? { dark: this.dark } : {}) };
   }
   async request<K extends PeerOp>(op: K, params: PeerRequests[K]['params']): Promise<PeerRequests[K]['result']> {
     this.calls.push(op);
@@ -161,8 +167,19 @@ export class FakePeer implements PeerChannel {
         const env = sealReference({ expiry: s.expiry, ttl: s.ttl, topic: fromHex(s.topic, true), data: fromHex(s.data, true) }, s.target);
         return { nonce: `0x${env.nonce.toString(16).padStart(16, '0')}` } as never;
       }
-      case 'post':
-        return { hash: toHex(this.receive(p.rlp as string)) } as never;
+      case 'post': {
+        if (p.dark === true) {
+          // Dark: into the mix, not the pool; it comes back (receive) once the exit publishes it.
+          const v = validateEnvelope(fromHex(p.rlp as string, true), { minPow: 0, maxSize: 65536, now: Math.floor(this.now() / 1000) });
+          if (v.kind !== 'accept') throw new RpcError(RPC.whisper, `not accepted: ${v.kind}`);
+          this.darkSent.push(p.rlp as string);
+          this.posts.push({ hash: toHex(v.envelope.hash), dark: true });
+          return { hash: toHex(v.envelope.hash) } as never;
+        }
+        const hash = toHex(this.receive(p.rlp as string));
+        this.posts.push({ hash, dark: p.dark as boolean | undefined });
+        return { hash } as never;
+      }
       case 'configure': {
         const c = params as PeerRequests['configure']['params'];
         this.configured.push(structuredClone(c));
@@ -228,7 +245,7 @@ export class FakeSession {
  * restart. `vault` 'unlocked' (default) creates the vault with PASSWORD on a fresh database.
  */
 export async function makeBackground(
-  o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer; now?: () => number; session?: FakeSession; vault?: 'unlocked' | 'as-is' } = {},
+  o: { dbName?: string; windows?: FakeWindows; peer?: FakePeer; now?: () => number; session?: FakeSession; vault?: 'unlocked' | 'as-is'; darkByDefault?: boolean } = {},
 ): Promise<Harness & { session: FakeSession }> {
   const dbName = o.dbName ?? freshDbName();
   const ext = fakeExtension(o.windows);
@@ -242,6 +259,8 @@ export async function makeBackground(
     randomBytes,
     vaultIterations: TEST_ITERATIONS,
     defaultRelays: ['/ip4/127.0.0.1/tcp/9090/ws'],
+    // As the browser tests' builds: dark posts off by default, except in the tests about them.
+    darkByDefault: o.darkByDefault ?? false,
     ...(o.now ? { now: o.now } : {}),
   });
   const s = await bg.services;

@@ -289,7 +289,7 @@ describe('per-site permissions, settings and activity', () => {
   it('settings: checked, saved, sent to the peer, and re-sent after each peer hello', async () => {
     const h = await start();
     const s = await ok(h, 'settings:get');
-    expect(s).toEqual({ relays: ['/ip4/127.0.0.1/tcp/9090/ws'], defaultRelays: ['/ip4/127.0.0.1/tcp/9090/ws'], minPow: 0.2, maxSize: 65536, autoLockMinutes: 15, relaysOnly: false });
+    expect(s).toEqual({ relays: ['/ip4/127.0.0.1/tcp/9090/ws'], defaultRelays: ['/ip4/127.0.0.1/tcp/9090/ws'], minPow: 0.2, maxSize: 65536, autoLockMinutes: 15, relaysOnly: false, darkByDefault: false, alwaysDark: false });
     for (const bad of [{ relays: ['not a multiaddr'] }, { minPow: -1 }, { maxSize: 10 }, { maxSize: 2 * 1024 * 1024 }, { autoLockMinutes: 1.5 }])
       expect((await popup(h, 'settings:set', bad)).error?.code).toBe(-32602);
     expect(h.peer.configured).toEqual([]);

@@ -20,8 +20,10 @@ const handled = new Map<Chromium, string[]>(); // approval windows already answe
 
 beforeAll(async () => {
   const relay = await startRelay();
+  // A second mixing relay behind the first: the dead drop posts dark, which needs two mixes.
+  await startRelay(['--peer', relay.addr]);
   const ws = relay.addrs.find((x) => x.startsWith('/ip4/127.0.0.1/') && x.includes('/ws'))!;
-  const ext = buildExtension([ws]);
+  const ext = buildExtension([ws], { mixClient: { rateHz: 5 } });
   sites = [await serveExamples(), await serveExamples()];
   // The harness onboards each fresh profile (sets the vault password in the first-run tab).
   [a, b] = await Promise.all([launchChromium(ext.chrome), launchChromium(ext.chrome)]);
@@ -196,6 +198,14 @@ describe('the demo DApps in Chromium, two profiles and a relay', () => {
     const other = await open(a, '/deaddrop/', 1); // another journalist, another key
     await other.getByRole('button', { name: 'I am the journalist' }).click();
     await other.getByRole('heading', { name: 'Inbox' }).waitFor();
+
+    // The source turns dark sending on (its send clock starts) and waits for a mix path.
+    const settings = await a.context.newPage();
+    await settings.goto(`${a.extensionOrigin}/popup.html#settings`);
+    const popupOp = (op: string, params: unknown = {}) => settings.evaluate(([o, p]) => (globalThis as any).chrome.runtime.sendMessage({ channel: 'shh-popup', op: o, params: p }), [op, params] as const);
+    expect((await popupOp('settings:set', { darkByDefault: true })).error).toBeUndefined();
+    await expect.poll(async () => (await popupOp('status')).result?.peer?.dark?.hops ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    await settings.close();
 
     const source = await open(a, '/deaddrop/');
     await source.getByRole('button', { name: 'I am a source' }).click();

@@ -89,12 +89,27 @@ export interface BrowserSession {
 
 // ---- build ----
 
+export interface BuildOptions {
+  /**
+   * "Send dark by default" in this build. Default false: the tests not about dark posts keep their
+   * posts on the plain path (through the mix they would wait for a send clock); the product ships it on.
+   */
+  darkByDefault?: boolean;
+  /** The mix client's settings (WHISPER_MIX_CLIENT), e.g. a fast clock against fast-mixing relays. */
+  mixClient?: { rateHz?: number; loopShare?: number; hops?: number; loopTimeoutMs?: number };
+}
+
 /** Runs `scripts/build.mjs` into a fresh folder with the given relay list; returns its root. */
-export function buildExtension(relays: string[] = []): { chrome: string; firefox: string } {
+export function buildExtension(relays: string[] = [], opts: BuildOptions = {}): { chrome: string; firefox: string } {
   const out = tempDir('shh-ext-');
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--out', out], {
     cwd: ROOT,
-    env: { ...process.env, WHISPER_RELAYS: relays.join(',') },
+    env: {
+      ...process.env,
+      WHISPER_RELAYS: relays.join(','),
+      WHISPER_DARK_DEFAULT: opts.darkByDefault ? 'on' : 'off',
+      WHISPER_MIX_CLIENT: opts.mixClient ? JSON.stringify(opts.mixClient) : '',
+    },
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);

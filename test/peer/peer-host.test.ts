@@ -84,6 +84,19 @@ describe('PeerHost', () => {
     expect(await a.store.count()).toBe(1);
   });
 
+  it('a dark post never takes the plain path: without a mix path it fails -32000 naming why, and is neither pooled nor stored', async () => {
+    const a = await host({ dark: true });
+    const missing = 'no mix path: connected to no relay with a mix key record (0 relays with mix keys known)';
+    expect(a.status().dark).toMatchObject({ enabled: true, running: true, hops: 0, wantHops: 3, relaysKnown: 0, missing });
+    await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: `dark post not sent: ${missing}` });
+    await a.configure({ dark: false });
+    await expect(a.post(envelope(3), { dark: true })).rejects.toMatchObject({ code: -32000, message: 'dark post not sent: dark sending is off in the extension settings' });
+    await expect(a.post(Uint8Array.of(0xc0), { dark: true })).rejects.toSatisfy((x: unknown) => isWhisperError(x));
+    expect(a.envelopes()).toEqual([]);
+    expect(await a.store.count()).toBe(0);
+    await expect(a.configure({ dark: 'yes' as never })).rejects.toThrow(TypeError);
+  });
+
   it('a failed write refuses the post with -32603 and nothing enters the pool', async () => {
     const db = await openWhisperDb(`peer-host-${dbCount++}`);
     const a = await host({ db });
