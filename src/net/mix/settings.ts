@@ -24,8 +24,8 @@ export interface MixSettings {
 }
 
 export const MIX_DEFAULTS: MixSettings = {
-  meanDelayMs: 1000,
-  maxDelayMs: 10_000,
+  meanDelayMs: 2000,
+  maxDelayMs: 20_000,
   keyPeriodMs: 60 * 60 * 1000,
   keyGraceMs: 10 * 60 * 1000,
   replayEntries: 1 << 20,
@@ -47,7 +47,7 @@ export function mixSettings(over: Partial<MixSettings> = {}): MixSettings {
 
 /** A mix client's tunables (docs/PRIVACY.md, "The mix layer", Clients). */
 export interface MixClientSettings {
-  /** Frames per second, real and cover together: about 211 B/s of upload at 1054 wire bytes a frame. */
+  /** Frames per second, real and cover together: about 253 B/s of upload at 1054 wire bytes a frame. */
   rateHz: number;
   /** Share of cover frames that are loops (the rest are drops). */
   loopShare: number;
@@ -58,8 +58,8 @@ export interface MixClientSettings {
 }
 
 export const MIX_CLIENT_DEFAULTS: MixClientSettings = {
-  rateHz: 0.2,
+  rateHz: 0.24,
   loopShare: 0.5,
   hops: 3,
-  loopTimeoutMs: 60_000,
+  loopTimeoutMs: 90_000,
 };

@@ -211,7 +211,7 @@ describe('loops and the client', () => {
     const short = new MixClient({ ...base, entry: () => rs[0]!.record.nodeId });
     // Two relays: back to the entry through the other (3 hops), or out by the other (2 hops, said short).
     expect([{ frames: 1, hops: 3, short: false }, { frames: 1, hops: 2, short: true }]).toContainEqual(short.post(new Uint8Array(10)));
-    expect(short.settings).toEqual({ rateHz: 1, loopShare: 0.5, hops: 3, loopTimeoutMs: 60_000 });
+    expect(short.settings).toEqual({ rateHz: 1, loopShare: 0.5, hops: 3, loopTimeoutMs: 90_000 });
     expect(() => new MixClient({ ...base, entry: () => undefined, settings: { hops: 4 } })).toThrow(RangeError);
   });
 });
