@@ -56,7 +56,7 @@ export interface MixServiceInit {
 }
 
 /** Relay cover by default: one loop frame every five seconds, three transmissions each. */
-export const RELAY_COVER_DEFAULTS = { rateHz: 0.2, loopTimeoutMs: 60_000 };
+export const RELAY_COVER_DEFAULTS = { rateHz: 0.2, loopTimeoutMs: 90_000 }; // three delays capped at 20 s, and transit
 
 export interface DarkPostResult extends PostResult {
   /** The envelope hash (what shh_post returns). */
