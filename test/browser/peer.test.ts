@@ -148,7 +148,8 @@ describe('peer host in Chromium and Firefox', () => {
     const e = envelope(3600);
     await post(a, e.rlp);
     // It must have reached the relay (gossip), which then offers it to B's sync session.
-    await until('relay has it', async () => ((await relay.rpc('shh_info')) as { messages: number }).messages > 0 && (await holds(f, e.hash)));
+    // A's post may take the stem towards B, now gone: it spreads at its embargo (5 s + Exp(5 s)) at worst.
+    await until('relay has it', async () => ((await relay.rpc('shh_info')) as { messages: number }).messages > 0 && (await holds(f, e.hash)), 60_000);
     b = await launchChromiumPeer(ext.chrome, profileB);
     expect((await status(b)).peerId).toBe(idB); // a stable identity per profile
     await until('B caught up', () => holds(b, e.hash), 60_000);

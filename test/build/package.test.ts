@@ -1,7 +1,7 @@
 // `npm run package` from end to end: the two store archives are written, named with package.json's
 // version, after `web-ext lint` passed with warnings as errors; the Chrome archive unzipped loads in
 // Chromium, the Firefox archive itself installs in Firefox, and a page in each exchanges messages
-// with the other through a local relay (symmetric and asymmetric signed, both ways), as the
+// with the other through local relays, dark as shipped (symmetric and asymmetric signed, both ways), as the
 // unpacked builds do in test/browser/e2e.test.ts.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { cleanup, connectSite, launchChromium, launchFirefox, ROOT, serve, start
 import type { RelayProcess } from '../relay/harness.ts';
 
 const FIXTURES = join(ROOT, 'test', 'browser', 'fixtures');
-const POST = { ttl: 60, powTarget: 0.25, powTime: 5 };
+const POST = { ttl: 120, powTarget: 0.25, powTime: 5 }; // a dark post reaches the network some seconds late
 const VERSION = packageVersion();
 const NAME = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).name as string;
 
@@ -65,6 +65,9 @@ let firefox: Party;
 
 beforeAll(async () => {
   relay = await startRelay();
+  // A second mixing relay behind the first: the packaged extension sends dark by default, which needs
+  // two mixes; it learns the second one's key from the first.
+  await startRelay(['--peer', relay.addr]);
   packaged = await npmRunPackage(out, relay.addr);
   if (packaged.code !== 0) throw new Error(`npm run package failed:\n${packaged.log}`);
   site = await serve({ '/e2e.html': readFileSync(join(FIXTURES, 'e2e.html'), 'utf8'), '/e2e.js': readFileSync(join(FIXTURES, 'e2e.js'), 'utf8'), '/web3-shh.js': '' });
