@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole thing on one machine for a newcomer (README). Starts a relay (data in
-// ./.whisper-relay), builds the extension for Chrome and Firefox with that relay in its list, serves
+// ./.whisper-relay) and two more mixing relays behind it (data in ./.tmp/whisper-mix-N; the extension
+// sends dark by default, and a dark post needs paths through several mixes), builds the extension for Chrome and Firefox with that relay in its list, serves
 // examples/ on 127.0.0.1, and opens Chromium with the extension when there is a display (profile in
 // ./.tmp/chromium-profile); otherwise it prints what to load and where. Children run in their own
 // process groups and are stopped by pid: Ctrl-C stops them cleanly, a second Ctrl-C kills them.
@@ -66,8 +67,8 @@ async function stop(code) {
   if (browser) signalGroup(browser, 'SIGTERM');
   const build = children.get('build');
   if (build) signalGroup(build, 'SIGTERM');
-  const relay = children.get('relay');
-  if (relay) signalGroup(relay, 'SIGINT'); // the relay closes its store and libp2p on SIGINT
+  // A relay closes its store and libp2p on SIGINT.
+  for (const [role, child] of children) if (role === 'relay' || role.startsWith('mix-')) signalGroup(child, 'SIGINT');
   await server?.close();
   const all = Promise.all([...children.values()].map(exited));
   const late = await Promise.race([all.then(() => false), new Promise((r) => setTimeout(() => r(true), 15_000).unref())]);
@@ -121,10 +122,10 @@ const portFree = (port, host) =>
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => ok(true)));
   });
 
-/** Starts the relay; resolves to its listen addresses and RPC URL once it printed them. */
-function startRelay(port, rpcPort, data) {
-  const child = run('relay', [process.execPath, join(ROOT, 'relay', 'main.ts'), '--port', String(port), '--rpc-port', String(rpcPort), '--data', data]);
-  child.stderr.on('data', (c) => process.stderr.write(String(c).replace(/^(?=.)/gm, 'relay: ')));
+/** Starts a relay; resolves to its listen addresses and RPC URL once it printed them. */
+function startRelay(port, rpcPort, data, role = 'relay', extra = []) {
+  const child = run(role, [process.execPath, join(ROOT, 'relay', 'main.ts'), '--port', String(port), '--rpc-port', String(rpcPort), '--data', data, ...extra]);
+  child.stderr.on('data', (c) => process.stderr.write(String(c).replace(/^(?=.)/gm, `${role}: `)));
   return new Promise((ok, no) => {
     let out = '';
     const onData = (c) => {
@@ -136,7 +137,7 @@ function startRelay(port, rpcPort, data) {
       ok({ addrs: [...out.matchAll(/^listening (\S+)$/gm)].map((m) => m[1]), rpc: rpc[1] });
     };
     child.stdout.setEncoding('utf8').on('data', onData);
-    child.once('exit', (code) => no(new Error(`the relay exited (code ${code}) before it was ready`)));
+    child.once('exit', (code) => no(new Error(`${role} exited (code ${code}) before it was ready`)));
   });
 }
 
@@ -188,6 +189,20 @@ const loopback = relay.addrs.find((a) => a.startsWith('/ip4/127.0.0.1/') && a.in
 for (const a of relay.addrs) say(`relay: listening ${a}`);
 say(`relay: rpc ${relay.rpc} (data in ${rel(data)}/)`);
 
+// Two more relays behind the first, on free ports: mixes for dark posts (docs/PRIVACY.md). The
+// extension learns their keys from the first relay, so it needs only that one in its list.
+const MIXES = 2;
+for (let i = 1; i <= MIXES; i++) {
+  const mixData = join(ROOT, '.tmp', `whisper-mix-${i}`);
+  try {
+    const mix = await startRelay(0, 0, mixData, `mix-${i}`, ['--host', '127.0.0.1', '--peer', loopback ?? relay.addrs[0]]);
+    say(`mix-${i}: listening ${mix.addrs.find((a) => a.startsWith('/ip4/127.0.0.1/')) ?? mix.addrs[0]} (data in ${rel(mixData)}/)`);
+  } catch (e) {
+    await fail(e.message);
+  }
+}
+await halt();
+
 // The extension's built-in default is this relay's default port on loopback, with no peer id, so a
 // build made here keeps working after the relay's data folder is deleted. Another port: name it.
 const relays = process.env.WHISPER_RELAYS ?? (relayPortFree ? undefined : loopback);
@@ -214,6 +229,7 @@ say('Whisper is running:');
 say(`  demo DApps   ${demos}`);
 say(`  relay        ${loopback ?? relay.addrs[0]}`);
 say(`  relay RPC    ${relay.rpc}`);
+say(`  mixes        ${MIXES} more relays behind it, so that dark posts (on by default) have three-relay paths`);
 say(`  extension    ${rel(CHROME_DIR)}/ (Chromium-based browsers), ${rel(FIREFOX_DIR)}/ (Firefox)`);
 say('');
 
