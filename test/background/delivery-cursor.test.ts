@@ -2,21 +2,14 @@
 // stopped at any moment, with no time to confirm anything, neither repeats what the page has (at or
 // below the cursor its hello names) nor reuses a number (which the page side would drop: a gap).
 import { describe, expect, it } from 'vitest';
-import { FakePeer, FakeWindows, Page, backgrounds, kill, popup, until, type Harness } from './fakes.ts';
+import { FakePeer, FakeWindows, Page, backgrounds, kill, until, connectedPage } from './fakes.ts';
 
 const A = 'https://a.example';
 const B = 'https://b.example';
 const TOPIC = '0x01020304';
 const start = backgrounds();
 
-async function connected(h: Harness, origin: string, session?: string): Promise<Page> {
-  const p = new Page(h, origin, session);
-  const pending = p.raw('shh_requestIdentities');
-  await until(() => h.ext.windows.open.size === 1);
-  await popup(h, 'approval:decide', { id: h.ext.windows.approvalIds()[0]!, approve: true, identities: [] });
-  await pending;
-  return p;
-}
+const connected = connectedPage;
 
 type Note = { subscription: string; result: { payload: string }; seq: number };
 const notes = (p: Page): Note[] => p.events('shh_subscription').map((e) => e.data as Note);

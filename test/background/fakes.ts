@@ -369,3 +369,10 @@ export async function approveSite(h: Harness, page: Page, identities: string[] =
   expect((await popup(h, 'approval:decide', { id, approve: true, identities })).error).toBeUndefined();
   return (await pending).result;
 }
+
+/** A new page of `origin` (in `session`, else its own) whose site the user approved with no identity. */
+export async function connectedPage(h: Harness, origin: string, session?: string): Promise<Page> {
+  const p = new Page(h, origin, session);
+  await approveSite(h, p);
+  return p;
+}

@@ -6,21 +6,14 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { toHex } from '../../src/core/bytes.ts';
 import { encodeEnvelope } from '../../src/core/envelope.ts';
 import { makeEnvelope } from '../core/fixtures.ts';
-import { FakeWindows, Page, backgrounds, kill, popup, until, type Harness } from './fakes.ts';
+import { FakeWindows, Page, backgrounds, kill, until, type Harness, connectedPage } from './fakes.ts';
 
 const A = 'https://a.example';
 const T1 = '0x01020304';
 const T2 = '0x05060708';
 const start = backgrounds();
 
-async function connected(h: Harness, origin: string, session?: string): Promise<Page> {
-  const p = new Page(h, origin, session);
-  const pending = p.raw('shh_requestIdentities');
-  await until(() => h.ext.windows.open.size === 1);
-  await popup(h, 'approval:decide', { id: h.ext.windows.approvalIds()[0]!, approve: true, identities: [] });
-  await pending;
-  return p;
-}
+const connected = connectedPage;
 
 /** n envelopes on `topic` nobody here can open, handed to the peer as if from the network. */
 function noise(h: Harness, topic: string, n: number): void {

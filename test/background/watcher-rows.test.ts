@@ -6,17 +6,13 @@ import { openDB } from 'idb';
 import { toHex } from '../../src/core/bytes.ts';
 import { type WhisperDatabase } from '../../src/store/db.ts';
 import { MAX_WATCHERS_PER_ORIGIN } from '../../src/background/origin-scope.ts';
-import { PASSWORD, Page, approveSite, backgrounds, freshDbName, popup, until, type Harness } from './fakes.ts';
+import { PASSWORD, Page, backgrounds, freshDbName, popup, until, type Harness, connectedPage } from './fakes.ts';
 
 const A = 'https://a.example';
 const TOPIC = '0xc0ffee42';
 const start = backgrounds();
 
-async function connected(h: Harness, origin = A): Promise<Page> {
-  const p = new Page(h, origin);
-  await approveSite(h, p);
-  return p;
-}
+const connected = (h: Harness, origin = A): Promise<Page> => connectedPage(h, origin);
 
 /** Every row of every object store, bytes as hex: what someone who copies the profile's IndexedDB reads. */
 async function dump(db: WhisperDatabase): Promise<string> {

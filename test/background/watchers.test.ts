@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.ts';
 import { DETACHED_GRACE_MS } from '../../src/background/background.ts';
-import { FakeWindows, Page, backgrounds, kill, popup, until, type Harness } from './fakes.ts';
+import { FakeWindows, Page, backgrounds, kill, until, connectedPage } from './fakes.ts';
 import { makeEnvelope } from '../core/fixtures.ts';
 import { encodeEnvelope } from '../../src/core/envelope.ts';
 
@@ -10,14 +10,7 @@ const B = 'https://b.example';
 const TOPIC = '0x01020304';
 const start = backgrounds();
 
-async function connected(h: Harness, origin: string, session?: string): Promise<Page> {
-  const p = new Page(h, origin, session);
-  const pending = p.raw('shh_requestIdentities');
-  await until(() => h.ext.windows.open.size === 1);
-  await popup(h, 'approval:decide', { id: h.ext.windows.approvalIds()[0]!, approve: true, identities: [] });
-  await pending;
-  return p;
-}
+const connected = connectedPage;
 
 const payloads = (p: Page, sub?: string) =>
   p
