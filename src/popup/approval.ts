@@ -13,7 +13,7 @@ import { t, uiLanguage } from './i18n.ts';
 import { guardInput } from './input-guard.ts';
 import { originView } from './origin-view.ts';
 import { keyView } from './key-view.ts';
-import { field, form } from './ui.ts';
+import { unlockForm } from './unlock-form.ts';
 
 const app = document.getElementById('app')!;
 const id = new URLSearchParams(location.search).get('id') ?? '';
@@ -90,16 +90,7 @@ async function main(): Promise<void> {
 
 /** Locked: the password first, then the same request goes on to the connect screen. */
 function unlockFirst(approval: Approval): void {
-  const pw = field(t('password'), { type: 'password', autocomplete: 'current-password', required: true });
-  const f = form([pw.row], t('unlock'), async () => {
-    try {
-      await ask('vault:unlock', { password: pw.input.value });
-    } catch (e) {
-      pw.input.select();
-      throw e;
-    }
-    await main();
-  });
+  const { form: f, input } = unlockForm(main);
   document.title = t('approvalLockedTitle');
   app.replaceChildren(
     el('h1', {}, t('approvalLockedHeading')),
@@ -108,7 +99,7 @@ function unlockFirst(approval: Approval): void {
     el('p', {}, t('approvalLockedText')),
     f,
   );
-  pw.input.focus();
+  input.focus();
 }
 
 // The vault may have been unlocked from the toolbar meanwhile: coming back to the window redraws it.

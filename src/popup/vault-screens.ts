@@ -7,6 +7,7 @@ import { t } from './i18n.ts';
 import { guardInput } from './input-guard.ts';
 import { confirmRelayChange } from './relay-change.ts';
 import { button, field, form, message, textarea } from './ui.ts';
+import { unlockForm } from './unlock-form.ts';
 import { waitingBanner } from './waiting-banner.ts';
 
 export const MIN_PASSWORD = 8;
@@ -45,16 +46,7 @@ export function onboarding(app: HTMLElement, done: () => void): void {
 }
 
 export function unlock(app: HTMLElement, done: () => void, pendingApprovals = 0): void {
-  const pw = field(t('password'), { type: 'password', autocomplete: 'current-password', required: true });
-  const f = form([pw.row], t('unlock'), async () => {
-    try {
-      await ask('vault:unlock', { password: pw.input.value });
-    } catch (e) {
-      pw.input.select();
-      throw e;
-    }
-    done();
-  });
+  const { form: f, input } = unlockForm(done);
 
   const wipeMsg = message();
   const confirm = button(t('deleteEverything'), async () => {
@@ -79,5 +71,5 @@ export function unlock(app: HTMLElement, done: () => void, pendingApprovals = 0)
         wipeMsg.node, el('div', { className: 'buttons' }, wipe, confirm)),
     ),
   );
-  pw.input.focus();
+  input.focus();
 }
