@@ -8,15 +8,9 @@
 // Both paths agree byte for byte (test/core/keccak.test.ts).
 
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { HASH, INPUT, PAGE, RATE, STATE0, TAIL } from './pow-kernel-layout.ts';
 import { POW_KERNEL_WASM_BASE64 } from './pow-kernel-wasm.ts';
 
-// Mirrors LAYOUT in wasm/pow-kernel.mjs.
-const STATE0 = 0;
-const HASH = 208;
-const TAIL = 256;
-const INPUT = 2048;
-const RATE = 136;
-const PAGE = 65536;
 
 interface KernelExports {
   memory: WebAssembly.Memory;

@@ -6,6 +6,7 @@
 
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { leadingZeroBits } from './pow.ts';
+import { BEST, HASH, INPUT, PAGE, RATE, STATE0, TAIL } from './pow-kernel-layout.ts';
 import { POW_KERNEL_SIMD_WASM_BASE64, POW_KERNEL_WASM_BASE64 } from './pow-kernel-wasm.ts';
 
 /** The outcome of one batch: the first nonce reaching the target, else the batch's best. */
@@ -28,14 +29,6 @@ export interface PowKernel {
   search(start: bigint, count: number, targetZeros: number): PowSearchResult;
 }
 
-// Mirrors LAYOUT in wasm/pow-kernel.mjs.
-const STATE0 = 0;
-const BEST = 200;
-const HASH = 208;
-const TAIL = 256;
-const INPUT = 2048;
-const RATE = 136;
-const PAGE = 65536;
 const U64 = 0xffff_ffff_ffff_ffffn;
 
 function checkSearch(start: bigint, count: number, targetZeros: number): void {
