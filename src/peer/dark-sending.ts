@@ -4,7 +4,6 @@
 // whether a path exists. Invariants: a dark post either enters the mix layer or throws a
 // WhisperError-coded RpcError (-32000) naming what is missing; nothing here ever sends it plainly.
 
-import type { Libp2p } from '@libp2p/interface';
 import type { MixService } from '../net/mix/mix-service.ts';
 import { WIRE_FRAME_BYTES } from '../net/mix/mix-service.ts';
 import { isWhisperError } from '../core/errors.ts';
@@ -113,15 +112,7 @@ export class DarkSending {
   }
 
   /** The running network's mix client, adapted (the extension's peer is a client, never a mix). */
-  static role(mix: MixService, node: Pick<Libp2p, 'getConnections'>): MixClientRole {
-    const missing = (): string | undefined => {
-      const records = mix.directory.records();
-      const relays = new Set(records.map((r) => r.peerId.toString()));
-      const entry = node.getConnections().some((c) => !c.limits && relays.has(c.remotePeer.toString()));
-      if (!entry) return `no mix path: connected to no relay with a mix key record (${relays.size} relays with mix keys known)`;
-      if (Math.min(mix.client.settings.hops, relays.size) < MIN_HOPS) return `no mix path: a dark post needs ${MIN_HOPS} relays with mix key records and this node knows ${relays.size}`;
-      return undefined;
-    };
+  static role(mix: MixService): MixClientRole {
     return {
       start: () => mix.setActive(true),
       stop: () => mix.setActive(false),
@@ -131,7 +122,6 @@ export class DarkSending {
       },
       status: () => {
         const s = mix.status();
-        const why = s.hops === 0 ? missing() : undefined;
         return {
           running: s.active,
           rateHz: s.rateHz,
@@ -139,7 +129,7 @@ export class DarkSending {
           hops: s.hops,
           wantHops: s.wantedHops,
           relaysKnown: s.relays,
-          ...(why ? { missing: why } : {}),
+          ...(s.hops === 0 && s.missing ? { missing: s.missing } : {}),
           loopsSent: s.loops.sent,
           loopsBack: s.loops.returned,
         };

@@ -333,7 +333,7 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     peer.addEventListener('peer:connect', this.#queueStatus);
     peer.addEventListener('peer:disconnect', this.#queueStatus);
     peer.addEventListener('requirement', this.#queueStatus); // a relay's requirement moves effectiveMinPow
-    this.#dark.attach(service.mix ? DarkSending.role(service.mix, peer.node) : undefined);
+    this.#dark.attach(service.mix ? DarkSending.role(service.mix) : undefined);
     // The mix client learns relays' key records on its own: the worker hears when a path appears or
     // goes (the popup's status, and the check before a dark post's proof of work).
     this.#darkWatch = setInterval(this.#watchDark, DARK_WATCH_MS);

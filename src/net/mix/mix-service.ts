@@ -73,6 +73,8 @@ export interface MixStatus {
   /** Hops a dark post would take now (0: none), of `wantedHops`. */
   hops: number;
   wantedHops: number;
+  /** When `hops` is 0: why no dark post can get a path, in the words postDark would refuse with. */
+  missing?: string;
   /** Relays with a valid mix key record this node knows (itself included when it is a mix). */
   relays: number;
   /** The upload the client's clock costs an hour while active (bytes). */
@@ -236,17 +238,8 @@ export class MixService {
       if (verdict.reason === 'expired') throw new WhisperError('expired', 'failed to add envelope: expired');
       throw new WhisperError('duplicate', 'failed to add envelope: already known');
     }
-    const relays = this.#relayCount();
-    if (!this.#entry()) {
-      throw unavailable(
-        this.isMix
-          ? 'no mix path: this relay has no valid mix key of its own'
-          : `no mix path: connected to no relay with a mix key record (${relays} relays with mix keys known)`,
-      );
-    }
-    if (Math.min(this.client.settings.hops, relays) < this.#minHops) {
-      throw unavailable(`no mix path: a dark post needs ${this.#minHops} relays with mix key records and this node knows ${relays}`);
-    }
+    const missing = this.#missingPath();
+    if (missing) throw unavailable(missing);
     let r: PostResult;
     try {
       r = this.client.post(rlp);
@@ -260,19 +253,34 @@ export class MixService {
   status(): MixStatus {
     const relays = this.#relayCount();
     const wanted = this.client.settings.hops;
-    const hops = this.#entry() ? Math.min(wanted, relays) : 0;
+    const missing = this.#missingPath();
     const rate = this.client.settings.rateHz;
     return {
       active: this.#active,
       mix: this.isMix,
       rateHz: rate,
-      hops: hops >= this.#minHops ? hops : 0,
+      hops: missing ? 0 : Math.min(wanted, relays),
+      ...(missing ? { missing } : {}),
       wantedHops: wanted,
       relays,
       bytesPerHour: Math.round(rate * 3600 * WIRE_FRAME_BYTES),
       loops: this.client.loopStats(),
       frames: { ...this.#frames },
     };
+  }
+
+  /** Why no dark post can get a path now, in words; undefined when one can. */
+  #missingPath(): string | undefined {
+    const relays = this.#relayCount();
+    if (!this.#entry()) {
+      return this.isMix
+        ? 'no mix path: this relay has no valid mix key of its own'
+        : `no mix path: connected to no relay with a mix key record (${relays} relays with mix keys known)`;
+    }
+    if (Math.min(this.client.settings.hops, relays) < this.#minHops) {
+      return `no mix path: a dark post needs ${this.#minHops} relays with mix key records and this node knows ${relays}`;
+    }
+    return undefined;
   }
 
   #relayCount(): number {
