@@ -6,6 +6,7 @@
 // transmission whose arrival was being handled), which is how the bench knows, as ground truth, which
 // input frame a mix's output came from. Invariants: timers fire in (due, creation) order, each once.
 
+import { MinHeap } from '../../src/core/heap.ts';
 import type { MixClock } from '../../src/net/mix/mix-node.ts';
 
 interface Timer {
@@ -20,7 +21,8 @@ export class EventSim implements MixClock {
   #t: number;
   #seq = 0;
   #inflight = 0;
-  readonly #heap: Timer[] = [];
+  // Earliest first; equal times in the order they were set.
+  readonly #heap = new MinHeap<Timer>((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq));
   /** The transmission whose arrival (or whose consequence) is being handled; undefined for none. */
   cause: number | undefined;
 
@@ -37,7 +39,7 @@ export class EventSim implements MixClock {
   /** A timer with an explicit cause (a delivery carries its own transmission's id). */
   at(ms: number, fn: () => void, cause: number | undefined): () => void {
     const t: Timer = { due: this.#t + ms, seq: this.#seq++, fn, cause, cancelled: false };
-    this.#push(t);
+    this.#heap.push(t);
     return () => void (t.cancelled = true);
   }
 
@@ -50,8 +52,8 @@ export class EventSim implements MixClock {
   /** Runs timers due up to `until` (absolute simulated ms); then the clock reads `until`. */
   async run(until: number): Promise<void> {
     await this.settle();
-    while (this.#heap.length > 0 && this.#heap[0]!.due <= until) {
-      const t = this.#pop();
+    for (let next = this.#heap.peek(); next && next.due <= until; next = this.#heap.peek()) {
+      const t = this.#heap.pop()!;
       if (t.cancelled) continue;
       this.#t = t.due;
       this.cause = t.cause;
@@ -66,42 +68,5 @@ export class EventSim implements MixClock {
   async settle(): Promise<void> {
     do await new Promise<void>((r) => setImmediate(r));
     while (this.#inflight > 0);
-  }
-
-  #less(a: Timer, b: Timer): boolean {
-    return a.due < b.due || (a.due === b.due && a.seq < b.seq);
-  }
-
-  #push(t: Timer): void {
-    const h = this.#heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  #pop(): Timer {
-    const h = this.#heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.#less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.#less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
