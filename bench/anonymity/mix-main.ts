@@ -6,6 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { RELAY_COVER_DEFAULTS } from '../../src/net/mix/mix-service.ts';
 import { MIX_CLIENT_DEFAULTS, MIX_DEFAULTS } from '../../src/net/mix/settings.ts';
 import { Random, seededRandomBytes } from '../../src/net/stem/random.ts';
 import { quantile } from './estimator.ts';
@@ -22,10 +23,10 @@ function base(over: Partial<WorldConfig>, small: boolean): WorldConfig {
     rateHz: MIX_CLIENT_DEFAULTS.rateHz,
     meanDelayMs: MIX_DEFAULTS.meanDelayMs,
     maxDelayMs: MIX_DEFAULTS.maxDelayMs,
-    relayCoverHz: 1,
+    relayCoverHz: RELAY_COVER_DEFAULTS.rateHz,
     hops: MIX_CLIENT_DEFAULTS.hops,
     warmupMs: 10_000,
-    postWindowMs: small ? 20_000 : 40_000,
+    postWindowMs: small ? 20_000 : 60_000,
     postEveryMs: 250,
     drainMs: 0,
     envelopeBytes: 400,
@@ -131,16 +132,16 @@ async function main(): Promise<void> {
     const r = exponentialMixCheck(lambda, mean, small ? 1500 : 4000);
     console.log(`| ${lambda} | ${mean} ms | ${r.outputs} | ${r.measured.toFixed(3)} | ${r.expected.toFixed(3)} |`);
   }
-  const sweep = (o: Partial<WorldConfig>) => base({ postWindowMs: small ? 20_000 : 30_000, ...o }, small);
+  // The defaults first, then one setting at a time: the rate, the mean delay, the number of clients.
+  const sweep = (o: Partial<WorldConfig>) => base(o, small);
   const configs: WorldConfig[] = [
     base({}, small),
     sweep({ rateHz: 0.1 }),
     sweep({ rateHz: 0.5 }),
-    sweep({ meanDelayMs: 500 }),
-    sweep({ meanDelayMs: 2000, maxDelayMs: 20_000 }),
+    sweep({ meanDelayMs: 1000 }),
+    sweep({ meanDelayMs: 4000 }),
     sweep({ clients: small ? 15 : 50 }),
-    sweep({ clients: small ? 60 : 200, postWindowMs: small ? 10_000 : 20_000 }),
-    sweep({ rateHz: 0.5, meanDelayMs: 2000, maxDelayMs: 20_000, postWindowMs: small ? 10_000 : 20_000 }),
+    sweep({ clients: small ? 60 : 200, postWindowMs: small ? 10_000 : 30_000 }),
   ];
   const rows: Row[] = new Array(configs.length);
   let next = 0;
@@ -153,7 +154,8 @@ async function main(): Promise<void> {
   };
   await Promise.all([worker(), worker()]);
   const keys = Object.keys(rows[0]!);
-  console.log(`\n## Runs (3 relays, 3 hops, relay cover 1 frame/s each, links 20-150 ms, a post every 250 ms alternating mix, plain, mix, stem; the first row is the defaults)\n`);
+  const b = configs[0]!;
+  console.log(`\n## Runs (${b.relays} relays, ${b.hops} hops, relay cover ${b.relayCoverHz} loops/s each, delay cap ${b.maxDelayMs / 1000} s, links 20-150 ms, a post every ${b.postEveryMs} ms alternating mix, plain, mix, stem; the first row is the defaults)\n`);
   console.log(`| ${keys.join(' | ')} |`);
   console.log(`| ${keys.map(() => '---').join(' | ')} |`);
   for (const r of rows) console.log(`| ${keys.map((k) => fmt(r[k]!)).join(' | ')} |`);

@@ -1,7 +1,8 @@
 // The global passive observer's analysis of a tapped run (mix-world.ts). It sees every transmission's
 // send and arrival time, endpoints and size (never contents), knows the protocol (fixed frame size,
-// the mixes' exponential delay, paths of `hops` distinct relays, each client's entry relay) and, as a
-// full peer, when and at which relay each envelope first appeared in gossip.
+// the mixes' exponential delay, paths of `hops` relays, distinct but for an exit that may be the entry
+// again, each client's entry relay) and, as a full peer, when and at which relay each envelope first
+// appeared in gossip.
 // - naive: names the client whose last frame-sized uplink left before the envelope appeared (for the
 //   unpadded plain and stem posts: follows envelope-sized bursts back to the first one).
 // - tracer: Bayesian timing tracing (Danezis 2004, continuous-time mixes): an output at time s of
@@ -142,11 +143,16 @@ export class Tracer {
 
   /**
    * Candidate inputs, with normalised weights, of an output of `relay` at time `s`, `k` hops from its
-   * client (k = 1: the relay's own clients' uplinks; else other relays, not `next`). At the corrupt
+   * client (k = 1: the relay's own clients' uplinks; else other relays, weighed by the path rule's prior). At the corrupt
    * relay the true input (`cause`) alone, if it is a candidate at all.
    */
   #inputs(relay: number, s: number, k: number, next: number | undefined, cause: number | undefined): Array<[Tap, number]> {
-    const ok = (t: Tap) => (k === 1 ? !this.#relays.has(t.from) && this.#w.entryOf.get(t.from) === relay : this.#relays.has(t.from) && t.from !== next);
+    const ok = (t: Tap) => (k === 1 ? !this.#relays.has(t.from) && this.#w.entryOf.get(t.from) === relay : this.#relays.has(t.from));
+    // The path rule (src/net/mix/path.ts): hops distinct, except that the exit may be the entry again.
+    // So at the second hop of three an input may come from the exit itself, but less likely a priori:
+    // given entry and exit, the middle is drawn from the R - 1 relays that are neither when they are
+    // one relay, from R - 2 when they differ.
+    const prior = (t: Tap): number => (k !== 2 || next === undefined || this.#a.hops !== 3 ? 1 : 1 / Math.max(1, this.#relays.size - (t.from === next ? 1 : 2)));
     if (relay === this.#a.corrupt) {
       const t = cause === undefined ? undefined : this.#byId[cause];
       return t && t.to === relay && t.bytes === FRAME_WIRE_BYTES && ok(t) ? [[t, 1]] : [];
@@ -160,7 +166,7 @@ export class Tracer {
       return w;
     });
     const out: Array<[Tap, number]> = [];
-    if (z > 0) all.forEach((t, i) => ok(t) && ws[i]! > 0 && out.push([t, ws[i]! / z]));
+    if (z > 0) all.forEach((t, i) => ok(t) && ws[i]! > 0 && out.push([t, (prior(t) * ws[i]!) / z]));
     return out;
   }
 }

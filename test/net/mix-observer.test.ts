@@ -51,6 +51,17 @@ describe('mix observer analysis (bench/anonymity)', () => {
     expect(older[0]).toBeCloseTo(1 / (1 + Math.exp(-3))); // e^-Δ/m weights: the older input is less likely
   });
 
+  it('allows the exit to be the entry again, at the path rule\'s prior (the middle is then drawn from R - 1)', () => {
+    // Client 5 (entry relay 1) posts by 1 -> 0 -> 1; client 3 (entry relay 2) sends 3 -> 2 -> 0 at the
+    // same moments. At relay 0 both inputs fit the output to relay 1; a path that returns to its entry
+    // has its middle drawn from two relays, one that does not from one: half the prior weight.
+    const taps = [tap(0, 5, 1, 0), tap(1, 1, 0, 500, 0), tap(2, 0, 1, 1000, 1), tap(3, 3, 2, 0), tap(4, 2, 0, 500, 3)];
+    const w: World = { ...world(0), clients: [3, 5], entryOf: new Map([[3, 2], [5, 1]]), taps, posts: [{ id: 0, mode: 'mix', origin: 5, t0: 0, seen: { t: 1500, at: 1, cause: 2 } }] };
+    const p = new Tracer(w, adv).posterior(w.posts[0]!);
+    expect(p[1]).toBeCloseTo(1 / 3); // the true sender, by a path back to its own entry
+    expect(p[0]).toBeCloseTo(2 / 3);
+  });
+
   it('a corrupt relay knows its own mapping; spies strike out their own frames', () => {
     const w = world(0);
     expect([...new Tracer(w, { ...adv, corrupt: 0 }).posterior(w.posts[0]!)]).toEqual([1, 0, 0]);
