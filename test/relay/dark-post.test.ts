@@ -1,10 +1,12 @@
 // Dark posts through the relay's JSON-RPC (docs/RELAY.md "Dark posts"): three relays, each a mix, the
 // first posting for its operator with `dark: true`; the envelope reaches a subscriber on the third,
 // byte-identical to the one sealed, without entering gossip at the first. Too few relays with mix keys,
-// or the mix client turned off (--mix-client off), and the post fails with -32000 naming why.
-import { afterEach, describe, expect, it } from 'vitest';
+// or the mix client turned off (--mix-client off), and the post fails with -32000 naming why, before
+// the envelope is sealed (the proof of work can take seconds).
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../src/core/bytes.ts';
 import { Relay, type RelayInit } from '../../relay/relay.ts';
+import { RelayShhNode } from '../../relay/shh-node.ts';
 import { nobleScalarMult } from '../../src/net/mix/scalar-mult.ts';
 import { cleanup, tempDataDir, waitFor, wsClient } from './harness.ts';
 
@@ -43,6 +45,7 @@ async function rpc(r: Relay) {
 const post = (symKeyID: string, extra: Record<string, unknown>) => ({ symKeyID, ttl: 300, topic: '0xda4c0001', payload: '0x0102', powTime: 2, powTarget: 0, ...extra });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const c of clients.splice(0)) c.close();
   await Promise.all(relays.splice(0).map((r) => r.stop()));
   await cleanup();
@@ -97,5 +100,22 @@ describe('dark posts over the relay JSON-RPC', () => {
     await r2.call('shh_post', [post(k2, { dark: false })]);
     await r2.call('shh_post', [post(k2, { payload: '0x03' })]);
     expect(off.peer.pool.size).toBe(2);
+  }, 60_000);
+
+  it('refuses dark: true with too few relays before sealing: a proof of work that would not end is never started', async () => {
+    const alone = await start();
+    const r = await rpc(alone);
+    const k = (await r.call('shh_newSymKey')) as string;
+    const seal = vi.spyOn(RelayShhNode.prototype, 'seal');
+    // No nonce meets this target: sealed first, the post would search for ten minutes, then fail otherwise.
+    await expect(r.call('shh_post', [post(k, { dark: true, powTarget: 1e9, powTime: 600 })])).rejects.toMatchObject({
+      code: -32000,
+      message: 'dark post not sent: no mix path: a dark post needs 2 relays with mix key records and this node knows 1',
+    });
+    expect(seal).not.toHaveBeenCalled();
+    // The same relay's plain post is sealed through the spied method.
+    await r.call('shh_post', [post(k, { dark: false })]);
+    expect(seal).toHaveBeenCalledTimes(1);
+    expect(alone.peer.pool.size).toBe(1);
   }, 60_000);
 });

@@ -231,7 +231,7 @@ export class MixService {
    */
   async postDark(rlp: Uint8Array): Promise<DarkPostResult> {
     if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
-    if (!this.#started || !this.#active) throw unavailable('dark sending is off on this node: its mix client is not running');
+    if (!this.#clientRuns()) throw unavailable(CLIENT_OFF);
     const verdict = validateEnvelope(rlp, this.#peer.policy(), (h) => this.#peer.pool.has(h));
     if (verdict.kind === 'reject') throw verdict.error;
     if (verdict.kind === 'ignore') {
@@ -248,6 +248,15 @@ export class MixService {
       throw e;
     }
     return { hash: verdict.envelope.hash, ...r };
+  }
+
+  /**
+   * Why a dark post would be refused now (the client is off, or no path exists), in the words postDark
+   * refuses with; undefined when one may go. Ask it before sealing (the proof of work takes seconds):
+   * postDark checks again, since the path can go while the envelope is sealed.
+   */
+  darkUnavailable(): string | undefined {
+    return this.#clientRuns() ? this.#missingPath() : CLIENT_OFF;
   }
 
   status(): MixStatus {
@@ -267,6 +276,10 @@ export class MixService {
       loops: this.client.loopStats(),
       frames: { ...this.#frames },
     };
+  }
+
+  #clientRuns(): boolean {
+    return this.#started && this.#active;
   }
 
   /** Why no dark post can get a path now, in words; undefined when one can. */
@@ -347,4 +360,5 @@ export class MixService {
   }
 }
 
+const CLIENT_OFF = 'dark sending is off on this node: its mix client is not running';
 const unavailable = (why: string): WhisperError => new WhisperError('dark-unavailable', `dark post not sent: ${why}`);
