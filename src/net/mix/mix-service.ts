@@ -81,6 +81,8 @@ export interface MixStatus {
   bytesPerHour: number;
   /** The client's loop cover: sent, returned, lost, pending. */
   loops: LoopStats;
+  /** Frames the client's clock put on the wire, real and cover together (never split: docs/RELAY.md "Monitor"). */
+  framesSent: number;
   /** Frames this node's mix handled, by what it did with them. */
   frames: Record<MixEventDetail['action'], number>;
 }
@@ -106,6 +108,7 @@ export class MixService {
   readonly #minHops: number;
   readonly #frames: MixStatus['frames'] = { relay: 0, loop: 0, exit: 0, drop: 0, 'own-loop': 0, reject: 0 };
   #own: { epoch: number; bytes: Uint8Array } | undefined;
+  #sent = 0;
   #active: boolean;
   #started = false;
 
@@ -274,6 +277,7 @@ export class MixService {
       relays,
       bytesPerHour: Math.round(rate * 3600 * WIRE_FRAME_BYTES),
       loops: this.client.loopStats(),
+      framesSent: this.#sent,
       frames: { ...this.#frames },
     };
   }
@@ -320,10 +324,13 @@ export class MixService {
   }
 
   async #sendOwn(frame: Uint8Array): Promise<void> {
-    if (this.isMix) return this.node.inject(frame);
-    const entry = this.#entry();
-    if (!entry?.peer) throw new Error('mix client: no entry relay connected; frame not sent');
-    await this.node.send(entry.peer, frame);
+    if (this.isMix) await this.node.inject(frame);
+    else {
+      const entry = this.#entry();
+      if (!entry?.peer) throw new Error('mix client: no entry relay connected; frame not sent');
+      await this.node.send(entry.peer, frame);
+    }
+    this.#sent++;
   }
 
   // Connected first (the usual case: relays keep each other dialled), else the relay the record names.
