@@ -1,8 +1,9 @@
 // The relay's Prometheus metrics (docs/RELAY.md "Monitor"): libp2p's own through
-// @libp2p/prometheus-metrics (connections, streams per protocol, bytes, the Node process) and ours,
-// all in one prom-client Registry served by monitor.ts. Counters only ever rise; gauges are read
-// from the live pool, store files and connections when scraped, so they cannot drift. Labels never
-// carry peer ids or addresses (a scrape must not be a list of who uses the relay).
+// @libp2p/prometheus-metrics (connections, streams per protocol, bytes, the Node process), the mix
+// layer's (mix-metrics.ts) and ours, all in one prom-client Registry served by monitor.ts. Counters
+// only ever rise; gauges are read from the live pool, store files and connections when scraped, so
+// they cannot drift. Labels never carry peer ids or addresses (a scrape must not be a list of who
+// uses the relay).
 
 import { prometheusMetrics } from '@libp2p/prometheus-metrics';
 import type { Metrics, PeerId } from '@libp2p/interface';
@@ -10,7 +11,9 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { VerifiedEnvelope } from '../src/core/validate.ts';
+import type { MixService } from '../src/net/mix/mix-service.ts';
 import type { WhisperPeer } from '../src/net/peer.ts';
+import { MixMetrics } from './mix-metrics.ts';
 import { DB_FILE } from './store.ts';
 
 /** Circuit relay v2's hop protocol: only relays serve it, so it tells relays from browsers. */
@@ -36,6 +39,7 @@ export class RelayMetrics {
   readonly #sessions: Counter<'result'>;
   readonly #sessionsRunning: Gauge;
   readonly #storeWritable: Gauge;
+  readonly #mix: MixMetrics;
 
   constructor(init: RelayMetricsInit) {
     this.#init = init;
@@ -109,6 +113,7 @@ export class RelayMetrics {
         this.set({ kind: 'browser' }, kinds.browser);
       },
     });
+    this.#mix = new MixMetrics(this.registry);
   }
 
   /** libp2p's metrics into the same registry (WhisperNodeInit.metrics). */
@@ -136,6 +141,11 @@ export class RelayMetrics {
       if (this.#syncing.delete(key) || detail.source?.kind === 'sync') this.#envelopes.inc({ protocol: 'sync', outcome: 'accepted', reason: 'valid' });
       else this.#envelopes.inc({ protocol: 'local', outcome: 'accepted', reason: 'valid' });
     });
+  }
+
+  /** Follows the relay's mix layer (mix-metrics.ts); call once, right after it is built. */
+  attachMix(mix: MixService): void {
+    this.#mix.attach(mix);
   }
 
   /** Times each durable write; a failed one counts as refused by the store. */

@@ -187,6 +187,7 @@ export class Relay {
     }));
     const peer = (this.#peer = service.peer);
     m?.attach(peer);
+    if (service.mix) m?.attachMix(service.mix);
     this.#loaded = await peer.admission.load(Math.floor(now() / 1000));
     pool.start();
     store.start(onError);

@@ -13,6 +13,8 @@ import type { MixService } from '../src/net/mix/mix-service.ts';
 import { RPC, RpcError } from '../src/rpc/errors.ts';
 import type { WhisperPeer } from '../src/net/peer.ts';
 
+const MIX_CLIENT_OFF = 'dark sending is off on this relay (--mix-client off)';
+
 /**
  * The relay's dark posts (docs/RELAY.md "Dark posts"): its mix client's, which runs from start-up
  * unless the operator turned it off (--mix-client off), and then `dark: true` is refused saying so.
@@ -27,13 +29,14 @@ export class RelayDarkSender implements DarkSender {
     this.#on = on;
   }
 
+  /** Asked before the proof of work (ShhApi's post): the client turned off, or no mix path now. */
   unavailable(): string | undefined {
-    return this.#on ? undefined : 'dark sending is off on this relay (--mix-client off)';
+    return this.#on ? this.#mix.darkUnavailable() : MIX_CLIENT_OFF;
   }
 
   async postDark(envelope: Envelope): Promise<{ hash: Uint8Array }> {
-    const why = this.unavailable();
-    if (why !== undefined) throw new WhisperError('dark-unavailable', `dark post not sent: ${why}`);
+    // Only the switch here: the path is checked again by postDark itself, after the sealing.
+    if (!this.#on) throw new WhisperError('dark-unavailable', `dark post not sent: ${MIX_CLIENT_OFF}`);
     return this.#mix.postDark(encodeEnvelope(envelope));
   }
 }

@@ -81,6 +81,8 @@ export interface MixStatus {
   bytesPerHour: number;
   /** The client's loop cover: sent, returned, lost, pending. */
   loops: LoopStats;
+  /** Frames the client's clock put on the wire, real and cover together (never split: docs/RELAY.md "Monitor"). */
+  framesSent: number;
   /** Frames this node's mix handled, by what it did with them. */
   frames: Record<MixEventDetail['action'], number>;
 }
@@ -106,6 +108,7 @@ export class MixService {
   readonly #minHops: number;
   readonly #frames: MixStatus['frames'] = { relay: 0, loop: 0, exit: 0, drop: 0, 'own-loop': 0, reject: 0 };
   #own: { epoch: number; bytes: Uint8Array } | undefined;
+  #sent = 0;
   #active: boolean;
   #started = false;
 
@@ -231,7 +234,7 @@ export class MixService {
    */
   async postDark(rlp: Uint8Array): Promise<DarkPostResult> {
     if (!(rlp instanceof Uint8Array)) throw new TypeError('rlp must be a Uint8Array');
-    if (!this.#started || !this.#active) throw unavailable('dark sending is off on this node: its mix client is not running');
+    if (!this.#clientRuns()) throw unavailable(CLIENT_OFF);
     const verdict = validateEnvelope(rlp, this.#peer.policy(), (h) => this.#peer.pool.has(h));
     if (verdict.kind === 'reject') throw verdict.error;
     if (verdict.kind === 'ignore') {
@@ -250,6 +253,15 @@ export class MixService {
     return { hash: verdict.envelope.hash, ...r };
   }
 
+  /**
+   * Why a dark post would be refused now (the client is off, or no path exists), in the words postDark
+   * refuses with; undefined when one may go. Ask it before sealing (the proof of work takes seconds):
+   * postDark checks again, since the path can go while the envelope is sealed.
+   */
+  darkUnavailable(): string | undefined {
+    return this.#clientRuns() ? this.#missingPath() : CLIENT_OFF;
+  }
+
   status(): MixStatus {
     const relays = this.#relayCount();
     const wanted = this.client.settings.hops;
@@ -265,8 +277,13 @@ export class MixService {
       relays,
       bytesPerHour: Math.round(rate * 3600 * WIRE_FRAME_BYTES),
       loops: this.client.loopStats(),
+      framesSent: this.#sent,
       frames: { ...this.#frames },
     };
+  }
+
+  #clientRuns(): boolean {
+    return this.#started && this.#active;
   }
 
   /** Why no dark post can get a path now, in words; undefined when one can. */
@@ -307,10 +324,13 @@ export class MixService {
   }
 
   async #sendOwn(frame: Uint8Array): Promise<void> {
-    if (this.isMix) return this.node.inject(frame);
-    const entry = this.#entry();
-    if (!entry?.peer) throw new Error('mix client: no entry relay connected; frame not sent');
-    await this.node.send(entry.peer, frame);
+    if (this.isMix) await this.node.inject(frame);
+    else {
+      const entry = this.#entry();
+      if (!entry?.peer) throw new Error('mix client: no entry relay connected; frame not sent');
+      await this.node.send(entry.peer, frame);
+    }
+    this.#sent++;
   }
 
   // Connected first (the usual case: relays keep each other dialled), else the relay the record names.
@@ -347,4 +367,5 @@ export class MixService {
   }
 }
 
+const CLIENT_OFF = 'dark sending is off on this node: its mix client is not running';
 const unavailable = (why: string): WhisperError => new WhisperError('dark-unavailable', `dark post not sent: ${why}`);

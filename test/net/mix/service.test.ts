@@ -58,6 +58,7 @@ describe('the mix layer in WhisperService', () => {
     await link(a, c);
     await waitFor(() => [a, b, c].every((s) => s.mix!.status().relays === 3), 30_000, 'key records');
     expect(a.mix!.status()).toMatchObject({ active: true, mix: true, hops: 3, wantedHops: 3, relays: 3 });
+    expect(a.mix!.darkUnavailable()).toBeUndefined();
     await waitFor(() => c.peer.meshPeerCount >= 1 && a.peer.meshPeerCount >= 1, 10_000, 'mesh');
     const rlp = envelopeRlp(7001);
     const sent = await a.mix!.postDark(rlp);
@@ -71,17 +72,21 @@ describe('the mix layer in WhisperService', () => {
   }, 90_000);
 
   it('refuses a dark post with too few relays, naming what is missing, and sends nothing', async () => {
+    // darkUnavailable (asked before sealing) gives the words postDark refuses with.
     const a = await relay({}, { mix: true, client: true, ...FAST });
     const err = await a.mix!.postDark(envelopeRlp(7002)).catch((e: unknown) => e);
     expect(isWhisperError(err, 'dark-unavailable')).toBe(true);
     expect((err as Error).message).toMatch(/needs 2 relays with mix key records and this node knows 1/);
+    expect((err as Error).message).toBe(`dark post not sent: ${a.mix!.darkUnavailable()}`);
     const off = await relay({}, { mix: true, ...FAST });
     const err2 = await off.mix!.postDark(envelopeRlp(7003)).catch((e: unknown) => e);
     expect((err2 as Error).message).toMatch(/mix client is not running/);
+    expect((err2 as Error).message).toBe(`dark post not sent: ${off.mix!.darkUnavailable()}`);
     // A client connected to no relay with a key record.
     const lone = await relay({}, { client: true, ...FAST });
     const err3 = await lone.mix!.postDark(envelopeRlp(7004)).catch((e: unknown) => e);
     expect((err3 as Error).message).toMatch(/connected to no relay with a mix key record/);
+    expect((err3 as Error).message).toBe(`dark post not sent: ${lone.mix!.darkUnavailable()}`);
     expect(a.peer.pool.size + off.peer.pool.size + lone.peer.pool.size).toBe(0);
   });
 
