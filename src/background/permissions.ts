@@ -9,12 +9,13 @@ import type { PermissionRow } from '../store/db.ts';
 import type { IdentityRows } from '../store/identities.ts';
 import type { PermissionRows } from '../store/permissions.ts';
 import type { Identity, SitePermission } from '../rpc/popup.ts';
+import type { PageEvents } from '../rpc/page.ts';
 
 export interface PermissionsInit {
   rows: PermissionRows;
   identities: IdentityRows;
   /** Sends an event to every frame of an origin. */
-  emit: (origin: string, event: 'connect' | 'identitiesChanged', data: unknown) => void;
+  emit: <K extends 'connect' | 'identitiesChanged'>(origin: string, event: K, data: PageEvents[K]) => void;
   /** Called after a revoke so the origin's subscriptions stop. */
   onRevoke?: (origin: string) => Promise<void> | void;
   now?: () => number; // ms

@@ -1,20 +1,27 @@
 // The one pipeline every page request runs through (docs/ARCHITECTURE.md "Adding a page method"),
-// driven by the method table (src/rpc/shh-methods.ts): lock, access, params, quota, handler,
-// activity. The router (router.ts) decides the order (queued or at once) from the same table.
-// Invariants: the origin is the browser's; nothing runs for a method or site the table refuses;
-// a refused call changes nothing.
+// driven by the method table (src/rpc/shh-methods.ts) and served as the page channel
+// (src/rpc/page-channel.ts): lock and access (the server's `admit`), params (the channel's guard, the
+// table's), then quota, handler, activity. The router (router.ts) decides the order (queued or at
+// once) from the same table and hands each request with its context. Invariants: the origin is the
+// browser's; nothing runs for a method or site the table refuses; a refused call changes nothing.
 
+import type { Server } from '../rpc/channel.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
-import { methodSpec, type ExtensionMethod, type MethodSpec, type NodeMethod, type Quota } from '../rpc/shh-methods.ts';
+import { pageChannel, type PageParams, type PageRequests } from '../rpc/page-channel.ts';
+import { methodNames, methodSpec, SHH_METHODS, type ExtensionMethod, type MethodSpec, type NodeMethod, type Quota, type ShhMethod } from '../rpc/shh-methods.ts';
 import { lockedError } from './vault.ts';
 
-export interface PageCall {
+/** Who asks: the router's, per Port. */
+export interface PageContext {
   origin: string; // as the browser reported it for the requesting frame
   session: string; // the requesting document
-  method: string;
-  params: unknown;
   /** The top-level page's origin when the requesting frame is embedded in another (the approval window names it). */
   embeddedIn?: string;
+}
+
+export interface PageCall extends PageContext {
+  method: string;
+  params: unknown;
 }
 
 /** A handler the background answers itself: the table's `handler: 'extension'` methods. */
@@ -38,9 +45,11 @@ export interface PipelineServices {
 
 export const notConnected = (): RpcError => new RpcError(RPC.unauthorized, 'The user has not connected this site: call shh_requestIdentities first.');
 
-/** Runs one page request through the pipeline; resolves to its result or rejects with an RpcError. */
-export async function runPageCall(s: PipelineServices, call: PageCall): Promise<unknown> {
-  const { origin, method } = call;
+/**
+ * Whether this origin may call `method` at all, before its params are looked at; throws the refusal.
+ * Any name: one the table lacks is refused too (4200, or 4100 to a site that is not connected).
+ */
+export function admitPageCall(s: PipelineServices, origin: string, method: string): void {
   const spec = methodSpec(method);
   // Lock first: a locked extension says so, whatever was asked.
   if (!spec?.whileLocked && s.locked()) throw lockedError();
@@ -49,12 +58,27 @@ export async function runPageCall(s: PipelineServices, call: PageCall): Promise<
   if (!spec) throw connected ? new RpcError(RPC.unsupportedMethod, `The method ${method} is not supported.`) : notConnected();
   if (spec.access !== 'open' && !connected) throw notConnected();
   if (spec.access === 'user') throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the user`);
-  const args = spec.params(call.params);
-  if (spec.quota) await s.quota(origin, spec.quota);
+}
+
+/** An admitted method whose params passed the table's guard: quota, handler, activity. */
+async function runPageCall(s: PipelineServices, method: ShhMethod, params: PageParams, context: PageContext): Promise<unknown> {
+  const spec: MethodSpec = SHH_METHODS[method];
+  const args = spec.params(params); // the guard passed: its arguments
+  if (spec.quota) await s.quota(context.origin, spec.quota);
   let result: unknown;
-  if (spec.handler === 'extension') result = await s.extension[method as ExtensionMethod](call, args);
+  if (spec.handler === 'extension') result = await s.extension[method as ExtensionMethod]({ ...context, method, params }, args);
   else if (spec.access === 'open') result = await s.open(method as NodeMethod, args);
-  else result = await s.site(origin, method as NodeMethod, args, call.session);
-  s.used?.(origin, spec, result);
+  else result = await s.site(context.origin, method as NodeMethod, args, context.session);
+  s.used?.(context.origin, spec, result);
   return result;
+}
+
+/**
+ * The page channel's server over the pipeline: one handler per method of the table. `handle(frame,
+ * context)` answers a request frame with its response frame; errors cross as the channel maps them.
+ */
+export function pageServer(services: Promise<PipelineServices>, onInternal: (e: unknown, method: string) => void): Server<PageRequests, PageContext> {
+  const handler = (method: ShhMethod) => async (params: PageParams, context: PageContext) => runPageCall(await services, method, params, context);
+  const handlers = Object.fromEntries(methodNames().map((m) => [m, handler(m)])) as { [M in ShhMethod]: ReturnType<typeof handler> };
+  return pageChannel.serve<PageContext>(handlers, { admit: async (method, context) => admitPageCall(await services, context.origin, method), onInternal });
 }

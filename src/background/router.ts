@@ -1,21 +1,25 @@
 // The page boundary (docs/PROTOCOL.md §4): content scripts connect PAGE_PORT; the origin is the one the browser
-// reports for the connecting frame (opaque origins refused), never one a frame states. Every frame is
-// guarded and size-bounded before dispatch. Each Port's requests run in order, one at a time, but
-// Ports do not wait for each other, so a burst from one tab cannot starve another. What a request may
-// do is decided by the method table's pipeline (pipeline.ts); only the order is decided here,
-// including this one: a notification never overtakes the response that gives the page its watcher's id
+// reports for the connecting frame (opaque origins refused), never one a frame states. The page channel
+// (src/rpc/page-channel.ts) is served by the pipeline (pipeline.ts's pageServer): it guards each
+// request and answers it, errors as {code, message, data?}. Everything about the transport stays here:
+// the hello and its session and cursors, the size bound and the budgets before a request is taken,
+// and the order. Each Port's requests run in order, one at a time, but Ports do not wait for each
+// other, so a burst from one tab cannot starve another; a method the table answers at once ('now')
+// skips the queue. A notification never overtakes the response that gives the page its watcher's id
 // (web3.js drops unknown ids), because a Port's notifications wait while it creates a watcher.
 
 import { toHex } from '../core/bytes.ts';
-import { RPC, RpcError, toRpcError } from '../rpc/errors.ts';
+import type { Server } from '../rpc/channel.ts';
+import { errorShape, RPC } from '../rpc/errors.ts';
 import { describeError, createLog } from '../rpc/log.ts';
 import { methodSpec } from '../rpc/shh-methods.ts';
-import { isPageHello, isPageRequest, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type ToPage } from '../rpc/page.ts';
+import { isPageHello, MAX_PAGE_REQUEST_BYTES, PAGE_PORT, type PageEventName, type PageEvents, type ToPage } from '../rpc/page.ts';
+import { pageChannel, type PageRequests } from '../rpc/page-channel.ts';
 import { embeddingOrigin, senderOrigin, type Port } from './extension-api.ts';
 import { PageBudget } from './page-budget.ts';
 import type { Cursors, OriginScope } from './origin-scope.ts';
 import type { Permissions } from './permissions.ts';
-import { runPageCall, type PipelineServices } from './pipeline.ts';
+import { pageServer, type PageContext, type PipelineServices } from './pipeline.ts';
 
 /** Requests a Port may have queued; beyond it the page is answered at once instead of buffered. */
 export const MAX_QUEUED_PER_PORT = 256;
@@ -58,11 +62,13 @@ export class PageRouter {
   readonly #i: RouterInit;
   readonly #conns = new Set<Conn>();
   readonly #budget: PageBudget;
+  readonly #server: Server<PageRequests, PageContext>;
   #services: RouterServices | undefined;
 
   constructor(init: RouterInit) {
     this.#i = init;
     this.#budget = init.budget ?? new PageBudget();
+    this.#server = pageServer(init.services, (e, method) => log.warn(`${method} failed unexpectedly`, e));
     init.services.then((s) => (this.#services = s)).catch(log.catcher('services never started'));
   }
 
@@ -89,25 +95,26 @@ export class PageRouter {
   }
 
   /** An event to every frame of an origin (connect, identitiesChanged). */
-  emit(origin: string, event: PageEventName, data: unknown): void {
-    for (const c of this.#conns) if (c.origin === origin) this.#post(c, { kind: 'event', event, data });
+  emit<K extends PageEventName>(origin: string, event: K, data: PageEvents[K]): void {
+    for (const c of this.#conns) if (c.origin === origin) this.#post(c, pageChannel.event(event, data));
   }
 
   /** A subscription message to the one document that subscribed. */
-  deliver(origin: string, session: string, data: unknown): void {
+  deliver(origin: string, session: string, data: PageEvents['shh_subscription']): void {
     this.#toSession(origin, session, 'shh_subscription', data);
   }
 
-  /** A named post's sealing progress to the one document that posted it. */
+  /** A named post's sealing progress to the one document that posted it (the shh_* API's notification). */
   progress(origin: string, session: string, data: unknown): void {
-    this.#toSession(origin, session, 'shh_postProgress', data);
+    this.#toSession(origin, session, 'shh_postProgress', data as PageEvents['shh_postProgress']);
   }
 
-  #toSession(origin: string, session: string, event: PageEventName, data: unknown): void {
+  #toSession<K extends PageEventName>(origin: string, session: string, event: K, data: PageEvents[K]): void {
     for (const c of this.#conns) {
       if (c.origin !== origin || c.session !== session) continue;
-      if (event === 'shh_subscription' && c.creating > 0) c.held.push({ kind: 'event', event, data });
-      else this.#post(c, { kind: 'event', event, data });
+      const frame = pageChannel.event(event, data);
+      if (event === 'shh_subscription' && c.creating > 0) c.held.push(frame);
+      else this.#post(c, frame);
     }
   }
 
@@ -125,19 +132,19 @@ export class PageRouter {
       });
       return;
     }
-    if (!isPageRequest(m)) {
+    if (!pageChannel.isRequest(m)) {
       const id = (m as { id?: unknown } | null)?.id;
-      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) this.#answer(conn, id, new RpcError(RPC.invalidRequest, 'invalid request'));
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) this.#refuse(conn, id, RPC.invalidRequest, 'invalid request');
       return;
     }
     conn.session ??= toHex(this.#i.randomBytes(16), false); // no hello: a session for this Port only
     const size = jsonSize(m.params);
-    if (size > MAX_PAGE_REQUEST_BYTES) return this.#answer(conn, m.id, new RpcError(RPC.invalidRequest, `request larger than ${MAX_PAGE_REQUEST_BYTES} bytes`));
-    if (!conn.admitted) return this.#answer(conn, m.id, new RpcError(RPC.internal, `too many frames of this site are connected: at most ${this.#budget.limits.portsPerOrigin}`));
-    if (conn.queued >= MAX_QUEUED_PER_PORT) return this.#answer(conn, m.id, new RpcError(RPC.internal, 'too many requests in flight'));
+    if (size > MAX_PAGE_REQUEST_BYTES) return this.#refuse(conn, m.id, RPC.invalidRequest, `request larger than ${MAX_PAGE_REQUEST_BYTES} bytes`);
+    if (!conn.admitted) return this.#refuse(conn, m.id, RPC.internal, `too many frames of this site are connected: at most ${this.#budget.limits.portsPerOrigin}`);
+    if (conn.queued >= MAX_QUEUED_PER_PORT) return this.#refuse(conn, m.id, RPC.internal, 'too many requests in flight');
     const release = this.#budget.admit(conn.origin, conn.tab, size, conn.approvalSince === undefined ? 0 : performance.now() - conn.approvalSince);
-    if (typeof release === 'string') return this.#answer(conn, m.id, new RpcError(RPC.internal, release));
-    const session = conn.session;
+    if (typeof release === 'string') return this.#refuse(conn, m.id, RPC.internal, release);
+    const context: PageContext = { origin: conn.origin, session: conn.session, ...(conn.top !== undefined ? { embeddedIn: conn.top } : {}) };
     const creates = methodSpec(m.method)?.quota === 'watchers';
     const run = async (): Promise<void> => {
       if (creates) conn.creating++;
@@ -145,9 +152,8 @@ export class PageRouter {
         // A closed page's queued requests never run: each could be a post sealing for minutes.
         if (!conn.open) return;
         if (m.method === 'shh_requestIdentities') conn.approvalSince = performance.now();
-        this.#answer(conn, m.id, undefined, await this.#dispatch(conn.origin, session, m.method, m.params, conn.top));
-      } catch (e) {
-        this.#answer(conn, m.id, toRpcError(e, log.catcher(`${m.method} failed unexpectedly`)));
+        const answer = await this.#server.handle(m, context);
+        if (answer) this.#post(conn, answer);
       } finally {
         if (m.method === 'shh_requestIdentities') conn.approvalSince = undefined;
         if (creates && --conn.creating === 0) for (const f of conn.held.splice(0)) this.#post(conn, f);
@@ -155,12 +161,8 @@ export class PageRouter {
       }
     };
     // A method the table answers at once (shh_cancelPost) must not wait behind the very post it cancels.
-    if (methodSpec(m.method)?.order === 'now') void run();
+    if (methodSpec(m.method)?.order === 'now') run().catch(log.catcher('answering a request at once'));
     else this.#enqueue(conn, run);
-  }
-
-  async #dispatch(origin: string, session: string, method: string, params: unknown, top?: string): Promise<unknown> {
-    return runPageCall(await this.#i.services, { origin, session, method, params, ...(top !== undefined ? { embeddedIn: top } : {}) });
   }
 
   /** The vault unlocked: every attached document of a connected site gets its watchers back. */
@@ -185,8 +187,9 @@ export class PageRouter {
       });
   }
 
-  #answer(conn: Conn, id: number, error: RpcError | undefined, result?: unknown): void {
-    this.#post(conn, error ? { kind: 'response', id, error: error.toJSON() } : { kind: 'response', id, result: result ?? null });
+  /** A request the transport refuses before the channel sees it. */
+  #refuse(conn: Conn, id: number, code: number, message: string): void {
+    this.#post(conn, { kind: 'response', id, error: errorShape(code, message) });
   }
 
   #post(conn: Conn, frame: ToPage): void {

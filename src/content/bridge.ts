@@ -1,5 +1,6 @@
 // The isolated-world page bridge (docs/PROTOCOL.md §4): relays frames between the page's private MessagePort and
-// a runtime Port (PAGE_PORT) to the background, unchanged but guarded and size-bounded. The Port is
+// a runtime Port (PAGE_PORT) to the background, unchanged but guarded (the page channel's own frame
+// guards, src/rpc/page-channel.ts: a request, a response, an event with its data) and size-bounded. The Port is
 // opened on the first request (pages that never use window.shh cost the background nothing), begins
 // with a hello carrying this document's session id, and is reopened whenever it drops (the service
 // worker restarted); requests in flight on a dropped Port are answered 4900, never replayed. A
@@ -11,7 +12,8 @@
 import { RPC } from '../rpc/errors.ts';
 import { isObject, isSafeId } from '../rpc/guards.ts';
 import { createLog } from '../rpc/log.ts';
-import { MAX_HELLO_CURSORS, MAX_PAGE_REQUEST_BYTES, isPageRequest, isToPage, type FromPage, type PageRequest, type ToPage } from '../rpc/page.ts';
+import { MAX_HELLO_CURSORS, MAX_PAGE_REQUEST_BYTES, type FromPage, type PageRequest, type ToPage } from '../rpc/page.ts';
+import { pageChannel } from '../rpc/page-channel.ts';
 import { methodSpec } from '../rpc/shh-methods.ts';
 
 /** The part of `runtime.Port` the bridge uses (Chrome and Firefox agree on it). */
@@ -126,7 +128,7 @@ export function startBridge(init: BridgeInit): Bridge {
     heard = false;
     openedAt = now();
     p.onMessage.addListener((msg) => {
-      if (port !== p || !isToPage(msg)) return;
+      if (port !== p || !(pageChannel.isResponse(msg) || pageChannel.isEvent(msg))) return;
       heard = true;
       failures = 0;
       if (msg.kind === 'response') inFlight.delete(msg.id);
@@ -155,7 +157,7 @@ export function startBridge(init: BridgeInit): Bridge {
 
   page.onmessage = (ev: MessageEvent) => {
     const frame: unknown = ev.data;
-    if (!isPageRequest(frame)) {
+    if (!pageChannel.isRequest(frame)) {
       // Answer what can be answered; frames without a usable id have nobody waiting on them.
       if (isObject(frame) && isSafeId(frame.id)) fail(frame.id, INVALID, 'Invalid request');
       return;

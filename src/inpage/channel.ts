@@ -2,6 +2,8 @@
 // MessageChannel port with window.postMessage({type: PORT_HANDOVER}); the first handover from this
 // window wins and is hidden from page listeners. Later ones (page forgeries) are ignored. Frames sent
 // before the port arrives are queued; if none arrives in time the extension is unreachable (4900).
+// It carries the page channel's frames (src/rpc/page-channel.ts) but not its generic code: in the MAIN
+// world only built-ins captured before any page script ran are used (./intrinsics.ts, src/rpc/page.ts).
 
 import { PORT_HANDOVER, type PageRequest } from '../rpc/page.ts';
 import { I, record } from './intrinsics.ts';

@@ -2,8 +2,10 @@
 // JSON-RPC responses, and events. Invariants: arguments are checked here and bad ones never cross to
 // the extension; params cross as JSON data only (getters and toJSON run once, here); every method
 // works unbound; callbacks and promise settlements are always asynchronous; the object is frozen.
+// The frames are the page channel's (src/rpc/page-channel.ts), built and read here with captured
+// intrinsics rather than its generic caller, which a page could subvert through the prototypes it uses.
 
-import { MAX_PAGE_REQUEST_BYTES, type PageRequest } from '../rpc/page.ts';
+import { MAX_METHOD_LENGTH, MAX_PAGE_REQUEST_BYTES, type PageRequest } from '../rpc/page.ts';
 import { createEmitter } from './emitter.ts';
 import { I, put, record, rethrowLater } from './intrinsics.ts';
 import { CODE, errorMember, providerError, disconnected, type ErrorShape } from './provider-error.ts';
@@ -31,7 +33,6 @@ export interface ProviderParts {
   onDropped(frame: PageRequest): void;
 }
 
-const MAX_METHOD_LENGTH = 128;
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !I.isArray(x);
 
 export function createProvider(sendFrame: (frame: PageRequest) => void): ProviderParts {

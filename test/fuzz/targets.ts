@@ -12,7 +12,7 @@ import { validateEnvelope } from '../../src/core/validate.ts';
 import { decodeAnnouncement, encodeAnnouncement } from '../../src/net/announcement.ts';
 import { decodeFrame, encodeEnd, encodeEnvelopeFrame, encodeMark, encodeWant, ReconcileWriter } from '../../src/net/sync/codec.ts';
 import { INFINITE_BOUND } from '../../src/net/sync/items.ts';
-import { isPageRequest } from '../../src/rpc/page.ts';
+import { pageChannel } from '../../src/rpc/page-channel.ts';
 import { isPeerFrame } from '../../src/rpc/peer.ts';
 import { makeEnvelope, testBytes } from '../core/fixtures.ts';
 import { bytesTarget, footprint, Rng, type Target } from './harness.ts';
@@ -130,7 +130,17 @@ function guardTarget(name: string, samples: unknown[], guard: (x: unknown) => bo
 
 export function guardTargets(): Target<unknown>[] {
   return [
-    guardTarget('isPageRequest', [{ kind: 'request', id: 1, method: 'shh_post', params: [{}] }, { kind: 'request', id: 0, method: 'shh_version' }], isPageRequest),
+    guardTarget('pageChannel.isRequest', [{ kind: 'request', id: 1, method: 'shh_post', params: [{}] }, { kind: 'request', id: 0, method: 'shh_version' }], pageChannel.isRequest),
+    guardTarget(
+      'pageChannel.isResponse/isEvent',
+      [
+        { kind: 'response', id: 1, result: null },
+        { kind: 'response', id: 2, error: { code: 4100, message: 'no' } },
+        { kind: 'event', event: 'shh_subscription', data: { subscription: 'ab', result: {}, seq: 1 } },
+        { kind: 'event', event: 'connect', data: { shhVersion: '6.0' } },
+      ],
+      (x) => pageChannel.isResponse(x) || pageChannel.isEvent(x),
+    ),
     guardTarget(
       'isPeerFrame',
       [

@@ -109,6 +109,75 @@ describe('defineChannel', () => {
   });
 });
 
+describe('defineChannel: context, admit and a JSON-RPC wire', () => {
+  // A channel named the way the page's is: `method`, any name, params optional and left to the guard.
+  const rpc = defineChannel<{ echo: { params: unknown[] | undefined; result: unknown } }, ToyEvents, 'method'>({
+    name: 'rpc',
+    requests: { echo: (p): p is unknown[] | undefined => p === undefined || Array.isArray(p) },
+    events: { tick: (d): d is { n: number } => isObject(d) && typeof d.n === 'number' },
+    wire: { key: 'method', op: (m): m is string => typeof m === 'string' && m.length <= 8, params: () => true },
+  });
+  const serve = (seen: unknown[]) =>
+    rpc.serve<{ who: string }>(
+      { echo: async (params, ctx) => (seen.push([params, ctx.who]), ctx.who === 'quiet' ? undefined : { params, who: ctx.who }) },
+      {
+        admit: (method, ctx) => {
+          if (ctx.who === 'stranger') throw new RpcError(4100, `${ctx.who} may not call ${method}`);
+          if (method === 'data') throw new RpcError(4001, 'later', { retryAfterMs: 5 });
+        },
+        unknownOpCode: 4200,
+      },
+    );
+
+  it('hands the transport its context: admit and every handler see who asks', async () => {
+    const seen: unknown[] = [];
+    const s = serve(seen);
+    expect(await s.handle({ kind: 'request', id: 1, method: 'echo', params: [1] }, { who: 'a' })).toEqual({ kind: 'response', id: 1, result: { params: [1], who: 'a' } });
+    expect(await s.handle({ kind: 'request', id: 2, method: 'echo' }, { who: 'b' })).toEqual({ kind: 'response', id: 2, result: { params: undefined, who: 'b' } });
+    // A result that is undefined crosses as null: a JSON Port would drop it, leaving a response of neither.
+    expect(await s.handle({ kind: 'request', id: 3, method: 'echo', params: [] }, { who: 'quiet' })).toEqual({ kind: 'response', id: 3, result: null });
+    expect(seen).toEqual([[[1], 'a'], [undefined, 'b'], [[], 'quiet']]);
+  });
+
+  it('admits before anything else: unknown names and bad params of a refused caller get the refusal', async () => {
+    const seen: unknown[] = [];
+    const s = serve(seen);
+    expect(await s.handle({ kind: 'request', id: 1, method: 'echo', params: 'x' }, { who: 'stranger' })).toEqual({ kind: 'response', id: 1, error: { code: 4100, message: 'stranger may not call echo' } });
+    expect(await s.handle({ kind: 'request', id: 2, method: 'nope' }, { who: 'stranger' })).toMatchObject({ error: { code: 4100 } });
+    // An open wire takes any name: an unknown one is the server's to refuse, not a malformed frame.
+    expect(await s.handle({ kind: 'request', id: 3, method: 'nope' }, { who: 'a' })).toEqual({ kind: 'response', id: 3, error: { code: 4200, message: 'unknown op nope' } });
+    expect(await s.handle({ kind: 'request', id: 4, method: 'echo', params: 'x' }, { who: 'a' })).toMatchObject({ error: { code: -32602, message: 'invalid params for echo' } });
+    // An error's data crosses with it.
+    expect(await s.handle({ kind: 'request', id: 5, method: 'data' }, { who: 'a' })).toEqual({ kind: 'response', id: 5, error: { code: 4001, message: 'later', data: { retryAfterMs: 5 } } });
+    // The wire's own rules: the key is `method` (an `op` is no request), names are bounded.
+    expect(await s.handle({ kind: 'request', id: 6, op: 'echo', params: [] }, { who: 'a' })).toEqual({ kind: 'response', id: 6, error: { code: -32600, message: 'invalid rpc frame' } });
+    expect(await s.handle({ kind: 'request', id: 7, method: 'x'.repeat(9) }, { who: 'a' })).toMatchObject({ error: { code: -32600 } });
+    expect(seen).toEqual([]);
+  });
+
+  it('defines its frames once: isRequest, isResponse, isEvent (data guarded)', () => {
+    expect(rpc.isRequest({ kind: 'request', id: 0, method: 'anything' })).toBe(true);
+    for (const f of [{ kind: 'request', id: -1, method: 'echo' }, { kind: 'request', id: 1.5, method: 'echo' }, { kind: 'request', method: 'echo' }, { kind: 'request', id: 1, method: 7 }, { kind: 'request', id: 1, op: 'echo', params: {} }, { kind: 'response', id: 1, result: 1 }])
+      expect(rpc.isRequest(f), JSON.stringify(f)).toBe(false);
+    expect(rpc.isResponse({ kind: 'response', id: 1, result: null })).toBe(true);
+    expect(rpc.isResponse({ kind: 'response', id: 1, error: { code: 1, message: 'm', data: 2 } })).toBe(true);
+    for (const f of [{ kind: 'response', id: 1 }, { kind: 'response', id: 1, error: { code: 'x', message: 'm' } }, { kind: 'response', id: -1, result: 1 }, { kind: 'event', event: 'tick', data: { n: 1 } }])
+      expect(rpc.isResponse(f), JSON.stringify(f)).toBe(false);
+    expect(rpc.isEvent(rpc.event('tick', { n: 1 }))).toBe(true);
+    for (const f of [{ kind: 'event', event: 'tick', data: { n: '1' } }, { kind: 'event', event: 'tock', data: { n: 1 } }, { kind: 'event', event: 'toString', data: { n: 1 } }])
+      expect(rpc.isEvent(f), JSON.stringify(f)).toBe(false);
+  });
+
+  it('a caller of such a channel names its requests with the key, and fails a malformed answer at once', async () => {
+    const posted: unknown[] = [];
+    const c = rpc.caller((f) => void posted.push(f), { timeoutMs: () => 60_000, unreachable: (w) => new Error(w) });
+    const answer = c.request('echo', [1]);
+    expect(posted).toEqual([{ kind: 'request', id: 1, method: 'echo', params: [1] }]);
+    expect(c.receive({ kind: 'response', id: 1, error: { code: 'not a code' } })).toBe(true);
+    await expect(answer).rejects.toMatchObject({ code: -32603, message: 'rpc error' });
+  });
+});
+
 describe('the peer channel', () => {
   it("checks each event's data before the background sees it", () => {
     const c = peerChannel.caller(() => {}, { timeoutMs: () => 1000, unreachable: (w) => new Error(w) });
