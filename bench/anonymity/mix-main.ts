@@ -82,6 +82,7 @@ async function one(c: WorldConfig): Promise<Row> {
   const up = w.taps.filter((t) => slot.has(t.from) && t.bytes === FRAME_WIRE_BYTES && t.sent >= from);
   return {
     N: n,
+    seed: c.seed,
     'rate Hz': c.rateHz,
     'delay ms': c.meanDelayMs,
     posts: mix.length,
@@ -136,10 +137,11 @@ async function main(): Promise<void> {
   const sweep = (o: Partial<WorldConfig>) => base(o, small);
   const configs: WorldConfig[] = [
     base({}, small),
+    base({ seed: 'observer-2' }, small), // the same settings in another world: how much the figures move
     sweep({ rateHz: 0.1 }),
     sweep({ rateHz: 0.5 }),
     sweep({ meanDelayMs: 1000 }),
-    sweep({ meanDelayMs: 4000 }),
+    sweep({ meanDelayMs: 3000 }),
     sweep({ clients: small ? 15 : 50 }),
     sweep({ clients: small ? 60 : 200, postWindowMs: small ? 10_000 : 30_000 }),
   ];

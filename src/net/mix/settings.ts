@@ -24,7 +24,7 @@ export interface MixSettings {
 }
 
 export const MIX_DEFAULTS: MixSettings = {
-  meanDelayMs: 2000,
+  meanDelayMs: 1500,
   maxDelayMs: 20_000,
   keyPeriodMs: 60 * 60 * 1000,
   keyGraceMs: 10 * 60 * 1000,
