@@ -77,9 +77,10 @@ export interface NodeAdmin {
 export interface DarkSender {
   /**
    * Why a dark post would fail now (e.g. the mix client is off), asked before the proof of work;
-   * undefined when it may go. postDark still checks everything itself.
+   * undefined when it may go. It may have to ask the node first (the extension, before its peer host
+   * reported a status). postDark still checks everything itself.
    */
-  unavailable?(): string | undefined;
+  unavailable?(): string | undefined | Promise<string | undefined>;
   /**
    * Validates the envelope, cuts it into mix frames over a path of relays and queues them on the
    * mix client's clock; resolves with its hash once queued. The envelope reaches gossip, byte-

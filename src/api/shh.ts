@@ -309,7 +309,7 @@ export class ShhApi {
       data = sealAsymmetric(p, pubKey, this.#random);
     }
     // A dark post never goes out less dark in silence (docs/PROTOCOL.md §7): refused before the work.
-    const dark = this.#darkSender(m.dark as boolean | undefined);
+    const dark = await this.#darkSender(m.dark as boolean | undefined);
     if (((m.targetPeer as string | undefined) ?? '') !== '')
       throw whisperFailure('targetPeer is not supported: every envelope goes to the whole network');
     if (powTarget < this.#node.status.minPow()) throw whisperFailure(ERR.tooLowPow);
@@ -335,13 +335,13 @@ export class ShhApi {
   }
 
   /** The dark sender a post goes through (undefined: the plain path), or the -32000 why it cannot. */
-  #darkSender(asked: boolean | undefined): DarkSender | undefined {
+  async #darkSender(asked: boolean | undefined): Promise<DarkSender | undefined> {
     const d = this.#node.dark;
     // "Always dark" wins over the site's dark: false and over the default alike.
     const dark = asked === true || (d !== undefined && (d.alwaysDark?.() === true || (asked === undefined && d.darkByDefault?.() === true)));
     if (!dark) return undefined;
     if (!d) throw whisperFailure('dark posts need the mix layer, which this node does not have');
-    const why = d.unavailable?.();
+    const why = await d.unavailable?.();
     if (why !== undefined) throw whisperFailure(`dark post not sent: ${why}`);
     return d;
   }

@@ -166,13 +166,13 @@ export class NodeProxy implements WhisperNode, DarkSender {
   }
 
   /**
-   * Before the proof of work: what the peer's last status says is missing for a dark post (the peer
-   * checks again when it sends). Unknown status: the post itself will say the peer is unreachable.
+   * Before the proof of work: what the peer's status says is missing for a dark post (the peer checks
+   * again when it sends). Before the peer's first status it is asked for one, so a post never seals
+   * for minutes only to be refused; an unreachable peer fails the post here, as it would later.
    */
-  unavailable(): string | undefined {
-    if (this.#status === null) return undefined;
-    const dark = this.#status.dark;
-    return dark ? dark.missing : "this browser's peer has no mix layer";
+  async unavailable(): Promise<string | undefined> {
+    const status = this.#status ?? (this.#status = await this.#call('status', {}));
+    return status.dark ? status.dark.missing : "this browser's peer has no mix layer";
   }
 
   /**

@@ -3,7 +3,8 @@
 // -32000 when no mix path exists (nothing sent, no proof of work spent), and the two settings
 // reaching the peer host, whose mix client runs while either is on.
 import { describe, expect, it } from 'vitest';
-import type { DarkStatus } from '../../src/rpc/peer.ts';
+import { NodeProxy } from '../../src/background/node-proxy.ts';
+import type { DarkStatus, PeerChannel, PeerStatus } from '../../src/rpc/peer.ts';
 import { SettingsRows } from '../../src/store/settings.ts';
 import { FakePeer, Page, approveSite, backgrounds, popup, until, type Harness } from './fakes.ts';
 
@@ -97,6 +98,28 @@ describe('a dark post without a mix path', () => {
     const { peer, post } = await site({ darkByDefault: false, dark: { ...PATH, enabled: false, running: false, missing: 'dark sending is off in the extension settings' } });
     expect((await post({ dark: true })).error).toEqual({ code: -32000, message: 'dark post not sent: dark sending is off in the extension settings' });
     expect(peer.posts).toEqual([]);
+  });
+});
+
+describe('before the peer host reported a status', () => {
+  it('the worker asks it, so a dark post with no path is refused before the proof of work, not after', async () => {
+    const missing = 'no mix path: 1 relay with a mix key known, 2 needed';
+    const status: PeerStatus = { started: true, peerId: '12D3KooWfake', peers: 1, relays: [], envelopes: 0, bytes: 0, minPow: 0.2, maxSize: 1 << 20, dark: { ...PATH, hops: 1, relaysKnown: 1, missing } };
+    const asked: string[] = [];
+    const channel: PeerChannel = {
+      request: async (op) => {
+        asked.push(op);
+        if (op !== 'status') throw new Error(`unexpected ${op}`);
+        return status as never;
+      },
+      on: () => () => undefined,
+    };
+    const proxy = new NodeProxy({ channel, randomBytes: (n) => new Uint8Array(n) });
+    expect(proxy.status).toBeNull(); // no resync yet: the worker has heard nothing from its peer
+    expect(await proxy.unavailable()).toBe(missing);
+    expect(asked).toEqual(['status']);
+    expect(await proxy.unavailable()).toBe(missing); // now known: not asked again
+    expect(asked).toEqual(['status']);
   });
 });
 
