@@ -4,6 +4,7 @@ import { encodeEnvelope } from '../../src/core/envelope.ts';
 import { EnvelopePool } from '../../src/core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../../src/core/validate.ts';
 import type { NodeAdmin, SealOptions, WhisperNode } from '../../src/api/node.ts';
+import { queryRole, type QueriedService } from '../../src/api/node-queries.ts';
 import { sealReference } from '../core/fixtures.ts';
 
 export class MemoryNode implements WhisperNode, NodeAdmin {
@@ -25,8 +26,9 @@ export class MemoryNode implements WhisperNode, NodeAdmin {
   async setMaxMessageSize(n: number) { this.#maxSize = n; }
   async setBloomFilter(b: Uint8Array) { this.bloom = b; }
   async markTrustedPeer(e: string) { this.trusted.push(e); }
-  peerCount() { return 3; }
-  listening() { return true; }
+  /** What the node queries read (src/api/node-queries.ts): 3 peers, network up. */
+  readonly service: { peer: { peerCount: number; node: { status: string } } } = { peer: { peerCount: 3, node: { status: 'started' } } };
+  readonly query = queryRole(() => this.service as QueriedService).query; // a cast: a wider QueriedService still compiles
   info() { return { memory: this.pool.bytes, messages: this.pool.size }; }
   async seal(p: EnvelopeParams, o: SealOptions): Promise<Envelope> { return sealReference(p, o.target); }
   async post(e: Envelope): Promise<VerifiedEnvelope> {
