@@ -4,7 +4,8 @@ import { encodeEnvelope } from '../../src/core/envelope.ts';
 import { EnvelopePool } from '../../src/core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../../src/core/validate.ts';
 import type { NodeAdmin, SealOptions, WhisperNode } from '../../src/api/node.ts';
-import { queryRole, type QueriedService } from '../../src/api/node-queries.ts';
+import { queryRole } from '../../src/api/node-queries.ts';
+import { fakeWhisperService } from './fake-service.ts';
 import { sealReference } from '../core/fixtures.ts';
 
 export class MemoryNode implements WhisperNode, NodeAdmin {
@@ -27,8 +28,8 @@ export class MemoryNode implements WhisperNode, NodeAdmin {
   async setBloomFilter(b: Uint8Array) { this.bloom = b; }
   async markTrustedPeer(e: string) { this.trusted.push(e); }
   /** What the node queries read (src/api/node-queries.ts): 3 peers, network up. */
-  readonly service: { peer: { peerCount: number; node: { status: string } } } = { peer: { peerCount: 3, node: { status: 'started' } } };
-  readonly query = queryRole(() => this.service as QueriedService).query; // a cast: a wider QueriedService still compiles
+  readonly service = fakeWhisperService(3);
+  readonly query = queryRole(() => this.service).query;
   info() { return { memory: this.pool.bytes, messages: this.pool.size }; }
   async seal(p: EnvelopeParams, o: SealOptions): Promise<Envelope> { return sealReference(p, o.target); }
   async post(e: Envelope): Promise<VerifiedEnvelope> {

@@ -14,7 +14,8 @@ import type { ExtEvent, ExtensionApi, MessageSender, OnMessageListener, Port } f
 import { PAGE_PORT } from '../../src/rpc/page.ts';
 import type { PeerChannel, PeerEventName, PeerEvents, PeerOp, PeerRequests, PeerStatus } from '../../src/rpc/peer.ts';
 import { isNodeQuery, nodeQueryGuards } from '../../src/rpc/node-queries.ts';
-import { nodeQueries, type QueriedService } from '../../src/api/node-queries.ts';
+import { nodeQueries } from '../../src/api/node-queries.ts';
+import { fakeWhisperService } from '../api/fake-service.ts';
 import { sealReference } from '../core/fixtures.ts';
 
 // `any`: the published Events.Event constraint on a listener type.
@@ -137,8 +138,8 @@ export class FakePeer implements PeerChannel {
   watched: string[] | 'all' = [];
   readonly now: () => number;
   /** The Whisper service the node queries read, as the peer host's would be (its handlers are the real ones). */
-  readonly service = { peer: { peerCount: 2, node: { status: 'started' } } };
-  readonly #queries = nodeQueries(() => this.service as QueriedService); // a cast: a wider QueriedService still compiles
+  readonly service = fakeWhisperService(2);
+  readonly #queries = nodeQueries(() => this.service);
   constructor(now: () => number = Date.now) {
     this.now = now;
     this.pool = new EnvelopePool({ now });

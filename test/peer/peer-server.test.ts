@@ -11,6 +11,7 @@ import { nonceHex, PeerServer, type PeerService } from '../../src/peer/peer-serv
 import { inProcessChannel } from '../../src/peer/in-process-channel.ts';
 import type { PeerFrame, PeerStatus } from '../../src/rpc/peer.ts';
 import { makeVerified } from '../core/fixtures.ts';
+import { fakeWhisperService, type FakeWhisperService } from '../api/fake-service.ts';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { rolesOf } from '../../src/api/node.ts';
 import { ShhApi } from '../../src/api/shh.ts';
@@ -43,11 +44,11 @@ class FakeService extends TypedEventEmitter<PeerHostEvents> implements PeerServi
     return STATUS;
   }
   /** The Whisper service the node queries read (undefined: stopped), and how often it was asked for. */
-  running: { peer: { peerCount: number; node: { status: string } } } | undefined = { peer: { peerCount: 1, node: { status: 'started' } } };
+  running: FakeWhisperService | undefined = fakeWhisperService(1);
   asked = 0;
   whisper(): QueriedService | undefined {
     this.asked++;
-    return this.running as QueriedService | undefined; // what the queries read here; a cast, so a wider QueriedService still compiles
+    return this.running;
   }
   async configure(c: ConfigureParams) {
     if (c.minPow !== undefined && c.minPow < 0) throw new RangeError('minPow must be a finite number >= 0');
