@@ -36,6 +36,9 @@ class Host extends TypedEventEmitter<PeerHostEvents> implements PeerService {
   envelopes(): VerifiedEnvelope[] {
     return this.pool;
   }
+  whisper(): undefined {
+    return undefined; // no node queries in this bench
+  }
   status(): PeerStatus {
     return { started: true, peerId: 'bench', peers: 1, relays: [], envelopes: this.pool.length, bytes: 0, minPow: 0.2, maxSize: 65536 };
   }

@@ -204,7 +204,7 @@ export class Relay {
       ...(this.#init.onRelayLearnt ? { onLearnt: this.#init.onRelayLearnt } : {}),
     });
     await this.#directory.start();
-    const node = new RelayShhNode(peer, this.#pow, this.#init.saveSetting);
+    const node = new RelayShhNode(service, this.#pow, this.#init.saveSetting);
     const dark = new RelayDarkSender(service.mix!, o.mixClient);
     this.#api = new ShhApi({ node: { ...rolesOf(node, node), dark }, randomBytes: this.#init.randomBytes ?? webRandom, now });
     this.#api.start();

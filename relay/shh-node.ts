@@ -2,16 +2,19 @@
 // change node settings), over its WhisperPeer and PoW pool (docs/PROTOCOL.md §5). post() is the
 // peer's publish, whose beforeForward hook (the relay's store) writes the envelope to disk before it
 // is pooled and sent: an envelope whose write failed is refused with -32603, never accepted and lost.
+// Node queries are answered by their one set of handlers over the service (src/api/node-queries.ts).
 
 import type { EnvelopeParams, Envelope } from '../src/core/envelope.ts';
 import { encodeEnvelope } from '../src/core/envelope.ts';
 import { isWhisperError, WhisperError } from '../src/core/errors.ts';
 import type { PowPool } from '../src/core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../src/core/validate.ts';
-import type { DarkSender, NodeAdmin, NodeInfo, SealOptions, WhisperNode } from '../src/api/node.ts';
+import type { DarkSender, NodeAdmin, NodeInfo, NodeQuery, SealOptions, WhisperNode } from '../src/api/node.ts';
+import { queryRole } from '../src/api/node-queries.ts';
 import type { MixService } from '../src/net/mix/mix-service.ts';
 import { RPC, RpcError } from '../src/rpc/errors.ts';
 import type { WhisperPeer } from '../src/net/peer.ts';
+import type { WhisperService } from '../src/net/service.ts';
 
 const MIX_CLIENT_OFF = 'dark sending is off on this relay (--mix-client off)';
 
@@ -48,12 +51,16 @@ export class RelayShhNode implements WhisperNode, NodeAdmin {
   readonly #peer: WhisperPeer;
   readonly #pow: PowPool;
   readonly #save: SaveSetting | undefined;
+  readonly #queries: NodeQuery;
 
-  constructor(peer: WhisperPeer, pow: PowPool, save?: SaveSetting) {
-    this.#peer = peer;
+  constructor(service: WhisperService, pow: PowPool, save?: SaveSetting) {
+    this.#peer = service.peer;
     this.#pow = pow;
     this.#save = save;
+    this.#queries = queryRole(() => service);
   }
+
+  query: NodeQuery['query'] = (name, params) => this.#queries.query(name, params);
 
   minPow(): number {
     return this.#peer.minPow;
@@ -87,14 +94,6 @@ export class RelayShhNode implements WhisperNode, NodeAdmin {
   // travel only through gossip and catch-up, so there is nothing to trust a peer with.
   async markTrustedPeer(_enode: string): Promise<void> {
     throw new RpcError(RPC.whisper, 'trusted peers are not supported: there are no direct peer-to-peer messages');
-  }
-
-  peerCount(): number {
-    return this.#peer.peerCount;
-  }
-
-  listening(): boolean {
-    return this.#peer.node.status === 'started';
   }
 
   info(): NodeInfo {

@@ -1,6 +1,7 @@
 // What the shh_* API needs from the Whisper node under it, split by role: the envelope feed (back-fill
 // and new envelopes for watchers), the sealer (proof of work), the publisher (validate, store, send),
-// the status (limits and counters) and, only where someone may change node settings, the node admin;
+// the status (limits and counters), the node queries (JSON in, JSON out, answered by the Whisper
+// service: src/api/node-queries.ts) and, only where someone may change node settings, the node admin;
 // only where the node has a mix layer, the dark sender.
 // The relay implements every role over its WhisperPeer, durable store and PoW pool (relay/shh-node.ts);
 // the extension all but the admin, over the peer in its offscreen document (background/node-proxy.ts),
@@ -9,6 +10,7 @@
 
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
+import type { NodeQueries, NodeQueryName } from '../rpc/node-queries.ts';
 
 export interface SealProgress {
   hashes: number;
@@ -57,9 +59,15 @@ export interface Publisher {
 export interface NodeStatus {
   minPow(): number;
   maxMessageSize(): number;
-  peerCount(): number;
-  listening(): boolean;
   info(): NodeInfo;
+}
+
+/**
+ * The node queries (src/rpc/node-queries.ts), answered by the node's Whisper service: the relay's
+ * directly, the extension's over the peer channel. One generic method: a new query adds nothing here.
+ */
+export interface NodeQuery {
+  query<K extends NodeQueryName>(name: K, params: NodeQueries[K]['params']): Promise<NodeQueries[K]['result']>;
 }
 
 /** Node settings (shh_setMinPoW & co.): the node's operator's, never a page's. */
@@ -95,7 +103,7 @@ export interface DarkSender {
 }
 
 /** A node that plays every role a page-facing API needs. */
-export type WhisperNode = EnvelopeFeed & Sealer & Publisher & NodeStatus;
+export type WhisperNode = EnvelopeFeed & Sealer & Publisher & NodeStatus & NodeQuery;
 
 /** The roles one ShhApi runs on; `admin` only where node settings may be changed. */
 export interface NodeRoles {
@@ -103,6 +111,7 @@ export interface NodeRoles {
   sealer: Sealer;
   publisher: Publisher;
   status: NodeStatus;
+  query: NodeQuery;
   admin?: NodeAdmin;
   /** Dark posts (shh_post's `dark`), only where the node has a mix layer. */
   dark?: DarkSender;
@@ -110,5 +119,5 @@ export interface NodeRoles {
 
 /** One object in every role (and, when given, its admin). */
 export function rolesOf(node: WhisperNode, admin?: NodeAdmin): NodeRoles {
-  return { feed: node, sealer: node, publisher: node, status: node, ...(admin ? { admin } : {}) };
+  return { feed: node, sealer: node, publisher: node, status: node, query: node, ...(admin ? { admin } : {}) };
 }

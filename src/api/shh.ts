@@ -2,7 +2,8 @@
 // key and filter ids, post (encrypt, sign, seal, send) and message watchers. One ShhApi serves one
 // scope of keys and watchers: the relay has one for its operator, the extension one per origin.
 // Its handlers are typed over the method table (src/rpc/shh-methods.ts); the node settings are added
-// only where the node has an admin (node-settings.ts). Over 300 lines: post and criteria follow geth's
+// only where the node has an admin (node-settings.ts); node queries (`handler: 'query'`) go to the
+// node's NodeQuery role as they are, after their params guard, with no code here. Over 300 lines: post and criteria follow geth's
 // checks in geth's order, which reads best next to the handlers that use them.
 
 import { toHex } from '../core/bytes.ts';
@@ -20,7 +21,8 @@ import type { DarkSender, NodeRoles, SealProgress } from './node.ts';
 import { adminTable } from './node-settings.ts';
 import { args, bytes, CRITERIA, float, NEW_MESSAGE, str, struct, uint32 } from './params.ts';
 import { RPC, RpcError, invalidParams, toRpcError, whisperFailure } from '../rpc/errors.ts';
-import { methodSpec, type AdminMethod, type NodeMethod } from '../rpc/shh-methods.ts';
+import { isNodeQuery, nodeQueryGuards, type NodeQueryName } from '../rpc/node-queries.ts';
+import { methodSpec, type AdminMethod, type NodeMethod, type QueryMethod } from '../rpc/shh-methods.ts';
 import { Watchers } from './watchers.ts';
 
 // geth's error texts (whisperv6/api.go), which DApps match on.
@@ -72,7 +74,9 @@ export interface ShhApiInit {
 
 type Handler = (a: unknown[], ctx: CallContext) => Promise<unknown>;
 /** Every node method but the settings, always; the settings only where a node admin exists. */
-type Handlers = Record<Exclude<NodeMethod, AdminMethod>, Handler> & Partial<Record<AdminMethod, Handler>>;
+type Handlers = Record<OwnMethod, Handler> & Partial<Record<AdminMethod, Handler>>;
+/** The methods with a handler here: every node method but the settings and the queries. */
+type OwnMethod = Exclude<NodeMethod, AdminMethod | QueryMethod>;
 
 export class ShhApi {
   readonly #node: NodeRoles;
@@ -114,12 +118,24 @@ export class ShhApi {
   /** Runs one method; resolves to its JSON result or rejects with an RpcError. */
   async call(method: string, params: unknown, ctx: CallContext): Promise<unknown> {
     const spec = methodSpec(method);
+    if (spec?.handler === 'query' && isNodeQuery(method)) return this.#query(method, params);
     if (!spec || spec.handler !== 'node') throw new RpcError(RPC.methodNotFound, `the method ${String(method)} does not exist/is not available`);
-    const handler = this.#methods[method as NodeMethod];
+    const handler = this.#methods[method as OwnMethod | AdminMethod];
     if (!handler) throw new RpcError(RPC.unauthorized, `${method} changes node settings and is reserved to the node's user`);
     try {
       const a = method === 'shh_subscribe' ? subscribeArgs(params, ctx) : args(params, method);
       return await handler(a, ctx);
+    } catch (e) {
+      throw toRpcError(e);
+    }
+  }
+
+  /** A node query: geth's arity (the table's), the query's own guard, then the node's Whisper service. */
+  async #query(name: NodeQueryName, params: unknown): Promise<unknown> {
+    try {
+      const a = args(params, name);
+      if (!nodeQueryGuards[name](a)) throw invalidParams(`invalid params for ${name}`);
+      return await this.#node.query.query(name, a);
     } catch (e) {
       throw toRpcError(e);
     }
@@ -131,7 +147,7 @@ export class ShhApi {
     for (const [key, controller] of this.#posts) if (key.startsWith(`${session}\u0000`)) controller.abort();
   }
 
-  #table(): Record<Exclude<NodeMethod, AdminMethod>, Handler> {
+  #table(): Record<OwnMethod, Handler> {
     const keys = this.#keys;
     const node = this.#node.status;
     const id = (a: unknown[]) => str(a[0], ARG0);
@@ -195,8 +211,6 @@ export class ShhApi {
         throw whisperFailure(ERR.unsubscribeInvalidId);
       },
       net_version: async () => this.#netVersion,
-      net_listening: async () => node.listening(),
-      net_peerCount: async () => `0x${node.peerCount().toString(16)}`,
     };
   }
 

@@ -4,6 +4,7 @@
 // and receives the bytes of new envelopes on those topics only; a new watcher's back-fill is asked for
 // by topic. Nothing from the peer is trusted unverified: every envelope passes validateEnvelope before
 // a watcher sees it. A worker restart therefore moves only what its replayed watchers need.
+// Node queries (src/rpc/node-queries.ts) are peer ops of their own name: `query` forwards any of them.
 
 import { fromHex, toHex } from '../core/bytes.ts';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
@@ -14,6 +15,7 @@ import { DARK_BY_DEFAULT, type DarkChoice } from '../peer/dark-defaults.ts';
 import { RPC, RpcError } from '../rpc/errors.ts';
 import { isErrorShape } from '../rpc/guards.ts';
 import type { PeerChannel, PeerOp, PeerRequests, PeerStatus } from '../rpc/peer.ts';
+import type { NodeQueries, NodeQueryName } from '../rpc/node-queries.ts';
 import { createLog } from '../rpc/log.ts';
 
 const log = createLog('shh:bg:node');
@@ -107,12 +109,9 @@ export class NodeProxy implements WhisperNode, DarkSender {
     return this.#status;
   }
 
-  peerCount(): number {
-    return this.#status?.peers ?? 0;
-  }
-
-  listening(): boolean {
-    return this.#status?.started ?? false;
+  /** A node query, asked of the peer host's Whisper service (the peer server checks its params). */
+  query<K extends NodeQueryName>(name: K, params: NodeQueries[K]['params']): Promise<NodeQueries[K]['result']> {
+    return this.#call(name, params);
   }
 
   info(): NodeInfo {

@@ -133,6 +133,11 @@ export class PeerHost extends TypedEventEmitter<PeerHostEvents> {
     return this.#peer !== undefined;
   }
 
+  /** The Whisper service while the network runs (it is replaced when configure restarts it), for node queries. */
+  whisper(): WhisperService | undefined {
+    return this.#service;
+  }
+
   /** The running Whisper peer (for inspection and tests). */
   get peer(): WhisperPeer {
     if (!this.#peer) throw new Error('peer host not started');

@@ -4,6 +4,8 @@
 // Firefox's in-process channel both sit on top of it. The background keeps no copy of the pool: it
 // says which topics its watchers follow (`watch`) and gets the bytes of new envelopes on those only,
 // and asks for a new watcher's back-fill by topic (`envelopes`). Nothing is watched until it says so.
+// The node queries (src/rpc/node-queries.ts) are served by their one set of handlers over the host's
+// Whisper service (src/api/node-queries.ts).
 
 import { ParamError, RpcError, RPC } from '../rpc/errors.ts';
 import type { Handlers } from '../rpc/channel.ts';
@@ -12,6 +14,7 @@ import { MAX_MESSAGE_SIZE_CEILING, MAX_UINT32 } from '../core/constants.ts';
 import type { Envelope, EnvelopeParams } from '../core/envelope.ts';
 import type { PoolSealOptions } from '../core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../core/validate.ts';
+import { nodeQueries, type QueriedService } from '../api/node-queries.ts';
 import { peerChannel } from '../rpc/peer-channel.ts';
 import { isPeerFrame, type PeerEvents, type PeerFrame, type PeerOp, type PeerRequests, type PeerStatus } from '../rpc/peer.ts';
 import type { ConfigureParams, PeerHostEvents } from './peer-host.ts';
@@ -24,6 +27,8 @@ export interface PeerService extends TypedEventTarget<PeerHostEvents> {
   envelopes(): Iterable<{ rlp: Uint8Array; topic: Uint8Array }>;
   status(): PeerStatus;
   configure(c: ConfigureParams): Promise<PeerStatus>;
+  /** The Whisper service running now (src/net/service.ts), which answers node queries; undefined while stopped. */
+  whisper(): QueriedService | undefined;
 }
 
 export interface PeerServerInit {
@@ -87,6 +92,7 @@ export class PeerServer {
   }
 
   readonly #handlers: Handlers<PeerRequests> = {
+    ...nodeQueries(() => this.#service.whisper()),
     post: async ({ rlp, dark }) => ({ hash: toHex((await this.#service.post(fromHex(rlp, true, 'rlp'), dark === undefined ? {} : { dark })).hash) }),
     seal: async (p) => {
       const params = sealParams(p);

@@ -5,6 +5,7 @@
 // Bytes are 0x hex: Chrome's runtime messaging serialises to JSON.
 
 import { isHex, isNumber, isObject, isSafeId, isString, isStringArray } from './guards.ts';
+import { nodeQueryGuards, type NodeQueries } from './node-queries.ts';
 
 export const PEER_PORT = 'shh-peer';
 
@@ -56,8 +57,11 @@ export interface SealRequest {
   timeMs: number;
 }
 
-/** Requests the background sends and what each resolves to. */
-export interface PeerRequests {
+/**
+ * Requests the background sends and what each resolves to: the node queries (src/rpc/node-queries.ts,
+ * each an op of its own name whose params are the page's array) and the ops below.
+ */
+export interface PeerRequests extends NodeQueries {
   /**
    * Validate, store durably, publish; `dark`: through the mix layer only (nothing stored or gossiped
    * here), or reject -32000 naming what is missing. Resolves to the envelope hash; rejects with {code, message}.
@@ -116,7 +120,6 @@ export type PeerFrame =
   | { kind: 'hello'; peerId: string }
   | { kind: 'keepalive' };
 
-const OPS: readonly PeerOp[] = ['post', 'seal', 'cancelSeal', 'envelopes', 'watch', 'status', 'configure'];
 /** Topics one `watch` or `envelopes` may name: every watcher's, each at most MAX_WATCHER_TOPICS. */
 export const MAX_PEER_TOPICS = 65_536;
 const isTopicList = (x: unknown): x is string[] | undefined =>
@@ -127,7 +130,7 @@ export function isPeerFrame(x: unknown): x is PeerFrame {
   if (!isObject(x)) return false;
   switch (x.kind) {
     case 'request':
-      return isSafeId(x.id) && OPS.includes(x.op as PeerOp) && isObject(x.params);
+      return isSafeId(x.id) && isPeerOp(x.op) && isPeerParams(x.params);
     case 'response':
       return isSafeId(x.id);
     case 'event':
@@ -141,8 +144,9 @@ export function isPeerFrame(x: unknown): x is PeerFrame {
   }
 }
 
-/** Per-op parameter guards, so a handler table can rely on its input. */
+/** Per-op parameter guards, so a handler table can rely on its input; the queries bring their own. */
 export const peerParamGuards: { [K in PeerOp]: (p: unknown) => p is PeerRequests[K]['params'] } = {
+  ...nodeQueryGuards,
   post: (p): p is { rlp: string; dark?: boolean } => isObject(p) && isHex(p.rlp) && (p.dark === undefined || typeof p.dark === 'boolean'),
   seal: (p): p is SealRequest & { sealId: string } =>
     isObject(p) && isSafeId(p.expiry) && isSafeId(p.ttl) && isHex(p.topic) && (p.topic as string).length === 10 &&
@@ -156,3 +160,8 @@ export const peerParamGuards: { [K in PeerOp]: (p: unknown) => p is PeerRequests
     (p.minPow === undefined || isNumber(p.minPow)) && (p.maxSize === undefined || isNumber(p.maxSize)) &&
     (p.relaysOnly === undefined || typeof p.relaysOnly === 'boolean') && (p.dark === undefined || typeof p.dark === 'boolean'),
 };
+
+/** One of the channel's ops (the map's own names, not inherited ones). */
+export const isPeerOp = (x: unknown): x is PeerOp => typeof x === 'string' && Object.hasOwn(peerParamGuards, x);
+/** What params may be on the wire: an object, or (a node query's) the page's array; each op's guard decides the rest. */
+export const isPeerParams = (x: unknown): boolean => isObject(x) || Array.isArray(x);

@@ -5,6 +5,7 @@
 // registers its handlers against it (src/api/shh.ts); types/shh.d.ts is checked against it in a test.
 
 import { invalidParams, RPC, RpcError } from './errors.ts';
+import type { NodeQueryName } from './node-queries.ts';
 
 /**
  * 'open': answers before the user connected the site. 'site': a connected site only (4100 before).
@@ -18,8 +19,12 @@ export type Order = 'queue' | 'now';
 export type Quota = 'keys' | 'watchers' | 'seals';
 /** What a successful call adds to the site's activity record (popup → Sites). */
 export type SiteActivity = 'posted' | 'received';
-/** 'extension': the background answers (identities, permissions). 'node': the shh_* API over a node. */
-export type Handler = 'extension' | 'node';
+/**
+ * 'extension': the background answers (identities, permissions). 'node': the shh_* API over a node.
+ * 'query': a node query (src/rpc/node-queries.ts), which the shh_* API hands to the node's Whisper
+ * service as it is, with no code of its own: JSON in, JSON out.
+ */
+export type Handler = 'extension' | 'node' | 'query';
 
 export interface MethodSpec {
   access: Access;
@@ -69,7 +74,7 @@ type Given = Pick<MethodSpec, 'access'> & Partial<Omit<MethodSpec, 'arity' | 'pa
 function spec<const S extends Given>(arity: number, s: S): MethodSpec & S {
   return { whileLocked: false, order: 'queue', handler: 'node', ...s, arity, params: positional(arity) };
 }
-const site = <const S extends Partial<Pick<MethodSpec, 'quota' | 'activity' | 'order'>>>(arity: number, s?: S) => spec(arity, { access: 'site', ...(s as S) });
+const site = <const S extends Partial<Pick<MethodSpec, 'quota' | 'activity' | 'order' | 'handler'>>>(arity: number, s?: S) => spec(arity, { access: 'site', ...(s as S) });
 const setting = () => spec(1, { access: 'user' });
 
 export const SHH_METHODS = {
@@ -106,8 +111,8 @@ export const SHH_METHODS = {
   shh_getFilterMessages: site(1, { activity: 'received' }),
   shh_deleteMessageFilter: site(1),
   net_version: site(0),
-  net_listening: site(0),
-  net_peerCount: site(0),
+  net_listening: site(0, { handler: 'query' }),
+  net_peerCount: site(0, { handler: 'query' }),
 } satisfies Record<string, MethodSpec>;
 
 export type ShhMethod = keyof typeof SHH_METHODS;
@@ -118,6 +123,10 @@ export type NodeMethod = Exclude<ShhMethod, ExtensionMethod>;
 export type AdminMethod = Where<{ access: 'user' }>;
 /** Methods the extension's background answers itself. */
 export type ExtensionMethod = Where<{ handler: 'extension' }>;
+/** Node queries: answered by the node's Whisper service through the NodeQuery role. */
+export type QueryMethod = Where<{ handler: 'query' }>;
+/** A 'query' row needs a query of its name in src/rpc/node-queries.ts, or this does not compile. */
+export const QUERY_ROWS_ARE_QUERIES: QueryMethod extends NodeQueryName ? true : never = true;
 /** What a page may call and get an answer from: every method but the node settings. */
 export type PageMethod = Exclude<ShhMethod, AdminMethod>;
 

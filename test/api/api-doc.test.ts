@@ -62,7 +62,7 @@ describe('docs/API.md Errors', () => {
   it('names every failure of the conformance table a page can meet', () => {
     for (const row of ROWS) {
       // The extension answers unknown methods itself (4200), node settings 4100, and always pushes.
-      if (row.admin || row.transport === 'http' || methodSpec(row.method)?.handler !== 'node' || !('error' in row.expect)) continue;
+      if (row.admin || row.transport === 'http' || !['node', 'query'].includes(methodSpec(row.method)?.handler ?? '') || !('error' in row.expect)) continue;
       const [c, text] = row.expect.error;
       expect(documented(c, text), `${row.name}: ${c} ${text}`).toBe(true);
     }

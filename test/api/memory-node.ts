@@ -4,6 +4,8 @@ import { encodeEnvelope } from '../../src/core/envelope.ts';
 import { EnvelopePool } from '../../src/core/pool.ts';
 import { validateEnvelope, type VerifiedEnvelope } from '../../src/core/validate.ts';
 import type { NodeAdmin, SealOptions, WhisperNode } from '../../src/api/node.ts';
+import { queryRole } from '../../src/api/node-queries.ts';
+import { fakeWhisperService } from './fake-service.ts';
 import { sealReference } from '../core/fixtures.ts';
 
 export class MemoryNode implements WhisperNode, NodeAdmin {
@@ -25,8 +27,9 @@ export class MemoryNode implements WhisperNode, NodeAdmin {
   async setMaxMessageSize(n: number) { this.#maxSize = n; }
   async setBloomFilter(b: Uint8Array) { this.bloom = b; }
   async markTrustedPeer(e: string) { this.trusted.push(e); }
-  peerCount() { return 3; }
-  listening() { return true; }
+  /** What the node queries read (src/api/node-queries.ts): 3 peers, network up. */
+  readonly service = fakeWhisperService(3);
+  readonly query = queryRole(() => this.service).query;
   info() { return { memory: this.pool.bytes, messages: this.pool.size }; }
   async seal(p: EnvelopeParams, o: SealOptions): Promise<Envelope> { return sealReference(p, o.target); }
   async post(e: Envelope): Promise<VerifiedEnvelope> {

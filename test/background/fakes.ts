@@ -13,6 +13,9 @@ import type { Windows } from 'webextension-polyfill';
 import type { ExtEvent, ExtensionApi, MessageSender, OnMessageListener, Port } from '../../src/background/extension-api.ts';
 import { PAGE_PORT } from '../../src/rpc/page.ts';
 import type { PeerChannel, PeerEventName, PeerEvents, PeerOp, PeerRequests, PeerStatus } from '../../src/rpc/peer.ts';
+import { isNodeQuery, nodeQueryGuards } from '../../src/rpc/node-queries.ts';
+import { nodeQueries } from '../../src/api/node-queries.ts';
+import { fakeWhisperService } from '../api/fake-service.ts';
 import { sealReference } from '../core/fixtures.ts';
 
 // `any`: the published Events.Event constraint on a listener type.
@@ -134,6 +137,9 @@ export class FakePeer implements PeerChannel {
   /** The topics the background last said it watches. */
   watched: string[] | 'all' = [];
   readonly now: () => number;
+  /** The Whisper service the node queries read, as the peer host's would be (its handlers are the real ones). */
+  readonly service = fakeWhisperService(2);
+  readonly #queries = nodeQueries(() => this.service);
   constructor(now: () => number = Date.now) {
     this.now = now;
     this.pool = new EnvelopePool({ now });
@@ -148,6 +154,11 @@ export class FakePeer implements PeerChannel {
     this.requests.push(logged);
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.down) throw new RpcError(RPC.disconnected, 'the Whisper peer is unreachable');
+    if (isNodeQuery(op)) {
+      // As the peer server does: the query's guard, then its one handler.
+      if (!nodeQueryGuards[op](params)) throw new RpcError(RPC.invalidParams, `invalid params for ${op}`);
+      return (await this.#queries[op](params as never)) as never;
+    }
     const p = params as Record<string, unknown>;
     switch (op) {
       case 'status':

@@ -5,11 +5,17 @@ import type { Envelope, EnvelopeParams } from '../../src/core/envelope.ts';
 import { WhisperError } from '../../src/core/errors.ts';
 import type { PoolSealOptions } from '../../src/core/pow-pool.ts';
 import type { VerifiedEnvelope } from '../../src/core/validate.ts';
+import type { QueriedService } from '../../src/api/node-queries.ts';
 import type { ConfigureParams, PeerHostEvents } from '../../src/peer/peer-host.ts';
 import { nonceHex, PeerServer, type PeerService } from '../../src/peer/peer-server.ts';
 import { inProcessChannel } from '../../src/peer/in-process-channel.ts';
 import type { PeerFrame, PeerStatus } from '../../src/rpc/peer.ts';
 import { makeVerified } from '../core/fixtures.ts';
+import { fakeWhisperService, type FakeWhisperService } from '../api/fake-service.ts';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { rolesOf } from '../../src/api/node.ts';
+import { ShhApi } from '../../src/api/shh.ts';
+import { NodeProxy } from '../../src/background/node-proxy.ts';
 
 const STATUS: PeerStatus = { started: true, peerId: '12D3Koo', peers: 1, relays: [], envelopes: 0, bytes: 0, minPow: 0.2, maxSize: 65536 };
 
@@ -36,6 +42,13 @@ class FakeService extends TypedEventEmitter<PeerHostEvents> implements PeerServi
   }
   status() {
     return STATUS;
+  }
+  /** The Whisper service the node queries read (undefined: stopped), and how often it was asked for. */
+  running: FakeWhisperService | undefined = fakeWhisperService(1);
+  asked = 0;
+  whisper(): QueriedService | undefined {
+    this.asked++;
+    return this.running;
   }
   async configure(c: ConfigureParams) {
     if (c.minPow !== undefined && c.minPow < 0) throw new RangeError('minPow must be a finite number >= 0');
@@ -195,6 +208,46 @@ describe('PeerServer: events', () => {
     expect(await req('envelopes', {})).toMatchObject({ result: { rlps: [toHex(a.rlp), toHex(b.rlp)] } });
     for (const bad of [{ topics: ['0x0102'] }, { topics: '0x01020304' }, { topics: ['0X01020304'] }])
       expect(await req('watch', bad)).toMatchObject({ error: { code: -32602 } });
+  });
+});
+
+describe('PeerServer: node queries', () => {
+  it("answers each query from the Whisper service running now, in the page's format", async () => {
+    const { service, req } = setup();
+    expect(await req('net_peerCount', [], 2)).toEqual({ kind: 'response', id: 2, result: '0x1' });
+    service.running!.peer.peerCount = 26;
+    expect(await req('net_peerCount', [])).toMatchObject({ result: '0x1a' });
+    expect(await req('net_listening', [])).toMatchObject({ result: true });
+    service.running!.peer.node.status = 'stopping';
+    expect(await req('net_listening', [])).toMatchObject({ result: false });
+    service.running = undefined; // the network restarting after configure
+    expect(await req('net_peerCount', [])).toMatchObject({ result: '0x0' });
+    expect(await req('net_listening', [])).toMatchObject({ result: false });
+  });
+
+  it("refuses a query's bad params with -32602 before the service is asked", async () => {
+    const { service, req } = setup();
+    for (const bad of [[1], ['x'], {}, [[]]]) expect(await req('net_peerCount', bad)).toMatchObject({ error: { code: -32602, message: 'invalid params for net_peerCount' } });
+    expect(await req('net_listening', [true])).toMatchObject({ error: { code: -32602 } });
+    expect(service.asked).toBe(0);
+    expect(await req('net_peerCount', [])).toMatchObject({ result: '0x1' });
+    expect(service.asked).toBe(1);
+  });
+
+  it('reaches a page: the shh_* API over NodeProxy over the channel asks the service', async () => {
+    const service = new FakeService();
+    let server: PeerServer | undefined;
+    const { channel, deliver } = inProcessChannel(() => server);
+    server = new PeerServer(service, { emit: deliver });
+    server.start();
+    const node = new NodeProxy({ channel, randomBytes });
+    const api = new ShhApi({ node: rolesOf(node), randomBytes });
+    service.running!.peer.peerCount = 3;
+    expect(await api.call('net_peerCount', [], { session: 's' })).toBe('0x3');
+    expect(await api.call('net_listening', null, { session: 's' })).toBe(true);
+    // geth's arity check, in geth's words, before anything crosses the channel.
+    await expect(api.call('net_peerCount', [1], { session: 's' })).rejects.toMatchObject({ code: -32602, message: 'too many arguments, want at most 0' });
+    expect(service.asked).toBe(2);
   });
 });
 
