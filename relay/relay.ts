@@ -61,6 +61,38 @@ export interface RelayInit extends Partial<RelayOptions> {
   mix?: Omit<MixServiceInit, 'mix' | 'client'>;
 }
 
+// Every RelayOptions key, the optional ones too: what the Relay takes from its init. The optional
+// options have no entry in DEFAULT_OPTIONS (unset means the library's default), so taking the keys of
+// DEFAULT_OPTIONS silently dropped --max-conns-per-ip, --max-reservations-per-ip, --coalesce-ms and
+// --discovery-fanout (a relay given --max-conns-per-ip 0 still refused the 257th connection from one
+// address). `satisfies` makes an option missing from this list a compile error.
+const OPTION_KEYS = Object.keys({
+  port: true,
+  host: true,
+  rpcPort: true,
+  data: true,
+  peers: true,
+  announce: true,
+  minPow: true,
+  maxSize: true,
+  peerRate: true,
+  peerBurst: true,
+  peerBytesRate: true,
+  peerBytesBurst: true,
+  cutOffSeconds: true,
+  ipConnectionsPerSecond: true,
+  maxPendingHandshakes: true,
+  maxConnections: true,
+  connsPerIp: true,
+  reservationsPerIp: true,
+  relayPeers: true,
+  coalesceMs: true,
+  discoveryFanout: true,
+  mixClient: true,
+  tlsCert: true,
+  tlsKey: true,
+} satisfies Record<keyof RelayOptions, true>) as Array<keyof RelayOptions>;
+
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
 
 export class Relay {
@@ -78,7 +110,7 @@ export class Relay {
 
   constructor(init: RelayInit = {}) {
     this.#init = init;
-    const pick = stripUndefined(Object.fromEntries(Object.keys(DEFAULT_OPTIONS).map((k) => [k, init[k as keyof RelayOptions]])));
+    const pick = stripUndefined(Object.fromEntries(OPTION_KEYS.map((k) => [k, init[k]])));
     this.options = { ...DEFAULT_OPTIONS, peers: [], announce: [], ...pick };
   }
 
