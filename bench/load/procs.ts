@@ -17,6 +17,10 @@ export interface RelayChild {
 
 export async function startRelay(args: string[], nodeFlags: string[] = []): Promise<RelayChild> {
   const child = spawn(process.execPath, [...nodeFlags, MAIN, '--port', '0', '--rpc-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The relay is not a forked child: without this, a bench stopped by a signal (timeout, Ctrl-C) left it running.
+  const kill = (): void => void child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
   let out = '';
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
