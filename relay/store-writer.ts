@@ -7,11 +7,7 @@ import type { EnvelopeStore as DurableEnvelopes } from '../src/core/envelope-sto
 import type { EnvelopeStore, StoredEnvelope } from './store.ts';
 
 export interface StoreWriterInit {
-  /**
-   * Envelopes per transaction at most; default 2048 (about 600 KiB of typical envelopes, some 40 ms of
-   * commit at the anchor's rate for that size). Catch-up hands over each batch (about 240 envelopes)
-   * as soon as it is read, so the batches that arrived while the last commit ran share the next one.
-   */
+  /** Envelopes per transaction at most; default 512 (about 150 KiB of typical envelopes). */
   maxBatch?: number;
 }
 
@@ -32,7 +28,7 @@ export class StoreWriter implements DurableEnvelopes {
   #scheduled = false;
 
   constructor(store: EnvelopeStore, init: StoreWriterInit = {}) {
-    const maxBatch = init.maxBatch ?? 2048;
+    const maxBatch = init.maxBatch ?? 512;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError('maxBatch must be a positive integer');
     this.#store = store;
     this.#maxBatch = maxBatch;

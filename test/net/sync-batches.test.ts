@@ -93,43 +93,6 @@ describe('catch-up batches', () => {
     expect(r.acks).toBe(16); // every mark answered
   });
 
-  it('a batch is handed over while the one before it is still storing; marks are answered only after, in order', async () => {
-    const holder = new TestPool();
-    for (let i = 0; i < 64; i++) holder.add(testEnvelope(i, NOW + 600));
-    const empty = new TestPool();
-    const { ends, sent } = pipe();
-    const started: number[] = [];
-    let release!: () => void;
-    const firstStored = new Promise<void>((r) => (release = r));
-    let acksWhileHeld = -1;
-    const receiveBatch = async (batch: readonly ReceivedEnvelope[]) => {
-      if (started.push(batch.length) === 1) {
-        // Hold the first batch until the sender stops; the batches behind it arrive meanwhile.
-        let last = -1;
-        while (last !== sent[1].length) {
-          last = sent[1].length;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        acksWhileHeld = sent[0].filter((t) => t === 'mark').length;
-        release();
-      }
-      await firstStored;
-      return Promise.all(batch.map(({ rlp }) => empty.receive(rlp)));
-    };
-    const heldFirst = new Promise<number>((resolve) => void firstStored.then(() => resolve(started.length)));
-    const [a] = await Promise.all([
-      runInitiator(ends[0], config(empty, { batchesInFlight: 4, receiveBatch })),
-      runResponder(ends[1], config(holder, { batchesInFlight: 4 })),
-    ]);
-    // All four batches of the budget were with the store before the first was stored (a group commit
-    // writes them in one transaction), and no mark was answered before the first batch was stored.
-    expect(await heldFirst).toBe(4);
-    expect(acksWhileHeld).toBe(0);
-    expect(a.accepted).toBe(64);
-    expect(empty.keys().length).toBe(64);
-    expect(sent[0].filter((t) => t === 'mark').length).toBe(16);
-  });
-
   it('batchesInFlight 1 is stop-and-wait: one batch, then its acknowledgement', async () => {
     const r = await run(1);
     expect(r.empty.keys().length).toBe(64);

@@ -3,7 +3,7 @@
 // Invariants: every loop is capped (rounds, ids, envelopes, rejects); envelope streams go in batches
 // the receiver acknowledges once the batch is stored, at most `batchesInFlight` unacknowledged, so a
 // fast sender can never fill the receiver's buffer; the receiver hands each batch to receiveBatch
-// whole as soon as it is read (one durable write, or a share of one) and acknowledges in order.
+// whole (one durable write) while it reads the next, and acknowledges in order.
 import { toHex } from '../../core/bytes.ts';
 import { HASH_LENGTH, SYNC_MAX_IDS } from '../../core/constants.ts';
 import { envelopeHash } from '../../core/envelope.ts';
@@ -167,10 +167,9 @@ async function sendEnvelopes(ch: FrameChannel, cfg: SessionConfig, result: SyncR
 }
 
 /**
- * Reads envelopes until `end`; with `expected`, only those hashes, each once. Each batch (closed by a
- * mark, by the sender's cap or by the end) goes to receiveBatch as soon as it is read, while earlier
- * ones may still be storing and reading goes on; its verdicts are counted in order, and a mark is
- * answered once every batch before it is stored. At most `batchesInFlight` + 1 batches are unstored.
+ * Reads envelopes until `end`; with `expected`, only those hashes, each once. Batches (closed by a
+ * mark, by the sender's cap or by the end) go to receiveBatch one after another while reading goes
+ * on; a mark is answered once every batch before it is stored. At most `batchesInFlight` batches wait.
  */
 async function receiveEnvelopes(
   ch: FrameChannel,
@@ -185,9 +184,8 @@ async function receiveEnvelopes(
   /** Stored-or-failed promises of the batches handed over and not yet done, oldest first. */
   const inFlight: Promise<void>[] = [];
   let failed: unknown;
-  // Steps run strictly in order (a mark's answer after the batches before it are stored); once a
-  // batch fails (too many invalid envelopes) no later batch is handed over, and the reading loop
-  // rethrows it. Batches handed over before that still finish.
+  // Steps run strictly in order (a mark's answer after the batches before it); a batch that fails
+  // (too many invalid envelopes) skips the rest, and the reading loop rethrows it.
   const chain = (step: () => Promise<void>): Promise<void> =>
     (tail = tail
       .then(() => (failed === undefined ? step() : undefined))
@@ -198,21 +196,8 @@ async function receiveEnvelopes(
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
-    // Handed over at once, not after the batch before it is stored: a store that groups the writes
-    // of one turn (the relay's group commit) then commits every batch that arrived meanwhile in one
-    // transaction. Its verdicts are counted, and its mark answered, in order below.
-    // Settled into a value here and rethrown by the step below, so a failure waits for its turn.
-    const storing =
-      failed === undefined
-        ? (async () => cfg.receiveBatch(items))().then(
-            (verdicts) => ({ verdicts }),
-            (error: unknown) => ({ error }),
-          )
-        : undefined;
     const done = chain(async () => {
-      const stored = await storing!;
-      if ('error' in stored) throw stored.error;
-      const { verdicts } = stored;
+      const verdicts = await cfg.receiveBatch(items);
       if (verdicts.length !== items.length) throw new TypeError('receiveBatch must answer once per envelope');
       for (const verdict of verdicts) {
         result.received++;
