@@ -1,6 +1,6 @@
 // Catch-up throughput (docs/BENCHMARKS.md "Catch-up"), before and after batched admission, in one run:
 //  1. anchor: the relay's SQLite store alone (relay/store.ts), one transaction per envelope and one per
-//     256, the most a receiver can store;
+//     256, 1024 and 4096, the most a receiver can store at each transaction size;
 //  2. relay to relay: relay A holds n envelopes, relay B (empty folder, --peer A) catches up; rate from
 //     B's `rpc` line to B holding n, and A's socket bytes both ways (/proc rchar + wchar) against the
 //     envelope bytes B lacked. "after" runs this tree; "before" runs both relays from the tree of
@@ -51,8 +51,10 @@ function seal(n: number, seed: number): Uint8Array[] {
   return Array.from({ length: n }, (_, i) => sealEnvelope(i, now, { ...FILL, seed }));
 }
 
-// 1. The anchor: what SQLite stores alone, on the same disk.
-function anchor(rlps: Uint8Array[]): { one: number; oneN: number; batched: number } {
+// 1. The anchor: what SQLite stores alone, on the same disk, one transaction per envelope and at the
+// transaction sizes a receiver may use (catch-up stores a batch, 256 envelopes, per transaction).
+const ANCHOR_SIZES = [256, 1024, 4096];
+function anchor(rlps: Uint8Array[]): { one: number; oneN: number; batched: { size: number; ms: number }[] } {
   const rows = rlps.map((rlp) => {
     const v = validateEnvelope(rlp, { now: Math.floor(Date.now() / 1000), minPow: 0, maxSize: 1 << 20 });
     if (v.kind !== 'accept') throw new Error('fill made an invalid envelope');
@@ -65,11 +67,15 @@ function anchor(rlps: Uint8Array[]): { one: number; oneN: number; batched: numbe
   for (let i = 0; i < oneN; i++) store.put(rows[i]!);
   const one = performance.now() - t;
   store.close();
-  store = EnvelopeStore.open(join(dir, 'batched'));
-  t = performance.now();
-  for (let i = 0; i < rows.length; i += 256) store.putMany(rows.slice(i, i + 256));
-  const batched = performance.now() - t;
-  store.close();
+  const batched = ANCHOR_SIZES.map((size) => {
+    store = EnvelopeStore.open(join(dir, `batched-${size}`));
+    t = performance.now();
+    for (let i = 0; i < rows.length; i += size) store.putMany(rows.slice(i, i + size));
+    const ms = performance.now() - t;
+    store.close();
+    log(`anchor: ${size} per transaction, ${rate(rows.length, ms)}/s`);
+    return { size, ms };
+  });
   return { one, oneN, batched };
 }
 
@@ -193,7 +199,7 @@ if (a1) {
   console.log(line(['writes', 'envelopes', 'envelopes/s']));
   console.log(line(['---', '---:', '---:']));
   console.log(line(['one transaction each (put)', a1.oneN, rate(a1.oneN, a1.one)]));
-  console.log(line(['256 per transaction (putMany)', N, rate(N, a1.batched)]));
+  for (const b of a1.batched) console.log(line([`${b.size} per transaction (putMany)`, N, rate(N, b.ms)]));
 }
 if (runs.length) {
   console.log('\nRelay to relay: B (empty, --peer A) catches up from A\n');
@@ -214,6 +220,14 @@ if (runs.length) {
         r.loadEnd,
       ]),
     );
+}
+if (a1 && runs.length) {
+  // The store is the receiver's ceiling: how close catch-up comes to it, at each transaction size.
+  console.log('\nCatch-up against the anchor (relay to relay envelopes/s over the store alone)\n');
+  console.log(line(['code', ...a1.batched.map((b) => `anchor at ${b.size} per transaction`)]));
+  console.log(line(['---', ...a1.batched.map(() => '---:')]));
+  for (const r of runs)
+    console.log(line([r.label === 'before' ? `before (${BEFORE_REF})` : 'after (this tree)', ...a1.batched.map((b) => `${((100 * (r.got / r.ms)) / (N / b.ms)).toFixed(0)} %`)]));
 }
 if (i1) {
   console.log(`\nInto IndexedDB (fake-indexeddb, no fsync) under admission, ${IDB_N} envelopes\n`);

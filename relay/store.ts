@@ -10,6 +10,7 @@ import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { EnvelopeStore as DurableEnvelopes } from '../src/core/envelope-store.ts';
+import { ensureSchema } from './store-schema.ts';
 
 /** What the store keeps of an envelope: its identity, when it may go, and its wire bytes. */
 export interface StoredEnvelope {
@@ -173,14 +174,12 @@ export class EnvelopeStore implements DurableEnvelopes {
     const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
     if (mode.journal_mode.toLowerCase() !== 'wal') throw new StoreError(`${path}: WAL mode refused (${mode.journal_mode})`);
     db.exec('PRAGMA synchronous = FULL');
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS envelopes (hash BLOB PRIMARY KEY, expiry INTEGER NOT NULL, rlp BLOB NOT NULL) WITHOUT ROWID',
-    );
-    db.exec('CREATE INDEX IF NOT EXISTS envelopes_expiry ON envelopes (expiry)');
-    // Added later: rows written before have none and are validated in full at start.
-    const columns = new Set((db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name));
-    if (!columns.has('pow')) db.exec('ALTER TABLE envelopes ADD COLUMN pow REAL');
-    if (!columns.has('sum')) db.exec('ALTER TABLE envelopes ADD COLUMN sum INTEGER');
+    // Rows appended in arrival order, the hash a unique index; a folder an older relay wrote is upgraded.
+    try {
+      ensureSchema(db);
+    } catch (e) {
+      throw new StoreError(`${path}: cannot upgrade the envelope table (it is left as it was): ${reason(e)}`, { cause: e });
+    }
     if (init.maxBytes !== undefined) {
       if (!(init.maxBytes > 0)) throw new RangeError('maxBytes must be positive');
       const { page_size } = db.prepare('PRAGMA page_size').get() as { page_size: number };

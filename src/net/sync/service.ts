@@ -53,7 +53,7 @@ export interface SyncInit {
   /** Envelopes sent before waiting for the receiver's acknowledgement (default 1024). */
   batchEnvelopes?: number;
   /**
-   * Batches the unacknowledged budget (batchBytes, batchEnvelopes) is cut into (default 4): the
+   * Batches the unacknowledged budget (batchBytes, batchEnvelopes) is cut into (default 2): the
    * receiver stores one while the next travels. 1 is stop-and-wait.
    */
   batchesInFlight?: number;
@@ -84,7 +84,9 @@ export const SYNC_DEFAULTS = {
   // managed ~180 a second in a browser, and 1 MiB batches once stalled catch-up for good.
   batchBytes: 256 * 1024,
   batchEnvelopes: 1024,
-  batchesInFlight: 4,
+  // Two halves, not four quarters: half the transactions and marks for the same bytes in flight
+  // (relay to relay, a fifth less CPU on the receiver; docs/SYNC.md).
+  batchesInFlight: 2,
   ioTimeout: 10_000,
   sessionTimeout: 120_000,
   maxInboundStreams: 2,
