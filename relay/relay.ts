@@ -61,6 +61,9 @@ export interface RelayInit extends Partial<RelayOptions> {
   mix?: Omit<MixServiceInit, 'mix' | 'client'>;
 }
 
+/** How long the PoW workers stay after a seal (they start at the first one). */
+export const POW_IDLE_MS = 5 * 60_000;
+
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
 
 export class Relay {
@@ -191,7 +194,9 @@ export class Relay {
     this.#loaded = await peer.admission.load(Math.floor(now() / 1000));
     pool.start();
     store.start(onError);
-    this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()) });
+    // Lazy workers: a relay seals only for its operator's shh_post, so no thread is started (and none
+    // competes with the start-up for a core) until the first one; they go again after POW_IDLE_MS.
+    this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()), idleMs: POW_IDLE_MS });
     this.#pow.start();
     await service.start();
     this.#directory = new RelayDirectory({
