@@ -165,7 +165,8 @@ export class Relay {
         ...(o.coalesceMs === 'off' ? { gossip: { coalesce: false }, joinWsFrames: false } : o.coalesceMs === undefined ? {} : { gossip: { coalesce: { delayMs: o.coalesceMs } } }),
       },
       pool,
-      store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },
+      // The start-up load reads the rows in pages, in the table's order (EnvelopeStore.loadable).
+      store: { put: persist, live: (nowSeconds: number) => store.loadable(nowSeconds) },
       now,
       minPow: o.minPow,
       maxSize: o.maxSize,
