@@ -30,16 +30,13 @@ export const spawnNodePowWorker = (): PowWorkerPort => wrapNodeWorker(new Worker
 export interface NodePowPoolInit {
   readonly size?: number;
   readonly batchMs?: number;
-  /** Lazy workers (PowPoolInit.idleMs): spawned at the first seal, gone after this long without one. */
-  readonly idleMs?: number;
 }
 
-/** A pool with one worker per core (os.availableParallelism()); call start() before sealing. Lazy with idleMs. */
+/** A pool with one worker per core (os.availableParallelism()); call start() before sealing. */
 export function createNodePowPool(init: NodePowPoolInit = {}): PowPool {
   return new PowPool({
     spawn: () => spawnNodePowWorker(),
     size: init.size ?? availableParallelism(),
     ...(init.batchMs !== undefined ? { batchMs: init.batchMs } : {}),
-    ...(init.idleMs !== undefined ? { idleMs: init.idleMs } : {}),
   });
 }

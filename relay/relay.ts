@@ -61,9 +61,6 @@ export interface RelayInit extends Partial<RelayOptions> {
   mix?: Omit<MixServiceInit, 'mix' | 'client'>;
 }
 
-/** How long the PoW workers stay after a seal (they start at the first one). */
-export const POW_IDLE_MS = 5 * 60_000;
-
 const webRandom = (n: number): Uint8Array => crypto.getRandomValues(new Uint8Array(n));
 
 export class Relay {
@@ -195,10 +192,9 @@ export class Relay {
     this.#loaded = await peer.admission.load(Math.floor(now() / 1000));
     pool.start();
     store.start(onError);
-    // Lazy workers: a relay seals only for its operator's shh_post, so no thread is started (and none
-    // competes with the start-up for a core) until the first one; they go again after POW_IDLE_MS.
-    this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()), idleMs: POW_IDLE_MS });
-    this.#pow.start();
+    // Started last (below): a relay seals only for its operator's shh_post, so its worker threads,
+    // each loading its own modules, need not compete with the load and the network for the cores.
+    this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()) });
     await service.start();
     this.#directory = new RelayDirectory({
       node: peer.node,
@@ -215,6 +211,7 @@ export class Relay {
     this.#api = new ShhApi({ node: { ...rolesOf(node, node), dark }, randomBytes: this.#init.randomBytes ?? webRandom, now });
     this.#api.start();
     this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });
+    this.#pow.start(); // before the first request can come
     await this.#rpc.start();
   }
 
