@@ -6,8 +6,11 @@
 // checkout (e.g. /work/main) runs on the same folders first: before and after in one run.
 //   node_modules/.bin/node bench/relay-startup.ts [n=100000] [--tree DIR] [--runs 2]
 // The data folder is written in the schema of the relay that opens it first; a later relay migrates it.
+// Each relay first starts once on a copy of the empty folder with no compile cache (the "cold" line: a
+// relay's first start, or its first after an upgrade); the compile cache that start writes in its data
+// folder (relay/compile-cache.ts) is copied into every later folder, as a restarted relay finds it.
 
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fillDataDir } from './pool-scale/fill.ts';
@@ -49,16 +52,23 @@ interface Sample {
   load: string;
 }
 
+const CACHE = 'compile-cache';
+const cacheOf = (label: string): string => join(root, `cache-${label.replace(/\W/g, '-')}`);
+
 async function once(label: string, relayRoot: string, data: string, count: number): Promise<Sample> {
   // A fresh copy per start: a relay may rewrite its folder (schema migration, discarded rows).
   const dir = join(root, `run-${label}-${count}-${Math.random().toString(16).slice(2)}`);
   cpSync(data, dir, { recursive: true });
+  const cache = cacheOf(label);
+  if (existsSync(cache)) cpSync(cache, join(dir, CACHE), { recursive: true });
   const rowLoad = load();
   const r = await startRelay(dir, ARGS, relayRoot);
   const cpu = cpuSeconds(r.pid);
   const loaded = ((await r.rpc('shh_info')) as { messages: number }).messages;
   const m = await r.heap();
   await killAll();
+  // Written once the relay serves (before its rpc line was read here): kept for the later starts.
+  if (!existsSync(cache) && existsSync(join(dir, CACHE))) cpSync(join(dir, CACHE), cache, { recursive: true });
   rmSync(dir, { recursive: true, force: true });
   if (loaded !== count) throw new Error(`${label}: relay loaded ${loaded} of ${count}`);
   const s = { label, n: count, wall: r.readyMs / 1000, cpu, heap: m.heapUsed, buffers: m.arrayBuffers, loaded, load: rowLoad };
@@ -74,7 +84,12 @@ log(`filled ${n} envelopes (${mib(fill.bytes)} MiB of RLP) in ${(fill.ms / 1000)
 
 const trees: [string, string][] = [...(tree ? [['before', resolve(tree)] as [string, string]] : []), ['this tree', resolve(import.meta.dirname, '..')]];
 const rows: string[] = [];
+const cold: string[] = [];
 try {
+  for (const [label, dir] of trees) {
+    const c = await once(label, dir, empty, 0);
+    cold.push(`${label}: ${c.wall.toFixed(1)} s wall / ${c.cpu.toFixed(2)} s CPU (load ${c.load})`);
+  }
   for (let k = 0; k < runs; k++) {
     for (const [label, dir] of trees) {
       const e = await once(label, dir, empty, 0);
@@ -98,4 +113,5 @@ console.log(`Node ${process.version}, ${cpus()[0]?.model.trim()} × ${cpus().len
 console.log('| relay | load at start (1, 5, 15 min) | empty folder: wall s / CPU s to `rpc` | full folder: wall s / CPU s to `rpc` | heap + buffers MiB (after GC) | B / envelope over empty | ratio to RLP | MiB per 100 000 |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) console.log(r);
+console.log(`\nFirst start, empty folder, no compile cache yet: ${cold.join('; ')}`);
 console.log(`\nload average at the end: ${load()}`);

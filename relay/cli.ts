@@ -1,12 +1,13 @@
 // The relay's command line (docs/RELAY.md "Options"): the flags of the relay contract (--port,
 // --rpc-port, --data, --peer, --min-pow, --max-size) plus the operator's (--host, --announce, logs,
 // metrics, TLS, neighbour limits, relay discovery, the mix client). A pure function of argv: a bad value throws
-// UsageError naming the flag, which main.ts prints as one line before exiting with code 2. Port 0
+// UsageError naming the flag, which serve.ts prints as one line before exiting with code 2. Port 0
 // means "let the OS pick". `given` records which flags were on the command line (settings.ts: a
 // flag given wins over a persisted setting, a default does not).
 
 import { multiaddr } from '@multiformats/multiaddr';
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MIN_POW, MAX_MESSAGE_SIZE_CEILING } from '../src/core/constants.ts';
+import { DEFAULT_DATA } from './compile-cache.ts';
 import { COALESCE_DEFAULTS } from '../src/net/coalesce.ts';
 import { DISCOVERY_FANOUT } from '../src/net/discovery.ts';
 import { DEFAULT_PER_IP_LIMITS } from '../src/net/per-ip.ts';
@@ -54,7 +55,7 @@ export interface RelayOptions {
   tlsKey: string | undefined;
 }
 
-/** What main.ts adds around the Relay. */
+/** What serve.ts adds around the Relay. */
 export interface CliOptions extends RelayOptions {
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -71,7 +72,7 @@ export const DEFAULT_OPTIONS: Readonly<CliOptions> = Object.freeze({
   port: 9090,
   host: '0.0.0.0',
   rpcPort: 8545,
-  data: './.whisper-relay',
+  data: DEFAULT_DATA,
   peers: [],
   announce: [],
   minPow: DEFAULT_MIN_POW,
@@ -101,6 +102,8 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
   WHISPER_RPC_ORIGINS: 'browser origins allowed to call the RPC port, comma separated (default none)',
   WHISPER_MAX_STORE_BYTES: 'upper bound on envelopes.sqlite in bytes, at least 65536 (default: the disk)',
   DEBUG: 'shh:relay (or *) is the same as --log-level debug',
+  NODE_COMPILE_CACHE: "folder of Node's compile cache (default DIR/compile-cache, see docs/RELAY.md)",
+  NODE_DISABLE_COMPILE_CACHE: '1: no compile cache (every start compiles the code again)',
 });
 
 export const USAGE = `Usage: npm run relay -- [options]

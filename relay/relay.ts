@@ -194,7 +194,8 @@ export class Relay {
         ...(o.coalesceMs === 'off' ? { gossip: { coalesce: false }, joinWsFrames: false } : o.coalesceMs === undefined ? {} : { gossip: { coalesce: { delayMs: o.coalesceMs } } }),
       },
       pool,
-      store: { put: persist, live: (nowSeconds: number) => writer.live(nowSeconds) },
+      // The start-up load reads the rows in pages, in the table's order (EnvelopeStore.loadable).
+      store: { put: persist, live: (nowSeconds: number) => store.loadable(nowSeconds) },
       now,
       minPow: o.minPow,
       maxSize: o.maxSize,
@@ -223,8 +224,9 @@ export class Relay {
     this.#loaded = await peer.admission.load(Math.floor(now() / 1000));
     pool.start();
     store.start(onError);
+    // Started last (below): a relay seals only for its operator's shh_post, so its worker threads,
+    // each loading its own modules, need not compete with the load and the network for the cores.
     this.#pow = createNodePowPool({ size: this.#init.powWorkers ?? Math.max(1, availableParallelism()) });
-    this.#pow.start();
     await service.start();
     this.#directory = new RelayDirectory({
       node: peer.node,
@@ -241,6 +243,7 @@ export class Relay {
     this.#api = new ShhApi({ node: { ...rolesOf(node, node), dark }, randomBytes: this.#init.randomBytes ?? webRandom, now });
     this.#api.start();
     this.#rpc = new RpcServer({ handler: this.#api, port: o.rpcPort, allowOrigins: this.#init.rpcOrigins ?? [] });
+    this.#pow.start(); // before the first request can come
     await this.#rpc.start();
   }
 

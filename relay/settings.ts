@@ -87,7 +87,7 @@ export function updateSettings(dir: string, patch: Partial<NodeSettings>): void 
 
 /**
  * The settings to start with: a flag given on the command line, else the saved value, else the
- * flag's default. `save` holds the given flags that differ from what was saved (main.ts saves them).
+ * flag's default. `save` holds the given flags that differ from what was saved (serve.ts saves them).
  */
 export function resolveSettings(
   options: NodeSettings,

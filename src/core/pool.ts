@@ -7,7 +7,7 @@
 // slots. `get`, `values`, `expire` and the 'expired' / 'evicted' events hand out a fresh, equal
 // VerifiedEnvelope each time; 'added' carries the very object given to `add`.
 
-import { WhisperError } from './errors.ts';
+import { isWhisperError, WhisperError } from './errors.ts';
 import { MinHeap } from './heap.ts';
 import { PoolRecord, hashKey, latin1ToBytes } from './pool-record.ts';
 import type { VerifiedEnvelope } from './validate.ts';
@@ -122,6 +122,43 @@ export class EnvelopePool extends EventTarget {
     // Re-armed only when this one is due before the timer: a catch-up of thousands sets no thousand timers.
     if (this.#started && (this.#timer === undefined || e.expiry < this.#armedFor)) this.#arm();
     return true;
+  }
+
+  /**
+   * Adds many verified envelopes at once, to fill a pool nobody watches yet (the relay's start-up
+   * load): as add() each (false for a duplicate, also within `es`, or one already expired), but with
+   * no 'added' event and each heap rebuilt once. When they do not all fit, each goes through add()
+   * instead (eviction by PoW, its events; false where add() throws 'pool-full').
+   */
+  addMany(es: readonly VerifiedEnvelope[]): boolean[] {
+    let size = 0;
+    for (const e of es) size += e.rlp.length;
+    if (this.#bytes + size > this.maxBytes)
+      return es.map((e) => {
+        try {
+          return this.add(e);
+        } catch (err) {
+          if (isWhisperError(err, 'pool-full')) return false;
+          throw err;
+        }
+      });
+    const now = this.#nowSeconds();
+    const added: boolean[] = new Array(es.length);
+    const records: PoolRecord[] = [];
+    for (let i = 0; i < es.length; i++) {
+      const e = es[i]!;
+      const key = keyOfHash(e.hash);
+      added[i] = !this.#byHash.has(key) && e.expiry >= now;
+      if (!added[i]) continue;
+      const r = new PoolRecord(e, key);
+      this.#byHash.set(key, r);
+      records.push(r);
+      this.#bytes += r.size;
+    }
+    this.#byExpiry.pushMany(records);
+    this.#byPow.pushMany(records);
+    if (this.#started && records.length > 0) this.#arm();
+    return added;
   }
 
   /** Removes every envelope whose expiry has passed; returns them. */

@@ -6,10 +6,10 @@
 // bad input (it returns 0) and keeps no state between calls except its randomized context, so a
 // hostile key can neither crash it nor poison later calls; outputs are fresh copies.
 
-import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
+import { fromHex } from './bytes.ts';
 import { PUBLIC_KEY_LENGTH } from './constants.ts';
 import type { RecoverableSignature, Secp256k1Backend } from './secp256k1-backend.ts';
 import { SECP256K1_WASM_BASE64, SECP256K1_WASM_BUILD } from './secp256k1-wasm-bytes.ts';
@@ -103,32 +103,48 @@ const equal = (a: Uint8Array | string | null, b: Uint8Array | null): boolean =>
   a instanceof Uint8Array && b !== null && a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
- * Compares every operation with @noble/curves on fixed keys (a backend that loads but computes wrong
- * answers must never replace a working one); throws naming the first disagreement.
+ * @noble/curves' answers for the self-test's fixed keys (k = 32 x 0x07, e = 32 x 0x2a, hash = 32 x
+ * 0x03), recorded: computing them at each load took noble's first multiplications (~0.1 s of every
+ * start). test/core/secp256k1-wasm.test.ts recomputes them with noble.
+ */
+export const SELF_TEST_ANSWERS = {
+  /** noble.getPublicKey(k, false) */
+  pub: '04989c0b76cb563971fdc9bef31ec06c3560f3249d6ee9e5d83c57625596e05f6f631f4d05b3ae518776ee08755a7703e64b2ebc32547504de0b55a142d4ecdf80',
+  /** noble.getPublicKey(e, false) */
+  ePub: '045be5e9478209674a96e60f1f037f6176540fd001fa1d64694770c56a7709c42c035a88c3843dbf8b10d52cc71e26cce171e1aa1e32f8e193c9f6a6bd8f07b8bf',
+  /** noble.getSharedSecret(k, ePub, true) without its first byte */
+  shared: '4fa294b9b4cafc3c2108e29ec16e65e2406dd580abaaf3f193d4850ad1cbae0a',
+  /** noble.sign(hash, k, { prehash: false, format: 'recovered' }): recovery, then r and s */
+  sig: '00b1c47ade5c2eb6b33193f72c0782ed89717216cab52542aa5dd7ba2bdf44a3ef4926d5adca8bbc26ff11a655744c8067781eb90aff6b16a1fd7b68c6b247d991',
+} as const;
+
+/**
+ * Compares every operation with @noble/curves' answers on fixed keys (SELF_TEST_ANSWERS; a backend
+ * that loads but computes wrong answers must never replace a working one); throws naming the first
+ * disagreement.
  */
 export function selfTestAgainstNoble(b: Secp256k1Backend): void {
   const k = new Uint8Array(32).fill(7);
-  const e = new Uint8Array(32).fill(0x2a);
   const hash = new Uint8Array(32).fill(3);
-  const pub = noble.getPublicKey(k, false);
-  const ePub = noble.getPublicKey(e, false);
+  const pub = fromHex(SELF_TEST_ANSWERS.pub, false);
+  const ePub = fromHex(SELF_TEST_ANSWERS.ePub, false);
+  const shared = fromHex(SELF_TEST_ANSWERS.shared, false);
+  const want = fromHex(SELF_TEST_ANSWERS.sig, false);
   const checks: [string, boolean][] = [
     ['publicKey', equal(b.publicKey(k), pub)],
-    ['sharedX', equal(b.sharedX(k, ePub), noble.getSharedSecret(k, ePub, true).subarray(1))],
+    ['sharedX', equal(b.sharedX(k, ePub), shared)],
     ['isPrivateKey(0)', !b.isPrivateKey(new Uint8Array(32))],
     ['isPublicKey(off curve)', !b.isPublicKey(Uint8Array.from(pub, (v, i) => (i === 64 ? v ^ 1 : v)))],
   ];
   const sig = b.sign(hash, k);
-  const want = noble.sign(hash, k, { prehash: false, format: 'recovered' });
   checks.push(['sign', sig !== null && sig.recovery === want[0] && equal(sig.signature, want.subarray(1))]);
   checks.push(['recover', sig !== null && equal(b.recover(hash, sig.signature, sig.recovery), pub)]);
   if (b.eciesKey) {
     // Known answer from docs/PROTOCOL.md (geth's ECIES): z for these keys gives this Ke, and a tag over body.
     const body = new Uint8Array(29).fill(0x11);
-    const z = noble.getSharedSecret(k, ePub, true).subarray(1);
     const block = new Uint8Array(36);
     block[3] = 1;
-    block.set(z, 4);
+    block.set(shared, 4);
     const kk = sha256(block);
     const tag = hmac(sha256, sha256(kk.subarray(16)), body);
     checks.push(['eciesKey', equal(b.eciesKey(k, ePub, body, tag) as Uint8Array, kk.subarray(0, 16))]);

@@ -12,7 +12,7 @@
 // in several files.
 
 import { TypedEventEmitter, type PeerId } from '@libp2p/interface';
-import type { EnvelopeStore } from '../core/envelope-store.ts';
+import type { EnvelopeStore, StoredRow } from '../core/envelope-store.ts';
 import { envelopeSize } from '../core/envelope.ts';
 import { bytesToKey } from '../core/bytes.ts';
 import { isWhisperError, WhisperError } from '../core/errors.ts';
@@ -151,6 +151,9 @@ export interface AdmissionEvents {
   envelope: CustomEvent<AdmittedDetail>;
 }
 
+/** Envelopes the start-up load hands the pool at once (EnvelopePool.addMany). */
+const LOAD_BATCH = 4096;
+
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 const isNetwork = (s: EnvelopeSource): s is EnvelopeSource & { kind: Protocol; peer: PeerId } => 'peer' in s;
@@ -268,7 +271,8 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
         ? (h: Uint8Array): boolean => this.pool.has(h) && !stem?.holds(h)
         : (h: Uint8Array): boolean => this.pool.has(h);
     const trusted = stored?.pow !== undefined ? stored : undefined;
-    let verdict = validateEnvelope(rlp, checked, known, trusted?.hash ?? hash, trusted?.pow);
+    // The start-up load asks the pool nothing per row: a duplicate is refused when pooled all the same.
+    let verdict = validateEnvelope(rlp, checked, source.kind === 'load' ? undefined : known, trusted?.hash ?? hash, trusted?.pow);
     if (stored && !trusted && verdict.kind === 'accept' && !sameBytes(verdict.envelope.hash, stored.hash))
       verdict = { kind: 'reject', error: new WhisperError('bad-envelope', 'stored envelope does not hash to its key (damaged row)') };
     if (net) this.#init.onVerdict?.(verdict, net);
@@ -326,28 +330,55 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
   /**
    * Start-up load: every live row of the store, re-validated like a network envelope (against
    * `policy`, default the rules'), pooled without a second write. Rows that no longer pass are
-   * discarded from the store. Returns how many entered the pool.
+   * discarded from the store. Returns how many entered the pool. Each row is checked as admit()
+   * checks it, without a promise per row, and the valid ones enter the pool LOAD_BATCH at a time
+   * (EnvelopePool.addMany: no event; the pool's watchers start after the load and read it whole).
    */
   async load(nowSeconds: number, policy?: ValidationPolicy): Promise<number> {
     const store = this.#init.store;
     if (!store?.live) return 0;
+    const current = policy ?? this.#init.rules.current();
+    const source: EnvelopeSource = { kind: 'load' };
+    const refused: StoredRow[] = [];
+    let rows: StoredRow[] = [];
+    let envelopes: VerifiedEnvelope[] = [];
     let n = 0;
+    const flush = (): void => {
+      this.#adding = source; // add() instead of addMany() when the pool is full: its events name the load
+      let added: boolean[];
+      try {
+        added = this.pool.addMany(envelopes);
+      } finally {
+        this.#adding = undefined;
+      }
+      for (let i = 0; i < added.length; i++) {
+        if (added[i]) n++;
+        else refused.push(rows[i]!);
+      }
+      rows = [];
+      envelopes = [];
+    };
     for (const row of await store.live(nowSeconds)) {
       const key = row.hash instanceof Uint8Array && row.hash.length === 32 ? row.hash : undefined;
       const stored = key ? (typeof row.pow === 'number' && row.pow >= 0 ? { hash: key, pow: row.pow } : { hash: key }) : undefined;
-      const r =
-        row.rlp instanceof Uint8Array
-          ? await this.admit(row.rlp, { source: { kind: 'load' }, ...(policy ? { policy } : {}), ...(stored ? { stored } : {}) })
-          : undefined;
-      if (r?.kind === 'accept') n++;
-      else if (store.discard) {
+      const c = row.rlp instanceof Uint8Array ? this.#check(row.rlp, source, current, undefined, stored) : undefined;
+      if (c?.kind !== 'valid') {
+        refused.push(row);
+        continue;
+      }
+      rows.push(row);
+      envelopes.push(c.envelope);
+      if (envelopes.length === LOAD_BATCH) flush();
+    }
+    flush();
+    if (store.discard)
+      for (const row of refused) {
         try {
           await store.discard(row);
         } catch (e) {
           this.#init.onError?.(e);
         }
       }
-    }
     return n;
   }
 

@@ -183,3 +183,39 @@ describe('EnvelopePool', () => {
     }
   });
 });
+
+describe('EnvelopePool.addMany (the start-up load)', () => {
+  it('adds like add() each, without events, and expires and evicts in the same order afterwards', () => {
+    const c = clock();
+    const pool = new EnvelopePool({ now: c.now });
+    const es = Array.from({ length: 40 }, (_, i) => makeVerified({ now: T, ttl: 10 + ((i * 7) % 40), data: testBytes(i)(20 + i) }));
+    const stale = makeVerified({ now: T - 100, ttl: 10, data: testBytes(99)(8) });
+    const added = events(pool, 'added');
+    expect(pool.addMany([...es, es[3]!, stale])).toEqual([...es.map(() => true), false, false]); // a duplicate within, one expired
+    expect(pool.addMany([es[5]!])).toEqual([false]);
+    expect(added).toEqual([]);
+    expect(pool.size).toBe(40);
+    expect(pool.bytes).toBe(es.reduce((n, e) => n + e.rlp.length, 0));
+    expect(pool.get(es[7]!.hash)).toEqual(es[7]);
+    // The heaps were built in one go: expiry still takes the soonest first.
+    c.advance(25);
+    const gone = pool.expire();
+    expect(gone.map((e) => e.expiry)).toEqual([...gone.map((e) => e.expiry)].sort((a, b) => a - b));
+    expect(new Set(gone.map((e) => e.expiry))).toEqual(new Set(es.filter((e) => e.expiry < T + 25).map((e) => e.expiry)));
+    expect(pool.size).toBe(es.filter((e) => e.expiry >= T + 25).length);
+  });
+
+  it('goes through add() (eviction by PoW, its events) when they do not all fit', () => {
+    const low = makeVerified({ now: T, target: 0.001, data: testBytes(1)(100) });
+    const high = makeVerified({ now: T, target: 0.05, data: testBytes(2)(100) });
+    const pool = new EnvelopePool({ now: clock().now, maxBytes: Math.max(low.rlp.length, high.rlp.length) });
+    const evicted = events(pool, 'evicted');
+    const added = events(pool, 'added');
+    expect(pool.addMany([low, high])).toEqual([true, true]);
+    expect(pool.has(high.hash)).toBe(true);
+    expect(pool.size).toBe(1);
+    expect(evicted.map((e) => e.hash)).toEqual([low.hash]);
+    expect(added.length).toBe(2);
+    expect(pool.addMany([low])).toEqual([false]); // pool-full: lower PoW than everything it would displace
+  });
+});

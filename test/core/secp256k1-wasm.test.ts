@@ -17,7 +17,7 @@ import {
   useFastestSecp256k1,
   type Secp256k1Backend,
 } from '../../src/core/secp256k1.ts';
-import { instantiateLibsecp256k1, loadLibsecp256k1, selfTestAgainstNoble } from '../../src/core/secp256k1-wasm.ts';
+import { instantiateLibsecp256k1, loadLibsecp256k1, SELF_TEST_ANSWERS, selfTestAgainstNoble } from '../../src/core/secp256k1-wasm.ts';
 import { SECP256K1_WASM_BASE64, SECP256K1_WASM_BUILD } from '../../src/core/secp256k1-wasm-bytes.ts';
 
 const bytes = Buffer.from(SECP256K1_WASM_BASE64, 'base64');
@@ -173,6 +173,16 @@ describe('libsecp256k1 wasm under hostile input', () => {
 describe('a broken module is never used', () => {
   it('bytes that do not compile throw at instantiation', () => {
     expect(() => instantiateLibsecp256k1(bytes.subarray(0, bytes.length - 100))).toThrow(WebAssembly.CompileError);
+  });
+
+  it("the self-test's recorded answers are @noble/curves' own", () => {
+    const k = new Uint8Array(32).fill(7);
+    const e = new Uint8Array(32).fill(0x2a);
+    const ePub = noble.getPublicKey(e, false);
+    expect(toHex(noble.getPublicKey(k, false), false)).toBe(SELF_TEST_ANSWERS.pub);
+    expect(toHex(ePub, false)).toBe(SELF_TEST_ANSWERS.ePub);
+    expect(toHex(noble.getSharedSecret(k, ePub, true).subarray(1), false)).toBe(SELF_TEST_ANSWERS.shared);
+    expect(toHex(noble.sign(new Uint8Array(32).fill(3), k, { prehash: false, format: 'recovered' }), false)).toBe(SELF_TEST_ANSWERS.sig);
   });
 
   it('a backend that computes a wrong ECDH fails the self-test, naming the operation', () => {
