@@ -337,9 +337,9 @@ export class EnvelopeStore implements DurableEnvelopes {
    */
   *live(nowSeconds = this.#nowSeconds()): IterableIterator<StoredEnvelope> {
     this.#check();
-    // In expiry order the rows come from all over the table (keyed by hash): with SQLite's default
-    // 2 MiB page cache most pages were read from the OS again and again (a third of the read's CPU
-    // for 100 000 rows). A cache that holds the table while this runs reads each page once.
+    // In expiry order the rows come from all over the table (stored in arrival order): with SQLite's
+    // default 2 MiB page cache most pages were read from the OS again and again (a third of the read's
+    // CPU for 100 000 rows). A cache that holds the table while this runs reads each page once.
     const { cache_size: cache } = this.#db.prepare('PRAGMA cache_size').get() as { cache_size: number };
     this.#db.exec(`PRAGMA cache_size = ${-LOAD_CACHE_KIB}`);
     try {
