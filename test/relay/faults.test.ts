@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnvelopeStore, StoreError } from '../../relay/store.ts';
-import { cleanup, startRelay, tempDataDir, waitFor, wsClient, type RelayProcess } from './harness.ts';
+import { cleanup, freePort, startRelay, tempDataDir, waitFor, wsClient, type RelayProcess } from './harness.ts';
 
 const MAIN = join(import.meta.dirname, '../../relay/main.ts');
 const SYM_KEY = '0x' + 'a5'.repeat(32);
@@ -195,15 +195,23 @@ async function tcpProxy(targetPort: number) {
 describe('a partition between two groups of relays', () => {
   it('heals by itself: both groups end with the same pool', async () => {
     const topic = '0xfa170002';
-    // --relay-peers 0: relays would otherwise learn each other's direct addresses from their records
-    // (relay/relay-directory.ts) and link the two groups around the proxy.
-    const alone = ['--relay-peers', '0'];
-    const b1 = await startRelay(alone);
-    const proxy = await tcpProxy(Number(ports(b1)[1]));
+    // Only the links a --peer names may exist. Relays learn each other's advertised addresses
+    // (identify, relay records) and some of their protocols dial a peer by its id: the mix layer
+    // sends frames and cover to every mix whose key it knows. So each relay advertises an address
+    // nobody listens on (the discard port), and --relay-peers 0 keeps relay discovery from dialling.
+    const alone = async (args: string[] = []): Promise<{ relay: RelayProcess; port: number; addr: string }> => {
+      const port = await freePort();
+      const relay = await startRelay(['--port', String(port), '--announce', '/ip4/127.0.0.1/tcp/9/ws', '--relay-peers', '0', ...args]);
+      return { relay, port, addr: `/ip4/127.0.0.1/tcp/${port}/ws/p2p/${peerId(relay)}` };
+    };
+    const B1 = await alone();
+    const b1 = B1.relay;
+    const proxy = await tcpProxy(B1.port);
     try {
-      const b2 = await startRelay([...alone, '--peer', b1.addr]);
-      const a1 = await startRelay([...alone, '--peer', `/ip4/127.0.0.1/tcp/${proxy.port}/ws/p2p/${peerId(b1)}`]);
-      const a2 = await startRelay([...alone, '--peer', a1.addr]);
+      const b2 = (await alone(['--peer', B1.addr])).relay;
+      const A1 = await alone(['--peer', `/ip4/127.0.0.1/tcp/${proxy.port}/ws/p2p/${peerId(b1)}`]);
+      const a1 = A1.relay;
+      const a2 = (await alone(['--peer', A1.addr])).relay;
       const all = [a1, a2, b1, b2];
       await waitFor('A1 and B1 linked through the proxy', async () => (await peers(a1)) === 2 && (await peers(b1)) === 2, 30_000);
 

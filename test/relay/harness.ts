@@ -2,6 +2,7 @@
 // lines, talks JSON-RPC over HTTP and WebSocket, and kills exactly the processes it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
@@ -33,6 +34,15 @@ export const tempDataDir = (): string => {
   dirs.push(d);
   return d;
 };
+
+/** A port nobody listens on right now (a relay binds it a moment later). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
 
 /** Runs main.ts with `args` (plus --port 0 --rpc-port 0 unless given) and waits until it is ready. */
 export async function startRelay(args: string[] = [], data = tempDataDir()): Promise<RelayProcess> {

@@ -2,10 +2,9 @@
 // Every process is started here or by the harness and killed by pid afterwards.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, startRelay } from './harness.ts';
+import { cleanup, freePort, startRelay } from './harness.ts';
 
 const MAIN = join(import.meta.dirname, '../../relay/main.ts');
 const PKG = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
@@ -22,15 +21,6 @@ async function run(args: string[]): Promise<{ code: number | null; stdout: strin
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
   return { code, stdout, stderr };
-}
-
-/** A port nobody listens on right now (the relay binds it a moment later). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 describe('--version', () => {
