@@ -9,6 +9,7 @@
 import { accessSync, constants, mkdirSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { compareBytes } from '../src/core/bytes.ts';
 import type { EnvelopeStore as DurableEnvelopes } from '../src/core/envelope-store.ts';
 import { ensureSchema } from './store-schema.ts';
 
@@ -58,13 +59,6 @@ const PAGE_ROWS = 2048;
 
 /** What a page can take: a 32-byte blob key, a blob of RLP, a whole expiry. Other rows are read one by one. */
 const PAGEABLE = "typeof(hash) = 'blob' AND length(hash) = 32 AND typeof(rlp) = 'blob' AND typeof(expiry) = 'integer'";
-
-// SQLite's order of blobs (memcmp, then length), for the page cursor.
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
 
 const numbers = (text: string | null, n: number): number[] => {
   const out = text === null ? [] : text.split(',').map(Number);

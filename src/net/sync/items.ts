@@ -1,6 +1,7 @@
 // The ordered item set that catch-up sync (docs/PROTOCOL.md §3) reconciles: (expiry, envelope hash) pairs sorted
 // by expiry, then hash bytes. Invariant: a SyncItems view is strictly increasing, no duplicates, so two
 // pools with the same live envelopes hold the same sequence and range fingerprints agree.
+import { compareBytes } from '../../core/bytes.ts';
 import { HASH_LENGTH, MAX_UINT32 } from '../../core/constants.ts';
 import { bytesToLatin1, hashKey, latin1ToBytes } from '../../core/pool-record.ts';
 
@@ -36,13 +37,6 @@ export interface SyncItems {
   lowerBound(bound: Bound): number;
   /** The hash at position i as a 32-character one-byte string, where the store holds it so (no copy). */
   keyAt?(i: number): string;
-}
-
-/** Lexicographic byte order; a shorter prefix of an equal run sorts first. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
 }
 
 export function compareItems(a: SyncItem, b: SyncItem): number {
