@@ -3,8 +3,9 @@
 // scope of keys and watchers: the relay has one for its operator, the extension one per origin.
 // Its handlers are typed over the method table (src/rpc/shh-methods.ts); the node settings are added
 // only where the node has an admin (node-settings.ts); node queries (`handler: 'query'`) go to the
-// node's NodeQuery role as they are, after their params guard, with no code here. Over 300 lines: post and criteria follow geth's
-// checks in geth's order, which reads best next to the handlers that use them.
+// node's NodeQuery role as they are, after their params guard, with no code here. Over 300 lines:
+// post and criteria follow geth's checks in geth's order, which reads best next to the handlers that
+// use them.
 
 import { toHex } from '../core/bytes.ts';
 import { DEFAULT_TTL, PROTOCOL_VERSION } from '../core/constants.ts';
