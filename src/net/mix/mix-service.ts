@@ -265,7 +265,7 @@ export class MixService {
   status(): MixStatus {
     const relays = this.#relayCount();
     const wanted = this.client.settings.hops;
-    const missing = this.#missingPath();
+    const missing = this.#missingPath(relays);
     const rate = this.client.settings.rateHz;
     return {
       active: this.#active,
@@ -287,8 +287,7 @@ export class MixService {
   }
 
   /** Why no dark post can get a path now, in words; undefined when one can. */
-  #missingPath(): string | undefined {
-    const relays = this.#relayCount();
+  #missingPath(relays = this.#relayCount()): string | undefined {
     if (!this.#entry()) {
       return this.isMix
         ? 'no mix path: this relay has no valid mix key of its own'
