@@ -10,6 +10,7 @@ import { GOSSIP_TOPIC, MAX_MESSAGE_SIZE_CEILING } from '../core/constants.ts';
 import { envelopeHash } from '../core/envelope.ts';
 import type { Admission } from './admission.ts';
 import { coalesceForwards, type CoalesceInit } from './coalesce.ts';
+import { lazyLinks, type LazyLinksInit } from './lazy-links.ts';
 
 /**
  * Largest gossipsub RPC we read. The default (4 MiB) already fits a ceiling-sized envelope (1 MiB)
@@ -78,6 +79,11 @@ export interface WhisperGossipInit {
    * IDONTWANT from gossipsub's 512 B: node.ts).
    */
   coalesce?: CoalesceInit | false;
+  /**
+   * Envelope forwards held for neighbours that have them from elsewhere first (lazy-links.ts; default
+   * LAZY_DEFAULTS). false: every mesh link eager, as gossipsub ships (a relay: node.ts).
+   */
+  lazy?: LazyLinksInit | false;
   /** Anything else gossipsub accepts; applied last (tests, operators). */
   options?: Partial<GossipsubOpts>;
 }
@@ -122,11 +128,14 @@ export function whisperGossipsub(init: WhisperGossipInit = {}): ReturnType<typeo
     scoreThresholds: SCORE_THRESHOLDS,
     ...init.options,
   });
-  if (init.coalesce === false) return factory;
-  const coalesce = init.coalesce;
+  const { coalesce, lazy } = init;
+  if (coalesce === false && lazy === false) return factory;
   return (components) => {
     const pubsub = factory(components);
-    coalesceForwards(pubsub, coalesce);
+    // In this order: a held lazy forward leaves through the coalesced send path, and stop() releases
+    // the held forwards before the coalescer flushes.
+    if (coalesce !== false) coalesceForwards(pubsub, coalesce);
+    if (lazy !== false) lazyLinks(pubsub, GOSSIP_TOPIC, lazy);
     return pubsub;
   };
 }

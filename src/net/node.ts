@@ -183,6 +183,10 @@ export async function createWhisperNode(init: WhisperNodeInit): Promise<WhisperL
   const gossip: WhisperGossipInit | undefined =
     init.role === 'relay'
       ? {
+          // A relay's links stay eager: it is the hub browsers count on for the page-to-page latency,
+          // and it never says IDONTWANT for a real envelope (IDONTWANT_MIN_BYTES), so its neighbours
+          // could not prune their links to it anyway.
+          lazy: false,
           ...init.gossip,
           options: {
             ...relayMesh({ ...DEFAULT_RELAY_LIMITS, ...init.relayLimits }.maxConnections),
