@@ -124,6 +124,11 @@ export class PortPeerChannel implements PeerChannel {
   }
 
   #frame(port: Port, m: unknown): void {
+    // The peer host posts the event frames of one turn as one array (src/peer/port-link.ts).
+    if (Array.isArray(m)) {
+      for (const f of m) if (!Array.isArray(f)) this.#frame(port, f);
+      return;
+    }
     if (!isPeerFrame(m)) return;
     switch (m.kind) {
       case 'hello':

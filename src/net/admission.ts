@@ -223,11 +223,11 @@ export class EnvelopeAdmission extends TypedEventEmitter<AdmissionEvents> {
       valid.push({ i, envelope: c.envelope });
     }
     const stored = await this.#storeAll(valid.map((v) => v.envelope), source);
-    for (let k = 0; k < valid.length; k++) {
-      const { i, envelope } = valid[k]!;
-      const error = stored[k];
-      out[i] = error === undefined ? await this.#pooled(envelope, source) : this.#notStored(error, source);
-    }
+    // Pooled in one run, in order, with no await between two adds: whoever listens to the pool (the
+    // peer host's status, the background's events) hears one turn's worth, not one per envelope.
+    const pooled = valid.map(({ envelope }, k) => (stored[k] === undefined ? this.#pooled(envelope, source) : this.#notStored(stored[k], source)));
+    const results = await Promise.all(pooled);
+    valid.forEach(({ i }, k) => (out[i] = results[k]!));
     return out;
   }
 

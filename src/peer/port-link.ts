@@ -2,6 +2,9 @@
 // Port PEER_PORT to the service worker and reconnects whenever it drops. Connecting is what wakes a
 // stopped worker, so a restart costs one reconnect. Events are queued while no Port is up and flushed
 // after the `hello` frame, so the background misses nothing; answers go back on the Port that asked.
+// The event frames of one turn leave as one message, an array of frames (a catch-up batch pools
+// hundreds of envelopes in one turn, and each postMessage is a copy and an IPC hop); anything else
+// posted first sends what waits, so the background sees the frames in the order they were made.
 
 import type { PeerFrame } from '../rpc/peer.ts';
 
@@ -38,6 +41,8 @@ export interface PortLinkInit {
 export class PortLink {
   readonly #init: PortLinkInit;
   readonly #queue: PeerFrame[] = [];
+  /** Event frames of this turn, posted together at its end. */
+  #outbox: PeerFrame[] = [];
   #port: RuntimePort | undefined;
   #keepalive: ReturnType<typeof setInterval> | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
@@ -76,9 +81,13 @@ export class PortLink {
     }
   }
 
-  /** Sends an event frame now, or queues it until a Port is up. */
+  /** Sends an event frame at the end of this turn, or queues it until a Port is up. */
   send(frame: PeerFrame): void {
-    if (this.#port && this.#post(frame)) return;
+    if (this.#port === undefined) return this.#enqueue(frame);
+    if (this.#outbox.push(frame) === 1) queueMicrotask(this.#flush);
+  }
+
+  #enqueue(frame: PeerFrame): void {
     this.#queue.push(frame);
     const max = this.#init.maxQueue ?? 10_000;
     while (this.#queue.length > max) {
@@ -86,6 +95,14 @@ export class PortLink {
       this.dropped++;
     }
   }
+
+  readonly #flush = (): void => {
+    const frames = this.#outbox;
+    if (frames.length === 0) return;
+    this.#outbox = [];
+    if (this.#postMessage(frames.length === 1 ? frames[0]! : frames)) return;
+    for (const f of frames) this.#enqueue(f);
+  };
 
   #connect(): void {
     if (!this.#running) return;
@@ -118,12 +135,17 @@ export class PortLink {
     this.dropped = 0;
   }
 
-  /** Posts on the current Port; false (and the Port given up) when it throws. */
+  /** Posts on the current Port after this turn's events; false (and the Port given up) when it throws. */
   #post(frame: PeerFrame): boolean {
+    this.#flush();
+    return this.#postMessage(frame);
+  }
+
+  #postMessage(message: PeerFrame | PeerFrame[]): boolean {
     const port = this.#port;
     if (!port) return false;
     try {
-      port.postMessage(frame);
+      port.postMessage(message);
       return true;
     } catch {
       this.#port = undefined;

@@ -82,6 +82,17 @@ describe('PortPeerChannel (Chrome)', () => {
     expect(ch.connected).toBe(false);
   });
 
+  it('takes the event frames of one turn posted as one array, in order, each checked alone', () => {
+    const { ch, connect } = setup();
+    const events: unknown[] = [];
+    ch.on('envelope', (d) => events.push(d));
+    const port = connect();
+    port.send({ kind: 'hello', peerId: 'peer-1' });
+    const env = (rlp: string) => ({ kind: 'event', event: 'envelope', data: { rlp, p2p: false } });
+    port.send([env('0x01'), { kind: 'event', event: 'bogus', data: {} }, [env('0x02')], env('0x03')]);
+    expect(events).toEqual([env('0x01').data, env('0x03').data]); // the bogus frame and the nested array are dropped
+  });
+
   it('refuses PEER_PORT connections from anything but its own offscreen document', async () => {
     const { ch, connect } = setup();
     const page = connect('https://evil.example/offscreen.html');

@@ -76,6 +76,18 @@ describe('EnvelopeAdmission.admitBatch', () => {
     expect(forwarded.map((f) => f.source)).toEqual(['sync', 'sync', 'sync', 'sync']);
   });
 
+  it('pools the whole batch in one run, in order: a listener hears every add before the turn ends', async () => {
+    const { pool, admission } = setup(recordingStore());
+    const heard: number[] = [];
+    let turnEnded = false;
+    pool.addEventListener('added', () => {
+      heard.push(turnEnded ? -1 : pool.size);
+      if (heard.length === 1) queueMicrotask(() => (turnEnded = true));
+    });
+    await admission.admitBatch(items([good(1), good(2), good(3), good(4)]), { source: sync });
+    expect(heard).toEqual([1, 2, 3, 4]);
+  });
+
   it('a second copy within the batch, or one already pooled, is a duplicate and not written again', async () => {
     const store = recordingStore();
     const { admission } = setup(store);

@@ -67,6 +67,19 @@ describe('PortLink', () => {
     expect(ports[0]!.sent).toEqual([hello, ev(1), { kind: 'response', id: 9, result: 'ok' }]);
   });
 
+  it('posts the event frames of one turn as one message, in order, after what was posted before', async () => {
+    const { ports, link } = setup();
+    link.send(ev(1));
+    link.send(ev(2));
+    link.send(ev(3));
+    expect(ports[0]!.sent).toEqual([hello]); // they leave at the end of the turn
+    await Promise.resolve();
+    expect(ports[0]!.sent).toEqual([hello, [ev(1), ev(2), ev(3)]]);
+    link.send(ev(4));
+    await Promise.resolve();
+    expect(ports[0]!.sent).toEqual([hello, [ev(1), ev(2), ev(3)], ev(4)]);
+  });
+
   it('queues events while the worker is away and flushes them, in order, after hello on the new Port', async () => {
     const { ports, link } = setup();
     ports[0]!.drop();
