@@ -12,8 +12,9 @@
 // A forward to a lazy neighbour is held `lazyMs`. When it is due it is dropped if the neighbour has
 // since said IDONTWANT (the usual case: it had the envelope along the eager links), and otherwise
 // sent, and the link is grafted (eager again); the neighbour grafts its end when that copy reaches
-// it first. As in Plumtree the eager links settle into a tree that carries each envelope once to
-// each peer; repairing it costs at most `lazyMs` per hop, never an envelope.
+// it first. As in Plumtree the eager links tend toward a tree that carries each envelope once to
+// each peer (floods in flight at once prune links of one cycle together, so it is repaired often:
+// docs/BENCHMARKS.md has the figures); a repair costs at most `lazyMs` per hop, never an envelope.
 //
 // Invariants: a forward is never lost, only held (a neighbour that leaves the mesh in the meantime
 // is left to gossipsub's IHAVE gossip, as for any peer outside the mesh); this node's own posts and
@@ -48,7 +49,7 @@ const SENT_PER_NEIGHBOUR = 512;
 
 /** Counters for benchmarks and tests. */
 export interface LazyLinkStats {
-  /** Links made lazy (an IDONTWANT for an envelope this node had sent). */
+  /** Links made lazy (an envelope on them was a duplicate: said by IDONTWANT, or received here). */
   pruned: number;
   /** Links made eager again (a held forward was still needed). */
   grafted: number;
