@@ -3,7 +3,8 @@
 // stem timers on a simulated clock that jumps to a new epoch between rounds. Every peer records who
 // handed it each envelope first; afterwards, spy sets of fraction p are drawn and the first-spy
 // estimator's precision is computed for plain gossip and for stem routing, posted in the same run.
-//   node_modules/.bin/node bench/anonymity/main.ts [peers=200] [envelopesPerMode=200] [linkDelayMs=50] [rounds=2] [spacingMs=600]
+//   node_modules/.bin/node bench/anonymity/main.ts [peers=200] [envelopesPerMode=200] [linkDelayMs=50] [rounds=2] [spacingMs=600] [dataBytes=64]
+// dataBytes 512 or more makes envelopes of real size (gossipsub's IDONTWANT, and so lazy links, start at 512 bytes).
 
 import { cpus, totalmem } from 'node:os';
 import type { PeerId } from '@libp2p/interface';
@@ -27,7 +28,7 @@ import { firstSpy, quantile, type Trace } from './estimator.ts';
 import { setLinkDelay } from './link-delay.ts';
 import { SimClock } from './sim-clock.ts';
 
-const [N = 200, PER_MODE = 200, LINK_MS = 50, ROUNDS = 2, SPACING_MS = 600] = process.argv.slice(2).map(Number);
+const [N = 200, PER_MODE = 200, LINK_MS = 50, ROUNDS = 2, SPACING_MS = 600, DATA_BYTES = 64] = process.argv.slice(2).map(Number);
 const DIALS = 4; // each peer dials 4 others: mean degree 8, gossipsub D = 6
 // SPACING_MS between posts: one envelope costs 200 peers about 0.45 CPU-seconds here, so posts closer
 // than that measure a saturated CPU's queue, not the protocol.
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
       for (const mode of ['gossip', 'stem'] as const) {
         const origin = rnd.int(N);
         const p = peers[origin]!;
-        const data = new Uint8Array(64);
+        const data = new Uint8Array(DATA_BYTES);
         new DataView(data.buffer).setUint32(0, ++seq);
         const rlp = encodeEnvelope({ expiry: Math.floor(sim.now() / 1000) + 7200, ttl: 7200, topic: Uint8Array.of(1, 2, 3, 4), data, nonce: 0n });
         p.stemEnabled = mode === 'stem';

@@ -127,7 +127,9 @@ export class PortLink {
       this.#port = undefined;
       this.#scheduleReconnect();
     });
-    if (!this.#post(this.#init.hello())) return;
+    // hello goes first on a new Port: frames of this turn not posted yet wait behind the queue.
+    for (const f of this.#outbox.splice(0)) this.#enqueue(f);
+    if (!this.#postMessage(this.#init.hello())) return;
     while (this.#queue.length && this.#port === port) {
       if (!this.#post(this.#queue[0]!)) return;
       this.#queue.shift();
