@@ -64,6 +64,7 @@ type RawMessage = RPC.Message;
 interface Internals {
   mesh: Map<string, Set<string>>;
   idontwants: Map<string, Map<string, number>>;
+  mcache: { msgs: Map<string, { message: RawMessage }> };
   streamsOutbound: Map<string, unknown>;
   msgIdToStrFn(id: Uint8Array): string;
   selectPeersToForward(topic: string, propagationSource?: string, excludePeers?: Set<string>): Set<string>;
@@ -96,7 +97,9 @@ export function lazyLinks(pubsub: GossipSub, topic: string, init: LazyLinksInit 
     if (typeof gs[m] !== 'function') throw new TypeError(`lazyLinks: this gossipsub has no ${m} (version changed?)`);
   }
   if (typeof gs.score?.duplicateMessage !== 'function') throw new TypeError('lazyLinks: this gossipsub has no score.duplicateMessage (version changed?)');
-  if (!(gs.idontwants instanceof Map) || !(gs.mesh instanceof Map)) throw new TypeError('lazyLinks: this gossipsub has no idontwants/mesh (version changed?)');
+  if (!(gs.idontwants instanceof Map) || !(gs.mesh instanceof Map) || !(gs.mcache?.msgs instanceof Map)) {
+    throw new TypeError('lazyLinks: this gossipsub has no idontwants/mesh/mcache (version changed?)');
+  }
   const forward = gs.forwardMessage.bind(gs);
   const handleIdontwant = gs.handleIdontwant.bind(gs);
   const duplicateMessage = gs.score.duplicateMessage.bind(gs.score);
@@ -107,11 +110,12 @@ export function lazyLinks(pubsub: GossipSub, topic: string, init: LazyLinksInit 
 
   const lazy = new Set<string>();
   /**
-   * Neighbours that have said IDONTWANT at least once. Only their links are pruned: a neighbour that
-   * never says it (a relay, whose threshold is above real envelopes) could never stop a held forward,
-   * so its link would swing between lazy and eager and every envelope to it would wait for nothing.
+   * Per neighbour, the smallest envelope it has said IDONTWANT for: its threshold, as far as this node
+   * can tell. Only links to neighbours that say it are pruned, and a forward is held only when it is
+   * at least that size: a neighbour that never says IDONTWANT for it (a relay, whose threshold is
+   * above real envelopes) could never stop a held forward, so it would wait for nothing.
    */
-  const speaks = new Set<string>();
+  const saysFrom = new Map<string, number>();
   /** Per neighbour: ids of envelopes forwarded to it lately, oldest first. */
   const sent = new Map<string, Set<string>>();
   /** Held forwards in due order (one lazyMs for all, so appending keeps the order). */
@@ -126,7 +130,7 @@ export function lazyLinks(pubsub: GossipSub, topic: string, init: LazyLinksInit 
   };
   const hasIt = (to: string, msgIdStr: string): boolean => gs.idontwants.get(to)?.has(msgIdStr) === true;
   const prune = (id: string, why: string): void => {
-    if (lazy.has(id) || !speaks.has(id)) return;
+    if (lazy.has(id) || !saysFrom.has(id)) return;
     lazy.add(id);
     stats.pruned++;
     log.trace('link to %s pruned: %s', id, why);
@@ -164,9 +168,10 @@ export function lazyLinks(pubsub: GossipSub, topic: string, init: LazyLinksInit 
     if (source !== undefined) graft(source);
     const out = new Set(exclude);
     const due = Date.now() + lazyMs;
+    const size = rawMsg.data?.length ?? 0;
     for (const to of gs.selectPeersToForward(topic, source, exclude)) {
       if (hasIt(to, msgIdStr)) continue; // gossipsub skips it too
-      if (lazy.has(to) && held.length < MAX_HELD) {
+      if (lazy.has(to) && size >= (saysFrom.get(to) ?? Infinity) && held.length < MAX_HELD) {
         out.add(to);
         held.push({ due, to, msgIdStr, msg: rawMsg });
         stats.held++;
@@ -180,14 +185,17 @@ export function lazyLinks(pubsub: GossipSub, topic: string, init: LazyLinksInit 
 
   gs.handleIdontwant = (id, idontwant) => {
     handleIdontwant(id, idontwant);
-    speaks.add(id);
     const s = sent.get(id);
-    if (s === undefined || lazy.has(id)) return;
+    let duplicate = false;
     for (const { messageIDs } of idontwant) {
       for (const msgId of messageIDs ?? []) {
-        if (s.delete(gs.msgIdToStrFn(msgId))) return prune(id, 'it had an envelope we sent from elsewhere first');
+        const msgIdStr = gs.msgIdToStrFn(msgId);
+        const size = gs.mcache.msgs.get(msgIdStr)?.message.data?.length;
+        if (size !== undefined && size < (saysFrom.get(id) ?? Infinity)) saysFrom.set(id, size);
+        if (s?.delete(msgIdStr) === true) duplicate = true;
       }
     }
+    if (duplicate) prune(id, 'it had an envelope we sent from elsewhere first');
   };
 
   gs.score.duplicateMessage = (from, msgIdStr, msgTopic) => {
@@ -198,7 +206,7 @@ export function lazyLinks(pubsub: GossipSub, topic: string, init: LazyLinksInit 
   gs.removePeer = (peerId) => {
     const id = peerId.toString();
     lazy.delete(id);
-    speaks.delete(id);
+    saysFrom.delete(id);
     sent.delete(id);
     removePeer(peerId);
   };

@@ -28,12 +28,14 @@ function router(meshPeers: string[]) {
   const gs = {
     mesh: new Map([[GOSSIP_TOPIC, new Set(meshPeers)]]),
     idontwants: new Map<string, Map<string, number>>(),
+    mcache: { msgs: new Map<string, { message: Msg }>() },
     streamsOutbound: new Map(meshPeers.map((p) => [p, {}])),
     msgIdToStrFn: (id: Uint8Array) => new TextDecoder().decode(id),
     selectPeersToForward: (topic: string, source?: string, exclude?: Set<string>) =>
       new Set([...(gs.mesh.get(topic) ?? [])].filter((p) => p !== source && !exclude?.has(p))),
     forwardMessage(msgIdStr: string, msg: Msg, source?: string, exclude?: Set<string>) {
       ids.set(msg, msgIdStr);
+      gs.mcache.msgs.set(msgIdStr, { message: msg });
       const to = [...gs.selectPeersToForward(msg.topic, source, exclude)].filter((p) => gs.idontwants.get(p)?.has(msgIdStr) !== true);
       forwarded.push({ id: msgIdStr, to });
     },
@@ -104,11 +106,23 @@ describe('lazy links: the rules', () => {
     r.duplicate('w', 'm0'); // w never said IDONTWANT (a relay's threshold): its link stays eager
     expect(r.stats.pruned).toBe(0);
     expect(r.forward('m1', 's')).toEqual(['z', 'w']);
-    r.idontwant('w', 'm-unrelated');
+    expect(r.forward('m2', 'w')).toEqual(['s', 'z']);
+    r.idontwant('w', 'm2');
     expect(r.stats.pruned).toBe(0); // an IDONTWANT for something never sent on the link prunes nothing
-    r.duplicate('w', 'm2');
+    r.duplicate('w', 'm3');
     expect(r.stats.pruned).toBe(1);
-    expect(r.forward('m3', 's')).toEqual(['z']);
+    expect(r.forward('m4', 's')).toEqual(['z']);
+  });
+
+  it('holds for a lazy neighbour only envelopes at least as large as the smallest it said IDONTWANT for', () => {
+    vi.useFakeTimers();
+    const r = router(['s', 'z']);
+    expect(r.forward('a-large-envelope-1', 's')).toEqual(['z']);
+    r.idontwant('z', 'a-large-envelope-1'); // z says IDONTWANT from this size up (its threshold): pruned
+    expect(r.stats.pruned).toBe(1);
+    expect(r.forward('m2', 's')).toEqual(['z']); // smaller: z would never say IDONTWANT for it, sent now
+    expect(r.forward('a-large-envelope-3', 's')).toEqual([]); // held
+    expect(r.stats.held).toBe(1);
   });
 
   it('grafts a lazy link whose far end delivered an envelope first', () => {
