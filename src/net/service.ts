@@ -3,8 +3,9 @@
 // through the same admission path, the configured peers (the user's relays, the relay's --peer) trusted
 // and kept dialled. Each caller adds only its extras (the browser: discovery neighbours and the worker
 // link; the relay: RPC and PoW). With `mix`, the mix layer (src/net/mix/mix-service.ts) runs on the same
-// node: a mix on relays, a client where dark sending is on. One rule for catch-up: the dialling side runs the session, on every
-// outbound direct connection, never to a neighbour in its cut-off.
+// node: a mix on relays, a client where dark sending is on. One rule for catch-up: the dialled side
+// runs the session, on every inbound direct connection (the dialling side after SYNC_FALLBACK_MS if
+// the other started none), never with a neighbour in its cut-off.
 
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import type { Connection, PeerId } from '@libp2p/interface';
@@ -16,6 +17,12 @@ import { MixService, type MixServiceInit } from './mix/mix-service.ts';
 import { Redialer, type RedialInit } from './redial.ts';
 import { CatchUp } from './sync/catch-up.ts';
 import { ConfiguredPeers } from './trusted.ts';
+
+/**
+ * How long the dialling side waits for the dialled one to start catch-up before it starts one
+ * itself (docs/SYNC.md "Who starts"): a round trip and a busy peer's turn, far under a session.
+ */
+export const SYNC_FALLBACK_MS = 3000;
 
 export interface WhisperServiceInit {
   /** The libp2p node ('relay' or 'browser' role, keys, listen addresses). */
@@ -58,6 +65,8 @@ export class WhisperService {
   readonly #configured: ConfiguredPeers;
   readonly #onSync: WhisperServiceInit['onSync'];
   readonly #onError: (e: unknown) => void;
+  /** The dialling side's fallback timers, one per new outbound connection. */
+  readonly #fallbacks = new Set<ReturnType<typeof setTimeout>>();
   #started = false;
 
   /** Builds the node, the peer and catch-up; start() opens the network. */
@@ -123,21 +132,38 @@ export class WhisperService {
     this.#started = false;
     await this.redial.stop();
     this.peer.node.removeEventListener('connection:open', this.#onConnection);
+    for (const t of this.#fallbacks) clearTimeout(t);
+    this.#fallbacks.clear();
     await this.catchUp.stop();
     await this.mix?.stop();
     await this.peer.stop();
     this.#configured.stop();
   }
 
-  // The dialling side runs the session, on direct connections only: a relayed (limited) connection
-  // would spend the relay's small data budget, and the WebRTC connection that follows it is direct.
-  // Inbound peers run their own. A neighbour in its cut-off is hung up on, not synced with.
+  // The side that was dialled runs the session: it is usually the one holding more (a relay that a
+  // browser or a restarted relay joins), and a session's initiator sends what it has without being
+  // asked, while what it lacks costs a 32-byte id in each direction (docs/SYNC.md "Who starts").
+  // The dialling side runs one only if the other has not started one within SYNC_FALLBACK_MS: a peer
+  // of an older version starts none on inbound connections. On direct connections only: a relayed
+  // (limited) connection would spend the relay's small data budget, and the WebRTC connection that
+  // follows it is direct. A neighbour in its cut-off is hung up on, not synced with.
   readonly #onConnection = (evt: CustomEvent<Connection>): void => {
     const c = evt.detail;
-    if (c.direction !== 'outbound' || c.limits || this.peer.isCut(c.remotePeer)) return;
-    const run = this.catchUp.syncWith(c.remotePeer);
+    if (c.limits || this.peer.isCut(c.remotePeer)) return;
+    if (c.direction === 'inbound') return this.#sync(c.remotePeer);
+    const since = performance.now();
+    const timer = setTimeout(() => {
+      this.#fallbacks.delete(timer);
+      if (!this.#started || c.status !== 'open' || this.catchUp.service.startedBy(c.remotePeer, since)) return;
+      this.#sync(c.remotePeer);
+    }, SYNC_FALLBACK_MS);
+    this.#fallbacks.add(timer);
+  };
+
+  #sync(peer: PeerId): void {
+    const run = this.catchUp.syncWith(peer);
     // syncWith reports its own failures and never rejects; a failing observer is reported here.
     if (this.#onSync) this.#onSync(run).catch(this.#onError);
     else void run;
-  };
+  }
 }

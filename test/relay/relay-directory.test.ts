@@ -20,10 +20,11 @@ describe('relay discovery', () => {
     await waitFor('B has it', async () => ((await b.rpc('shh_info')) as { messages: number }).messages === 1);
     const c = await startRelay(['--peer', a.addr, '--log-level', 'debug', '--metrics-port', '0']);
     await waitFor('C connected to A and to B', async () => (await peers(c)) === 2 && (await peers(b)) === 2, 90_000);
-    // C's metrics: two relay neighbours (its --peer and the one it found), the envelope by catch-up.
-    const metrics = await waitFor('C counted its catch-up', async () => {
+    // C's metrics: two relay neighbours (its --peer and the one it found), the envelope by catch-up
+    // (a session A runs: the side that is dialled starts it).
+    const metrics = await waitFor('C got the envelope by catch-up', async () => {
       const t = await (await fetch(`${c.metricsUrl}/metrics`)).text();
-      return sample(t, 'whisper_catchup_sessions_total', { result: 'done' }) >= 1 ? t : undefined;
+      return sample(t, 'whisper_envelopes_total', { protocol: 'sync', outcome: 'accepted', reason: 'valid' }) >= 1 ? t : undefined;
     });
     expect(sample(metrics, 'whisper_peers', { kind: 'relay' })).toBe(2);
     expect(sample(metrics, 'whisper_peers', { kind: 'browser' })).toBe(0);

@@ -93,6 +93,9 @@ export const SYNC_DEFAULTS = {
   misbehaviourCooldown: 60_000,
 } as const;
 
+/** Peers whose last session start we remember (the dialler's fallback looks a few seconds back). */
+const MAX_STARTED_BY = 4096;
+
 /** Peers in a misbehaviour cooldown remembered at most; expired entries are dropped first. */
 const MAX_COOLING = 1024;
 
@@ -107,6 +110,8 @@ export class SyncService {
   readonly #sessionTimeout: number;
   readonly #running = new Map<string, Promise<SyncResult>>();
   readonly #cooling = new Map<string, number>();
+  /** When each peer last started a session with us (performance.now()), for `startedBy`. */
+  readonly #startedBy = new Map<string, number>();
   readonly #cooldown: number;
   #stop = new AbortController();
   #started = false;
@@ -183,7 +188,13 @@ export class SyncService {
     }
   }
 
+  /** Whether `peer` has started a session with us at or after `since` (a performance.now() time). */
+  startedBy(peer: PeerId, since: number): boolean {
+    return (this.#startedBy.get(peer.toString()) ?? -Infinity) >= since;
+  }
+
   async #respond(stream: Stream, peer: PeerId): Promise<void> {
+    this.#noteStart(peer.toString());
     const until = this.#cooling.get(peer.toString());
     if (until !== undefined && until > performance.now()) {
       stream.abort(new WhisperError('sync-limit', 'sync refused: the last session with this peer broke the protocol or its limits'));
@@ -208,6 +219,13 @@ export class SyncService {
     } finally {
       this.#running.delete(key);
     }
+  }
+
+  #noteStart(key: string): void {
+    this.#startedBy.delete(key);
+    this.#startedBy.set(key, performance.now());
+    // Oldest first (re-inserted on each start): what is dropped is the longest since its last session.
+    if (this.#startedBy.size > MAX_STARTED_BY) this.#startedBy.delete(this.#startedBy.keys().next().value!);
   }
 
   #config(peer: PeerId): SessionConfig {
