@@ -171,7 +171,15 @@ export function wrapPw(page: PwPage): ExtensionPage {
     close: () => page.close(),
     setViewport: (width, height) => page.setViewportSize({ width, height }),
     beforeLoad: async (fn) => void (await page.addInitScript(fn)),
-    clickButton: (name) => page.getByRole('button', { name, exact: true }).click(),
+    // A button that closes its own window (Reject, Approve) can close it while Playwright still
+    // checks the click it performed: then the click happened, and only that check failed.
+    clickButton: async (name) => {
+      try {
+        await page.getByRole('button', { name, exact: true }).click();
+      } catch (e) {
+        if (!page.isClosed()) throw e;
+      }
+    },
   };
 }
 
