@@ -65,7 +65,6 @@ interface Internals {
   mesh: Map<string, Set<string>>;
   idontwants: Map<string, Map<string, number>>;
   mcache: { msgs: Map<string, { message: RawMessage }> };
-  streamsOutbound: Map<string, unknown>;
   msgIdToStrFn(id: Uint8Array): string;
   selectPeersToForward(topic: string, propagationSource?: string, excludePeers?: Set<string>): Set<string>;
   forwardMessage(msgIdStr: string, rawMsg: RawMessage, propagationSource?: string, excludePeers?: Set<string>): void;

@@ -8,7 +8,9 @@ import { memory } from '@libp2p/memory';
 import { createLibp2p } from 'libp2p';
 import { GOSSIP_TOPIC } from '../../src/core/constants.ts';
 import { encodeEnvelope } from '../../src/core/envelope.ts';
+import { EnvelopePool } from '../../src/core/pool.ts';
 import { WhisperPeer, type WhisperPeerInit } from '../../src/net/peer.ts';
+import { WhisperService, type WhisperServiceInit } from '../../src/net/service.ts';
 import { makeEnvelope, testBytes, type MakeOptions } from '../core/fixtures.ts';
 
 export const T0 = 1_700_000_000; // unix seconds of the frozen test clock
@@ -28,6 +30,21 @@ export async function createPeers(n: number, init: Partial<WhisperPeerInit> = {}
   );
   await Promise.all(peers.map((p) => p.start()));
   return peers;
+}
+
+/** A started WhisperService on the memory transport over a pool of its own (PoW 0, no configured peers). */
+export async function startService(over: Partial<WhisperServiceInit> = {}): Promise<WhisperService> {
+  const pool = new EnvelopePool({ now });
+  const s = await WhisperService.create({ nodeInit: { role: 'test', gossip: { heartbeatInterval: HEARTBEAT } }, pool, now, minPow: 0, trusted: [], ...over });
+  pool.start();
+  await s.start();
+  return s;
+}
+
+/** Stops what startService started: the service, then its pool. */
+export async function stopService(s: WhisperService): Promise<void> {
+  await s.stop();
+  s.peer.pool.stop();
 }
 
 export async function stopAll(nodes: Array<{ stop(): Promise<void> }>): Promise<void> {

@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvelopePool } from '../../src/core/pool.ts';
 import { WhisperPeer } from '../../src/net/peer.ts';
-import { SYNC_FALLBACK_MS, WhisperService } from '../../src/net/service.ts';
+import { SYNC_FALLBACK_MS, type WhisperService } from '../../src/net/service.ts';
 import { CatchUp } from '../../src/net/sync/catch-up.ts';
-import { envelopeRlp, now, waitFor } from './helpers.ts';
+import { envelopeRlp, now, startService, stopService, waitFor } from './helpers.ts';
 
 const N = 5;
 const stops: Array<() => Promise<void>> = [];
@@ -19,24 +19,13 @@ afterEach(async () => {
 /** A WhisperService on the memory transport that counts the catch-up runs it starts. */
 async function service(): Promise<{ s: WhisperService; runs: () => number }> {
   let runs = 0;
-  const pool = new EnvelopePool({ now });
-  const s = await WhisperService.create({
-    nodeInit: { role: 'test', gossip: { heartbeatInterval: 100 } },
-    pool,
-    now,
-    minPow: 0,
-    trusted: [],
+  const s = await startService({
     onSync: async (run) => {
       runs++;
       await run;
     },
   });
-  pool.start();
-  await s.start();
-  stops.push(async () => {
-    await s.stop();
-    pool.stop();
-  });
+  stops.push(() => stopService(s));
   return { s, runs: () => runs };
 }
 

@@ -6,14 +6,13 @@ import { lpStream } from '@libp2p/utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../../src/core/bytes.ts';
 import { isWhisperError } from '../../../src/core/errors.ts';
-import { EnvelopePool } from '../../../src/core/pool.ts';
 import { createFrame } from '../../../src/core/mix/packet.ts';
 import { nodeIdOf } from '../../../src/net/mix/node-id.ts';
 import { webRandomBytes } from '../../../src/net/mix/random.ts';
 import { nobleScalarMult } from '../../../src/net/mix/scalar-mult.ts';
 import { MIX_PROTOCOL } from '../../../src/net/mix/settings.ts';
 import { WhisperService, type WhisperServiceInit } from '../../../src/net/service.ts';
-import { envelopeRlp, now, waitFor } from '../helpers.ts';
+import { envelopeRlp, startService, stopService, waitFor } from '../helpers.ts';
 
 // Short delays, a fast client clock, key records asked for every 2 s, @noble/curves for the mixes'
 // multiplications (WebCrypto's queue behind libuv's thread pool on a loaded machine: see dark-post.test.ts).
@@ -22,19 +21,7 @@ const FAST = { settings: { meanDelayMs: 5, maxDelayMs: 50 }, clientSettings: { r
 const running: WhisperService[] = [];
 
 async function relay(over: Partial<WhisperServiceInit> = {}, mix: WhisperServiceInit['mix'] = { mix: true, ...FAST }): Promise<WhisperService> {
-  const pool = new EnvelopePool({ now });
-  const s = await WhisperService.create({
-    nodeInit: { role: 'test', gossip: { heartbeatInterval: 100 } },
-    pool,
-    now,
-    minPow: 0,
-    trusted: [],
-    mix,
-    onError: () => {},
-    ...over,
-  });
-  pool.start();
-  await s.start();
+  const s = await startService({ mix, onError: () => {}, ...over });
   running.push(s);
   return s;
 }
@@ -44,10 +31,7 @@ async function link(a: WhisperService, b: WhisperService): Promise<void> {
 }
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map(async (s) => {
-    await s.stop();
-    s.peer.pool.stop();
-  }));
+  await Promise.all(running.splice(0).map(stopService));
 });
 
 describe('the mix layer in WhisperService', () => {
